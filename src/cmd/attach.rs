@@ -1,0 +1,94 @@
+//! `denet attach`: monitor a running process tree until it exits, Ctrl-C, or `--duration`.
+
+use std::process::ExitCode;
+
+use super::session;
+use crate::error::UserError;
+use crate::monitor::{Backend, Baseline, Monitor};
+use crate::options::MonitorOptions;
+
+pub fn attach(opts: &MonitorOptions, pid: u32) -> anyhow::Result<ExitCode> {
+    check_readable(opts.backend, pid)?;
+    let mut sink = session::open_sink(opts, true)?;
+    let caps = session::probe(opts.backend, pid);
+    session::write_header(
+        &mut sink,
+        opts,
+        session::metadata(opts, "attach", pid, command_of(pid), caps, "not ours (attached)"),
+    );
+    let monitor = Monitor::start(pid, session::config(opts, Baseline::FirstRead), sink)?;
+    let finished = interrupt::wait(monitor)?;
+    let summary = finished.summary.clone();
+    session::finish(finished, &summary, opts)?;
+    Ok(ExitCode::SUCCESS)
+}
+
+/// Fail early, with the reason, when the process is missing or not ours to read.
+fn check_readable(backend: Backend, pid: u32) -> Result<(), UserError> {
+    #[cfg(target_os = "linux")]
+    if backend == Backend::Procfs {
+        use procfs::ProcError;
+        let denied = |e: &ProcError| matches!(e, ProcError::PermissionDenied(_));
+        let proc = procfs::process::Process::new(pid as i32).map_err(|e| {
+            if denied(&e) {
+                UserError::ProcessNotPermitted(pid)
+            } else {
+                UserError::NoSuchProcess(pid)
+            }
+        })?;
+        return match proc.stat().and_then(|_| proc.io()) {
+            Ok(_) => Ok(()),
+            Err(e) if denied(&e) => Err(UserError::ProcessNotPermitted(pid)),
+            Err(_) => Err(UserError::NoSuchProcess(pid)),
+        };
+    }
+    let _ = backend;
+    let mut sys = sysinfo::System::new();
+    let p = sysinfo::Pid::from_u32(pid);
+    sys.refresh_processes(sysinfo::ProcessesToUpdate::Some(&[p]), true);
+    sys.process(p).map(|_| ()).ok_or(UserError::NoSuchProcess(pid))
+}
+
+/// The command line of `pid`, for the metadata.
+fn command_of(pid: u32) -> Vec<String> {
+    let mut sys = sysinfo::System::new();
+    let p = sysinfo::Pid::from_u32(pid);
+    sys.refresh_processes_specifics(
+        sysinfo::ProcessesToUpdate::Some(&[p]),
+        true,
+        sysinfo::ProcessRefreshKind::nothing().with_cmd(sysinfo::UpdateKind::Always),
+    );
+    sys.process(p).map(|p| p.cmd().iter().map(|s| s.to_string_lossy().into_owned()).collect()).unwrap_or_default()
+}
+
+#[cfg(unix)]
+mod interrupt {
+    use crate::monitor::{Finished, Monitor};
+    use crate::render::MonitorSink;
+
+    /// Run until the monitor stops by itself or Ctrl-C/SIGTERM asks it to (then a final sample is taken).
+    pub fn wait(monitor: Monitor<MonitorSink>) -> anyhow::Result<Finished<MonitorSink>> {
+        let mut signals = signal_hook::iterator::Signals::new([libc::SIGINT, libc::SIGTERM, libc::SIGHUP])?;
+        let handle = signals.handle();
+        let stopper = monitor.stopper();
+        let waiter = std::thread::spawn(move || {
+            if signals.forever().next().is_some() {
+                stopper.stop();
+            }
+        });
+        let finished = monitor.join();
+        handle.close();
+        let _ = waiter.join();
+        Ok(finished)
+    }
+}
+
+#[cfg(not(unix))]
+mod interrupt {
+    use crate::monitor::{Finished, Monitor};
+    use crate::render::MonitorSink;
+
+    pub fn wait(monitor: Monitor<MonitorSink>) -> anyhow::Result<Finished<MonitorSink>> {
+        Ok(monitor.join())
+    }
+}

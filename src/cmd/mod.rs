@@ -1,0 +1,39 @@
+//! The subcommands: each turns validated options into work and an exit code.
+
+mod attach;
+mod run;
+mod session;
+mod stats;
+
+use std::io::Write;
+use std::process::ExitCode;
+
+use clap::CommandFactory;
+
+use crate::cli::{Cli, Command};
+use crate::options::{MonitorOptions, OutputOptions};
+
+/// Dispatch a parsed command line.
+pub fn dispatch(cli: Cli) -> anyhow::Result<ExitCode> {
+    match &cli.command {
+        Command::Run(args) => {
+            let opts = MonitorOptions::from_cli(&cli, &args.sampling, args.duration.as_deref())?;
+            run::run(&opts, &args.command, args.silent)
+        }
+        Command::Attach(args) => {
+            let opts = MonitorOptions::from_cli(&cli, &args.sampling, args.duration.as_deref())?;
+            attach::attach(&opts, args.pid)
+        }
+        Command::Stats(args) => stats::stats(&OutputOptions::from_cli(&cli), &args.file),
+        Command::Completions(args) => {
+            clap_complete::generate(args.shell, &mut Cli::command(), "denet", &mut std::io::stdout());
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Man => {
+            let mut out = Vec::new();
+            clap_mangen::Man::new(Cli::command()).render(&mut out)?;
+            std::io::stdout().write_all(&out)?;
+            Ok(ExitCode::SUCCESS)
+        }
+    }
+}

@@ -1,0 +1,128 @@
+//! `denet run`: start a command, monitor its tree until it exits, and exit with its exit code.
+
+use std::process::ExitCode;
+use std::sync::mpsc;
+use std::time::Duration;
+
+use super::session;
+use crate::monitor::child::{self, ChildStdio};
+use crate::monitor::{Baseline, Monitor};
+use crate::options::MonitorOptions;
+
+/// How long a command stopped by `--duration` gets between SIGTERM and SIGKILL.
+const KILL_GRACE: Duration = Duration::from_secs(2);
+
+pub fn run(opts: &MonitorOptions, argv: &[String], silent: bool) -> anyhow::Result<ExitCode> {
+    let mut sink = session::open_sink(opts, false)?;
+    let (stdio, stdout_rule) = match (silent, opts.output.json_stdout) {
+        (true, _) => (ChildStdio::Null, "discarded (--silent)"),
+        (false, true) => (ChildStdio::StdoutToStderr, "stderr (stdout carries the JSONL)"),
+        (false, false) => (ChildStdio::Inherit, "inherited"),
+    };
+    platform::prepare();
+    let child = child::spawn(argv, stdio)?;
+    let pid = child.id();
+    let forwarder = platform::forward_signals(pid)?;
+    let caps = session::probe(opts.backend, pid);
+    session::write_header(&mut sink, opts, session::metadata(opts, "run", pid, argv.to_vec(), caps, stdout_rule));
+    let mut config = session::config(opts, Baseline::Zero);
+    // The duration is enforced by stopping the child below, so the monitor sees its end.
+    config.duration = None;
+    let monitor = Monitor::start(pid, config, sink)?;
+    let timer = opts.duration.map(|d| stop_after(pid, d));
+    let exited = platform::wait_exit(child);
+    drop(timer);
+    // The child is still a zombie here, so the final sample can read its last counters.
+    let finished = monitor.finish();
+    let (exit, rusage) = platform::reap(pid, exited?)?;
+    drop(forwarder);
+    let mut summary = finished.summary.clone();
+    summary.rusage = rusage;
+    summary.exit = Some(exit);
+    session::finish(finished, &summary, opts)?;
+    Ok(ExitCode::from(exit.shell_code().clamp(0, 255) as u8))
+}
+
+/// Stop the command after `limit`: SIGTERM, then SIGKILL after a grace period. Dropping the sender cancels it.
+fn stop_after(pid: u32, limit: Duration) -> mpsc::Sender<()> {
+    let (tx, rx) = mpsc::channel::<()>();
+    std::thread::spawn(move || {
+        if rx.recv_timeout(limit) == Err(mpsc::RecvTimeoutError::Timeout) {
+            platform::terminate(pid);
+            if rx.recv_timeout(KILL_GRACE) == Err(mpsc::RecvTimeoutError::Timeout) {
+                platform::kill(pid);
+            }
+        }
+    });
+    tx
+}
+
+#[cfg(unix)]
+mod platform {
+    use crate::monitor::child::{self, SignalForwarder};
+    use crate::profile::{ExitStatus, Rusage};
+
+    pub fn prepare() {
+        child::become_subreaper();
+    }
+
+    pub fn forward_signals(pid: u32) -> anyhow::Result<SignalForwarder> {
+        Ok(SignalForwarder::start(pid)?)
+    }
+
+    /// Wait until the child has exited, reaping orphans that re-parent to us on the way
+    /// (their usage is returned). The child itself is left a zombie for a final sample.
+    pub fn wait_exit(child: std::process::Child) -> anyhow::Result<Rusage> {
+        let pid = child.id();
+        let mut orphans = Rusage::default();
+        loop {
+            let exited = child::wait_any_exit()?;
+            if exited == pid {
+                return Ok(orphans);
+            }
+            orphans = orphans.merge(&child::reap(exited)?.1);
+        }
+    }
+
+    /// Reap the child; its usage includes every descendant reaped in the tree and the orphans we reaped.
+    pub fn reap(pid: u32, orphans: Rusage) -> anyhow::Result<(ExitStatus, Option<Rusage>)> {
+        let (status, usage) = child::reap(pid)?;
+        Ok((status, Some(usage.merge(&orphans).merge(&child::reap_exited()))))
+    }
+
+    pub fn terminate(pid: u32) {
+        child::send_signal(pid, libc::SIGTERM);
+    }
+
+    pub fn kill(pid: u32) {
+        child::send_signal(pid, libc::SIGKILL);
+    }
+}
+
+#[cfg(not(unix))]
+mod platform {
+    use crate::profile::{ExitStatus, Rusage};
+
+    pub fn prepare() {}
+
+    pub fn forward_signals(_pid: u32) -> anyhow::Result<()> {
+        Ok(())
+    }
+
+    pub fn wait_exit(mut child: std::process::Child) -> anyhow::Result<ExitStatus> {
+        let status = child.wait()?;
+        Ok(ExitStatus { code: status.code(), signal: None })
+    }
+
+    pub fn reap(_pid: u32, status: ExitStatus) -> anyhow::Result<(ExitStatus, Option<Rusage>)> {
+        Ok((status, None))
+    }
+
+    pub fn terminate(pid: u32) {
+        kill(pid)
+    }
+
+    pub fn kill(pid: u32) {
+        let _ = std::process::Command::new("taskkill").args(["/F", "/PID", &pid.to_string()]).status();
+    }
+}

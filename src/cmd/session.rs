@@ -1,0 +1,83 @@
+//! What `run` and `attach` share: opening the outputs, the header records, and the end (summary record and table).
+
+use crate::monitor::env::EnvRecord;
+use crate::monitor::{source, Backend, Finished, MonitorConfig};
+use crate::options::MonitorOptions;
+use crate::profile::{Capability, Metadata, Record, Summary};
+use crate::render::jsonl::RecordWriter;
+use crate::render::status::StatusLine;
+use crate::render::{table, MonitorSink};
+
+/// Open the recording destinations and the status line.
+pub fn open_sink(opts: &MonitorOptions, stop_when_stdout_closes: bool) -> anyhow::Result<MonitorSink> {
+    let out = &opts.output;
+    let writer = RecordWriter::open(out.json_stdout, out.file.as_deref(), stop_when_stdout_closes)?;
+    Ok(MonitorSink { writer, status: out.human.then(StatusLine::new) })
+}
+
+/// The monitor configuration for these options.
+pub fn config(opts: &MonitorOptions, baseline: crate::monitor::Baseline) -> MonitorConfig {
+    MonitorConfig { schedule: opts.schedule, backend: opts.backend, baseline, duration: opts.duration }
+}
+
+/// Read the tree once to learn what can be measured, and warn once about what cannot.
+pub fn probe(backend: Backend, pid: u32) -> Vec<Capability> {
+    let mut src = source::open(backend, pid);
+    src.scan();
+    let caps = src.capabilities();
+    for c in caps.iter().filter(|c| !c.available) {
+        log::warn!("{} not measured: {}", c.metric, c.reason.as_deref().unwrap_or("unavailable"));
+    }
+    caps
+}
+
+/// The metadata record, and the env record when asked for.
+pub fn write_header(sink: &mut MonitorSink, opts: &MonitorOptions, meta: Metadata) {
+    sink.writer.write(&Record::Metadata(meta));
+    if opts.output.env_record {
+        sink.writer.write(&Record::Env(Box::new(EnvRecord::capture())));
+    }
+}
+
+/// Metadata common to both commands.
+pub fn metadata(
+    opts: &MonitorOptions,
+    mode: &str,
+    pid: u32,
+    command: Vec<String>,
+    capabilities: Vec<Capability>,
+    child_stdout: &str,
+) -> Metadata {
+    Metadata {
+        denet_version: env!("CARGO_PKG_VERSION").to_string(),
+        mode: mode.to_string(),
+        pid,
+        command,
+        start_time: chrono::Utc::now().to_rfc3339(),
+        interval_ms: opts.schedule.base.as_millis() as u64,
+        max_interval_ms: opts.schedule.max.as_millis() as u64,
+        backend: match opts.backend {
+            Backend::Procfs => "procfs",
+            Backend::Sysinfo => "sysinfo",
+        }
+        .to_string(),
+        capabilities,
+        child_stdout: child_stdout.to_string(),
+    }
+}
+
+/// Write the summary record and the table; report a recording that could not be written.
+pub fn finish(mut finished: Finished<MonitorSink>, summary: &Summary, opts: &MonitorOptions) -> anyhow::Result<()> {
+    let sink = &mut finished.sink;
+    if let Some(status) = &mut sink.status {
+        status.clear();
+    }
+    sink.writer.write(&Record::Summary(summary.clone()));
+    if opts.output.human {
+        eprintln!("{}", table::render(summary));
+    }
+    match sink.writer.take_error() {
+        Some(e) => Err(e),
+        None => Ok(()),
+    }
+}

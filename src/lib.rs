@@ -1,0 +1,9 @@
+//! denet: a process-tree monitor and a benchmark harness that reports each run's resource profile.
+
+pub mod cli;
+pub mod cmd;
+pub mod error;
+pub mod monitor;
+pub mod options;
+pub mod profile;
+pub mod render;

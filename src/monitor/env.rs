@@ -1,0 +1,151 @@
+//! The environment record: the machine a measurement was taken on, so results can be compared honestly.
+
+use serde::{Deserialize, Serialize};
+
+/// Host, kernel, CPU and the settings that move benchmark numbers. `None` means not readable here.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct EnvRecord {
+    pub hostname: Option<String>,
+    pub os: String,
+    pub arch: String,
+    pub kernel: Option<String>,
+    pub cpu_model: Option<String>,
+    /// Logical CPUs online.
+    pub logical_cpus: usize,
+    pub physical_cores: Option<usize>,
+    pub sockets: Option<usize>,
+    pub numa_nodes: Option<usize>,
+    /// Hardware threads per core.
+    pub threads_per_core: Option<usize>,
+    /// Simultaneous multithreading: "on", "off", "notsupported", ...
+    pub smt: Option<String>,
+    /// CPUs this process may run on (inherited affinity), as a list like "0-3,6".
+    pub affinity: Option<String>,
+    /// Scaling governors in use, deduplicated (e.g. ["performance"]).
+    pub governors: Vec<String>,
+    pub cpu_mhz_current: Option<f64>,
+    pub cpu_mhz_min: Option<f64>,
+    pub cpu_mhz_max: Option<f64>,
+    /// Transparent huge pages mode (the bracketed choice in sysfs).
+    pub transparent_hugepages: Option<String>,
+    pub memory_total_bytes: Option<u64>,
+}
+
+impl EnvRecord {
+    /// Read the record of this machine now.
+    pub fn capture() -> EnvRecord {
+        let mut sys = sysinfo::System::new();
+        sys.refresh_cpu_list(sysinfo::CpuRefreshKind::nothing().with_frequency());
+        sys.refresh_memory();
+        let mut rec = EnvRecord {
+            hostname: sysinfo::System::host_name(),
+            os: std::env::consts::OS.to_string(),
+            arch: std::env::consts::ARCH.to_string(),
+            kernel: sysinfo::System::kernel_version(),
+            cpu_model: sys.cpus().first().map(|c| c.brand().trim().to_string()).filter(|s| !s.is_empty()),
+            logical_cpus: std::thread::available_parallelism()
+                .map_or(sys.cpus().len(), |n| n.get())
+                .max(sys.cpus().len()),
+            physical_cores: sysinfo::System::physical_core_count(),
+            memory_total_bytes: Some(sys.total_memory()).filter(|&m| m > 0),
+            cpu_mhz_current: sys.cpus().first().map(|c| c.frequency() as f64).filter(|&f| f > 0.0),
+            ..EnvRecord::default()
+        };
+        #[cfg(target_os = "linux")]
+        linux::fill(&mut rec);
+        rec
+    }
+}
+
+#[cfg(target_os = "linux")]
+mod linux {
+    use std::collections::BTreeSet;
+    use std::fs;
+    use std::path::Path;
+
+    use super::EnvRecord;
+
+    const CPU: &str = "/sys/devices/system/cpu";
+
+    fn read(path: impl AsRef<Path>) -> Option<String> {
+        fs::read_to_string(path).ok().map(|s| s.trim().to_string()).filter(|s| !s.is_empty())
+    }
+
+    fn khz_to_mhz(s: Option<String>) -> Option<f64> {
+        s.and_then(|v| v.parse::<f64>().ok()).map(|k| k / 1000.0)
+    }
+
+    /// Fill in what sysfs and /proc know and sysinfo does not.
+    pub fn fill(rec: &mut EnvRecord) {
+        let online = cpu_ids(&read(format!("{CPU}/online")).unwrap_or_default());
+        let topo = |cpu: usize, f: &str| read(format!("{CPU}/cpu{cpu}/topology/{f}"));
+        let packages: BTreeSet<String> = online.iter().filter_map(|&c| topo(c, "physical_package_id")).collect();
+        let cores: BTreeSet<(String, String)> =
+            online.iter().filter_map(|&c| Some((topo(c, "physical_package_id")?, topo(c, "core_id")?))).collect();
+        if !packages.is_empty() {
+            rec.sockets = Some(packages.len());
+        }
+        if !cores.is_empty() {
+            rec.physical_cores = Some(cores.len());
+            rec.threads_per_core = Some(online.len().div_ceil(cores.len()));
+        }
+        rec.smt = read(format!("{CPU}/smt/control"));
+        rec.numa_nodes = fs::read_dir("/sys/devices/system/node")
+            .ok()
+            .map(|d| d.flatten().filter(|e| is_numbered(&e.file_name().to_string_lossy(), "node")).count())
+            .filter(|&n| n > 0);
+        let governors: BTreeSet<String> =
+            online.iter().filter_map(|c| read(format!("{CPU}/cpu{c}/cpufreq/scaling_governor"))).collect();
+        rec.governors = governors.into_iter().collect();
+        rec.cpu_mhz_min = khz_to_mhz(read(format!("{CPU}/cpu0/cpufreq/cpuinfo_min_freq")));
+        rec.cpu_mhz_max = khz_to_mhz(read(format!("{CPU}/cpu0/cpufreq/cpuinfo_max_freq")));
+        if let Some(cur) = khz_to_mhz(read(format!("{CPU}/cpu0/cpufreq/scaling_cur_freq"))) {
+            rec.cpu_mhz_current = Some(cur);
+        }
+        rec.transparent_hugepages = read("/sys/kernel/mm/transparent_hugepage/enabled").and_then(|s| bracketed(&s));
+        rec.affinity = affinity();
+    }
+
+    fn is_numbered(name: &str, prefix: &str) -> bool {
+        name.strip_prefix(prefix).is_some_and(|rest| !rest.is_empty() && rest.bytes().all(|b| b.is_ascii_digit()))
+    }
+
+    /// The selected choice in a sysfs list like "always [madvise] never".
+    fn bracketed(s: &str) -> Option<String> {
+        let start = s.find('[')? + 1;
+        let end = s[start..].find(']')? + start;
+        Some(s[start..end].to_string())
+    }
+
+    /// CPU ids from a list like "0-3,6".
+    pub fn cpu_ids(list: &str) -> Vec<usize> {
+        list.split(',')
+            .filter_map(|part| {
+                let mut it = part.trim().splitn(2, '-');
+                let a: usize = it.next()?.parse().ok()?;
+                let b: usize = it.next().map_or(Some(a), |b| b.parse().ok())?;
+                Some(a..=b)
+            })
+            .flatten()
+            .collect()
+    }
+
+    /// Our inherited CPU affinity, as the kernel lists it.
+    fn affinity() -> Option<String> {
+        let status = fs::read_to_string("/proc/self/status").ok()?;
+        status.lines().find_map(|l| l.strip_prefix("Cpus_allowed_list:")).map(|s| s.trim().to_string())
+    }
+
+    #[cfg(test)]
+    mod tests {
+        use super::*;
+
+        #[test]
+        fn parses_cpu_lists_and_bracketed_choices() {
+            assert_eq!(cpu_ids("0-3,6"), vec![0, 1, 2, 3, 6]);
+            assert_eq!(cpu_ids("0"), vec![0]);
+            assert_eq!(cpu_ids(""), Vec::<usize>::new());
+            assert_eq!(bracketed("always [madvise] never").as_deref(), Some("madvise"));
+        }
+    }
+}

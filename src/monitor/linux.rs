@@ -1,0 +1,218 @@
+//! The Linux source: the process tree read from /proc through the procfs crate.
+
+use std::collections::BTreeMap;
+
+use procfs::process::{Process, Task};
+
+use super::source::{capability, ProcessSource, RawProcess};
+use crate::profile::{Capability, Counters};
+
+/// A process we follow, with the /proc handles kept open between ticks.
+///
+/// Holding the `/proc/PID` directory open also guards against PID reuse:
+/// once the process is gone, reads through the old handle fail instead of
+/// reading a newcomer that got the same PID.
+struct Tracked {
+    process: Process,
+    main_task: Option<Task>,
+}
+
+/// Reads the tree rooted at one PID from /proc.
+pub struct ProcfsSource {
+    root: u32,
+    tracked: BTreeMap<u32, Tracked>,
+    ticks_per_s: f64,
+    page_size: u64,
+    /// `/proc/PID/task/TID/children` exists (CONFIG_PROC_CHILDREN); otherwise scan all of /proc.
+    children_files: bool,
+    io_denied: Option<String>,
+}
+
+impl ProcfsSource {
+    pub fn new(root: u32) -> ProcfsSource {
+        let children_files =
+            std::path::Path::new("/proc/self/task").join(std::process::id().to_string()).join("children").exists();
+        ProcfsSource {
+            root,
+            tracked: BTreeMap::new(),
+            ticks_per_s: procfs::ticks_per_second() as f64,
+            page_size: procfs::page_size(),
+            children_files,
+            io_denied: None,
+        }
+    }
+
+    /// Add the root (first call) and every new descendant of a tracked process.
+    fn discover(&mut self) {
+        if self.tracked.is_empty() {
+            self.track(self.root);
+        }
+        if self.children_files {
+            self.discover_by_children_files();
+        } else {
+            self.discover_by_scan();
+        }
+    }
+
+    fn track(&mut self, pid: u32) -> bool {
+        if self.tracked.contains_key(&pid) {
+            return false;
+        }
+        match Process::new(pid as i32) {
+            Ok(process) => {
+                let main_task = process.task_from_tid(pid as i32).ok();
+                self.tracked.insert(pid, Tracked { process, main_task });
+                true
+            }
+            Err(_) => false,
+        }
+    }
+
+    fn discover_by_children_files(&mut self) {
+        let mut queue: Vec<u32> = self.tracked.keys().copied().collect();
+        while let Some(pid) = queue.pop() {
+            for child in self.children_of(pid) {
+                if self.track(child) {
+                    queue.push(child);
+                }
+            }
+        }
+    }
+
+    /// Children of every thread of `pid` (a child belongs to the thread that forked it).
+    fn children_of(&self, pid: u32) -> Vec<u32> {
+        let Some(t) = self.tracked.get(&pid) else { return Vec::new() };
+        let mut out = t.main_task.as_ref().and_then(|task| task.children().ok()).unwrap_or_default();
+        if let Ok(tasks) = t.process.tasks() {
+            for task in tasks.flatten().filter(|task| task.tid as u32 != pid) {
+                out.extend(task.children().unwrap_or_default());
+            }
+        }
+        out
+    }
+
+    fn discover_by_scan(&mut self) {
+        let Ok(all) = procfs::process::all_processes() else { return };
+        let parents: Vec<(u32, u32)> =
+            all.flatten().filter_map(|p| p.stat().ok().map(|s| (s.pid as u32, s.ppid as u32))).collect();
+        loop {
+            let new: Vec<u32> = parents
+                .iter()
+                .filter(|(pid, ppid)| self.tracked.contains_key(ppid) && !self.tracked.contains_key(pid))
+                .map(|(pid, _)| *pid)
+                .collect();
+            if new.is_empty() {
+                break;
+            }
+            for pid in new {
+                self.track(pid);
+            }
+        }
+    }
+
+    /// Read one process; `None` when it is gone.
+    fn read(&mut self, pid: u32) -> Option<RawProcess> {
+        let t = self.tracked.get(&pid)?;
+        let stat = t.process.stat().ok()?;
+        let status = t.process.status().ok();
+        let io = match t.process.io() {
+            Ok(io) => Some(io),
+            Err(e) => {
+                if self.io_denied.is_none() && matches!(e, procfs::ProcError::PermissionDenied(_)) {
+                    self.io_denied = Some(format!(
+                        "/proc/{pid}/io is not readable (permission denied): monitor as the process owner or root"
+                    ));
+                }
+                None
+            }
+        };
+        let tck = self.ticks_per_s;
+        let (vol, invol) = self.ctx_switches(pid, stat.num_threads, status.as_ref());
+        let io = io.unwrap_or(procfs::process::Io {
+            rchar: 0,
+            wchar: 0,
+            syscr: 0,
+            syscw: 0,
+            read_bytes: 0,
+            write_bytes: 0,
+            cancelled_write_bytes: 0,
+        });
+        let inclusive = Counters {
+            cpu_time_s: (stat.utime + stat.stime) as f64 / tck + (stat.cutime.max(0) + stat.cstime.max(0)) as f64 / tck,
+            read_bytes: io.read_bytes,
+            write_bytes: io.write_bytes,
+            rchar: io.rchar,
+            wchar: io.wchar,
+            minor_faults: stat.minflt + stat.cminflt,
+            major_faults: stat.majflt + stat.cmajflt,
+            voluntary_ctx_switches: vol,
+            involuntary_ctx_switches: invol,
+        };
+        let rss_bytes = stat.rss * self.page_size;
+        Some(RawProcess {
+            pid,
+            ppid: stat.ppid as u32,
+            name: stat.comm,
+            self_cpu_s: (stat.utime + stat.stime) as f64 / tck,
+            inclusive,
+            rss_bytes,
+            rss_peak_bytes: status.as_ref().and_then(|s| s.vmhwm).map_or(rss_bytes, |kb| (kb * 1024).max(rss_bytes)),
+            vms_bytes: stat.vsize,
+            threads: stat.num_threads.max(0) as u64,
+        })
+    }
+
+    /// Context switches of all live threads: /proc/PID/status counts only the main thread.
+    fn ctx_switches(&self, pid: u32, threads: i64, status: Option<&procfs::process::Status>) -> (u64, u64) {
+        let of = |s: &procfs::process::Status| {
+            (s.voluntary_ctxt_switches.unwrap_or(0), s.nonvoluntary_ctxt_switches.unwrap_or(0))
+        };
+        if threads <= 1 {
+            return status.map(of).unwrap_or((0, 0));
+        }
+        let Some(t) = self.tracked.get(&pid) else { return (0, 0) };
+        let Ok(tasks) = t.process.tasks() else { return status.map(of).unwrap_or((0, 0)) };
+        tasks
+            .flatten()
+            .filter_map(|task| task.status().ok())
+            .map(|s| of(&s))
+            .fold((0, 0), |a, b| (a.0 + b.0, a.1 + b.1))
+    }
+}
+
+impl ProcessSource for ProcfsSource {
+    fn name(&self) -> &'static str {
+        "procfs"
+    }
+
+    fn scan(&mut self) -> Vec<RawProcess> {
+        self.discover();
+        let pids: Vec<u32> = self.tracked.keys().copied().collect();
+        let mut out = Vec::with_capacity(pids.len());
+        for pid in pids {
+            match self.read(pid) {
+                Some(p) => out.push(p),
+                // Gone between discovery and read (or earlier): forget it, no error.
+                None => {
+                    self.tracked.remove(&pid);
+                }
+            }
+        }
+        out
+    }
+
+    fn capabilities(&self) -> Vec<Capability> {
+        let mut caps: Vec<Capability> = ["cpu", "memory", "threads", "page_faults", "context_switches"]
+            .iter()
+            .map(|m| capability(m, None))
+            .collect();
+        caps.push(capability("io", self.io_denied.clone()));
+        caps.push(capability(
+            "process_discovery",
+            (!self.children_files).then(|| {
+                "no /proc/PID/task/TID/children (CONFIG_PROC_CHILDREN off): scanning all of /proc each tick".to_string()
+            }),
+        ));
+        caps
+    }
+}

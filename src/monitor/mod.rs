@@ -1,0 +1,169 @@
+//! The monitor: samples a process tree on a deadline schedule in its own thread and hands each sample to a sink.
+
+pub mod child;
+pub mod env;
+#[cfg(target_os = "linux")]
+pub mod linux;
+pub mod portable;
+pub mod schedule;
+pub mod source;
+pub mod tree;
+
+use std::sync::mpsc::{self, RecvTimeoutError};
+use std::thread::JoinHandle;
+use std::time::{Duration, Instant};
+
+pub use schedule::Schedule;
+pub use source::Backend;
+pub use tree::Baseline;
+
+use crate::profile::{Capability, Sample, Summary, SummaryBuilder};
+
+/// What a sink wants after a sample.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Flow {
+    Continue,
+    /// Stop monitoring (e.g. the reader of the JSONL went away).
+    Stop,
+}
+
+/// Receives each sample as it is taken.
+pub trait SampleSink: Send {
+    fn sample(&mut self, sample: &Sample) -> Flow;
+}
+
+/// A sink that keeps every sample (for benchmark runs and tests).
+#[derive(Debug, Default)]
+pub struct Collect(pub Vec<Sample>);
+
+impl SampleSink for Collect {
+    fn sample(&mut self, sample: &Sample) -> Flow {
+        self.0.push(sample.clone());
+        Flow::Continue
+    }
+}
+
+/// How to monitor.
+#[derive(Debug, Clone, Copy)]
+pub struct MonitorConfig {
+    pub schedule: Schedule,
+    pub backend: Backend,
+    pub baseline: Baseline,
+    /// Stop by itself after this long.
+    pub duration: Option<Duration>,
+}
+
+/// Why monitoring ended.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum EndReason {
+    /// The caller asked (the child exited, Ctrl-C, ...).
+    Stopped,
+    /// The root process is gone.
+    RootExited,
+    /// `--duration` elapsed.
+    Duration,
+    /// The sink asked to stop.
+    SinkStopped,
+}
+
+/// What a finished monitor hands back.
+pub struct Finished<S> {
+    pub sink: S,
+    pub summary: Summary,
+    pub capabilities: Vec<Capability>,
+    pub end: EndReason,
+}
+
+/// Asks a running monitor to stop.
+#[derive(Clone)]
+pub struct Stopper(mpsc::Sender<()>);
+
+impl Stopper {
+    pub fn stop(&self) {
+        let _ = self.0.send(());
+    }
+}
+
+/// A monitor running in its own thread.
+pub struct Monitor<S: SampleSink + 'static> {
+    stop: mpsc::Sender<()>,
+    thread: JoinHandle<Finished<S>>,
+}
+
+impl<S: SampleSink + 'static> Monitor<S> {
+    /// Start sampling the tree rooted at `root`; the first sample is taken at once.
+    pub fn start(root: u32, config: MonitorConfig, sink: S) -> std::io::Result<Monitor<S>> {
+        let (stop, stop_rx) = mpsc::channel();
+        let thread = std::thread::Builder::new()
+            .name("denet-monitor".into())
+            .spawn(move || run_loop(root, config, sink, stop_rx))?;
+        Ok(Monitor { stop, thread })
+    }
+
+    /// Take one last sample now, stop, and return the results.
+    pub fn finish(self) -> Finished<S> {
+        let _ = self.stop.send(());
+        self.thread.join().expect("the monitor thread panicked")
+    }
+
+    /// Wait until the monitor stops by itself (root exit, duration, sink).
+    pub fn join(self) -> Finished<S> {
+        let Monitor { stop, thread } = self;
+        let result = thread.join().expect("the monitor thread panicked");
+        drop(stop);
+        result
+    }
+
+    /// A handle that asks the monitor to take a final sample and stop, from any thread.
+    pub fn stopper(&self) -> Stopper {
+        Stopper(self.stop.clone())
+    }
+
+    /// True once the monitor thread has stopped by itself.
+    pub fn is_finished(&self) -> bool {
+        self.thread.is_finished()
+    }
+}
+
+fn run_loop<S: SampleSink>(root: u32, config: MonitorConfig, mut sink: S, stop: mpsc::Receiver<()>) -> Finished<S> {
+    let mut source = source::open(config.backend, root);
+    let mut acc = tree::TreeAccumulator::new(config.baseline);
+    let mut summary = SummaryBuilder::default();
+    let start = Instant::now();
+    let mut last = start;
+    let mut deadline = start;
+    let end = loop {
+        let now = Instant::now();
+        let procs = source.scan();
+        let sample = acc.sample(&procs, (now - start).as_secs_f64(), (now - last).as_secs_f64());
+        last = now;
+        summary.observe(&sample);
+        if sink.sample(&sample) == Flow::Stop {
+            break EndReason::SinkStopped;
+        }
+        if !procs.iter().any(|p| p.pid == root) {
+            break EndReason::RootExited;
+        }
+        deadline = config.schedule.next_deadline(start, deadline, Instant::now());
+        if let Some(limit) = config.duration {
+            deadline = deadline.min(start + limit);
+            if now >= start + limit {
+                break EndReason::Duration;
+            }
+        }
+        match stop.recv_timeout(deadline.saturating_duration_since(Instant::now())) {
+            Err(RecvTimeoutError::Timeout) => continue,
+            // Asked to stop: one final sample so that short runs and the last interval are covered.
+            Ok(()) | Err(RecvTimeoutError::Disconnected) => {
+                let now = Instant::now();
+                let sample = acc.sample(&source.scan(), (now - start).as_secs_f64(), (now - last).as_secs_f64());
+                summary.observe(&sample);
+                sink.sample(&sample);
+                break EndReason::Stopped;
+            }
+        }
+    };
+    let mut summary = summary.finish();
+    summary.processes_seen = summary.processes_seen.max(acc.processes_seen());
+    Finished { sink, summary, capabilities: source.capabilities(), end }
+}

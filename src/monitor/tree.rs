@@ -1,0 +1,150 @@
+//! Turns successive raw reads of a process tree into samples with tree totals that never lose an exited child.
+//!
+//! Tree totals follow the kernel's own accounting: when a parent reaps a child,
+//! the child's CPU time, faults and I/O are folded into the parent's counters
+//! (cutime, cminflt, the thread group's I/O). Summing each live process's
+//! *inclusive* counters therefore stays continuous across exits, and even
+//! counts children that lived less than one sampling interval. A process that
+//! vanishes without a tracked parent to reap it (an orphan reaped outside the
+//! tree) keeps its last-seen counters. Context switches have no reaped-child
+//! counterpart in /proc, so those of every vanished process are kept as last seen.
+
+use std::collections::{BTreeMap, HashSet};
+
+use super::source::RawProcess;
+use crate::profile::{Aggregate, Counters, ProcessSample, Sample};
+
+/// Where the totals start.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Baseline {
+    /// Count from zero: the tree was started by us (`run`, `bench`).
+    Zero,
+    /// Count from the first read: the tree existed before (`attach`).
+    FirstRead,
+}
+
+#[derive(Debug, Clone)]
+struct Seen {
+    ppid: u32,
+    self_cpu_s: f64,
+    inclusive: Counters,
+}
+
+/// Differencing state across ticks.
+#[derive(Debug)]
+pub struct TreeAccumulator {
+    baseline: Baseline,
+    prev: BTreeMap<u32, Seen>,
+    /// Last-seen counters of processes that left the tree unreaped by it.
+    departed: Counters,
+    /// The raw total of the previous tick, for monotonic increments.
+    prev_raw: Option<Counters>,
+    /// The reported cumulative totals.
+    totals: Counters,
+    seen: HashSet<u32>,
+}
+
+impl TreeAccumulator {
+    pub fn new(baseline: Baseline) -> TreeAccumulator {
+        TreeAccumulator {
+            baseline,
+            prev: BTreeMap::new(),
+            departed: Counters::default(),
+            prev_raw: None,
+            totals: Counters::default(),
+            seen: HashSet::new(),
+        }
+    }
+
+    /// Number of distinct processes seen so far.
+    pub fn processes_seen(&self) -> u64 {
+        self.seen.len() as u64
+    }
+
+    /// Build the sample for `procs`, read `dt` seconds after the previous read.
+    pub fn sample(&mut self, procs: &[RawProcess], t: f64, dt: f64) -> Sample {
+        let live: HashSet<u32> = procs.iter().map(|p| p.pid).collect();
+        let first_tick = self.prev_raw.is_none();
+        self.account_departures(&live);
+        let raw = procs.iter().fold(self.departed, |acc, p| acc.add(&p.inclusive));
+        let cpu_before = self.totals.cpu_time_s;
+        self.advance_totals(raw);
+        let cpu_delta = self.totals.cpu_time_s - cpu_before;
+        let count_all = !(first_tick && self.baseline == Baseline::FirstRead);
+        let processes: Vec<ProcessSample> = procs.iter().map(|p| self.process_sample(p, dt, count_all)).collect();
+        let aggregate = Aggregate {
+            cpu_percent: percent(cpu_delta, dt),
+            rss_bytes: procs.iter().map(|p| p.rss_bytes).sum(),
+            vms_bytes: procs.iter().map(|p| p.vms_bytes).sum(),
+            threads: procs.iter().map(|p| p.threads).sum(),
+            processes: procs.len() as u64,
+            counters: self.totals,
+        };
+        self.prev = procs
+            .iter()
+            .map(|p| (p.pid, Seen { ppid: p.ppid, self_cpu_s: p.self_cpu_s, inclusive: p.inclusive }))
+            .collect();
+        self.seen.extend(live);
+        Sample { t, ts: chrono::Utc::now().to_rfc3339(), dt, aggregate, processes }
+    }
+
+    /// Processes gone since the last tick: keep what the kernel will not fold into a tracked parent.
+    fn account_departures(&mut self, live: &HashSet<u32>) {
+        for (pid, seen) in self.prev.iter().filter(|(pid, _)| !live.contains(pid)) {
+            let reaped_by_tree = live.contains(&seen.ppid) && *pid != seen.ppid;
+            let kept = if reaped_by_tree {
+                Counters {
+                    voluntary_ctx_switches: seen.inclusive.voluntary_ctx_switches,
+                    involuntary_ctx_switches: seen.inclusive.involuntary_ctx_switches,
+                    ..Counters::default()
+                }
+            } else {
+                seen.inclusive
+            };
+            self.departed = self.departed.add(&kept);
+        }
+    }
+
+    /// Add the non-negative part of each counter's change to the totals.
+    fn advance_totals(&mut self, raw: Counters) {
+        let prev = match (self.prev_raw, self.baseline) {
+            (Some(p), _) => p,
+            (None, Baseline::Zero) => Counters::default(),
+            (None, Baseline::FirstRead) => raw,
+        };
+        let delta = raw.zip_with(&prev, u64::saturating_sub, |a, b| (a - b).max(0.0));
+        self.totals = self.totals.add(&delta);
+        self.prev_raw = Some(raw);
+    }
+
+    /// `count_new`: a process seen for the first time used all its CPU time within
+    /// this interval (it was born after the previous read), except on the first
+    /// read of a tree that existed before we attached.
+    fn process_sample(&self, p: &RawProcess, dt: f64, count_new: bool) -> ProcessSample {
+        let cpu = match self.prev.get(&p.pid) {
+            Some(prev) => (p.self_cpu_s - prev.self_cpu_s).max(0.0),
+            None if count_new => p.self_cpu_s,
+            None => 0.0,
+        };
+        ProcessSample {
+            pid: p.pid,
+            ppid: p.ppid,
+            name: p.name.clone(),
+            cpu_percent: percent(cpu, dt),
+            rss_bytes: p.rss_bytes,
+            rss_peak_bytes: p.rss_peak_bytes,
+            vms_bytes: p.vms_bytes,
+            threads: p.threads,
+            counters: p.inclusive,
+        }
+    }
+}
+
+/// CPU seconds over wall seconds as a percentage of one core.
+fn percent(cpu_s: f64, dt: f64) -> f64 {
+    if dt > 0.0 {
+        100.0 * cpu_s / dt
+    } else {
+        0.0
+    }
+}

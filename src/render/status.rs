@@ -1,0 +1,67 @@
+//! The live status line on stderr: redrawn in place on a terminal, plain lines every few seconds otherwise.
+
+use std::io::{IsTerminal, Write};
+use std::time::{Duration, Instant};
+
+use super::units;
+use crate::monitor::{Flow, SampleSink};
+use crate::profile::Sample;
+
+/// How often a plain (non-terminal) status line is printed.
+const PLAIN_EVERY: Duration = Duration::from_secs(5);
+
+pub struct StatusLine {
+    tty: bool,
+    last_plain: Option<Instant>,
+    drawn: bool,
+}
+
+impl StatusLine {
+    pub fn new() -> StatusLine {
+        StatusLine { tty: std::io::stderr().is_terminal(), last_plain: None, drawn: false }
+    }
+
+    /// Remove the in-place line before other output goes to stderr.
+    pub fn clear(&mut self) {
+        if self.tty && self.drawn {
+            let _ = write!(std::io::stderr(), "\r\x1b[K");
+            self.drawn = false;
+        }
+    }
+}
+
+impl Default for StatusLine {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+/// One line describing the tree now.
+pub fn line(s: &Sample) -> String {
+    let a = &s.aggregate;
+    format!(
+        "denet {:>8}  CPU {:>6.1}%  RSS {:>10}  procs {:>3}  threads {:>4}  read {:>10}  write {:>10}",
+        units::seconds(s.t),
+        a.cpu_percent,
+        units::bytes(a.rss_bytes),
+        a.processes,
+        a.threads,
+        units::bytes(a.counters.read_bytes),
+        units::bytes(a.counters.write_bytes),
+    )
+}
+
+impl SampleSink for StatusLine {
+    fn sample(&mut self, sample: &Sample) -> Flow {
+        let mut err = std::io::stderr().lock();
+        if self.tty {
+            let _ = write!(err, "\r\x1b[K{}", line(sample));
+            self.drawn = true;
+        } else if self.last_plain.is_none_or(|t| t.elapsed() >= PLAIN_EVERY) {
+            let _ = writeln!(err, "{}", line(sample));
+            self.last_plain = Some(Instant::now());
+        }
+        let _ = err.flush();
+        Flow::Continue
+    }
+}

@@ -1,0 +1,63 @@
+//! The end-of-monitoring summary as a table on stderr.
+
+use comfy_table::{presets::UTF8_FULL_CONDENSED, Cell, Table};
+
+use super::units::{bytes, count, seconds};
+use crate::profile::Summary;
+
+/// Rows of (label, value) for a summary.
+pub fn rows(s: &Summary) -> Vec<(String, String)> {
+    let t = &s.totals;
+    let mut rows = vec![
+        ("Duration".to_string(), format!("{} ({} samples)", seconds(s.duration_s), s.samples)),
+        ("CPU peak / mean".into(), format!("{:.1}% / {:.1}%", s.cpu_percent_peak, s.cpu_percent_mean)),
+        ("CPU time (sampled)".into(), seconds(t.cpu_time_s)),
+        ("Peak RSS tree (sampled)".into(), bytes(s.rss_peak_tree_bytes)),
+        ("Peak RSS largest process".into(), bytes(s.rss_peak_process_bytes)),
+        ("Processes peak / seen".into(), format!("{} / {}", s.processes_peak, s.processes_seen)),
+        ("Threads peak".into(), count(s.threads_peak)),
+        ("Storage read / write".into(), format!("{} / {}", bytes(t.read_bytes), bytes(t.write_bytes))),
+        ("Syscall read / write".into(), format!("{} / {}", bytes(t.rchar), bytes(t.wchar))),
+        ("Page faults minor / major".into(), format!("{} / {}", count(t.minor_faults), count(t.major_faults))),
+        (
+            "Ctx switches vol / invol".into(),
+            format!("{} / {}", count(t.voluntary_ctx_switches), count(t.involuntary_ctx_switches)),
+        ),
+    ];
+    if let Some(r) = &s.rusage {
+        rows.push(("wait4 user / system".into(), format!("{} / {}", seconds(r.user_s), seconds(r.system_s))));
+        rows.push(("wait4 peak RSS (largest)".into(), bytes(r.max_rss_bytes)));
+        rows.push((
+            "wait4 faults minor / major".into(),
+            format!("{} / {}", count(r.minor_faults), count(r.major_faults)),
+        ));
+        rows.push((
+            "wait4 ctx switches vol / invol".into(),
+            format!("{} / {}", count(r.voluntary_ctx_switches), count(r.involuntary_ctx_switches)),
+        ));
+        rows.push((
+            "wait4 block in / out ops".into(),
+            format!("{} / {}", count(r.block_input_ops), count(r.block_output_ops)),
+        ));
+    }
+    if let Some(e) = &s.exit {
+        let how = match (e.code, e.signal) {
+            (Some(c), _) => format!("exit code {c}"),
+            (None, Some(sig)) => format!("killed by signal {sig}"),
+            _ => "unknown".into(),
+        };
+        rows.push(("Exit".into(), how));
+    }
+    rows
+}
+
+/// The summary as a two-column table.
+pub fn render(s: &Summary) -> String {
+    let mut table = Table::new();
+    table.load_preset(UTF8_FULL_CONDENSED);
+    table.set_header(vec![Cell::new("Metric"), Cell::new("Value")]);
+    for (k, v) in rows(s) {
+        table.add_row(vec![k, v]);
+    }
+    table.to_string()
+}
