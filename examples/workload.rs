@@ -1,0 +1,138 @@
+//! Known workloads for denet's accuracy tests and benchmarks: each does one measurable thing, exactly.
+//!
+//! Usage: `workload MODE ARGS...`
+//!   busy THREADS SECONDS      THREADS threads spinning on CPU
+//!   hold MIB SECONDS          touch MIB mebibytes of heap, hold them
+//!   write MIB PATH            write MIB mebibytes to PATH, fsync, remove it
+//!   tree CHILDREN SECONDS     CHILDREN child processes sleeping SECONDS
+//!   threads TOTAL SECONDS     one process with TOTAL threads (main included) sleeping
+//!   sleep SECONDS             sleep
+//!   exit CODE                 exit with CODE
+//!   signal N                  kill itself with signal N
+//!   getppid N                 make exactly N getppid system calls
+//!   forkn N                   fork N children that each exit at once, wait for all
+
+use std::hint::black_box;
+use std::io::Write;
+use std::process::Command;
+use std::time::{Duration, Instant};
+
+fn arg<T: std::str::FromStr>(args: &[String], i: usize, what: &str) -> T {
+    args.get(i).and_then(|s| s.parse().ok()).unwrap_or_else(|| {
+        eprintln!("workload: missing or bad {what}");
+        std::process::exit(2)
+    })
+}
+
+fn secs(args: &[String], i: usize) -> Duration {
+    Duration::from_secs_f64(arg(args, i, "SECONDS"))
+}
+
+fn spin_until(end: Instant) {
+    let mut x = 0u64;
+    while Instant::now() < end {
+        for _ in 0..10_000 {
+            x = black_box(x.wrapping_mul(6364136223846793005).wrapping_add(1));
+        }
+    }
+}
+
+fn busy(threads: usize, d: Duration) {
+    let end = Instant::now() + d;
+    let handles: Vec<_> = (0..threads).map(|_| std::thread::spawn(move || spin_until(end))).collect();
+    handles.into_iter().for_each(|h| h.join().unwrap());
+}
+
+fn hold(mib: usize, d: Duration) {
+    let mut v = vec![0u8; mib << 20];
+    // Touch every page so it is resident.
+    for i in (0..v.len()).step_by(4096) {
+        v[i] = 1;
+    }
+    black_box(&v);
+    std::thread::sleep(d);
+    black_box(&v);
+}
+
+fn write(mib: usize, path: &str) {
+    let mut f = std::fs::File::create(path).expect("create");
+    let block = vec![0xa5u8; 1 << 20];
+    for _ in 0..mib {
+        f.write_all(&block).expect("write");
+    }
+    f.sync_all().expect("fsync");
+    drop(f);
+    let _ = std::fs::remove_file(path);
+}
+
+fn tree(children: usize, d: Duration) {
+    let me = std::env::current_exe().expect("own path");
+    let kids: Vec<_> = (0..children)
+        .map(|_| Command::new(&me).args(["sleep", &d.as_secs_f64().to_string()]).spawn().expect("spawn"))
+        .collect();
+    for mut k in kids {
+        k.wait().unwrap();
+    }
+}
+
+fn threads(total: usize, d: Duration) {
+    let handles: Vec<_> = (1..total).map(|_| std::thread::spawn(move || std::thread::sleep(d))).collect();
+    std::thread::sleep(d);
+    handles.into_iter().for_each(|h| h.join().unwrap());
+}
+
+#[cfg(unix)]
+fn getppid(n: u64) {
+    for _ in 0..n {
+        // SAFETY: getppid has no preconditions.
+        black_box(unsafe { libc::getppid() });
+    }
+}
+
+#[cfg(unix)]
+fn forkn(n: usize) {
+    for _ in 0..n {
+        // SAFETY: the child only calls _exit.
+        let pid = unsafe { libc::fork() };
+        if pid == 0 {
+            unsafe { libc::_exit(0) };
+        }
+    }
+    for _ in 0..n {
+        let mut st = 0;
+        // SAFETY: valid pointer to a local.
+        unsafe { libc::wait(&mut st) };
+    }
+}
+
+#[cfg(unix)]
+fn signal(n: i32) {
+    // SAFETY: raising a signal at ourselves.
+    unsafe {
+        libc::signal(n, libc::SIG_DFL);
+        libc::raise(n);
+    }
+}
+
+fn main() {
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    match args.first().map(String::as_str) {
+        Some("busy") => busy(arg(&args, 1, "THREADS"), secs(&args, 2)),
+        Some("hold") => hold(arg(&args, 1, "MIB"), secs(&args, 2)),
+        Some("write") => write(arg(&args, 1, "MIB"), &arg::<String>(&args, 2, "PATH")),
+        Some("tree") => tree(arg(&args, 1, "CHILDREN"), secs(&args, 2)),
+        Some("threads") => threads(arg(&args, 1, "TOTAL"), secs(&args, 2)),
+        Some("sleep") => std::thread::sleep(secs(&args, 1)),
+        Some("exit") => std::process::exit(arg(&args, 1, "CODE")),
+        #[cfg(unix)]
+        Some("signal") => signal(arg(&args, 1, "N")),
+        #[cfg(unix)]
+        Some("getppid") => getppid(arg(&args, 1, "N")),
+        #[cfg(unix)]
+        Some("forkn") => forkn(arg(&args, 1, "N")),
+        _ => {
+            eprintln!("usage: workload busy|hold|write|tree|threads|sleep|exit|signal|getppid|forkn ARGS");
+            std::process::exit(2)
+        }
+    }
+}
