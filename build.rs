@@ -1,1 +1,3 @@
-fn main() {}
+fn main() {
+    println!("cargo:rerun-if-changed=build.rs");
+}

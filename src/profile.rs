@@ -169,13 +169,31 @@ pub struct Summary {
     pub rusage: Option<Rusage>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub exit: Option<ExitStatus>,
+    /// The fields above that are sampled (read at ticks, so they can miss what happens between two)
+    /// rather than exact kernel counters; docs/metrics.md says which is which and why.
+    #[serde(default = "sampled_fields")]
+    pub sampled: Vec<String>,
+}
+
+/// Summary fields whose values come from samples, not from exact kernel accounting.
+pub fn sampled_fields() -> Vec<String> {
+    ["cpu_percent_peak", "rss_peak_tree_bytes", "processes_peak", "threads_peak", "processes_seen"]
+        .into_iter()
+        .map(String::from)
+        .collect()
 }
 
 /// Folds samples into a summary, one at a time (a recording can be long).
-#[derive(Debug, Default)]
+#[derive(Debug)]
 pub struct SummaryBuilder {
     summary: Summary,
     pids: std::collections::HashSet<u32>,
+}
+
+impl Default for SummaryBuilder {
+    fn default() -> Self {
+        SummaryBuilder { summary: Summary { sampled: sampled_fields(), ..Summary::default() }, pids: Default::default() }
+    }
 }
 
 impl SummaryBuilder {

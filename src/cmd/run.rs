@@ -37,6 +37,11 @@ pub fn run(opts: &MonitorOptions, argv: &[String], silent: bool) -> anyhow::Resu
     let (exit, rusage) = platform::reap(pid, exited?)?;
     drop(forwarder);
     let mut summary = finished.summary.clone();
+    if let Some(r) = &rusage {
+        // wait4's peak is exact; a lower bound on the tree's peak too, which sampling can miss in short runs.
+        summary.rss_peak_process_bytes = summary.rss_peak_process_bytes.max(r.max_rss_bytes);
+        summary.rss_peak_tree_bytes = summary.rss_peak_tree_bytes.max(r.max_rss_bytes);
+    }
     summary.rusage = rusage;
     summary.exit = Some(exit);
     session::finish(finished, &summary, opts)?;
