@@ -192,7 +192,10 @@ pub struct SummaryBuilder {
 
 impl Default for SummaryBuilder {
     fn default() -> Self {
-        SummaryBuilder { summary: Summary { sampled: sampled_fields(), ..Summary::default() }, pids: Default::default() }
+        SummaryBuilder {
+            summary: Summary { sampled: sampled_fields(), ..Summary::default() },
+            pids: Default::default(),
+        }
     }
 }
 

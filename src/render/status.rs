@@ -18,7 +18,8 @@ pub struct StatusLine {
 
 impl StatusLine {
     pub fn new() -> StatusLine {
-        StatusLine { tty: std::io::stderr().is_terminal(), last_plain: None, drawn: false }
+        // Plain lines start after the first period: a short run should not log a line of zeros.
+        StatusLine { tty: std::io::stderr().is_terminal(), last_plain: Some(Instant::now()), drawn: false }
     }
 
     /// Remove the in-place line before other output goes to stderr.
@@ -57,7 +58,7 @@ impl SampleSink for StatusLine {
         if self.tty {
             let _ = write!(err, "\r\x1b[K{}", line(sample));
             self.drawn = true;
-        } else if self.last_plain.is_none_or(|t| t.elapsed() >= PLAIN_EVERY) {
+        } else if self.last_plain.map_or(true, |t| t.elapsed() >= PLAIN_EVERY) {
             let _ = writeln!(err, "{}", line(sample));
             self.last_plain = Some(Instant::now());
         }

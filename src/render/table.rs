@@ -11,7 +11,7 @@ pub fn rows(s: &Summary) -> Vec<(String, String)> {
     let mut rows = vec![
         ("Duration".to_string(), format!("{} ({} samples)", seconds(s.duration_s), s.samples)),
         ("CPU peak / mean".into(), format!("{:.1}% / {:.1}%", s.cpu_percent_peak, s.cpu_percent_mean)),
-        ("CPU time (sampled)".into(), seconds(t.cpu_time_s)),
+        ("CPU time user+system".into(), seconds(t.cpu_time_s)),
         ("Peak RSS tree (sampled)".into(), bytes(s.rss_peak_tree_bytes)),
         ("Peak RSS largest process".into(), bytes(s.rss_peak_process_bytes)),
         ("Processes peak / seen".into(), format!("{} / {}", s.processes_peak, s.processes_seen)),
