@@ -7,3 +7,4 @@ pub mod monitor;
 pub mod options;
 pub mod profile;
 pub mod render;
+pub mod stats;

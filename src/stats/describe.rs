@@ -1,0 +1,108 @@
+//! One metric over a series of runs: count, mean, standard deviation, median, extremes and a bootstrap 95% CI of the mean.
+
+use criterion_stats::univariate::Sample;
+use serde::{Deserialize, Serialize};
+
+/// Resamples for the bootstrap confidence interval (criterion's default).
+const BOOTSTRAP_RESAMPLES: usize = 100_000;
+/// Keep the bootstrap cheap for long series: resamples × runs stays under this.
+const BOOTSTRAP_BUDGET: usize = 20_000_000;
+
+/// Summary statistics of one metric.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Stats {
+    pub count: usize,
+    pub mean: f64,
+    /// Sample standard deviation (n − 1); `None` for a single value, as hyperfine's `null`.
+    pub stddev: Option<f64>,
+    pub median: f64,
+    pub min: f64,
+    pub max: f64,
+    /// Bootstrap (percentile) 95% confidence interval of the mean; `None` for fewer than two values.
+    pub ci95_mean: Option<[f64; 2]>,
+}
+
+/// Describe `values` (non-empty, no NaN).
+pub fn describe(values: &[f64]) -> Stats {
+    assert!(!values.is_empty(), "describe needs at least one value");
+    let min = values.iter().copied().fold(f64::INFINITY, f64::min);
+    let max = values.iter().copied().fold(f64::NEG_INFINITY, f64::max);
+    if values.len() == 1 {
+        let v = values[0];
+        return Stats { count: 1, mean: v, stddev: None, median: v, min, max, ci95_mean: None };
+    }
+    let sample = Sample::new(values);
+    let mean = sample.mean();
+    Stats {
+        count: values.len(),
+        mean,
+        stddev: Some(sample.std_dev(Some(mean))),
+        median: sample.percentiles().median(),
+        min,
+        max,
+        ci95_mean: Some(bootstrap_ci_of_mean(values, mean)),
+    }
+}
+
+/// Percentile bootstrap CI of the mean. Constant data has a degenerate interval, returned as is.
+fn bootstrap_ci_of_mean(values: &[f64], mean: f64) -> [f64; 2] {
+    if values.iter().all(|&v| v == values[0]) {
+        return [mean, mean];
+    }
+    let resamples = (BOOTSTRAP_BUDGET / values.len()).clamp(1_000, BOOTSTRAP_RESAMPLES);
+    let (dist,) = Sample::new(values).bootstrap(resamples, |s| (s.mean(),));
+    let (lo, hi) = dist.confidence_interval(0.95);
+    [lo, hi]
+}
+
+/// The value at quantile `q` (0..=1) with linear interpolation (R type 7, numpy's default).
+pub fn quantile(values: &[f64], q: f64) -> f64 {
+    let mut v = values.to_vec();
+    v.sort_by(f64::total_cmp);
+    let pos = q.clamp(0.0, 1.0) * (v.len() - 1) as f64;
+    let (lo, hi) = (pos.floor() as usize, pos.ceil() as usize);
+    v[lo] + (v[hi] - v[lo]) * (pos - lo as f64)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    // Reference values from numpy 2 / scipy 1.x:
+    // a = [1.0, 1.1, 0.9, 1.05, 0.95, 1.2, 0.98]
+    // np.mean(a) = 1.0257142857, np.std(a, ddof=1) = 0.1006408040, np.median(a) = 1.0
+    const A: [f64; 7] = [1.0, 1.1, 0.9, 1.05, 0.95, 1.2, 0.98];
+
+    #[test]
+    fn matches_numpy() {
+        let s = describe(&A);
+        assert_eq!(s.count, 7);
+        assert!((s.mean - 1.0257142857).abs() < 1e-9);
+        assert!((s.stddev.unwrap() - 0.1006408040).abs() < 1e-9);
+        assert!((s.median - 1.0).abs() < 1e-12);
+        assert_eq!((s.min, s.max), (0.9, 1.2));
+    }
+
+    #[test]
+    fn bootstrap_ci_brackets_the_mean_at_about_the_normal_width() {
+        let s = describe(&A);
+        let [lo, hi] = s.ci95_mean.unwrap();
+        assert!(lo < s.mean && s.mean < hi);
+        // Normal-theory half-width: 1.96 * sd / sqrt(n) = 0.0746; the bootstrap's is close to it (a bit narrower).
+        let half = (hi - lo) / 2.0;
+        assert!(half > 0.05 && half < 0.085, "half-width {half}");
+    }
+
+    #[test]
+    fn single_value_has_no_spread() {
+        let s = describe(&[2.5]);
+        assert_eq!((s.count, s.mean, s.median, s.stddev, s.ci95_mean), (1, 2.5, 2.5, None, None));
+    }
+
+    #[test]
+    fn quantiles_interpolate_like_numpy() {
+        // np.quantile([1, 2, 3, 4], 0.25) = 1.75
+        assert!((quantile(&[4.0, 1.0, 3.0, 2.0], 0.25) - 1.75).abs() < 1e-12);
+        assert_eq!(quantile(&[5.0], 0.9), 5.0);
+    }
+}
