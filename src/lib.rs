@@ -1,5 +1,6 @@
 //! denet: a process-tree monitor and a benchmark harness that reports each run's resource profile.
 
+pub mod bench;
 pub mod cli;
 pub mod cmd;
 pub mod error;

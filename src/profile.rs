@@ -126,7 +126,7 @@ impl Rusage {
 }
 
 /// How a child ended.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ExitStatus {
     /// Exit code when the child exited normally.
     pub code: Option<i32>,
@@ -260,4 +260,42 @@ pub enum Record {
     Env(Box<crate::monitor::env::EnvRecord>),
     Sample(Sample),
     Summary(Summary),
+}
+
+/// One point of a run's resource timeline (for charts).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Serialize, Deserialize)]
+pub struct TimelinePoint {
+    /// Seconds since the run started.
+    pub t: f64,
+    pub cpu_percent: f64,
+    pub rss_bytes: u64,
+}
+
+/// What the /proc sampler saw of a run's process tree (sampled figures, and cumulative counters read at the end).
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct TreeProfile {
+    /// Peak of the summed RSS of the tree's live processes (sampled).
+    pub rss_peak_bytes: u64,
+    pub read_bytes: u64,
+    pub write_bytes: u64,
+    pub rchar: u64,
+    pub wchar: u64,
+    pub processes_peak: u64,
+    pub threads_peak: u64,
+    pub samples: u64,
+    /// At most a few hundred points, evenly thinned.
+    pub timeline: Vec<TimelinePoint>,
+}
+
+/// One benchmark run's measurements.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct RunProfile {
+    /// Spawn to observed exit, monotonic clock, seconds.
+    pub wall_s: f64,
+    /// Exact figures from `wait4` on this run's child.
+    pub rusage: Rusage,
+    pub tree: TreeProfile,
+    pub exit: Option<ExitStatus>,
+    /// Seconds from the start of the benchmark to the start of this run (for drift charts).
+    pub started_s: f64,
 }

@@ -1,0 +1,5 @@
+//! The benchmark: expanding commands, scheduling runs and hooks, running and measuring each run.
+
+pub mod runner;
+#[cfg(unix)]
+pub mod wait;

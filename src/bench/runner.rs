@@ -1,0 +1,273 @@
+//! Running one command once: spawn it in its own process group, sample its tree, reap it with `wait4`.
+
+use std::path::PathBuf;
+use std::process::{Command, Stdio};
+use std::time::Instant;
+
+use thiserror::Error;
+
+use crate::monitor::source::{self, ProcessSource};
+use crate::monitor::tree::{Baseline, TreeAccumulator};
+use crate::monitor::{Backend, Schedule};
+use crate::profile::{RunProfile, TimelinePoint, TreeProfile};
+
+/// Where a command's stdin comes from.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Input {
+    Null,
+    File(PathBuf),
+}
+
+/// Where a command's stdout and stderr go.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Output {
+    /// /dev/null.
+    Null,
+    /// A pipe that denet reads and discards (the command sees a pipe, not a file).
+    Pipe,
+    /// denet's own stdout/stderr.
+    Inherit,
+    /// A file, truncated at the start of each run.
+    File(PathBuf),
+}
+
+/// One execution of a command.
+#[derive(Debug, Clone)]
+pub struct Invocation {
+    /// The program and its arguments (a shell and `-c` already prepended when one is used).
+    pub argv: Vec<String>,
+    /// Extra environment variables.
+    pub env: Vec<(String, String)>,
+    pub input: Input,
+    pub output: Output,
+}
+
+/// Why a run produced no measurement.
+#[derive(Debug, Error)]
+pub enum RunError {
+    #[error("interrupted")]
+    Interrupted,
+    #[error(transparent)]
+    Failed(#[from] anyhow::Error),
+}
+
+/// Runs invocations and measures them. The real one spawns processes; the mock one computes timings.
+pub trait Runner {
+    /// Run `inv` once and measure it; `sample` turns the /proc sampler on.
+    fn measure(&mut self, inv: &Invocation, sample: bool) -> Result<RunProfile, RunError>;
+    /// True once Ctrl-C or SIGTERM has been received.
+    fn interrupted(&self) -> bool;
+}
+
+/// Follows one run's process tree and folds the samples into a [`TreeProfile`].
+pub struct Follower {
+    source: Box<dyn ProcessSource>,
+    acc: TreeAccumulator,
+    profile: TreeProfile,
+    start: Instant,
+    last: Instant,
+    stride: usize,
+    pids: Vec<u32>,
+}
+
+/// Timelines are thinned to at most this many points.
+const MAX_TIMELINE: usize = 256;
+
+impl Follower {
+    pub fn new(pid: u32, backend: Backend, start: Instant) -> Follower {
+        Follower {
+            source: source::open(backend, pid),
+            acc: TreeAccumulator::new(Baseline::Zero),
+            profile: TreeProfile::default(),
+            start,
+            last: start,
+            stride: 1,
+            pids: Vec::new(),
+        }
+    }
+
+    /// Take one sample now.
+    pub fn tick(&mut self) {
+        let now = Instant::now();
+        let procs = self.source.scan();
+        let s = self.acc.sample(&procs, (now - self.start).as_secs_f64(), (now - self.last).as_secs_f64());
+        self.last = now;
+        let p = &mut self.profile;
+        let a = &s.aggregate;
+        p.rss_peak_bytes = p.rss_peak_bytes.max(a.rss_bytes);
+        p.processes_peak = p.processes_peak.max(a.processes);
+        p.threads_peak = p.threads_peak.max(a.threads);
+        (p.read_bytes, p.write_bytes, p.rchar, p.wchar) =
+            (a.counters.read_bytes, a.counters.write_bytes, a.counters.rchar, a.counters.wchar);
+        p.samples += 1;
+        if p.samples as usize % self.stride == 0 {
+            p.timeline.push(TimelinePoint { t: s.t, cpu_percent: a.cpu_percent, rss_bytes: a.rss_bytes });
+            if p.timeline.len() >= MAX_TIMELINE {
+                // Keep every other point and sample the timeline half as often from now on.
+                p.timeline = p.timeline.iter().step_by(2).copied().collect();
+                self.stride *= 2;
+            }
+        }
+        self.pids = procs.iter().map(|p| p.pid).collect();
+    }
+
+    /// The processes seen at the last sample.
+    pub fn pids(&self) -> &[u32] {
+        &self.pids
+    }
+
+    pub fn finish(self) -> TreeProfile {
+        self.profile
+    }
+}
+
+/// Build the `Command` for an invocation: its own process group, stdio as asked, fork rather than vfork.
+pub fn command(inv: &Invocation) -> anyhow::Result<(Command, Option<std::io::PipeReader>)> {
+    let mut cmd = Command::new(&inv.argv[0]);
+    cmd.args(&inv.argv[1..]).envs(inv.env.iter().map(|(k, v)| (k, v)));
+    cmd.stdin(match &inv.input {
+        Input::Null => Stdio::null(),
+        Input::File(p) => Stdio::from(
+            std::fs::File::open(p).map_err(|e| anyhow::anyhow!("cannot open the input file {}: {e}", p.display()))?,
+        ),
+    });
+    let mut reader = None;
+    let (out, err) = match &inv.output {
+        Output::Null => (Stdio::null(), Stdio::null()),
+        Output::Inherit => (Stdio::inherit(), Stdio::inherit()),
+        Output::Pipe => {
+            let (r, w) = std::io::pipe()?;
+            reader = Some(r);
+            (Stdio::from(w.try_clone()?), Stdio::from(w))
+        }
+        Output::File(p) => {
+            let f = std::fs::File::create(p)
+                .map_err(|e| anyhow::anyhow!("cannot write the output file {}: {e}", p.display()))?;
+            (Stdio::from(f.try_clone()?), Stdio::from(f))
+        }
+    };
+    cmd.stdout(out).stderr(err);
+    unix::own_process_group(&mut cmd);
+    crate::monitor::child::force_fork(&mut cmd);
+    Ok((cmd, reader))
+}
+
+#[cfg(unix)]
+pub use unix::ProcRunner;
+
+#[cfg(unix)]
+mod unix {
+    use std::os::fd::AsRawFd;
+    use std::os::unix::net::UnixStream;
+    use std::os::unix::process::CommandExt;
+
+    use super::*;
+    use crate::bench::wait::{self, WaitPlan, Waited};
+    use crate::monitor::child;
+
+    /// Put the command in its own process group, so that Ctrl-C reaches denet alone and denet can kill the whole group.
+    pub fn own_process_group(cmd: &mut Command) {
+        cmd.process_group(0);
+    }
+
+    /// The real runner.
+    pub struct ProcRunner {
+        schedule: Schedule,
+        backend: Backend,
+        /// Becomes readable once SIGINT or SIGTERM arrived (signal-hook writes to it).
+        signal_pipe: UnixStream,
+        interrupted: bool,
+    }
+
+    impl ProcRunner {
+        pub fn new(schedule: Schedule, backend: Backend) -> anyhow::Result<ProcRunner> {
+            let (read, write) = UnixStream::pair()?;
+            read.set_nonblocking(true)?;
+            for sig in [libc::SIGINT, libc::SIGTERM, libc::SIGHUP] {
+                signal_hook::low_level::pipe::register(sig, write.try_clone()?)?;
+            }
+            child::become_subreaper();
+            Ok(ProcRunner { schedule, backend, signal_pipe: read, interrupted: false })
+        }
+
+        fn check_signals(&mut self) -> bool {
+            let mut buf = [0u8; 16];
+            if matches!(std::io::Read::read(&mut &self.signal_pipe, &mut buf), Ok(n) if n > 0) {
+                self.interrupted = true;
+            }
+            self.interrupted
+        }
+
+        /// Kill the run's whole tree: its process group and any member that left it.
+        fn kill_tree(pid: u32, others: &[u32]) {
+            // SAFETY: killpg/kill have no memory effects; the group id is the child's pid.
+            unsafe {
+                libc::killpg(pid as libc::pid_t, libc::SIGKILL);
+            }
+            for &p in others {
+                child::send_signal(p, libc::SIGKILL);
+            }
+        }
+    }
+
+    impl Runner for ProcRunner {
+        fn measure(&mut self, inv: &Invocation, sample: bool) -> Result<RunProfile, RunError> {
+            if self.check_signals() {
+                return Err(RunError::Interrupted);
+            }
+            let (mut cmd, reader) = command(inv)?;
+            let start = Instant::now();
+            let proc = cmd.spawn().map_err(|e| child::spawn_error(&inv.argv[0], e))?;
+            let pid = proc.id();
+            let mut follower = sample.then(|| Follower::new(pid, self.backend, start));
+            let mut tick = || {
+                if let Some(f) = follower.as_mut() {
+                    f.tick()
+                }
+            };
+            let waited = wait::until_exit(WaitPlan {
+                pid,
+                start,
+                schedule: sample.then_some(self.schedule),
+                drain: reader.as_ref().map(|r| r.as_raw_fd()),
+                signals: self.signal_pipe.as_raw_fd(),
+                on_tick: &mut tick,
+            })
+            .map_err(anyhow::Error::from)?;
+            let end = match waited {
+                Waited::Exited(at) => at,
+                Waited::Interrupted => {
+                    self.interrupted = true;
+                    Self::kill_tree(pid, follower.as_ref().map_or(&[], |f| f.pids()));
+                    let _ = child::reap(pid);
+                    child::reap_exited();
+                    return Err(RunError::Interrupted);
+                }
+            };
+            // The child is a zombie: its final I/O counters are still readable.
+            if let Some(f) = follower.as_mut() {
+                f.tick();
+            }
+            let (status, rusage) = child::reap(pid).map_err(anyhow::Error::from)?;
+            let rusage = rusage.merge(&child::reap_exited());
+            Ok(RunProfile {
+                wall_s: (end - start).as_secs_f64(),
+                rusage,
+                tree: follower.map(Follower::finish).unwrap_or_default(),
+                exit: Some(status),
+                started_s: 0.0,
+            })
+        }
+
+        fn interrupted(&self) -> bool {
+            self.interrupted
+        }
+    }
+}
+
+#[cfg(not(unix))]
+mod unix {
+    use super::*;
+
+    pub fn own_process_group(_cmd: &mut Command) {}
+}
