@@ -100,7 +100,7 @@ impl Follower {
         (p.read_bytes, p.write_bytes, p.rchar, p.wchar) =
             (a.counters.read_bytes, a.counters.write_bytes, a.counters.rchar, a.counters.wchar);
         p.samples += 1;
-        if p.samples as usize % self.stride == 0 {
+        if (p.samples as usize).is_multiple_of(self.stride) {
             p.timeline.push(TimelinePoint { t: s.t, cpu_percent: a.cpu_percent, rss_bytes: a.rss_bytes });
             if p.timeline.len() >= MAX_TIMELINE {
                 // Keep every other point and sample the timeline half as often from now on.

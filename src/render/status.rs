@@ -58,7 +58,7 @@ impl SampleSink for StatusLine {
         if self.tty {
             let _ = write!(err, "\r\x1b[K{}", line(sample));
             self.drawn = true;
-        } else if self.last_plain.map_or(true, |t| t.elapsed() >= PLAIN_EVERY) {
+        } else if self.last_plain.is_none_or(|t| t.elapsed() >= PLAIN_EVERY) {
             let _ = writeln!(err, "{}", line(sample));
             self.last_plain = Some(Instant::now());
         }

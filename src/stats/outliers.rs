@@ -17,10 +17,15 @@ pub fn modified_zscores(values: &[f64]) -> Vec<f64> {
     let mad = quantile(&deviations, 0.5);
     values
         .iter()
-        .map(|v| match (v - median, mad > 0.0) {
-            (d, true) => d / mad,
-            (d, false) if d == 0.0 => 0.0,
-            (d, false) => d.signum() * f64::INFINITY,
+        .map(|v| {
+            let d = v - median;
+            if mad > 0.0 {
+                d / mad
+            } else if d == 0.0 {
+                0.0
+            } else {
+                d.signum() * f64::INFINITY
+            }
         })
         .collect()
 }
