@@ -58,6 +58,8 @@ pub enum BackendArg {
 
 #[derive(Debug, Subcommand)]
 pub enum Command {
+    /// Benchmark commands (hyperfine 2.0's command line) with each run's resource profile.
+    Bench(Box<BenchArgs>),
     /// Run a command and monitor it and all its children until it exits.
     Run(RunArgs),
     /// Monitor a running process and all its children.
@@ -107,4 +109,137 @@ pub struct CompletionsArgs {
     /// The shell to generate completions for.
     #[arg(value_enum)]
     pub shell: clap_complete::Shell,
+}
+
+/// `denet bench`: hyperfine 2.0's flags, plus denet's own.
+#[derive(Debug, Args)]
+#[command(after_help = "Every flag, metric and output format: docs/bench.md, docs/metrics.md, docs/data-format.md")]
+pub struct BenchArgs {
+    /// The commands to benchmark; the first is the reference for comparisons.
+    #[arg(value_name = "COMMAND", required_unless_present = "command_args", value_parser = clap::builder::NonEmptyStringValueParser::new())]
+    pub commands: Vec<String>,
+    /// One command given after `--` as separate arguments, run exactly as given (no splitting, no shell).
+    #[arg(last = true, value_name = "EXE ARGS", conflicts_with_all = ["shell", "no_shell", "parameter_scan", "parameter_list"])]
+    pub command_args: Vec<String>,
+    /// Untimed runs before the timing runs of each command.
+    #[arg(short = 'w', long, value_name = "NUM", default_value_t = 0)]
+    pub warmup: u64,
+    /// Do at least NUM runs of each command.
+    #[arg(short = 'm', long, value_name = "NUM", value_parser = clap::value_parser!(u64).range(1..))]
+    pub min_runs: Option<u64>,
+    /// Do at most NUM runs of each command.
+    #[arg(short = 'M', long, value_name = "NUM", value_parser = clap::value_parser!(u64).range(1..))]
+    pub max_runs: Option<u64>,
+    /// Do exactly NUM runs of each command.
+    #[arg(short = 'r', long, value_name = "NUM", conflicts_with_all = ["min_runs", "max_runs"], value_parser = clap::value_parser!(u64).range(1..))]
+    pub runs: Option<u64>,
+    /// Run CMD once before each command's series of runs (through the shell).
+    #[arg(short = 's', long, value_name = "CMD")]
+    pub setup: Option<String>,
+    /// Run CMD before every run, warmups included; once for all commands or once per command.
+    #[arg(short = 'p', long, value_name = "CMD")]
+    pub prepare: Vec<String>,
+    /// Run CMD after every run, warmups included; once for all commands or once per command.
+    #[arg(short = 'C', long, value_name = "CMD")]
+    pub conclude: Vec<String>,
+    /// Run CMD once after each command's series of runs.
+    #[arg(short = 'c', long, value_name = "CMD")]
+    pub cleanup: Option<String>,
+    /// Benchmark for each number VAR from MIN to MAX, substituted for {VAR}.
+    #[arg(short = 'P', long, num_args = 3, value_names = ["VAR", "MIN", "MAX"], allow_hyphen_values = true, conflicts_with = "parameter_list")]
+    pub parameter_scan: Vec<String>,
+    /// The step of --parameter-scan (required for non-integer ranges).
+    #[arg(short = 'D', long, value_name = "DELTA", requires = "parameter_scan", allow_hyphen_values = true)]
+    pub parameter_step_size: Option<String>,
+    /// Benchmark for each value of a comma-separated list, substituted for {VAR}; repeat for a cartesian product.
+    #[arg(short = 'L', long, num_args = 2, value_names = ["VAR", "VALUES"], action = clap::ArgAction::Append)]
+    pub parameter_list: Vec<String>,
+    /// Run commands through a shell: `sh` without a value, or the given shell command line (e.g. "bash --norc").
+    #[arg(short = 'S', long, value_name = "SHELL", num_args = 0..=1, default_missing_value = "default", require_equals = false, conflicts_with = "no_shell")]
+    pub shell: Option<String>,
+    /// Run commands directly, without a shell (the default; kept for hyperfine 1.x scripts).
+    #[arg(short = 'N')]
+    pub no_shell: bool,
+    /// Ignore non-zero exit codes: all of them, or only the listed ones (--ignore-failure=1,2).
+    #[arg(short = 'i', long, value_name = "MODE", num_args = 0..=1, require_equals = true, default_missing_value = "all-non-zero")]
+    pub ignore_failure: Option<String>,
+    /// Show the commands' output (same as --output=inherit).
+    #[arg(long, conflicts_with = "output")]
+    pub show_output: bool,
+    /// Where the commands' stdout and stderr go: null, pipe, inherit or a FILE; once or once per command.
+    #[arg(long, value_name = "WHERE")]
+    pub output: Vec<String>,
+    /// Where the commands' stdin comes from: null or a FILE.
+    #[arg(long, value_name = "WHERE")]
+    pub input: Option<String>,
+    /// A display name per command (parameters substituted).
+    #[arg(short = 'n', long, value_name = "NAME")]
+    pub command_name: Vec<String>,
+    /// An environment variable for the commands (parameters substituted); repeatable.
+    #[arg(long, value_name = "KEY=VALUE")]
+    pub env: Vec<String>,
+    /// Metrics to show, the first primary: names with optional units (time_wall_clock:ms), or default, time, all.
+    #[arg(long, value_name = "METRICS", default_value = "default")]
+    pub metrics: String,
+    /// Terminal style.
+    #[arg(long, value_enum, default_value_t = Style::Auto)]
+    pub style: Style,
+    /// Run the timing runs of all commands in turns (cmd1, cmd2, cmd1, ...) so drift hits all alike; `random` shuffles each round.
+    #[arg(long, value_enum, num_args = 0..=1, default_missing_value = "round-robin", require_equals = true)]
+    pub interleave: Option<Interleave>,
+    /// Seed for --interleave=random.
+    #[arg(long, value_name = "N", requires = "interleave")]
+    pub seed: Option<u64>,
+    /// Sampling interval of the /proc monitor during runs (ramps to 10x between 1 s and 10 s); `0` turns sampling off.
+    #[arg(long, value_name = "DURATION", default_value = "10ms")]
+    pub sample_interval: String,
+    /// Significance level for comparisons against the reference.
+    #[arg(long, value_name = "ALPHA", default_value_t = 0.05)]
+    pub alpha: f64,
+    /// Export results as JSON (hyperfine schema 2 plus denet's metrics); `-` for stdout.
+    #[arg(long, value_name = "FILE")]
+    pub export_json: Option<String>,
+    /// Export one row per command with every metric's summary as CSV.
+    #[arg(long, value_name = "FILE")]
+    pub export_csv: Option<String>,
+    /// Export one row per run with every metric as CSV.
+    #[arg(long, value_name = "FILE")]
+    pub export_csv_runs: Option<String>,
+    /// Export the comparison table as Markdown.
+    #[arg(long, value_name = "FILE")]
+    pub export_markdown: Option<String>,
+    /// Export the comparison table as AsciiDoc.
+    #[arg(long, value_name = "FILE")]
+    pub export_asciidoc: Option<String>,
+    /// Export the comparison table as Emacs Org-mode.
+    #[arg(long, value_name = "FILE")]
+    pub export_orgmode: Option<String>,
+    /// Target time for the automatic run count, seconds.
+    #[arg(long, hide = true, default_value_t = 3.0)]
+    pub min_benchmarking_time: f64,
+    /// Do not run anything: `sleep X` takes X seconds and other commands 1 ms (for tests of ordering and output).
+    #[arg(long, hide = true)]
+    pub mock: bool,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum Style {
+    /// full on a terminal, basic otherwise.
+    Auto,
+    /// No colours, no progress bars.
+    Basic,
+    /// Colours and progress bars.
+    Full,
+    /// Progress bars without colours.
+    Nocolor,
+    /// Colours without progress bars.
+    Color,
+    /// Nothing but errors and warnings.
+    None,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum Interleave {
+    RoundRobin,
+    Random,
 }

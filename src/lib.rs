@@ -4,6 +4,7 @@ pub mod bench;
 pub mod cli;
 pub mod cmd;
 pub mod error;
+pub mod metrics;
 pub mod monitor;
 pub mod options;
 pub mod profile;

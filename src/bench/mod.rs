@@ -3,3 +3,4 @@
 pub mod runner;
 #[cfg(unix)]
 pub mod wait;
+pub mod scheduler;

@@ -16,6 +16,10 @@ use crate::options::{MonitorOptions, OutputOptions};
 /// Dispatch a parsed command line.
 pub fn dispatch(cli: Cli) -> anyhow::Result<ExitCode> {
     match &cli.command {
+        Command::Bench(args) => {
+            let _opts = crate::options::bench::BenchOptions::from_args(args)?;
+            anyhow::bail!("denet bench is not wired up yet")
+        }
         Command::Run(args) => {
             let opts = MonitorOptions::from_cli(&cli, &args.sampling, args.duration.as_deref())?;
             run::run(&opts, &args.command, args.silent)

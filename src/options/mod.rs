@@ -120,3 +120,5 @@ mod tests {
         }
     }
 }
+pub mod bench;
+pub mod params;

@@ -1,0 +1,349 @@
+//! The order of everything: setup, warmups, prepare/run/conclude, cleanup, exactly as hyperfine does, or interleaved.
+
+use rand::seq::SliceRandom;
+use rand::SeedableRng;
+use rand_chacha::ChaCha8Rng;
+
+use super::runner::{Invocation, RunError, Runner};
+use crate::cli::Interleave;
+use crate::options::bench::{BenchOptions, BenchmarkSpec};
+use crate::profile::RunProfile;
+
+/// A problem worth telling the user about a benchmark's numbers.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Warning {
+    /// Some runs exited non-zero and were ignored (`-i`).
+    FailuresIgnored,
+    /// The first run was much slower than the rest.
+    SlowFirstRun,
+    /// Statistical outliers in the primary metric.
+    Outliers,
+    /// Runs shorter than 5 ms through a shell: the shell's start-up dominates.
+    FastWithShell,
+}
+
+/// One benchmark's measured runs.
+#[derive(Debug, Clone)]
+pub struct BenchmarkResult {
+    pub spec: BenchmarkSpec,
+    /// Timing runs only (warmups are not kept).
+    pub runs: Vec<RunProfile>,
+    pub warnings: Vec<Warning>,
+    /// False when Ctrl-C stopped it before its last run.
+    pub complete: bool,
+}
+
+/// Whose turn it is, for hooks and the iteration counter.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Iteration {
+    Warmup(u64),
+    Run(u64),
+    /// setup and cleanup.
+    None,
+}
+
+impl Iteration {
+    /// The value of `DENET_ITERATION` / `HYPERFINE_ITERATION`.
+    fn env_value(self) -> Option<String> {
+        match self {
+            Iteration::Warmup(i) => Some(format!("warmup-{i}")),
+            Iteration::Run(i) => Some(i.to_string()),
+            Iteration::None => None,
+        }
+    }
+
+    fn describe(self) -> String {
+        match self {
+            Iteration::Warmup(0) => "the first warmup run".into(),
+            Iteration::Warmup(i) => format!("warmup iteration {i}"),
+            Iteration::Run(0) => "the first benchmark run".into(),
+            Iteration::Run(i) => format!("benchmark iteration {i}"),
+            Iteration::None => "a non-benchmark run".into(),
+        }
+    }
+}
+
+/// Receives progress, and each finished benchmark (to print and export it).
+pub trait Observer {
+    fn benchmark_started(&mut self, index: usize, spec: &BenchmarkSpec, total_benchmarks: usize);
+    fn phase(&mut self, index: usize, text: &str);
+    fn run_done(&mut self, index: usize, result: &BenchmarkResult, target_runs: u64);
+    /// Called when a benchmark is done, and with `interleaved` after each round; `results` holds all so far.
+    fn results_changed(&mut self, results: &[BenchmarkResult], finished: Option<usize>) -> anyhow::Result<()>;
+}
+
+/// How the benchmark ended.
+pub struct Outcome {
+    pub results: Vec<BenchmarkResult>,
+    pub interrupted: bool,
+}
+
+/// Errors that stop the benchmark (after exporting what was measured).
+#[derive(Debug, thiserror::Error)]
+pub enum BenchError {
+    #[error("The {0} command terminated with a non-zero exit code. Append ' || true' to the command if you are sure that this can be ignored.")]
+    Hook(&'static str),
+    #[error("{what} in {when}. Use the '-i'/'--ignore-failure' option if you want to ignore this. Alternatively, use the '--show-output' option to debug what went wrong.")]
+    CommandFailed { what: String, when: String },
+}
+
+/// Runs the whole benchmark.
+pub struct Scheduler<'a, R: Runner> {
+    opts: &'a BenchOptions,
+    runner: R,
+    /// Wall, user and system time of starting the shell, subtracted from shell runs (hyperfine's calibration).
+    shell_overhead: [f64; 3],
+    clock: std::time::Instant,
+}
+
+/// The two kinds of stop: Ctrl-C, or an error.
+enum Stop {
+    Interrupted,
+    Error(anyhow::Error),
+}
+
+impl From<RunError> for Stop {
+    fn from(e: RunError) -> Stop {
+        match e {
+            RunError::Interrupted => Stop::Interrupted,
+            RunError::Failed(e) => Stop::Error(e),
+        }
+    }
+}
+
+impl From<BenchError> for Stop {
+    fn from(e: BenchError) -> Stop {
+        Stop::Error(e.into())
+    }
+}
+
+impl<'a, R: Runner> Scheduler<'a, R> {
+    pub fn new(opts: &'a BenchOptions, runner: R) -> Scheduler<'a, R> {
+        Scheduler { opts, runner, shell_overhead: [0.0; 3], clock: std::time::Instant::now() }
+    }
+
+    /// Run everything; Ctrl-C ends it early with what was measured, an error ends it with the error.
+    pub fn run(mut self, obs: &mut dyn Observer) -> (Outcome, Option<anyhow::Error>) {
+        let mut results: Vec<BenchmarkResult> = self.opts.benchmarks.iter().map(|s| new_result(s)).collect();
+        let stop = match self.calibrate() {
+            Err(stop) => Some(stop),
+            Ok(()) => match self.opts.interleave {
+                None => self.sequential(&mut results, obs).err(),
+                Some((mode, seed)) => self.interleaved(&mut results, obs, mode, seed).err(),
+            },
+        };
+        let results: Vec<BenchmarkResult> = results.into_iter().filter(|r| !r.runs.is_empty()).collect();
+        match stop {
+            None => (Outcome { results, interrupted: false }, None),
+            Some(Stop::Interrupted) => (Outcome { results, interrupted: true }, None),
+            Some(Stop::Error(e)) => (Outcome { results, interrupted: false }, Some(e)),
+        }
+    }
+
+    fn sequential(&mut self, results: &mut [BenchmarkResult], obs: &mut dyn Observer) -> Result<(), Stop> {
+        for i in 0..results.len() {
+            obs.benchmark_started(i, &results[i].spec, results.len());
+            self.hook(i, "setup", Iteration::None)?;
+            self.warmups(i, obs)?;
+            let target = self.first_run(i, &mut results[i], obs)?;
+            while (results[i].runs.len() as u64) < target {
+                self.timed_run(i, &mut results[i], obs, target)?;
+            }
+            results[i].complete = true;
+            self.hook(i, "cleanup", Iteration::None)?;
+            finish_warnings(&mut results[i], self.opts);
+            obs.results_changed(results, Some(i)).map_err(Stop::Error)?;
+        }
+        Ok(())
+    }
+
+    /// Setups, then warmups and first runs in order, then the remaining runs in turns, then cleanups.
+    fn interleaved(
+        &mut self,
+        results: &mut [BenchmarkResult],
+        obs: &mut dyn Observer,
+        mode: Interleave,
+        seed: u64,
+    ) -> Result<(), Stop> {
+        let n = results.len();
+        let mut targets = vec![0u64; n];
+        for i in 0..n {
+            obs.benchmark_started(i, &results[i].spec, n);
+            self.hook(i, "setup", Iteration::None)?;
+            self.warmups(i, obs)?;
+            targets[i] = self.first_run(i, &mut results[i], obs)?;
+        }
+        let mut rng = ChaCha8Rng::seed_from_u64(seed);
+        let mut order: Vec<usize> = (0..n).collect();
+        while (0..n).any(|i| (results[i].runs.len() as u64) < targets[i]) {
+            if mode == Interleave::Random {
+                order.shuffle(&mut rng);
+            }
+            for &i in &order {
+                if (results[i].runs.len() as u64) < targets[i] {
+                    self.timed_run(i, &mut results[i], obs, targets[i])?;
+                }
+            }
+            obs.results_changed(results, None).map_err(Stop::Error)?;
+        }
+        for (i, r) in results.iter_mut().enumerate() {
+            r.complete = true;
+            self.hook(i, "cleanup", Iteration::None)?;
+            finish_warnings(r, self.opts);
+            obs.results_changed(std::slice::from_ref(r), Some(i)).map_err(Stop::Error)?;
+        }
+        Ok(())
+    }
+
+    fn warmups(&mut self, i: usize, obs: &mut dyn Observer) -> Result<(), Stop> {
+        if self.opts.warmup > 0 {
+            obs.phase(i, "Performing warmup runs");
+        }
+        for w in 0..self.opts.warmup {
+            let it = Iteration::Warmup(w);
+            self.hook(i, "preparation", it)?;
+            self.command(i, it, false)?;
+            self.hook(i, "conclusion", it)?;
+        }
+        Ok(())
+    }
+
+    /// Run 0, and from its time the number of runs (hyperfine's rule: fill the target time within the bounds).
+    fn first_run(&mut self, i: usize, result: &mut BenchmarkResult, obs: &mut dyn Observer) -> Result<u64, Stop> {
+        obs.phase(i, if self.spec(i).prepare.is_some() { "Running preparation command" } else { "Initial run" });
+        let it = Iteration::Run(0);
+        let prep = self.hook(i, "preparation", it)?;
+        let run = self.command(i, it, true)?;
+        let concl = self.hook(i, "conclusion", it)?;
+        let per_run = run.wall_s + self.shell_overhead[0] + prep + concl;
+        let fill = if per_run > 0.0 { (self.opts.min_time / per_run).floor() as u64 } else { u64::MAX };
+        let b = self.opts.bounds;
+        let target = fill.max(b.min).min(b.max.unwrap_or(u64::MAX));
+        result.runs.push(run);
+        obs.run_done(i, result, target);
+        Ok(target)
+    }
+
+    fn timed_run(
+        &mut self,
+        i: usize,
+        result: &mut BenchmarkResult,
+        obs: &mut dyn Observer,
+        target: u64,
+    ) -> Result<(), Stop> {
+        let it = Iteration::Run(result.runs.len() as u64);
+        self.hook(i, "preparation", it)?;
+        let run = self.command(i, it, true)?;
+        result.runs.push(run);
+        self.hook(i, "conclusion", it)?;
+        obs.run_done(i, result, target);
+        Ok(())
+    }
+
+    fn spec(&self, i: usize) -> &'a BenchmarkSpec {
+        &self.opts.benchmarks[i]
+    }
+
+    /// Run the benchmarked command once; a failure not covered by `-i` stops everything.
+    fn command(&mut self, i: usize, it: Iteration, timed: bool) -> Result<RunProfile, Stop> {
+        let spec = self.spec(i);
+        let inv = Invocation { argv: spec.argv.clone(), env: self.env(spec, it), input: self.opts.input.clone(), output: spec.output.clone() };
+        let started = self.clock.elapsed().as_secs_f64();
+        let mut run = self.runner.measure(&inv, timed && self.opts.sampling.is_some())?;
+        run.started_s = started;
+        let exit = run.exit.unwrap_or_default();
+        if !self.opts.ignore.accepts(exit.code) {
+            let what = match (exit.code, exit.signal) {
+                (Some(127), _) if self.opts.shell_commands => {
+                    "Command terminated with non-zero exit code 127 (the shell did not find the command?)".to_string()
+                }
+                (Some(c), _) => format!("Command terminated with non-zero exit code {c}"),
+                (None, Some(s)) => format!("The process has been terminated by signal {s}"),
+                _ => "The process ended abnormally".to_string(),
+            };
+            return Err(BenchError::CommandFailed { what, when: it.describe() }.into());
+        }
+        if self.opts.shell_commands {
+            self.subtract_shell(&mut run);
+        }
+        Ok(run)
+    }
+
+    /// Run a hook through the shell if it is set; returns its wall time (0 when unset).
+    fn hook(&mut self, i: usize, kind: &'static str, it: Iteration) -> Result<f64, Stop> {
+        let spec = self.spec(i);
+        let cmd = match kind {
+            "setup" => &spec.setup,
+            "preparation" => &spec.prepare,
+            "conclusion" => &spec.conclude,
+            _ => &spec.cleanup,
+        };
+        let Some(cmd) = cmd else { return Ok(0.0) };
+        let argv = self.opts.shell.iter().cloned().chain(["-c".to_string(), cmd.clone()]).collect();
+        let inv = Invocation { argv, env: self.env(spec, it), input: self.opts.input.clone(), output: spec.output.clone() };
+        let run = self.runner.measure(&inv, false)?;
+        if run.exit.and_then(|e| e.code) != Some(0) {
+            return Err(BenchError::Hook(kind).into());
+        }
+        Ok(run.wall_s + self.shell_overhead[0])
+    }
+
+    fn env(&self, spec: &BenchmarkSpec, it: Iteration) -> Vec<(String, String)> {
+        let mut env = spec.env.clone();
+        if let Some(v) = it.env_value() {
+            env.push(("DENET_ITERATION".into(), v.clone()));
+            env.push(("HYPERFINE_ITERATION".into(), v));
+        }
+        env
+    }
+
+    /// With a shell, measure its start-up 50 times, as hyperfine does, to subtract it from every run.
+    fn calibrate(&mut self) -> Result<(), Stop> {
+        if !self.opts.shell_commands {
+            return Ok(());
+        }
+        const RUNS: usize = 50;
+        let argv: Vec<String> = self.opts.shell.iter().cloned().chain(["-c".to_string(), String::new()]).collect();
+        let inv = Invocation { argv, env: Vec::new(), input: self.opts.input.clone(), output: super::runner::Output::Null };
+        let mut sum = [0.0; 3];
+        for _ in 0..RUNS {
+            let r = self.runner.measure(&inv, false)?;
+            if r.exit.and_then(|e| e.code) != Some(0) {
+                let msg = format!("Could not measure the shell's start-up time. Make sure you can run '{} -c \"\"'.", self.opts.shell.join(" "));
+                return Err(Stop::Error(anyhow::anyhow!(msg)));
+            }
+            sum = [sum[0] + r.wall_s, sum[1] + r.rusage.user_s, sum[2] + r.rusage.system_s];
+        }
+        self.shell_overhead = sum.map(|s| s / RUNS as f64);
+        Ok(())
+    }
+
+    fn subtract_shell(&self, run: &mut RunProfile) {
+        let [w, u, s] = self.shell_overhead;
+        run.wall_s = (run.wall_s - w).max(0.0);
+        run.rusage.user_s = (run.rusage.user_s - u).max(0.0);
+        run.rusage.system_s = (run.rusage.system_s - s).max(0.0);
+    }
+}
+
+fn new_result(spec: &BenchmarkSpec) -> BenchmarkResult {
+    BenchmarkResult { spec: spec.clone(), runs: Vec::new(), warnings: Vec::new(), complete: false }
+}
+
+/// Warnings about a finished benchmark's numbers.
+fn finish_warnings(r: &mut BenchmarkResult, opts: &BenchOptions) {
+    let walls: Vec<f64> = r.runs.iter().map(|p| p.wall_s).collect();
+    if r.runs.iter().any(|p| p.exit.is_some_and(|e| e.code != Some(0))) {
+        r.warnings.push(Warning::FailuresIgnored);
+    }
+    if opts.shell_commands && walls.iter().any(|&w| w < 0.005) {
+        r.warnings.push(Warning::FastWithShell);
+    }
+    let z = crate::stats::outliers::modified_zscores(&walls);
+    if z.first().is_some_and(|&z0| z0 > crate::stats::outliers::THRESHOLD) {
+        r.warnings.push(Warning::SlowFirstRun);
+    } else if z.iter().any(|v| v.abs() > crate::stats::outliers::THRESHOLD) {
+        r.warnings.push(Warning::Outliers);
+    }
+}

@@ -1,0 +1,388 @@
+//! `denet bench` options, validated: expanded benchmarks, run bounds, shell, failures, stdio, metrics, exports.
+
+use std::io::IsTerminal;
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+use super::params::{self, Parameter};
+use super::{parse_duration, Unit};
+use crate::bench::runner::{Input, Output};
+use crate::cli::{BenchArgs, Interleave, Style};
+use crate::error::UserError;
+use crate::metrics::{self, Selected};
+use crate::monitor::Schedule;
+
+/// How many runs each command gets.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct RunBounds {
+    pub min: u64,
+    pub max: Option<u64>,
+}
+
+/// Which non-zero exits are tolerated.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum IgnoreFailure {
+    Never,
+    AllNonZero,
+    Codes(Vec<i32>),
+}
+
+impl IgnoreFailure {
+    /// Whether a run that exited with `code` (None: killed by a signal) is acceptable.
+    pub fn accepts(&self, code: Option<i32>) -> bool {
+        match (self, code) {
+            (_, Some(0)) => true,
+            (IgnoreFailure::AllNonZero, _) => true,
+            (IgnoreFailure::Codes(codes), Some(c)) => codes.contains(&c),
+            _ => false,
+        }
+    }
+}
+
+/// One benchmark after parameter expansion.
+#[derive(Debug, Clone, PartialEq)]
+pub struct BenchmarkSpec {
+    /// The command line with parameters substituted (what the JSON calls `command`).
+    pub command_line: String,
+    /// The user's `--command-name`, substituted.
+    pub custom_name: Option<String>,
+    /// The display name: the custom name or the command line, plus parameters the command does not use.
+    pub name: String,
+    /// What is executed: split words, or the shell and `-c` and the command line.
+    pub argv: Vec<String>,
+    pub parameters: Vec<(String, String)>,
+    pub setup: Option<String>,
+    pub prepare: Option<String>,
+    pub conclude: Option<String>,
+    pub cleanup: Option<String>,
+    pub output: Output,
+    pub env: Vec<(String, String)>,
+}
+
+/// An export destination.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Target {
+    Stdout,
+    File(PathBuf),
+}
+
+/// The export formats.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Format {
+    Json,
+    Csv,
+    CsvRuns,
+    Markdown,
+    Asciidoc,
+    Orgmode,
+}
+
+/// How the terminal looks.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Look {
+    pub colors: bool,
+    pub progress: bool,
+    /// Print the per-benchmark report at all (`--style none` prints nothing but errors and warnings).
+    pub report: bool,
+}
+
+/// Everything `denet bench` needs, validated.
+#[derive(Debug, Clone)]
+pub struct BenchOptions {
+    pub benchmarks: Vec<BenchmarkSpec>,
+    pub bounds: RunBounds,
+    pub warmup: u64,
+    /// The shell for hooks (and for commands when `shell_commands`).
+    pub shell: Vec<String>,
+    pub shell_commands: bool,
+    pub ignore: IgnoreFailure,
+    pub input: Input,
+    pub metrics: Vec<Selected>,
+    pub look: Look,
+    pub exports: Vec<(Format, Target)>,
+    pub interleave: Option<(Interleave, u64)>,
+    pub sampling: Option<Schedule>,
+    pub alpha: f64,
+    pub min_time: f64,
+    pub mock: bool,
+}
+
+fn bad(flag: &'static str, value: impl Into<String>, why: impl Into<String>) -> UserError {
+    UserError::InvalidValue { flag, value: value.into(), why: why.into() }
+}
+
+impl BenchOptions {
+    pub fn from_args(a: &BenchArgs) -> Result<BenchOptions, UserError> {
+        let shell = shell(a)?;
+        let metrics = metrics::parse(&a.metrics).map_err(|e| bad("--metrics", &a.metrics, e.to_string()))?;
+        let benchmarks = expand(a, shell.as_deref())?;
+        let opts = BenchOptions {
+            bounds: bounds(a)?,
+            warmup: a.warmup,
+            shell_commands: shell.is_some(),
+            shell: shell.unwrap_or_else(|| vec!["sh".to_string()]),
+            ignore: ignore_failure(a.ignore_failure.as_deref())?,
+            input: input(a.input.as_deref())?,
+            metrics,
+            look: look(a.style, a.show_output || a.output.iter().any(|o| o == "inherit")),
+            exports: exports(a)?,
+            interleave: a.interleave.map(|i| (i, a.seed.unwrap_or_else(rand::random))),
+            sampling: sampling(&a.sample_interval)?,
+            alpha: alpha(a.alpha)?,
+            min_time: a.min_benchmarking_time,
+            mock: a.mock,
+            benchmarks,
+        };
+        Ok(opts)
+    }
+}
+
+fn alpha(a: f64) -> Result<f64, UserError> {
+    if a > 0.0 && a < 1.0 {
+        Ok(a)
+    } else {
+        Err(bad("--alpha", a.to_string(), "must be between 0 and 1, e.g. 0.05"))
+    }
+}
+
+fn bounds(a: &BenchArgs) -> Result<RunBounds, UserError> {
+    if let Some(r) = a.runs {
+        return Ok(RunBounds { min: r, max: Some(r) });
+    }
+    let min = a.min_runs.unwrap_or_else(|| a.max_runs.map_or(10, |m| m.min(10)));
+    if let Some(max) = a.max_runs.filter(|&m| m < min) {
+        return Err(bad("--min-runs", min.to_string(), format!("above --max-runs {max}: the run range is empty")));
+    }
+    Ok(RunBounds { min, max: a.max_runs })
+}
+
+/// The shell command line, or None to run commands directly.
+fn shell(a: &BenchArgs) -> Result<Option<Vec<String>>, UserError> {
+    match a.shell.as_deref() {
+        None | Some("none") => Ok(None),
+        Some("default") => Ok(Some(vec!["sh".to_string()])),
+        Some(s) => {
+            let words = shell_words::split(s).map_err(|e| bad("--shell", s, format!("cannot parse it as a command line: {e}")))?;
+            if words.is_empty() {
+                return Err(bad("--shell", s, "empty shell command"));
+            }
+            Ok(Some(words))
+        }
+    }
+}
+
+fn ignore_failure(mode: Option<&str>) -> Result<IgnoreFailure, UserError> {
+    match mode {
+        None => Ok(IgnoreFailure::Never),
+        Some("all-non-zero") => Ok(IgnoreFailure::AllNonZero),
+        Some(list) => list
+            .split(',')
+            .map(|c| c.trim().parse::<i32>())
+            .collect::<Result<Vec<_>, _>>()
+            .map(IgnoreFailure::Codes)
+            .map_err(|_| bad("--ignore-failure", list, "expected all-non-zero or a list of exit codes like 1,2")),
+    }
+}
+
+fn input(v: Option<&str>) -> Result<Input, UserError> {
+    match v {
+        None | Some("null") => Ok(Input::Null),
+        Some(f) if Path::new(f).is_file() => Ok(Input::File(f.into())),
+        Some(f) => Err(bad("--input", f, "no such file")),
+    }
+}
+
+fn output(v: &str) -> Result<Output, UserError> {
+    match v {
+        "null" => Ok(Output::Null),
+        "pipe" => Ok(Output::Pipe),
+        "inherit" => Ok(Output::Inherit),
+        // A bare word is more likely a typo than a file name (hyperfine's rule).
+        f if Path::new(f).components().count() > 1 => Ok(Output::File(f.into())),
+        f => Err(bad("--output", f, format!("not null, pipe or inherit; write './{f}' for a file named '{f}'"))),
+    }
+}
+
+fn look(style: Style, inherits_output: bool) -> Look {
+    let tty = std::io::stdout().is_terminal() && std::io::stderr().is_terminal();
+    let no_color = std::env::var_os("NO_COLOR").is_some_and(|v| !v.is_empty())
+        || matches!(std::env::var("TERM").as_deref(), Ok("dumb") | Ok("unknown"));
+    let style = match style {
+        Style::Auto if inherits_output || !tty => Style::Basic,
+        Style::Auto if no_color => Style::Nocolor,
+        Style::Auto => Style::Full,
+        s => s,
+    };
+    match style {
+        Style::Basic => Look { colors: false, progress: false, report: true },
+        Style::Nocolor => Look { colors: false, progress: true, report: true },
+        Style::Color => Look { colors: true, progress: false, report: true },
+        Style::None => Look { colors: false, progress: false, report: false },
+        Style::Full | Style::Auto => Look { colors: true, progress: true, report: true },
+    }
+}
+
+fn sampling(v: &str) -> Result<Option<Schedule>, UserError> {
+    if v.trim() == "0" {
+        return Ok(None);
+    }
+    let base = parse_duration("--sample-interval", v, Unit::Millis)?;
+    Ok(Some(Schedule { base, max: (base * 10).max(Duration::from_millis(1)) }))
+}
+
+fn exports(a: &BenchArgs) -> Result<Vec<(Format, Target)>, UserError> {
+    let all = [
+        (Format::Json, &a.export_json),
+        (Format::Csv, &a.export_csv),
+        (Format::CsvRuns, &a.export_csv_runs),
+        (Format::Markdown, &a.export_markdown),
+        (Format::Asciidoc, &a.export_asciidoc),
+        (Format::Orgmode, &a.export_orgmode),
+    ];
+    let mut out = Vec::new();
+    for (format, path) in all {
+        let Some(path) = path else { continue };
+        let target = if path == "-" { Target::Stdout } else { Target::File(path.into()) };
+        if let Target::File(p) = &target {
+            check_writable(p)?;
+        }
+        out.push((format, target));
+    }
+    Ok(out)
+}
+
+/// Fail before the first run, not after a long benchmark, when an export file cannot be written.
+fn check_writable(path: &Path) -> Result<(), UserError> {
+    let dir = match path.parent() {
+        Some(d) if !d.as_os_str().is_empty() => d.to_path_buf(),
+        _ => PathBuf::from("."),
+    };
+    let refuse = |why: String| bad("--export-*", path.display().to_string(), why);
+    if path.is_dir() {
+        return Err(refuse("is a directory".into()));
+    }
+    tempfile::NamedTempFile::new_in(&dir).map_err(|e| refuse(format!("cannot write in {}: {e}", dir.display())))?;
+    if path.exists() {
+        std::fs::OpenOptions::new().append(true).open(path).map_err(|e| refuse(format!("cannot write it: {e}")))?;
+    }
+    Ok(())
+}
+
+/// Expand commands and parameters into benchmarks, and pair each with its name, hooks and output.
+fn expand(a: &BenchArgs, shell: Option<&[String]>) -> Result<Vec<BenchmarkSpec>, UserError> {
+    let parameters = parameters(a)?;
+    let templates: Vec<String> =
+        if a.command_args.is_empty() { a.commands.clone() } else { vec![shell_words::join(&a.command_args)] };
+    let combos = params::product(&parameters);
+    // hyperfine's order: the command varies fastest, then the first parameter, ...
+    let slots: Vec<(usize, &Vec<(String, String)>)> =
+        combos.iter().flat_map(|c| (0..templates.len()).map(move |i| (i, c))).collect();
+    let n = slots.len();
+    let per = |flag: &'static str, given: &[String]| -> Result<(), UserError> {
+        match given.len() {
+            0 | 1 => Ok(()),
+            k if k == n => Ok(()),
+            k => Err(bad(flag, k.to_string(), format!("give it once, or once per benchmark ({n} here)"))),
+        }
+    };
+    per("--prepare", &a.prepare)?;
+    per("--conclude", &a.conclude)?;
+    per("--output", &a.output)?;
+    check_names(&a.command_name, templates.len(), n, !parameters.is_empty())?;
+    let env = env_pairs(&a.env)?;
+    let outputs = a.output.iter().map(|o| output(o)).collect::<Result<Vec<_>, _>>()?;
+    let pick = |v: &[String], k: usize| v.get(if v.len() == 1 { 0 } else { k }).cloned();
+    slots
+        .iter()
+        .enumerate()
+        .map(|(k, (i, combo))| {
+            let template = &templates[*i];
+            let sub = |t: &str| params::substitute(t, combo);
+            let command_line = sub(template);
+            let argv = argv(a, shell, &command_line)?;
+            let name_template = match (parameters.is_empty(), a.command_name.len()) {
+                (true, _) => a.command_name.get(*i).cloned(),
+                (false, 1) => a.command_name.first().cloned(),
+                (false, _) => a.command_name.get(k).cloned(),
+            };
+            let custom_name = name_template.as_deref().map(sub);
+            let unused: Vec<String> = combo
+                .iter()
+                .filter(|(p, _)| !params::uses(template, p) && !name_template.as_deref().is_some_and(|t| params::uses(t, p)))
+                .map(|(p, v)| format!("{p} = {v}"))
+                .collect();
+            let base = custom_name.clone().unwrap_or_else(|| command_line.clone());
+            let name = if unused.is_empty() { base } else { format!("{base} ({})", unused.join(", ")) };
+            let output = if a.show_output {
+                Output::Inherit
+            } else {
+                outputs.get(if outputs.len() == 1 { 0 } else { k }).cloned().unwrap_or(Output::Null)
+            };
+            Ok(BenchmarkSpec {
+                command_line,
+                custom_name,
+                name,
+                argv,
+                parameters: combo.to_vec(),
+                setup: a.setup.as_deref().map(sub),
+                prepare: pick(&a.prepare, k).as_deref().map(sub),
+                conclude: pick(&a.conclude, k).as_deref().map(sub),
+                cleanup: a.cleanup.as_deref().map(sub),
+                output,
+                env: env.iter().map(|(key, v)| (key.clone(), sub(v))).collect(),
+            })
+        })
+        .collect()
+}
+
+fn parameters(a: &BenchArgs) -> Result<Vec<Parameter>, UserError> {
+    let mut out = Vec::new();
+    if let [name, min, max] = a.parameter_scan.as_slice() {
+        out.push(params::scan(name, min, max, a.parameter_step_size.as_deref())?);
+    }
+    for pair in a.parameter_list.chunks(2) {
+        if let [name, values] = pair {
+            out.push(params::list(name, values));
+        }
+    }
+    params::check_unique(&out)?;
+    Ok(out)
+}
+
+fn check_names(names: &[String], commands: usize, benchmarks: usize, with_params: bool) -> Result<(), UserError> {
+    let k = names.len();
+    let ok = if with_params { k <= 1 || k == benchmarks } else { k <= commands };
+    if ok {
+        return Ok(());
+    }
+    let why = if with_params {
+        format!("give it once, or once per benchmark ({benchmarks} here)")
+    } else {
+        format!("given {k} times for {commands} commands")
+    };
+    Err(bad("--command-name", k.to_string(), why))
+}
+
+fn env_pairs(env: &[String]) -> Result<Vec<(String, String)>, UserError> {
+    env.iter()
+        .map(|kv| match kv.split_once('=') {
+            Some((k, v)) if !k.is_empty() => Ok((k.to_string(), v.to_string())),
+            _ => Err(bad("--env", kv.as_str(), "expected KEY=VALUE")),
+        })
+        .collect()
+}
+
+/// What to execute for a command line.
+fn argv(a: &BenchArgs, shell: Option<&[String]>, line: &str) -> Result<Vec<String>, UserError> {
+    if !a.command_args.is_empty() {
+        return Ok(a.command_args.clone());
+    }
+    if let Some(sh) = shell {
+        return Ok(sh.iter().cloned().chain(["-c".to_string(), line.to_string()]).collect());
+    }
+    let words = shell_words::split(line).map_err(|e| bad("command", line, format!("cannot split it into words: {e}")))?;
+    if words.is_empty() {
+        return Err(bad("command", line, "empty command"));
+    }
+    Ok(words)
+}

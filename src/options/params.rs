@@ -1,0 +1,178 @@
+//! Benchmark parameters: `-P` ranges and `-L` lists, their cartesian product, and `{VAR}` substitution.
+
+use std::str::FromStr;
+
+use rust_decimal::Decimal;
+
+use crate::error::UserError;
+
+/// The largest parameter range accepted.
+const MAX_VALUES: usize = 100_000;
+
+/// One parameter and its values, in order.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Parameter {
+    pub name: String,
+    pub values: Vec<String>,
+}
+
+fn bad(flag: &'static str, value: &str, why: impl Into<String>) -> UserError {
+    UserError::InvalidValue { flag, value: value.to_string(), why: why.into() }
+}
+
+/// `-L VAR a,b,c`: split on commas; `\,` is a literal comma and `\\` a backslash; empty items are kept.
+pub fn list(name: &str, values: &str) -> Parameter {
+    let mut out = vec![String::new()];
+    let mut chars = values.chars().peekable();
+    while let Some(c) = chars.next() {
+        match (c, chars.peek()) {
+            ('\\', Some(&n)) if n == ',' || n == '\\' => {
+                out.last_mut().unwrap().push(n);
+                chars.next();
+            }
+            (',', _) => out.push(String::new()),
+            (c, _) => out.last_mut().unwrap().push(c),
+        }
+    }
+    Parameter { name: name.to_string(), values: out }
+}
+
+/// `-P VAR MIN MAX [-D STEP]`: integers when all parse as integers, exact decimals otherwise; MAX is inclusive.
+pub fn scan(name: &str, min: &str, max: &str, step: Option<&str>) -> Result<Parameter, UserError> {
+    let ints = (min.parse::<i64>(), max.parse::<i64>(), step.unwrap_or("1").parse::<i64>());
+    if let (Ok(lo), Ok(hi), Ok(d)) = ints {
+        check_range(lo > hi, d == 0, d < 0, step.unwrap_or("1"), &format!("{min} {max}"))?;
+        let count = ((hi - lo) / d + 1) as usize;
+        if count > MAX_VALUES {
+            return Err(bad("--parameter-scan", &format!("{min} {max}"), "the range has more than 100000 values"));
+        }
+        return Ok(Parameter { name: name.into(), values: (0..count as i64).map(|i| (lo + i * d).to_string()).collect() });
+    }
+    let step = step.ok_or_else(|| {
+        bad("--parameter-scan", &format!("{min} {max}"), "non-integer bounds need a step: add -D/--parameter-step-size")
+    })?;
+    let parse = |v: &str| Decimal::from_str(v).map_err(|_| bad("--parameter-scan", v, "not a number"));
+    let (lo, hi, d) = (parse(min)?, parse(max)?, parse(step)?);
+    check_range(lo > hi, d.is_zero(), d.is_sign_negative(), step, &format!("{min} {max}"))?;
+    let mut values = Vec::new();
+    let mut v = lo;
+    while v <= hi {
+        if values.len() == MAX_VALUES {
+            return Err(bad("--parameter-scan", &format!("{min} {max}"), "the range has more than 100000 values"));
+        }
+        values.push(v.to_string());
+        v += d;
+    }
+    Ok(Parameter { name: name.into(), values })
+}
+
+fn check_range(inverted: bool, zero: bool, negative: bool, step: &str, range: &str) -> Result<(), UserError> {
+    if zero {
+        return Err(bad("--parameter-step-size", step, "zero is not a valid step"));
+    }
+    if negative {
+        return Err(bad("--parameter-step-size", step, "the step must be positive"));
+    }
+    if inverted {
+        return Err(bad("--parameter-scan", range, "empty range: MIN is above MAX"));
+    }
+    Ok(())
+}
+
+/// Refuse a parameter name given twice.
+pub fn check_unique(params: &[Parameter]) -> Result<(), UserError> {
+    let mut names: Vec<&str> = params.iter().map(|p| p.name.as_str()).collect();
+    names.sort_unstable();
+    let dups: Vec<&str> = names.windows(2).filter(|w| w[0] == w[1]).map(|w| w[0]).collect();
+    match dups.is_empty() {
+        true => Ok(()),
+        false => Err(bad("--parameter-list", &dups.join(", "), "duplicate parameter name")),
+    }
+}
+
+/// Every combination of values, the first parameter varying fastest (hyperfine's order).
+pub fn product(params: &[Parameter]) -> Vec<Vec<(String, String)>> {
+    let total: usize = params.iter().map(|p| p.values.len()).product();
+    (0..total)
+        .map(|mut i| {
+            params
+                .iter()
+                .map(|p| {
+                    let v = &p.values[i % p.values.len()];
+                    i /= p.values.len();
+                    (p.name.clone(), v.clone())
+                })
+                .collect()
+        })
+        .collect()
+}
+
+/// Replace each `{NAME}` by its value in one left-to-right pass (values are not expanded again).
+pub fn substitute(template: &str, values: &[(String, String)]) -> String {
+    let mut out = String::with_capacity(template.len());
+    let mut rest = template;
+    'outer: while let Some(open) = rest.find('{') {
+        out.push_str(&rest[..open]);
+        let after = &rest[open + 1..];
+        for (name, value) in values {
+            if after.starts_with(name.as_str()) && after[name.len()..].starts_with('}') {
+                out.push_str(value);
+                rest = &after[name.len() + 1..];
+                continue 'outer;
+            }
+        }
+        out.push('{');
+        rest = after;
+    }
+    out.push_str(rest);
+    out
+}
+
+/// True when `template` mentions `{name}`.
+pub fn uses(template: &str, name: &str) -> bool {
+    template.contains(&format!("{{{name}}}"))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn lists_split_on_unescaped_commas() {
+        assert_eq!(list("x", "a,b\\,c,,d\\\\").values, ["a", "b,c", "", "d\\"]);
+        assert_eq!(list("x", "").values, [""]);
+    }
+
+    #[test]
+    fn integer_and_decimal_scans_include_the_end() {
+        assert_eq!(scan("n", "0", "10", Some("3")).unwrap().values, ["0", "3", "6", "9"]);
+        assert_eq!(scan("n", "1", "3", None).unwrap().values, ["1", "2", "3"]);
+        assert_eq!(scan("n", "0.3", "0.7", Some("0.2")).unwrap().values, ["0.3", "0.5", "0.7"]);
+        assert_eq!(scan("n", "0", "1", Some("0.33")).unwrap().values, ["0", "0.33", "0.66", "0.99"]);
+    }
+
+    #[test]
+    fn bad_scans_are_refused() {
+        assert!(scan("n", "5", "1", None).is_err());
+        assert!(scan("n", "1", "5", Some("0")).is_err());
+        assert!(scan("n", "1", "5", Some("-1")).is_err());
+        assert!(scan("n", "0.5", "1", None).is_err());
+        assert!(scan("n", "0", "1000000", None).is_err());
+        assert!(check_unique(&[list("a", "1"), list("a", "2")]).is_err());
+    }
+
+    #[test]
+    fn product_varies_the_first_parameter_fastest() {
+        let p = product(&[list("n", "1,2,3"), list("l", "a,b")]);
+        let flat: Vec<String> = p.iter().map(|c| format!("{}{}", c[0].1, c[1].1)).collect();
+        assert_eq!(flat, ["1a", "2a", "3a", "1b", "2b", "3b"]);
+        assert_eq!(product(&[]), vec![Vec::<(String, String)>::new()]);
+    }
+
+    #[test]
+    fn substitution_is_single_pass() {
+        let v = vec![("foo".to_string(), "a{bar}".to_string()), ("bar".to_string(), "baz".to_string())];
+        assert_eq!(substitute("x {foo} {bar} {nope}", &v), "x a{bar} baz {nope}");
+        assert_eq!(substitute("{{foo}}", &v), "{a{bar}}");
+    }
+}
