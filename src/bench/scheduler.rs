@@ -248,7 +248,12 @@ impl<'a, R: Runner> Scheduler<'a, R> {
     /// Run the benchmarked command once; a failure not covered by `-i` stops everything.
     fn command(&mut self, i: usize, it: Iteration, timed: bool) -> Result<RunProfile, Stop> {
         let spec = self.spec(i);
-        let inv = Invocation { argv: spec.argv.clone(), env: self.env(spec, it), input: self.opts.input.clone(), output: spec.output.clone() };
+        let inv = Invocation {
+            argv: spec.argv.clone(),
+            env: self.env(spec, it),
+            input: self.opts.input.clone(),
+            output: spec.output.clone(),
+        };
         let started = self.clock.elapsed().as_secs_f64();
         let mut run = self.runner.measure(&inv, timed && self.opts.sampling.is_some())?;
         run.started_s = started;
@@ -281,7 +286,8 @@ impl<'a, R: Runner> Scheduler<'a, R> {
         };
         let Some(cmd) = cmd else { return Ok(0.0) };
         let argv = self.opts.shell.iter().cloned().chain(["-c".to_string(), cmd.clone()]).collect();
-        let inv = Invocation { argv, env: self.env(spec, it), input: self.opts.input.clone(), output: spec.output.clone() };
+        let inv =
+            Invocation { argv, env: self.env(spec, it), input: self.opts.input.clone(), output: spec.output.clone() };
         let run = self.runner.measure(&inv, false)?;
         if run.exit.and_then(|e| e.code) != Some(0) {
             return Err(BenchError::Hook(kind).into());
@@ -305,12 +311,16 @@ impl<'a, R: Runner> Scheduler<'a, R> {
         }
         const RUNS: usize = 50;
         let argv: Vec<String> = self.opts.shell.iter().cloned().chain(["-c".to_string(), String::new()]).collect();
-        let inv = Invocation { argv, env: Vec::new(), input: self.opts.input.clone(), output: super::runner::Output::Null };
+        let inv =
+            Invocation { argv, env: Vec::new(), input: self.opts.input.clone(), output: super::runner::Output::Null };
         let mut sum = [0.0; 3];
         for _ in 0..RUNS {
             let r = self.runner.measure(&inv, false)?;
             if r.exit.and_then(|e| e.code) != Some(0) {
-                let msg = format!("Could not measure the shell's start-up time. Make sure you can run '{} -c \"\"'.", self.opts.shell.join(" "));
+                let msg = format!(
+                    "Could not measure the shell's start-up time. Make sure you can run '{} -c \"\"'.",
+                    self.opts.shell.join(" ")
+                );
                 return Err(Stop::Error(anyhow::anyhow!(msg)));
             }
             sum = [sum[0] + r.wall_s, sum[1] + r.rusage.user_s, sum[2] + r.rusage.system_s];

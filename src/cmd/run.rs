@@ -20,6 +20,7 @@ pub fn run(opts: &MonitorOptions, argv: &[String], silent: bool) -> anyhow::Resu
         (false, false) => (ChildStdio::Inherit, "inherited"),
     };
     platform::prepare();
+    let spawned_at = std::time::Instant::now();
     let child = child::spawn(argv, stdio)?;
     let pid = child.id();
     let forwarder = platform::forward_signals(pid)?;
@@ -28,6 +29,7 @@ pub fn run(opts: &MonitorOptions, argv: &[String], silent: bool) -> anyhow::Resu
     let mut config = session::config(opts, Baseline::Zero);
     // The duration is enforced by stopping the child below, so the monitor sees its end.
     config.duration = None;
+    config.origin = spawned_at;
     let monitor = Monitor::start(pid, config, sink)?;
     let timer = opts.duration.map(|d| stop_after(pid, d));
     let exited = platform::wait_exit(child);

@@ -17,7 +17,13 @@ pub fn open_sink(opts: &MonitorOptions, stop_when_stdout_closes: bool) -> anyhow
 
 /// The monitor configuration for these options.
 pub fn config(opts: &MonitorOptions, baseline: crate::monitor::Baseline) -> MonitorConfig {
-    MonitorConfig { schedule: opts.schedule, backend: opts.backend, baseline, duration: opts.duration }
+    MonitorConfig {
+        schedule: opts.schedule,
+        backend: opts.backend,
+        baseline,
+        duration: opts.duration,
+        origin: std::time::Instant::now(),
+    }
 }
 
 /// Read the tree once to learn what can be measured, and warn once about what cannot.

@@ -14,14 +14,14 @@ use crate::render::table;
 
 pub fn stats(out: &OutputOptions, path: &Path) -> anyhow::Result<ExitCode> {
     let (summary, note) = read_summary(path)?;
+    if let Some(note) = note {
+        eprintln!("denet: {note}");
+    }
     if out.json_stdout {
         let mut stdout = std::io::stdout().lock();
         serde_json::to_writer(&mut stdout, &Record::Summary(summary))?;
         writeln!(stdout)?;
     } else {
-        if let Some(note) = note {
-            eprintln!("denet: {note}");
-        }
         println!("{}", table::render(&summary));
     }
     Ok(ExitCode::SUCCESS)

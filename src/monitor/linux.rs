@@ -159,6 +159,7 @@ impl ProcfsSource {
             rss_peak_bytes: status.as_ref().and_then(|s| s.vmhwm).map_or(rss_bytes, |kb| (kb * 1024).max(rss_bytes)),
             vms_bytes: stat.vsize,
             threads: stat.num_threads.max(0) as u64,
+            zombie: stat.state == 'Z',
         })
     }
 

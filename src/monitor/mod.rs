@@ -51,6 +51,9 @@ pub struct MonitorConfig {
     pub baseline: Baseline,
     /// Stop by itself after this long.
     pub duration: Option<Duration>,
+    /// When the tree started counting: the spawn for `run` (with a zero baseline, the first
+    /// sample's CPU time accrued since then), the monitor's start for `attach`.
+    pub origin: Instant,
 }
 
 /// Why monitoring ended.
@@ -129,9 +132,9 @@ fn run_loop<S: SampleSink>(root: u32, config: MonitorConfig, mut sink: S, stop: 
     let mut source = source::open(config.backend, root);
     let mut acc = tree::TreeAccumulator::new(config.baseline);
     let mut summary = SummaryBuilder::default();
-    let start = Instant::now();
+    let start = config.origin;
     let mut last = start;
-    let mut deadline = start;
+    let mut deadline = Instant::now();
     let end = loop {
         let now = Instant::now();
         let procs = source.scan();
@@ -141,7 +144,8 @@ fn run_loop<S: SampleSink>(root: u32, config: MonitorConfig, mut sink: S, stop: 
         if sink.sample(&sample) == Flow::Stop {
             break EndReason::SinkStopped;
         }
-        if !procs.iter().any(|p| p.pid == root) {
+        // A zombie root has exited: its parent just has not reaped it yet.
+        if !procs.iter().any(|p| p.pid == root && !p.zombie) {
             break EndReason::RootExited;
         }
         deadline = config.schedule.next_deadline(start, deadline, Instant::now());

@@ -78,6 +78,7 @@ impl ProcessSource for SysinfoSource {
                     rss_peak_bytes: p.memory(),
                     vms_bytes: p.virtual_memory(),
                     threads: p.tasks().map_or(1, |t| t.len().max(1) as u64),
+                    zombie: p.status() == sysinfo::ProcessStatus::Zombie,
                 }
             })
             .collect()

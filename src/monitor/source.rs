@@ -18,6 +18,8 @@ pub struct RawProcess {
     pub rss_peak_bytes: u64,
     pub vms_bytes: u64,
     pub threads: u64,
+    /// Exited but not yet reaped by its parent.
+    pub zombie: bool,
 }
 
 /// A reader of one process tree: the root and every descendant, including orphans that were once seen in the tree.

@@ -28,6 +28,7 @@ struct Seen {
     ppid: u32,
     self_cpu_s: f64,
     inclusive: Counters,
+    threads: u64,
 }
 
 /// Differencing state across ticks.
@@ -42,6 +43,7 @@ pub struct TreeAccumulator {
     /// The reported cumulative totals.
     totals: Counters,
     seen: HashSet<u32>,
+    prev_threads: u64,
 }
 
 impl TreeAccumulator {
@@ -53,6 +55,7 @@ impl TreeAccumulator {
             prev_raw: None,
             totals: Counters::default(),
             seen: HashSet::new(),
+            prev_threads: 0,
         }
     }
 
@@ -72,18 +75,22 @@ impl TreeAccumulator {
         let cpu_delta = self.totals.cpu_time_s - cpu_before;
         let count_all = !(first_tick && self.baseline == Baseline::FirstRead);
         let processes: Vec<ProcessSample> = procs.iter().map(|p| self.process_sample(p, dt, count_all)).collect();
+        let threads: u64 = procs.iter().map(|p| p.threads).sum();
         let aggregate = Aggregate {
-            cpu_percent: percent(cpu_delta, dt),
+            cpu_percent: capped_percent(cpu_delta, dt, threads.max(self.prev_threads)),
             rss_bytes: procs.iter().map(|p| p.rss_bytes).sum(),
             vms_bytes: procs.iter().map(|p| p.vms_bytes).sum(),
-            threads: procs.iter().map(|p| p.threads).sum(),
+            threads,
             processes: procs.len() as u64,
             counters: self.totals,
         };
         self.prev = procs
             .iter()
-            .map(|p| (p.pid, Seen { ppid: p.ppid, self_cpu_s: p.self_cpu_s, inclusive: p.inclusive }))
+            .map(|p| {
+                (p.pid, Seen { ppid: p.ppid, self_cpu_s: p.self_cpu_s, inclusive: p.inclusive, threads: p.threads })
+            })
             .collect();
+        self.prev_threads = threads;
         self.seen.extend(live);
         Sample { t, ts: chrono::Utc::now().to_rfc3339(), dt, aggregate, processes }
     }
@@ -121,16 +128,16 @@ impl TreeAccumulator {
     /// this interval (it was born after the previous read), except on the first
     /// read of a tree that existed before we attached.
     fn process_sample(&self, p: &RawProcess, dt: f64, count_new: bool) -> ProcessSample {
-        let cpu = match self.prev.get(&p.pid) {
-            Some(prev) => (p.self_cpu_s - prev.self_cpu_s).max(0.0),
-            None if count_new => p.self_cpu_s,
-            None => 0.0,
+        let (cpu, prev_threads) = match self.prev.get(&p.pid) {
+            Some(prev) => ((p.self_cpu_s - prev.self_cpu_s).max(0.0), prev.threads),
+            None if count_new => (p.self_cpu_s, 0),
+            None => (0.0, 0),
         };
         ProcessSample {
             pid: p.pid,
             ppid: p.ppid,
             name: p.name.clone(),
-            cpu_percent: percent(cpu, dt),
+            cpu_percent: capped_percent(cpu, dt, p.threads.max(prev_threads)),
             rss_bytes: p.rss_bytes,
             rss_peak_bytes: p.rss_peak_bytes,
             vms_bytes: p.vms_bytes,
@@ -140,11 +147,17 @@ impl TreeAccumulator {
     }
 }
 
-/// CPU seconds over wall seconds as a percentage of one core.
-fn percent(cpu_s: f64, dt: f64) -> f64 {
-    if dt > 0.0 {
-        100.0 * cpu_s / dt
-    } else {
-        0.0
+/// CPU seconds over wall seconds as a percentage of one core, capped at what is physically possible.
+///
+/// The kernel's CPU times move in clock ticks (10 ms), so over a short interval
+/// (the last, partial one) the quotient can overshoot: 70 ms counted in a 31 ms
+/// interval would read 224% for two threads. No tree can use more than one core
+/// per thread, nor more cores than the machine has.
+fn capped_percent(cpu_s: f64, dt: f64, threads: u64) -> f64 {
+    if dt <= 0.0 {
+        return 0.0;
     }
+    let cores = std::thread::available_parallelism().map_or(1, |n| n.get()) as u64;
+    let cap = 100.0 * threads.clamp(1, cores.max(1)) as f64;
+    (100.0 * cpu_s / dt).min(cap)
 }

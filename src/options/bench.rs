@@ -162,7 +162,8 @@ fn shell(a: &BenchArgs) -> Result<Option<Vec<String>>, UserError> {
         None | Some("none") => Ok(None),
         Some("default") => Ok(Some(vec!["sh".to_string()])),
         Some(s) => {
-            let words = shell_words::split(s).map_err(|e| bad("--shell", s, format!("cannot parse it as a command line: {e}")))?;
+            let words = shell_words::split(s)
+                .map_err(|e| bad("--shell", s, format!("cannot parse it as a command line: {e}")))?;
             if words.is_empty() {
                 return Err(bad("--shell", s, "empty shell command"));
             }
@@ -308,7 +309,9 @@ fn expand(a: &BenchArgs, shell: Option<&[String]>) -> Result<Vec<BenchmarkSpec>,
             let custom_name = name_template.as_deref().map(sub);
             let unused: Vec<String> = combo
                 .iter()
-                .filter(|(p, _)| !params::uses(template, p) && !name_template.as_deref().is_some_and(|t| params::uses(t, p)))
+                .filter(|(p, _)| {
+                    !params::uses(template, p) && !name_template.as_deref().is_some_and(|t| params::uses(t, p))
+                })
                 .map(|(p, v)| format!("{p} = {v}"))
                 .collect();
             let base = custom_name.clone().unwrap_or_else(|| command_line.clone());
@@ -380,7 +383,8 @@ fn argv(a: &BenchArgs, shell: Option<&[String]>, line: &str) -> Result<Vec<Strin
     if let Some(sh) = shell {
         return Ok(sh.iter().cloned().chain(["-c".to_string(), line.to_string()]).collect());
     }
-    let words = shell_words::split(line).map_err(|e| bad("command", line, format!("cannot split it into words: {e}")))?;
+    let words =
+        shell_words::split(line).map_err(|e| bad("command", line, format!("cannot split it into words: {e}")))?;
     if words.is_empty() {
         return Err(bad("command", line, "empty command"));
     }

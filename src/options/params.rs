@@ -46,7 +46,10 @@ pub fn scan(name: &str, min: &str, max: &str, step: Option<&str>) -> Result<Para
         if count > MAX_VALUES {
             return Err(bad("--parameter-scan", &format!("{min} {max}"), "the range has more than 100000 values"));
         }
-        return Ok(Parameter { name: name.into(), values: (0..count as i64).map(|i| (lo + i * d).to_string()).collect() });
+        return Ok(Parameter {
+            name: name.into(),
+            values: (0..count as i64).map(|i| (lo + i * d).to_string()).collect(),
+        });
     }
     let step = step.ok_or_else(|| {
         bad("--parameter-scan", &format!("{min} {max}"), "non-integer bounds need a step: add -D/--parameter-step-size")

@@ -1,0 +1,126 @@
+//! What denet measures against workloads whose cost is known exactly.
+
+use crate::util::{cpu_exclusive, cpu_shared, f64_of, last_summary, run_workload, summary_of, u64_of, MIB};
+
+fn rusage(s: &serde_json::Value) -> &serde_json::Value {
+    assert!(s["rusage"].is_object(), "`run` summary without rusage: {s}");
+    &s["rusage"]
+}
+
+#[test]
+fn two_busy_threads_use_two_cores() {
+    let _cpu = cpu_exclusive();
+    let s = summary_of(&["busy", "2", "1.5"]);
+    let r = rusage(&s);
+    let cpu = f64_of(r, "user_s") + f64_of(r, "system_s");
+    let wall = f64_of(&s, "duration_s");
+    let ratio = cpu / wall;
+    // Checked first: below 1.7 the workload itself did not get two cores (other load on the machine).
+    assert!((1.7..=2.1).contains(&ratio), "wait4 CPU {cpu} s over {wall} s wall = {ratio}, expected about 2: {s}");
+    let peak = f64_of(&s, "cpu_percent_peak");
+    assert!((170.0..=215.0).contains(&peak), "cpu_percent_peak {peak}, expected about 200: {s}");
+    // The sampled tree total agrees with wait4 (clock-tick granularity allows a little under).
+    let sampled = f64_of(&s, "cpu_time_s");
+    assert!((sampled - cpu).abs() <= 0.05 + 0.03 * cpu, "sampled CPU time {sampled} s vs wait4 {cpu} s: {s}");
+    assert_eq!(u64_of(&s, "processes_peak"), 1, "{s}");
+    assert_eq!(u64_of(&s, "threads_peak"), 3, "main thread and two spinners: {s}");
+}
+
+#[test]
+fn holding_200_mib_peaks_at_200_mib() {
+    let _cpu = cpu_shared();
+    let s = summary_of(&["hold", "200", "0.5"]);
+    let (lo, hi) = (200 * MIB, 210 * MIB);
+    for (what, v) in [
+        ("rss_peak_process_bytes", u64_of(&s, "rss_peak_process_bytes")),
+        ("rss_peak_tree_bytes", u64_of(&s, "rss_peak_tree_bytes")),
+        ("rusage.max_rss_bytes", u64_of(rusage(&s), "max_rss_bytes")),
+    ] {
+        assert!((lo..=hi).contains(&v), "{what} = {v} ({:.1} MiB), expected 200..=210 MiB: {s}", v as f64 / MIB as f64);
+    }
+}
+
+#[test]
+fn writing_50_mib_with_fsync_counts_50_mib() {
+    let _cpu = cpu_shared();
+    // Under target/, not /tmp: a tmpfs /tmp never reaches storage, so write_bytes would stay 0.
+    let dir = tempfile::tempdir_in(env!("CARGO_TARGET_TMPDIR")).expect("a temporary directory");
+    let path = dir.path().join("written.bin");
+    let s = summary_of(&["write", "50", path.to_str().unwrap()]);
+    let written = u64_of(&s, "write_bytes");
+    assert!((50 * MIB..55 * MIB).contains(&written), "write_bytes {written}, expected 50 MiB..55 MiB: {s}");
+    let wchar = u64_of(&s, "wchar");
+    assert!(wchar >= 50 * MIB, "wchar {wchar}, expected at least 50 MiB: {s}");
+}
+
+#[test]
+fn a_parent_with_three_children_is_four_processes() {
+    let _cpu = cpu_shared();
+    let s = summary_of(&["tree", "3", "0.5"]);
+    assert_eq!(u64_of(&s, "processes_peak"), 4, "{s}");
+}
+
+#[test]
+fn eight_threads_are_one_process() {
+    let _cpu = cpu_shared();
+    let s = summary_of(&["threads", "8", "0.5"]);
+    assert_eq!(u64_of(&s, "processes_peak"), 1, "{s}");
+    assert_eq!(u64_of(&s, "threads_peak"), 8, "{s}");
+}
+
+#[test]
+fn exit_code_propagates() {
+    let _cpu = cpu_shared();
+    let out = run_workload(&["exit", "42"]);
+    assert_eq!(out.status.code(), Some(42), "{out:?}");
+    let s = last_summary(&out.stdout);
+    assert_eq!(s["exit"]["code"], 42, "{s}");
+}
+
+fn killed_by(signal: i32, expected_exit: i32) {
+    let _cpu = cpu_shared();
+    let out = run_workload(&["signal", &signal.to_string()]);
+    assert_eq!(out.status.code(), Some(expected_exit), "{out:?}");
+    let s = last_summary(&out.stdout);
+    assert_eq!(s["exit"]["signal"], signal, "{s}");
+    assert!(s["exit"]["code"].is_null(), "a killed child has no exit code: {s}");
+}
+
+#[test]
+fn sigkill_exits_137() {
+    killed_by(9, 137);
+}
+
+#[test]
+fn sigterm_exits_143() {
+    killed_by(15, 143);
+}
+
+#[test]
+fn children_shorter_than_a_tick_still_count() {
+    let _cpu = cpu_shared();
+    let s = summary_of(&["forkn", "50"]);
+    let exact = u64_of(rusage(&s), "minor_faults");
+    assert!(exact > 0, "wait4 minor_faults is 0: {s}");
+    let sampled = u64_of(&s, "minor_faults");
+    assert!(
+        sampled * 2 >= exact,
+        "sampled minor_faults {sampled} is under half of wait4's {exact}: reaped children were lost: {s}"
+    );
+}
+
+#[test]
+fn duration_stops_the_command_with_sigterm() {
+    let _cpu = cpu_shared();
+    let out = crate::util::denet()
+        .args(["-q", "--json", "run", "--duration", "0.5", "--"])
+        .arg(crate::util::workload())
+        .args(["sleep", "30"])
+        .output()
+        .expect("denet runs");
+    assert_eq!(out.status.code(), Some(143), "expected SIGTERM (128 + 15): {out:?}");
+    let s = last_summary(&out.stdout);
+    assert_eq!(s["exit"]["signal"], 15, "{s}");
+    let d = f64_of(&s, "duration_s");
+    assert!(d < 5.0, "duration_s {d}: --duration 0.5 did not stop a 30 s sleep: {s}");
+}

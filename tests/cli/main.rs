@@ -1,0 +1,10 @@
+//! Integration tests of the `denet` binary: accuracy against known workloads, the JSONL and
+//! stdout rules, recordings and `stats`, `attach`, and what bad input does.
+//!
+//! The workloads come from `examples/workload.rs` (`cargo test` builds examples first).
+
+mod accuracy;
+mod attach;
+mod errors;
+mod output;
+mod util;
