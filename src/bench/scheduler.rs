@@ -125,7 +125,7 @@ impl<'a, R: Runner> Scheduler<'a, R> {
 
     /// Run everything; Ctrl-C ends it early with what was measured, an error ends it with the error.
     pub fn run(mut self, obs: &mut dyn Observer) -> (Outcome, Option<anyhow::Error>) {
-        let mut results: Vec<BenchmarkResult> = self.opts.benchmarks.iter().map(|s| new_result(s)).collect();
+        let mut results: Vec<BenchmarkResult> = self.opts.benchmarks.iter().map(new_result).collect();
         let stop = match self.calibrate() {
             Err(stop) => Some(stop),
             Ok(()) => match self.opts.interleave {
