@@ -12,14 +12,14 @@ use crate::monitor::{Backend, Schedule};
 use crate::profile::{RunProfile, TimelinePoint, TreeProfile};
 
 /// Where a command's stdin comes from.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub enum Input {
     Null,
     File(PathBuf),
 }
 
 /// Where a command's stdout and stderr go.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub enum Output {
     /// /dev/null.
     Null,
@@ -32,7 +32,7 @@ pub enum Output {
 }
 
 /// One execution of a command.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, serde::Serialize, serde::Deserialize)]
 pub struct Invocation {
     /// The program and its arguments (a shell and `-c` already prepended when one is used).
     pub argv: Vec<String>,
@@ -162,32 +162,37 @@ mod unix {
     use std::os::unix::process::CommandExt;
 
     use super::*;
-    use crate::bench::wait::{self, WaitPlan, Waited};
+    use crate::bench::spawner::{Reply, Request, Spawner};
+    use crate::bench::wait::{pollfd, ppoll};
+    use crate::error::UserError;
     use crate::monitor::child;
+    use crate::profile::ExitStatus;
 
     /// Put the command in its own process group, so that Ctrl-C reaches denet alone and denet can kill the whole group.
     pub fn own_process_group(cmd: &mut Command) {
         cmd.process_group(0);
     }
 
-    /// The real runner.
+    /// The real runner: runs go through the spawner; denet samples them meanwhile.
     pub struct ProcRunner {
+        spawner: Spawner,
         schedule: Schedule,
         backend: Backend,
-        /// Becomes readable once SIGINT or SIGTERM arrived (signal-hook writes to it).
+        /// Becomes readable once SIGINT, SIGTERM or SIGHUP arrived (signal-hook writes to it).
         signal_pipe: UnixStream,
         interrupted: bool,
     }
 
     impl ProcRunner {
+        /// Start the spawner (call early, while denet is single-threaded and small) and catch Ctrl-C.
         pub fn new(schedule: Schedule, backend: Backend) -> anyhow::Result<ProcRunner> {
+            let spawner = Spawner::start()?;
             let (read, write) = UnixStream::pair()?;
             read.set_nonblocking(true)?;
             for sig in [libc::SIGINT, libc::SIGTERM, libc::SIGHUP] {
                 signal_hook::low_level::pipe::register(sig, write.try_clone()?)?;
             }
-            child::become_subreaper();
-            Ok(ProcRunner { schedule, backend, signal_pipe: read, interrupted: false })
+            Ok(ProcRunner { spawner, schedule, backend, signal_pipe: read, interrupted: false })
         }
 
         fn check_signals(&mut self) -> bool {
@@ -198,15 +203,58 @@ mod unix {
             self.interrupted
         }
 
-        /// Kill the run's whole tree: its process group and any member that left it.
-        fn kill_tree(pid: u32, others: &[u32]) {
-            // SAFETY: killpg/kill have no memory effects; the group id is the child's pid.
-            unsafe {
-                libc::killpg(pid as libc::pid_t, libc::SIGKILL);
+        fn io(e: std::io::Error) -> RunError {
+            RunError::Failed(anyhow::Error::new(e).context("lost the spawner process"))
+        }
+
+        /// Sample until the spawner reports the exit; `None` when Ctrl-C came first.
+        fn follow(&mut self, follower: &mut Option<Follower>, start: Instant) -> Result<Option<f64>, RunError> {
+            let mut deadline = follower.as_ref().map(|_| start + self.schedule.base);
+            loop {
+                if self.spawner.has_buffered() {
+                    return self.exited();
+                }
+                let mut fds = [pollfd(self.spawner.fd()), pollfd(self.signal_pipe.as_raw_fd())];
+                let timeout = deadline.map(|d| d.saturating_duration_since(Instant::now()));
+                let Some(n) = ppoll(&mut fds, timeout).map_err(Self::io)? else { continue };
+                if n == 0 {
+                    if let Some(f) = follower.as_mut() {
+                        f.tick();
+                    }
+                    deadline = deadline.map(|d| self.schedule.next_deadline(start, d, Instant::now()));
+                } else if fds[1].revents != 0 {
+                    return Ok(None);
+                } else if fds[0].revents != 0 {
+                    return self.exited();
+                }
             }
-            for &p in others {
+        }
+
+        fn exited(&mut self) -> Result<Option<f64>, RunError> {
+            match self.spawner.recv().map_err(Self::io)? {
+                Reply::Exited { wall_s } => Ok(Some(wall_s)),
+                other => Err(RunError::Failed(anyhow::anyhow!("unexpected message from the spawner: {other:?}"))),
+            }
+        }
+
+        fn reap(&mut self) -> Result<(ExitStatus, crate::profile::Rusage), RunError> {
+            self.spawner.send(&Request::Reap).map_err(Self::io)?;
+            match self.spawner.recv().map_err(Self::io)? {
+                Reply::Reaped { status, rusage } => Ok((status, rusage)),
+                other => Err(RunError::Failed(anyhow::anyhow!("unexpected message from the spawner: {other:?}"))),
+            }
+        }
+
+        /// Ctrl-C: kill the run's group and any tree member that left it, then let the spawner reap.
+        fn abort(&mut self, follower: Option<&Follower>) -> RunError {
+            self.interrupted = true;
+            for &p in follower.map_or(&[][..], |f| f.pids()) {
                 child::send_signal(p, libc::SIGKILL);
             }
+            let _ = self.spawner.send(&Request::Kill);
+            let _ = self.exited();
+            let _ = self.reap();
+            RunError::Interrupted
         }
     }
 
@@ -215,43 +263,26 @@ mod unix {
             if self.check_signals() {
                 return Err(RunError::Interrupted);
             }
-            let (mut cmd, reader) = command(inv)?;
+            self.spawner.send(&Request::Spawn(inv.clone())).map_err(Self::io)?;
             let start = Instant::now();
-            let proc = cmd.spawn().map_err(|e| child::spawn_error(&inv.argv[0], e))?;
-            let pid = proc.id();
+            let pid = match self.spawner.recv().map_err(Self::io)? {
+                Reply::Spawned { pid } => pid,
+                Reply::Failed { kind, message } => return Err(spawn_failure(&inv.argv[0], &kind, message)),
+                other => {
+                    return Err(RunError::Failed(anyhow::anyhow!("unexpected message from the spawner: {other:?}")))
+                }
+            };
             let mut follower = sample.then(|| Follower::new(pid, self.backend, start));
-            let mut tick = || {
-                if let Some(f) = follower.as_mut() {
-                    f.tick()
-                }
+            let Some(wall_s) = self.follow(&mut follower, start)? else {
+                return Err(self.abort(follower.as_ref()));
             };
-            let waited = wait::until_exit(WaitPlan {
-                pid,
-                start,
-                schedule: sample.then_some(self.schedule),
-                drain: reader.as_ref().map(|r| r.as_raw_fd()),
-                signals: self.signal_pipe.as_raw_fd(),
-                on_tick: &mut tick,
-            })
-            .map_err(anyhow::Error::from)?;
-            let end = match waited {
-                Waited::Exited(at) => at,
-                Waited::Interrupted => {
-                    self.interrupted = true;
-                    Self::kill_tree(pid, follower.as_ref().map_or(&[], |f| f.pids()));
-                    let _ = child::reap(pid);
-                    child::reap_exited();
-                    return Err(RunError::Interrupted);
-                }
-            };
-            // The child is a zombie: its final I/O counters are still readable.
+            // The child is still a zombie: its final I/O counters are readable.
             if let Some(f) = follower.as_mut() {
                 f.tick();
             }
-            let (status, rusage) = child::reap(pid).map_err(anyhow::Error::from)?;
-            let rusage = rusage.merge(&child::reap_exited());
+            let (status, rusage) = self.reap()?;
             Ok(RunProfile {
-                wall_s: (end - start).as_secs_f64(),
+                wall_s,
                 rusage,
                 tree: follower.map(Follower::finish).unwrap_or_default(),
                 exit: Some(status),
@@ -262,6 +293,15 @@ mod unix {
         fn interrupted(&self) -> bool {
             self.interrupted
         }
+    }
+
+    fn spawn_failure(program: &str, kind: &str, message: String) -> RunError {
+        let e: anyhow::Error = match kind {
+            "not_found" => UserError::CommandNotFound(program.to_string()).into(),
+            "permission_denied" => UserError::NotExecutable(program.to_string()).into(),
+            _ => anyhow::anyhow!("cannot start '{program}': {message}"),
+        };
+        RunError::Failed(e)
     }
 }
 

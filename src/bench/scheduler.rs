@@ -185,13 +185,14 @@ impl<'a, R: Runner> Scheduler<'a, R> {
                     self.timed_run(i, &mut results[i], obs, targets[i])?;
                 }
             }
-            obs.results_changed(results, None).map_err(Stop::Error)?;
         }
         for (i, r) in results.iter_mut().enumerate() {
             r.complete = true;
             self.hook(i, "cleanup", Iteration::None)?;
             finish_warnings(r, self.opts);
-            obs.results_changed(std::slice::from_ref(r), Some(i)).map_err(Stop::Error)?;
+        }
+        for i in 0..n {
+            obs.results_changed(results, Some(i)).map_err(Stop::Error)?;
         }
         Ok(())
     }

@@ -1,6 +1,7 @@
 //! The subcommands: each turns validated options into work and an exit code.
 
 mod attach;
+mod bench;
 mod run;
 mod session;
 mod stats;
@@ -16,10 +17,7 @@ use crate::options::{MonitorOptions, OutputOptions};
 /// Dispatch a parsed command line.
 pub fn dispatch(cli: Cli) -> anyhow::Result<ExitCode> {
     match &cli.command {
-        Command::Bench(args) => {
-            let _opts = crate::options::bench::BenchOptions::from_args(args)?;
-            anyhow::bail!("denet bench is not wired up yet")
-        }
+        Command::Bench(args) => bench::bench(args),
         Command::Run(args) => {
             let opts = MonitorOptions::from_cli(&cli, &args.sampling, args.duration.as_deref())?;
             run::run(&opts, &args.command, args.silent)

@@ -44,9 +44,16 @@ pub fn spawn(argv: &[String], stdio: ChildStdio) -> Result<Child, anyhow::Error>
 #[cfg(unix)]
 pub fn force_fork(cmd: &mut Command) {
     use std::os::unix::process::CommandExt;
-    // SAFETY: the hook does nothing, so it is async-signal-safe; its presence alone selects fork+exec.
+    // SAFETY: the hook only calls signal(2), which is async-signal-safe. Its presence selects
+    // fork+exec; it also restores the termination signals a parent may ignore (the bench
+    // spawner does), since ignored signals stay ignored across exec.
     unsafe {
-        cmd.pre_exec(|| Ok(()));
+        cmd.pre_exec(|| {
+            for sig in [libc::SIGINT, libc::SIGTERM, libc::SIGHUP, libc::SIGQUIT] {
+                libc::signal(sig, libc::SIG_DFL);
+            }
+            Ok(())
+        });
     }
 }
 

@@ -22,3 +22,5 @@ impl SampleSink for MonitorSink {
         self.writer.sample(sample)
     }
 }
+pub mod bench_report;
+pub mod export;

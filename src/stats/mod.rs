@@ -6,3 +6,45 @@ pub mod outliers;
 
 pub use compare::{compare, Comparison, Test};
 pub use describe::{describe, Stats};
+
+use crate::bench::scheduler::BenchmarkResult;
+use crate::metrics::{Metric, ALL};
+
+/// One metric of one benchmark: its values per run and their statistics.
+#[derive(Debug, Clone)]
+pub struct MetricSummary {
+    pub metric: &'static Metric,
+    pub values: Vec<f64>,
+    pub stats: Stats,
+}
+
+/// A benchmark with every metric summarised.
+#[derive(Debug, Clone)]
+pub struct Summarized {
+    pub result: BenchmarkResult,
+    pub metrics: Vec<MetricSummary>,
+}
+
+impl Summarized {
+    /// Summarise every metric of a benchmark that has at least one run.
+    pub fn new(result: &BenchmarkResult) -> Summarized {
+        let metrics = ALL
+            .iter()
+            .map(|m| {
+                let values: Vec<f64> = result.runs.iter().map(m.extract).collect();
+                let stats = describe(&values);
+                MetricSummary { metric: m, values, stats }
+            })
+            .collect();
+        Summarized { result: result.clone(), metrics }
+    }
+
+    pub fn metric(&self, name: &str) -> &MetricSummary {
+        self.metrics.iter().find(|m| m.metric.name == name).expect("every metric is summarised")
+    }
+
+    /// This benchmark's `metric` against the reference's.
+    pub fn compare_to(&self, reference: &Summarized, metric: &str, alpha: f64) -> Comparison {
+        compare(&reference.metric(metric).values, &self.metric(metric).values, alpha)
+    }
+}

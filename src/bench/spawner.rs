@@ -1,0 +1,219 @@
+//! The spawner: a small process forked when the benchmark starts, which forks, times and reaps every run.
+//!
+//! Why a separate process: at exec the kernel folds the old address space's
+//! high-water RSS into the new program's `ru_maxrss`. A child forked straight
+//! from denet starts from denet's anonymous pages, which grow as results pile
+//! up, so the same command would report more memory in later benchmarks. The
+//! spawner is forked while denet is still small and never grows, so every run
+//! starts from the same small floor (about what `/usr/bin/time` shows).
+//!
+//! Protocol: one JSON line per message over a socket pair. denet sends
+//! `Spawn`; the spawner answers `Spawned` (or `Failed`), then `Exited` with
+//! the wall time when its pidfd fires, and leaves the child a zombie until
+//! denet, after its last sample, sends `Reap`; the answer is `Reaped` with the
+//! `wait4` figures. `Kill` kills the run's process group (Ctrl-C).
+
+use std::io::{self, BufRead, BufReader, Write};
+use std::os::fd::AsRawFd;
+use std::os::unix::net::UnixStream;
+use std::time::Instant;
+
+use serde::{Deserialize, Serialize};
+
+use super::runner::{command, Invocation};
+use super::wait::{drain, pidfd_open, pollfd, ppoll};
+use crate::monitor::child;
+use crate::profile::{ExitStatus, Rusage};
+
+#[derive(Debug, Serialize, Deserialize)]
+pub enum Request {
+    Spawn(Invocation),
+    Reap,
+    Kill,
+}
+
+#[derive(Debug, Serialize, Deserialize)]
+pub enum Reply {
+    Spawned {
+        pid: u32,
+    },
+    /// The spawn failed: `not_found`, `permission_denied` or `other`, with the OS message.
+    Failed {
+        kind: String,
+        message: String,
+    },
+    Exited {
+        wall_s: f64,
+    },
+    Reaped {
+        status: ExitStatus,
+        rusage: Rusage,
+    },
+}
+
+/// denet's end of the socket.
+pub struct Spawner {
+    writer: UnixStream,
+    reader: BufReader<UnixStream>,
+    pid: u32,
+}
+
+impl Spawner {
+    /// Fork the spawner. Call while the process is single-threaded and small.
+    pub fn start() -> anyhow::Result<Spawner> {
+        let (ours, theirs) = UnixStream::pair()?;
+        // SAFETY: denet is single-threaded here (the benchmark has not started any thread), so the
+        // child may allocate and run ordinary Rust code; it leaves only through _exit.
+        let pid = unsafe { libc::fork() };
+        if pid < 0 {
+            return Err(io::Error::last_os_error().into());
+        }
+        if pid == 0 {
+            drop(ours);
+            let code = match serve(theirs) {
+                Ok(()) => 0,
+                Err(_) => 1,
+            };
+            // SAFETY: leave without running denet's exit handlers or destructors twice.
+            unsafe { libc::_exit(code) };
+        }
+        drop(theirs);
+        Ok(Spawner { reader: BufReader::new(ours.try_clone()?), writer: ours, pid: pid as u32 })
+    }
+
+    pub fn send(&mut self, req: &Request) -> io::Result<()> {
+        let mut line = serde_json::to_vec(req).map_err(io::Error::other)?;
+        line.push(b'\n');
+        self.writer.write_all(&line)
+    }
+
+    /// Block until the next reply.
+    pub fn recv(&mut self) -> io::Result<Reply> {
+        let mut line = String::new();
+        if self.reader.read_line(&mut line)? == 0 {
+            return Err(io::Error::new(io::ErrorKind::UnexpectedEof, "the spawner process ended"));
+        }
+        serde_json::from_str(&line).map_err(io::Error::other)
+    }
+
+    /// True when a reply is already buffered (poll would not see it).
+    pub fn has_buffered(&self) -> bool {
+        !self.reader.buffer().is_empty()
+    }
+
+    pub fn fd(&self) -> i32 {
+        self.reader.get_ref().as_raw_fd()
+    }
+}
+
+impl Drop for Spawner {
+    fn drop(&mut self) {
+        // Closing the socket tells the spawner to stop; then collect it.
+        let _ = self.writer.shutdown(std::net::Shutdown::Both);
+        let mut status = 0;
+        // SAFETY: waiting for our own child.
+        unsafe { libc::waitpid(self.pid as libc::pid_t, &mut status, 0) };
+    }
+}
+
+/// The spawner's loop: one run at a time until denet closes the socket.
+fn serve(sock: UnixStream) -> io::Result<()> {
+    for sig in [libc::SIGINT, libc::SIGTERM, libc::SIGHUP, libc::SIGQUIT] {
+        // SAFETY: ignoring signals; Ctrl-C is denet's to handle, and it tells us what to kill.
+        unsafe { libc::signal(sig, libc::SIG_IGN) };
+    }
+    child::become_subreaper();
+    let mut reader = BufReader::new(sock.try_clone()?);
+    let mut writer = sock;
+    let mut line = String::new();
+    loop {
+        line.clear();
+        if reader.read_line(&mut line)? == 0 {
+            return Ok(());
+        }
+        match serde_json::from_str::<Request>(&line).map_err(io::Error::other)? {
+            Request::Spawn(inv) => run_one(&inv, &mut reader, &mut writer)?,
+            Request::Reap | Request::Kill => {}
+        }
+    }
+}
+
+fn reply(w: &mut UnixStream, r: &Reply) -> io::Result<()> {
+    let mut line = serde_json::to_vec(r).map_err(io::Error::other)?;
+    line.push(b'\n');
+    w.write_all(&line)
+}
+
+/// Spawn, time, and (on request) reap one run.
+fn run_one(inv: &Invocation, reader: &mut BufReader<UnixStream>, writer: &mut UnixStream) -> io::Result<()> {
+    let (mut cmd, pipe) = match command(inv) {
+        Ok(c) => c,
+        Err(e) => return reply(writer, &Reply::Failed { kind: "other".into(), message: format!("{e:#}") }),
+    };
+    let start = Instant::now();
+    let proc = match cmd.spawn() {
+        Ok(p) => p,
+        Err(e) => {
+            let kind = match e.kind() {
+                io::ErrorKind::NotFound => "not_found",
+                io::ErrorKind::PermissionDenied => "permission_denied",
+                _ => "other",
+            };
+            return reply(writer, &Reply::Failed { kind: kind.into(), message: e.to_string() });
+        }
+    };
+    let pid = proc.id();
+    // Close our copies of the child's pipe ends.
+    drop(cmd);
+    reply(writer, &Reply::Spawned { pid })?;
+    let end = wait_exit(pid, pipe.as_ref().map(|p| p.as_raw_fd()), reader)?;
+    reply(writer, &Reply::Exited { wall_s: (end - start).as_secs_f64() })?;
+    // Wait for denet's last sample (or a Kill, which changes nothing now), then reap.
+    let mut line = String::new();
+    reader.read_line(&mut line)?;
+    let (status, rusage) = child::reap(pid)?;
+    reply(writer, &Reply::Reaped { status, rusage: rusage.merge(&child::reap_exited()) })
+}
+
+/// Wait for the child's exit, draining its output pipe and obeying `Kill`.
+fn wait_exit(pid: u32, mut pipe: Option<i32>, reader: &mut BufReader<UnixStream>) -> io::Result<Instant> {
+    let pidfd = pidfd_open(pid).ok();
+    let sock = reader.get_ref().as_raw_fd();
+    loop {
+        if pidfd.is_none() && super::wait::has_exited(pid)? {
+            return Ok(Instant::now());
+        }
+        let mut fds = vec![pollfd(sock)];
+        if let Some(fd) = &pidfd {
+            fds.push(pollfd(fd.as_raw_fd()));
+        }
+        if let Some(p) = pipe {
+            fds.push(pollfd(p));
+        }
+        let timeout = pidfd.is_none().then_some(std::time::Duration::from_millis(1));
+        let Some(n) = ppoll(&mut fds, timeout)? else { continue };
+        if n == 0 {
+            continue;
+        }
+        if pidfd.is_some() && fds[1].revents != 0 {
+            return Ok(Instant::now());
+        }
+        if fds[0].revents != 0 {
+            let mut line = String::new();
+            if reader.read_line(&mut line)? == 0 {
+                kill_group(pid);
+                return Err(io::Error::new(io::ErrorKind::UnexpectedEof, "denet went away"));
+            }
+            kill_group(pid);
+        }
+        let last = fds.len() - 1;
+        if pipe.is_some() && fds[last].revents != 0 && !drain(fds[last].fd) {
+            pipe = None;
+        }
+    }
+}
+
+fn kill_group(pid: u32) {
+    // SAFETY: killpg has no memory effects; the run leads its own process group.
+    unsafe { libc::killpg(pid as libc::pid_t, libc::SIGKILL) };
+}

@@ -1,0 +1,198 @@
+//! `denet bench`: run the scheduler, print each benchmark as it finishes, export, and pick the exit code.
+
+use std::io::{IsTerminal, Write};
+use std::process::ExitCode;
+
+use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
+
+use crate::bench::mock::MockRunner;
+use crate::bench::runner::Runner;
+use crate::bench::scheduler::{BenchmarkResult, Observer, Outcome, Scheduler};
+use crate::cli::BenchArgs;
+use crate::error::{exit, UserError};
+use crate::metrics::Selected;
+use crate::monitor::env::EnvRecord;
+use crate::monitor::{Backend, Schedule};
+use crate::options::bench::{BenchOptions, BenchmarkSpec};
+use crate::render::bench_report::{self, fmt_in, Paint};
+use crate::render::export::{Exports, Report};
+use crate::stats::Summarized;
+
+pub fn bench(args: &BenchArgs) -> anyhow::Result<ExitCode> {
+    let opts = BenchOptions::from_args(args)?;
+    if opts.benchmarks.is_empty() {
+        return Err(UserError::InvalidValue {
+            flag: "--parameter-list",
+            value: String::new(),
+            why: "no benchmark to run: a parameter list is empty".into(),
+        }
+        .into());
+    }
+    if opts.mock {
+        let mut printer = Printer::new(&opts);
+        let (outcome, error) = Scheduler::new(&opts, MockRunner).run(&mut printer);
+        return printer.finish(outcome, error);
+    }
+    // The spawner is forked first, while denet is at its smallest (see bench/spawner.rs).
+    let idle = std::time::Duration::from_secs(3600);
+    let runner = real_runner(opts.sampling.unwrap_or(Schedule { base: idle, max: idle }))?;
+    let mut printer = Printer::new(&opts);
+    let (outcome, error) = Scheduler::new(&opts, runner).run(&mut printer);
+    printer.finish(outcome, error)
+}
+
+#[cfg(unix)]
+fn real_runner(schedule: Schedule) -> anyhow::Result<impl Runner> {
+    crate::bench::runner::ProcRunner::new(schedule, Backend::native())
+}
+
+#[cfg(not(unix))]
+fn real_runner(_schedule: Schedule) -> anyhow::Result<MockRunner> {
+    anyhow::bail!("denet bench needs a Unix system (it measures runs with wait4)")
+}
+
+/// Prints progress and reports, and keeps the exports up to date.
+struct Printer<'a> {
+    opts: &'a BenchOptions,
+    exports: Exports,
+    env: EnvRecord,
+    start_time: String,
+    done: Vec<Summarized>,
+    bar: Option<ProgressBar>,
+    /// Running sum of the primary metric, for the progress estimate.
+    primary_sum: f64,
+    paint: Paint,
+}
+
+impl<'a> Printer<'a> {
+    fn new(opts: &'a BenchOptions) -> Printer<'a> {
+        Printer {
+            opts,
+            exports: Exports::new(opts.exports.clone()),
+            env: EnvRecord::capture(),
+            start_time: chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Secs, true),
+            done: Vec::new(),
+            bar: None,
+            primary_sum: 0.0,
+            paint: Paint { colors: opts.look.colors },
+        }
+    }
+
+    fn primary(&self) -> &'a Selected {
+        &self.opts.metrics[0]
+    }
+
+    fn report<'r>(&'r self, results: &'r [Summarized]) -> Report<'r> {
+        Report {
+            results,
+            selected: &self.opts.metrics,
+            alpha: self.opts.alpha,
+            start_time: &self.start_time,
+            env: &self.env,
+        }
+    }
+
+    fn print_block(&self, index: usize, s: &Summarized) {
+        if !self.opts.look.report {
+            return;
+        }
+        let reference = self.done.first().unwrap_or(s);
+        let mut out = std::io::stdout().lock();
+        let _ = write!(out, "{}", bench_report::block(index, s, reference, &self.opts.metrics, self.paint));
+        let _ = writeln!(out, " ");
+        let _ = out.flush();
+        let spec = &s.result.spec;
+        for w in &s.result.warnings {
+            let text = bench_report::warning_text(w, s, self.opts.warmup > 0, spec.prepare.is_some());
+            eprintln!("  {} {text}", self.paint_warning());
+        }
+    }
+
+    fn paint_warning(&self) -> String {
+        console::Style::new().yellow().force_styling(self.paint.colors).apply_to("Warning:").to_string()
+    }
+
+    /// The end: results of an interrupted or failed benchmark are still exported; the comparison is printed.
+    fn finish(mut self, outcome: Outcome, error: Option<anyhow::Error>) -> anyhow::Result<ExitCode> {
+        if let Some(bar) = self.bar.take() {
+            bar.finish_and_clear();
+        }
+        let summarized: Vec<Summarized> = if outcome.interrupted || error.is_some() {
+            outcome.results.iter().map(Summarized::new).collect()
+        } else {
+            std::mem::take(&mut self.done)
+        };
+        if !summarized.is_empty() {
+            self.exports.write_files(&self.report(&summarized))?;
+        }
+        if summarized.len() > 1 && self.opts.look.report {
+            let mut out = std::io::stdout().lock();
+            let _ = write!(out, "{}", bench_report::comparison_table(&summarized, &self.opts.metrics, self.opts.alpha));
+            let _ = write!(out, "{}", bench_report::summary(&summarized, self.primary(), self.opts.alpha, self.paint));
+        }
+        if !summarized.is_empty() {
+            self.exports.write_stdout(&self.report(&summarized))?;
+        }
+        if let Some(e) = error {
+            return Err(e);
+        }
+        if outcome.interrupted {
+            eprintln!("denet: interrupted; the results measured so far were exported");
+            return Ok(ExitCode::from(exit::INTERRUPTED));
+        }
+        Ok(ExitCode::SUCCESS)
+    }
+
+    fn new_bar(&self, index: usize, total: usize, spec: &BenchmarkSpec) -> Option<ProgressBar> {
+        if !self.opts.look.progress || !std::io::stderr().is_terminal() {
+            return None;
+        }
+        let bar = ProgressBar::with_draw_target(Some(self.opts.bounds.min), ProgressDrawTarget::stderr());
+        let style =
+            ProgressStyle::with_template("{prefix:.bold} {wide_msg}\n{bar:40.cyan/blue} {pos}/{len} runs, ETA {eta}")
+                .unwrap_or_else(|_| ProgressStyle::default_bar());
+        bar.set_style(style);
+        bar.set_prefix(format!("Benchmark {}/{total}: {}", index + 1, spec.name));
+        Some(bar)
+    }
+}
+
+impl Observer for Printer<'_> {
+    fn benchmark_started(&mut self, index: usize, spec: &BenchmarkSpec, total: usize) {
+        if let Some(bar) = self.bar.take() {
+            bar.finish_and_clear();
+        }
+        self.primary_sum = 0.0;
+        self.bar = self.new_bar(index, total, spec);
+    }
+
+    fn phase(&mut self, _index: usize, text: &str) {
+        if let Some(bar) = &self.bar {
+            bar.set_message(text.to_string());
+        }
+    }
+
+    fn run_done(&mut self, _index: usize, result: &BenchmarkResult, target: u64) {
+        let Some(run) = result.runs.last() else { return };
+        self.primary_sum += (self.primary().metric.extract)(run);
+        if let Some(bar) = &self.bar {
+            let mean = self.primary_sum / result.runs.len() as f64;
+            let unit =
+                self.primary().unit.unwrap_or_else(|| crate::metrics::auto_unit(self.primary().metric.dimension, mean));
+            bar.set_length(target);
+            bar.set_position(result.runs.len() as u64);
+            bar.set_message(format!("Current estimate: {}", fmt_in(mean, unit)));
+        }
+    }
+
+    fn results_changed(&mut self, results: &[BenchmarkResult], finished: Option<usize>) -> anyhow::Result<()> {
+        let Some(i) = finished else { return Ok(()) };
+        if let Some(bar) = self.bar.take() {
+            bar.finish_and_clear();
+        }
+        let s = Summarized::new(&results[i]);
+        self.print_block(i, &s);
+        self.done.push(s);
+        self.exports.write_files(&self.report(&self.done))
+    }
+}

@@ -1,0 +1,295 @@
+//! The terminal report of `denet bench`: a block per benchmark, warnings, the comparison table and the summary.
+
+use comfy_table::{presets::UTF8_FULL_CONDENSED, CellAlignment, Table};
+use console::Style;
+
+use super::units;
+use crate::bench::scheduler::Warning;
+use crate::metrics::{self, Dimension, Selected};
+use crate::stats::{Comparison, MetricSummary, Summarized, Test};
+
+/// Colours on or off.
+#[derive(Debug, Clone, Copy)]
+pub struct Paint {
+    pub colors: bool,
+}
+
+impl Paint {
+    fn style(&self, s: Style, text: &str) -> String {
+        s.force_styling(self.colors).apply_to(text).to_string()
+    }
+    fn bold(&self, t: &str) -> String {
+        self.style(Style::new().bold(), t)
+    }
+    fn green(&self, t: &str) -> String {
+        self.style(Style::new().green(), t)
+    }
+    fn cyan(&self, t: &str) -> String {
+        self.style(Style::new().cyan(), t)
+    }
+    fn magenta(&self, t: &str) -> String {
+        self.style(Style::new().magenta(), t)
+    }
+    fn dim(&self, t: &str) -> String {
+        self.style(Style::new().dim(), t)
+    }
+    fn yellow(&self, t: &str) -> String {
+        self.style(Style::new().yellow(), t)
+    }
+}
+
+/// A value with a unit fixed for a column or a line.
+pub fn fmt_in(value: f64, unit: metrics::Unit) -> String {
+    let v = unit.convert(value);
+    match unit.dimension {
+        Dimension::Time if unit.symbol == "s" => format!("{v:.3} {}", unit.symbol),
+        Dimension::Count if unit.symbol == "count" => format!("{v:.1}"),
+        _ => format!("{v:.1} {}", unit.symbol),
+    }
+}
+
+/// The display unit of a metric: `--metrics` wins, else the best unit for the reference's mean.
+pub fn unit_for(m: &MetricSummary, selected: &[Selected], reference_mean: f64) -> metrics::Unit {
+    selected
+        .iter()
+        .find(|s| s.metric.name == m.metric.name)
+        .and_then(|s| s.unit)
+        .unwrap_or_else(|| metrics::auto_unit(m.metric.dimension, reference_mean))
+}
+
+/// The block printed when a benchmark finishes.
+pub fn block(index: usize, s: &Summarized, reference: &Summarized, selected: &[Selected], paint: Paint) -> String {
+    let runs = s.result.runs.len();
+    let mut out = format!(
+        "{}{}\n",
+        paint.bold(&format!("Benchmark {}: {}", index + 1, s.result.spec.name)),
+        if s.result.complete { String::new() } else { paint.yellow(" (interrupted)") }
+    );
+    let u = |name: &str| unit_for(s.metric(name), selected, reference.metric(name).stats.mean);
+    let wall = &s.metric("time_wall_clock").stats;
+    let wu = u("time_wall_clock");
+    let user = fmt_in(s.metric("time_user").stats.mean, u("time_user"));
+    let sys = fmt_in(s.metric("time_system").stats.mean, u("time_system"));
+    if runs == 1 {
+        out += &format!(
+            "  Time (abs ≡):        {:>10}               [User: {user}, System: {sys}]\n",
+            paint.green(&fmt_in(wall.mean, wu))
+        );
+    } else {
+        let sd = fmt_in(wall.stddev.unwrap_or(0.0), wu);
+        out += &format!(
+            "  Time (mean ± σ):     {:>10} ± {:>10}    [User: {user}, System: {sys}]\n",
+            paint.bold(&paint.green(&fmt_in(wall.mean, wu))),
+            paint.green(&sd)
+        );
+        out += &format!(
+            "  Range (min … max):   {:>10} … {:>10}    {}\n",
+            paint.cyan(&fmt_in(wall.min, wu)),
+            paint.magenta(&fmt_in(wall.max, wu)),
+            paint.dim(&format!("{runs} runs"))
+        );
+    }
+    out += &resource_lines(s, &u);
+    out += &extra_lines(s, selected, &u);
+    out
+}
+
+/// Peak memory, I/O, context switches and faults, as means per run.
+fn resource_lines(s: &Summarized, u: &dyn Fn(&str) -> metrics::Unit) -> String {
+    let mean = |n: &str| s.metric(n).stats.mean;
+    let rss = &s.metric("memory_peak_resident").stats;
+    let mu = u("memory_peak_resident");
+    let spread = rss.stddev.map(|sd| format!(" ± {}", fmt_in(sd, mu))).unwrap_or_default();
+    format!(
+        "  Peak RSS:            {:>10}{spread}    [whole tree: {}; {:.0} processes, {:.0} threads at peak]\n\
+         \x20 Storage I/O:         read {}, write {}    [syscalls: read {}, write {}]\n\
+         \x20 Context switches:    {:.0} voluntary, {:.0} involuntary    [page faults: {:.0} minor, {:.0} major]\n",
+        fmt_in(rss.mean, mu),
+        fmt_in(mean("memory_peak_resident_tree"), u("memory_peak_resident_tree")),
+        mean("processes_peak"),
+        mean("threads_peak"),
+        units::bytes(mean("io_read_bytes") as u64),
+        units::bytes(mean("io_write_bytes") as u64),
+        units::bytes(mean("io_read_chars") as u64),
+        units::bytes(mean("io_write_chars") as u64),
+        mean("context_switches_voluntary"),
+        mean("context_switches_involuntary"),
+        mean("page_faults_minor"),
+        mean("page_faults_major"),
+    )
+}
+
+/// Selected metrics the fixed lines do not show.
+fn extra_lines(s: &Summarized, selected: &[Selected], u: &dyn Fn(&str) -> metrics::Unit) -> String {
+    const SHOWN: &[&str] = &[
+        "time_wall_clock",
+        "time_user",
+        "time_system",
+        "memory_peak_resident",
+        "memory_peak_resident_tree",
+        "io_read_bytes",
+        "io_write_bytes",
+        "io_read_chars",
+        "io_write_chars",
+        "context_switches_voluntary",
+        "context_switches_involuntary",
+        "page_faults_minor",
+        "page_faults_major",
+        "processes_peak",
+        "threads_peak",
+    ];
+    selected
+        .iter()
+        .filter(|sel| !SHOWN.contains(&sel.metric.name))
+        .map(|sel| {
+            let st = &s.metric(sel.metric.name).stats;
+            let unit = u(sel.metric.name);
+            format!(
+                "  {:<20} {:>10} ± {:>10}    ({} … {})\n",
+                format!("{}:", sel.metric.label),
+                fmt_in(st.mean, unit),
+                fmt_in(st.stddev.unwrap_or(0.0), unit),
+                fmt_in(st.min, unit),
+                fmt_in(st.max, unit)
+            )
+        })
+        .collect()
+}
+
+/// hyperfine's warning texts.
+pub fn warning_text(w: &Warning, s: &Summarized, warmup: bool, prepare: bool) -> String {
+    match w {
+        Warning::FailuresIgnored => "Ignoring non-zero exit code.".into(),
+        Warning::FastWithShell => "Command took less than 5 ms to complete. Note that the results might be inaccurate because the shell's start-up time cannot be subtracted much more precisely than that. Use -N (no shell) to run the command directly.".into(),
+        Warning::Outliers => format!(
+            "Statistical outliers were detected. Consider re-running this benchmark on a quiet system without any interferences from other programs.{}",
+            if warmup && prepare { "" } else { " It might help to use the '--warmup' or '--prepare' options." }
+        ),
+        Warning::SlowFirstRun => {
+            let first = s.result.runs.first().map_or(0.0, |r| r.wall_s);
+            let hint = match (warmup, prepare) {
+                (true, true) => "You are already using both the '--warmup' option as well as the '--prepare' option. Consider re-running the benchmark on a quiet system. Maybe it was a random outlier. Alternatively, consider increasing the warmup count.",
+                (true, false) => "You are already using the '--warmup' option which helps to fill these caches before the actual benchmark. You can either try to increase the warmup count further or re-run this benchmark on a quiet system in case it was a random outlier. Alternatively, consider using the '--prepare' option to clear the caches before each timing run.",
+                (false, true) => "You are already using the '--prepare' option which can be used to clear caches. If you did not use a cache-clearing command with '--prepare', you can either try that or consider using the '--warmup' option to fill those caches before the actual benchmark.",
+                (false, false) => "You should consider using the '--warmup' option to fill those caches before the actual benchmark. Alternatively, use the '--prepare' option to clear the caches before each timing run.",
+            };
+            format!(
+                "The first benchmarking run for this command was significantly slower than the rest ({}). This could be caused by (filesystem) caches that were not filled until after the first run. {hint}",
+                units::seconds(first)
+            )
+        }
+    }
+}
+
+/// "+12.3% ± 0.4%", or "0.0%".
+pub fn change_text(c: &Comparison) -> String {
+    let pct = 100.0 * c.change;
+    let pct = if pct.abs() < 0.05 { 0.0 } else { pct };
+    match c.ratio_stddev {
+        Some(sd) => format!("{pct:+.1}% ± {:.1}%", 100.0 * sd),
+        None => format!("{pct:+.1}%"),
+    }
+}
+
+/// "1.99× slower" / "2.00× less" from a ratio of means.
+pub fn factor_text(ratio: f64, dimension: Dimension) -> String {
+    if !ratio.is_finite() || ratio <= 0.0 {
+        return "∞".into();
+    }
+    let (f, up) = if ratio >= 1.0 { (ratio, true) } else { (1.0 / ratio, false) };
+    let word = match (dimension, up) {
+        (Dimension::Time, true) => "slower",
+        (Dimension::Time, false) => "faster",
+        (_, true) => "more",
+        (_, false) => "less",
+    };
+    format!("{f:.2}× {word}")
+}
+
+/// The significance cell: p-value, the test, and a star when significant.
+pub fn significance_text(c: &Comparison) -> String {
+    match c.p_value {
+        None => "n/a (1 run)".into(),
+        Some(p) => {
+            let p_txt = if p < 0.001 { "p < 0.001".to_string() } else { format!("p = {p:.3}") };
+            let test = if c.test == Test::MannWhitney { "†" } else { "" };
+            format!("{p_txt}{test}{}", if c.significant { " *" } else { "" })
+        }
+    }
+}
+
+/// The comparison of every benchmark against the first, for the selected metrics.
+pub fn comparison_table(all: &[Summarized], selected: &[Selected], alpha: f64) -> String {
+    let reference = &all[0];
+    let mut table = Table::new();
+    table.load_preset(UTF8_FULL_CONDENSED);
+    table.set_header(["Command", "Metric", "Mean ± σ", "Change", "Factor", "Significance"]);
+    for s in all {
+        for sel in selected {
+            let m = s.metric(sel.metric.name);
+            let unit = unit_for(m, selected, reference.metric(sel.metric.name).stats.mean);
+            let mean = match m.stats.stddev {
+                Some(sd) => format!("{} ± {}", fmt_in(m.stats.mean, unit), fmt_in(sd, unit)),
+                None => fmt_in(m.stats.mean, unit),
+            };
+            let row = if std::ptr::eq(s, reference) {
+                vec![
+                    s.result.spec.name.clone(),
+                    sel.metric.label.into(),
+                    mean,
+                    "reference".into(),
+                    String::new(),
+                    String::new(),
+                ]
+            } else {
+                let c = s.compare_to(reference, sel.metric.name, alpha);
+                vec![
+                    s.result.spec.name.clone(),
+                    sel.metric.label.into(),
+                    mean,
+                    change_text(&c),
+                    factor_text(c.ratio, sel.metric.dimension),
+                    significance_text(&c),
+                ]
+            };
+            table.add_row(row);
+        }
+    }
+    for col in 2..6 {
+        if let Some(c) = table.column_mut(col) {
+            c.set_cell_alignment(if col == 2 { CellAlignment::Right } else { CellAlignment::Left });
+        }
+    }
+    format!(
+        "{table}\n  * significant at α = {alpha} (Welch's t-test; † Mann–Whitney U where the runs are far from normal: docs/statistics.md)\n"
+    )
+}
+
+/// hyperfine's summary for the primary metric: "X ran N.NN ± x times faster than Y".
+pub fn summary(all: &[Summarized], primary: &Selected, alpha: f64, paint: Paint) -> String {
+    let reference = &all[0];
+    let mut out = format!("{}\n  {} ran\n", paint.bold("Summary"), paint.cyan(&reference.result.spec.name));
+    for s in &all[1..] {
+        let c = s.compare_to(reference, primary.metric.name, alpha);
+        // Express as the reference relative to the other, as hyperfine does.
+        let (r, word) = if c.ratio >= 1.0 { (c.ratio, "faster") } else { (1.0 / c.ratio, "slower") };
+        let (r, word) = match primary.metric.dimension {
+            Dimension::Time => (r, word),
+            _ => (r, if word == "faster" { "less" } else { "more" }),
+        };
+        // sd(1/x) ≈ sd(x) / x² for the inverted ratio.
+        let sd = c.ratio_stddev.map(|sd| if c.ratio >= 1.0 { sd } else { sd / (c.ratio * c.ratio) }).unwrap_or(0.0);
+        let verdict = match (c.significant, c.p_value) {
+            (true, Some(_)) => paint.green(&format!("significant, {}", significance_text(&c).trim_end_matches(" *"))),
+            (false, Some(_)) => paint.yellow(&format!("not significant, {}", significance_text(&c))),
+            _ => paint.dim("significance n/a"),
+        };
+        out += &format!(
+            "  {:>8} ± {:.2} times {word} than {}    [{verdict}]\n",
+            paint.bold(&paint.green(&format!("{r:.2}"))),
+            sd,
+            paint.magenta(&s.result.spec.name)
+        );
+    }
+    out
+}

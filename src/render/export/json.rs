@@ -1,0 +1,135 @@
+//! JSON export: hyperfine's schema_version 2 keys, with denet's metrics, statistics and environment beside them.
+
+use std::collections::BTreeMap;
+
+use serde::Serialize;
+use serde_json::{json, Map, Value};
+
+use super::{Exporter, Report};
+use crate::metrics::{Source, ALL};
+use crate::stats::{MetricSummary, Summarized};
+
+pub struct Json;
+
+#[derive(Serialize)]
+struct Document<'a> {
+    schema_version: u32,
+    metadata: Value,
+    primary_metric: &'a str,
+    results: Vec<Value>,
+}
+
+impl Exporter for Json {
+    fn render(&self, r: &Report) -> anyhow::Result<Vec<u8>> {
+        let doc = Document {
+            schema_version: 2,
+            metadata: json!({
+                "denet_version": env!("CARGO_PKG_VERSION"),
+                "start_time": r.start_time,
+                "platform": { "os": platform_os(), "architecture": std::env::consts::ARCH },
+                "alpha": r.alpha,
+                "selected_metrics": r.selected.iter().map(|s| s.metric.name).collect::<Vec<_>>(),
+                "environment": r.env,
+            }),
+            primary_metric: r.selected[0].metric.name,
+            results: r.results.iter().map(|s| result(s, r)).collect(),
+        };
+        let mut bytes = serde_json::to_vec_pretty(&doc)?;
+        bytes.push(b'\n');
+        Ok(bytes)
+    }
+}
+
+/// `uname -s` spelling, as hyperfine writes it.
+fn platform_os() -> &'static str {
+    match std::env::consts::OS {
+        "linux" => "Linux",
+        "macos" => "Darwin",
+        "windows" => "Windows",
+        "freebsd" => "FreeBSD",
+        other => other,
+    }
+}
+
+fn result(s: &Summarized, r: &Report) -> Value {
+    let spec = &s.result.spec;
+    let mut obj = Map::new();
+    obj.insert("command".into(), json!(spec.command_line));
+    if let Some(name) = spec.custom_name.as_ref().filter(|n| **n != spec.command_line) {
+        obj.insert("name".into(), json!(name));
+    }
+    if !spec.parameters.is_empty() {
+        let params: BTreeMap<&str, Value> =
+            spec.parameters.iter().map(|(k, v)| (k.as_str(), json!({ "value": v }))).collect();
+        obj.insert("parameters".into(), json!(params));
+    }
+    if !spec.env.is_empty() {
+        let env: BTreeMap<&str, &str> = spec.env.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect();
+        obj.insert("environment".into(), json!(env));
+    }
+    obj.insert("measurements".into(), Value::Array(measurements(s)));
+    let summary: BTreeMap<&str, Value> = s.metrics.iter().map(|m| (m.metric.name, summary(m))).collect();
+    obj.insert("summary".into(), json!(summary));
+    if !std::ptr::eq(s, &r.results[0]) {
+        let cmp: BTreeMap<&str, Value> =
+            ALL.iter().map(|m| (m.name, json!(s.compare_to(&r.results[0], m.name, r.alpha)))).collect();
+        obj.insert("comparison".into(), json!(cmp));
+    }
+    obj.insert("warnings".into(), json!(s.result.warnings));
+    obj.insert("complete".into(), json!(s.result.complete));
+    obj.insert("timeline".into(), median_timeline(s));
+    Value::Object(obj)
+}
+
+/// One object per timing run: every metric as {value, unit}, then the exit code.
+fn measurements(s: &Summarized) -> Vec<Value> {
+    s.result
+        .runs
+        .iter()
+        .map(|run| {
+            let mut m = Map::new();
+            for metric in ALL {
+                let v = (metric.extract)(run);
+                let entry = match metric.json_unit {
+                    Some(unit) => json!({ "value": v, "unit": unit }),
+                    None => json!({ "value": v }),
+                };
+                m.insert(metric.name.into(), entry);
+            }
+            let exit = run.exit.unwrap_or_default();
+            m.insert("exit_code".into(), json!(exit.code));
+            if let Some(sig) = exit.signal {
+                m.insert("exit_signal".into(), json!(sig));
+            }
+            m.insert("started_s".into(), json!(run.started_s));
+            Value::Object(m)
+        })
+        .collect()
+}
+
+fn summary(m: &MetricSummary) -> Value {
+    let st = &m.stats;
+    let mut obj = Map::new();
+    if let Some(unit) = m.metric.json_unit {
+        obj.insert("unit".into(), json!(unit));
+    }
+    obj.insert("count".into(), json!(st.count));
+    obj.insert("mean".into(), json!(st.mean));
+    obj.insert("stddev".into(), json!(st.stddev));
+    obj.insert("median".into(), json!(st.median));
+    obj.insert("min".into(), json!(st.min));
+    obj.insert("max".into(), json!(st.max));
+    obj.insert("ci95_mean".into(), json!(st.ci95_mean));
+    obj.insert("sampled".into(), json!(m.metric.source == Source::Sampled));
+    Value::Object(obj)
+}
+
+/// The resource timeline (t, CPU %, tree RSS) of the run with the median wall time.
+fn median_timeline(s: &Summarized) -> Value {
+    let mut order: Vec<usize> = (0..s.result.runs.len()).collect();
+    order.sort_by(|&a, &b| s.result.runs[a].wall_s.total_cmp(&s.result.runs[b].wall_s));
+    let Some(&i) = order.get(order.len() / 2) else { return Value::Null };
+    let points: Vec<Value> =
+        s.result.runs[i].tree.timeline.iter().map(|p| json!([p.t, p.cpu_percent, p.rss_bytes])).collect();
+    json!({ "run": i, "columns": ["t_s", "cpu_percent", "rss_bytes"], "points": points })
+}
