@@ -29,7 +29,7 @@ impl Runner for MockRunner {
         Ok(RunProfile {
             wall_s,
             rusage: Rusage { max_rss_bytes: 1 << 20, ..Rusage::default() },
-            tree: TreeProfile::default(),
+            tree: TreeProfile { rss_peak_bytes: 1 << 20, processes_peak: 1, threads_peak: 1, ..TreeProfile::default() },
             exit: Some(ExitStatus { code: Some(code), signal: None }),
             started_s: 0.0,
         })

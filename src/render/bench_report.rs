@@ -101,13 +101,13 @@ fn resource_lines(s: &Summarized, u: &dyn Fn(&str) -> metrics::Unit) -> String {
     let mu = u("memory_peak_resident");
     let spread = rss.stddev.map(|sd| format!(" ± {}", fmt_in(sd, mu))).unwrap_or_default();
     format!(
-        "  Peak RSS:            {:>10}{spread}    [whole tree: {}; {:.0} processes, {:.0} threads at peak]\n\
+        "  Peak RSS:            {:>10}{spread}    [whole tree: {}; at peak {}, {}]\n\
          \x20 Storage I/O:         read {}, write {}    [syscalls: read {}, write {}]\n\
          \x20 Context switches:    {:.0} voluntary, {:.0} involuntary    [page faults: {:.0} minor, {:.0} major]\n",
         fmt_in(rss.mean, mu),
         fmt_in(mean("memory_peak_resident_tree"), u("memory_peak_resident_tree")),
-        mean("processes_peak"),
-        mean("threads_peak"),
+        plural(mean("processes_peak"), "process", "processes"),
+        plural(mean("threads_peak"), "thread", "threads"),
         units::bytes(mean("io_read_bytes") as u64),
         units::bytes(mean("io_write_bytes") as u64),
         units::bytes(mean("io_read_chars") as u64),
@@ -117,6 +117,12 @@ fn resource_lines(s: &Summarized, u: &dyn Fn(&str) -> metrics::Unit) -> String {
         mean("page_faults_minor"),
         mean("page_faults_major"),
     )
+}
+
+/// "1 process", "2.5 processes" (a mean over runs may be fractional).
+fn plural(n: f64, one: &str, many: &str) -> String {
+    let shown = if n.fract() == 0.0 { format!("{n:.0}") } else { format!("{n:.1}") };
+    format!("{shown} {}", if n == 1.0 { one } else { many })
 }
 
 /// Selected metrics the fixed lines do not show.
@@ -183,6 +189,9 @@ pub fn warning_text(w: &Warning, s: &Summarized, warmup: bool, prepare: bool) ->
 
 /// "+12.3% ± 0.4%", or "0.0%".
 pub fn change_text(c: &Comparison) -> String {
+    if !c.change.is_finite() {
+        return "N/A (reference is 0)".into();
+    }
     let pct = 100.0 * c.change;
     let pct = if pct.abs() < 0.05 { 0.0 } else { pct };
     match c.ratio_stddev {
@@ -193,6 +202,9 @@ pub fn change_text(c: &Comparison) -> String {
 
 /// "1.99× slower" / "2.00× less" from a ratio of means.
 pub fn factor_text(ratio: f64, dimension: Dimension) -> String {
+    if ratio.is_nan() {
+        return String::new();
+    }
     if !ratio.is_finite() || ratio <= 0.0 {
         return "∞".into();
     }
@@ -225,26 +237,21 @@ pub fn comparison_table(all: &[Summarized], selected: &[Selected], alpha: f64) -
     table.load_preset(UTF8_FULL_CONDENSED);
     table.set_header(["Command", "Metric", "Mean ± σ", "Change", "Factor", "Significance"]);
     for s in all {
-        for sel in selected {
+        for (k, sel) in selected.iter().enumerate() {
             let m = s.metric(sel.metric.name);
             let unit = unit_for(m, selected, reference.metric(sel.metric.name).stats.mean);
             let mean = match m.stats.stddev {
                 Some(sd) => format!("{} ± {}", fmt_in(m.stats.mean, unit), fmt_in(sd, unit)),
                 None => fmt_in(m.stats.mean, unit),
             };
+            // The command's name on its first row only.
+            let name = if k == 0 { s.result.spec.name.clone() } else { String::new() };
             let row = if std::ptr::eq(s, reference) {
-                vec![
-                    s.result.spec.name.clone(),
-                    sel.metric.label.into(),
-                    mean,
-                    "reference".into(),
-                    String::new(),
-                    String::new(),
-                ]
+                vec![name, sel.metric.label.into(), mean, "reference".into(), String::new(), String::new()]
             } else {
                 let c = s.compare_to(reference, sel.metric.name, alpha);
                 vec![
-                    s.result.spec.name.clone(),
+                    name,
                     sel.metric.label.into(),
                     mean,
                     change_text(&c),
