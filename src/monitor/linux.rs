@@ -217,3 +217,36 @@ impl ProcessSource for ProcfsSource {
         caps
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_process_that_exits_between_reads_is_skipped_without_error() {
+        let mut child = std::process::Command::new("sleep").arg("30").spawn().unwrap();
+        let mut src = ProcfsSource::new(child.id());
+        assert_eq!(src.scan().len(), 1, "the live process is read");
+        child.kill().unwrap();
+        child.wait().unwrap();
+        assert!(src.scan().is_empty(), "the reaped process is gone from the tree, silently");
+        assert!(src.scan().is_empty());
+    }
+
+    #[test]
+    fn descendants_are_found_and_threads_are_not_processes() {
+        let mut sh = std::process::Command::new("sh").args(["-c", "sleep 30 & sleep 30 & wait"]).spawn().unwrap();
+        let mut src = ProcfsSource::new(sh.id());
+        // The children appear once sh has forked them; the bound only stops a broken test from hanging.
+        let give_up = std::time::Instant::now() + std::time::Duration::from_secs(10);
+        let mut seen = src.scan().len();
+        while seen != 3 && std::time::Instant::now() < give_up {
+            std::thread::yield_now();
+            seen = src.scan().len();
+        }
+        assert_eq!(seen, 3, "sh and its two sleeps");
+        let _ = std::process::Command::new("pkill").args(["-P", &sh.id().to_string()]).status();
+        sh.kill().unwrap();
+        sh.wait().unwrap();
+    }
+}

@@ -1,6 +1,6 @@
 //! What denet measures against workloads whose cost is known exactly.
 
-use crate::util::{cpu_exclusive, cpu_shared, f64_of, last_summary, run_workload, summary_of, u64_of, MIB};
+use crate::util::{cpu_exclusive, cpu_shared, f64_of, last_summary, run_workload, summary_of, u64_of, workload, MIB};
 
 fn rusage(s: &serde_json::Value) -> &serde_json::Value {
     assert!(s["rusage"].is_object(), "`run` summary without rusage: {s}");
@@ -123,4 +123,55 @@ fn duration_stops_the_command_with_sigterm() {
     assert_eq!(s["exit"]["signal"], 15, "{s}");
     let d = f64_of(&s, "duration_s");
     assert!(d < 5.0, "duration_s {d}: --duration 0.5 did not stop a 30 s sleep: {s}");
+}
+
+/// PIDs whose parent is `ppid`, read from /proc.
+fn children_of(ppid: u32) -> Vec<u32> {
+    std::fs::read_dir("/proc")
+        .unwrap()
+        .flatten()
+        .filter_map(|e| e.file_name().to_str()?.parse::<u32>().ok())
+        .filter(|pid| {
+            std::fs::read_to_string(format!("/proc/{pid}/stat"))
+                .ok()
+                .and_then(|s| {
+                    s.rsplit_once(')').map(|(_, rest)| rest.split_whitespace().nth(1) == Some(&ppid.to_string()))
+                })
+                .unwrap_or(false)
+        })
+        .collect()
+}
+
+#[test]
+fn sigterm_is_forwarded_and_the_summary_still_written() {
+    let _cpu = cpu_shared();
+    let denet = std::process::Command::new(crate::util::denet_path())
+        .args(["-q", "--json", "run", "--"])
+        .arg(workload())
+        .args(["sleep", "30"])
+        .stdout(std::process::Stdio::piped())
+        .spawn()
+        .expect("denet starts");
+    // Wait (bounded) until denet has started the workload, then ask denet to stop.
+    let pid = denet.id();
+    let found = (0..2000).find_map(|_| {
+        let kids = children_of(pid);
+        if kids.is_empty() {
+            std::thread::yield_now();
+            std::thread::sleep(std::time::Duration::from_millis(5));
+            None
+        } else {
+            Some(kids)
+        }
+    });
+    let kids = found.expect("denet started no child within 10 s");
+    // SAFETY: sending a signal to a child we started.
+    unsafe { libc::kill(pid as i32, libc::SIGTERM) };
+    let out = denet.wait_with_output().expect("denet ends");
+    assert_eq!(out.status.code(), Some(143), "the workload died of the forwarded SIGTERM: {out:?}");
+    let s = last_summary(&out.stdout);
+    assert_eq!(s["exit"]["signal"], 15, "{s}");
+    for k in kids {
+        assert!(!std::path::Path::new(&format!("/proc/{k}")).exists(), "child {k} left behind");
+    }
 }
