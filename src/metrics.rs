@@ -58,7 +58,7 @@ macro_rules! metric {
 
 /// Every metric, in display order.
 pub const ALL: &[Metric] = &[
-    metric!("time_wall_clock", Time, Clock, "Wall time", |p| p.wall_s),
+    metric!("time_wall_clock", Time, Clock, "Wall Time", |p| p.wall_s),
     metric!("time_user", Time, Wait4, "User time", |p| p.rusage.user_s),
     metric!("time_system", Time, Wait4, "System time", |p| p.rusage.system_s),
     metric!("time_cpu", Time, Wait4, "CPU time", |p| p.rusage.user_s + p.rusage.system_s),

@@ -88,3 +88,6 @@ pub fn write_atomically(path: &Path, bytes: &[u8]) -> anyhow::Result<()> {
     tmp.persist(path).map_err(|e| e.error).with_context(context)?;
     Ok(())
 }
+
+#[cfg(test)]
+mod tests;
