@@ -76,16 +76,17 @@ pub fn block(index: usize, s: &Summarized, reference: &Summarized, selected: &[S
             paint.green(&fmt_in(wall.mean, wu))
         );
     } else {
-        let sd = fmt_in(wall.stddev.unwrap_or(0.0), wu);
+        // Pad before colouring: escape codes would count towards the width.
+        let pad = |v: f64| format!("{:>10}", fmt_in(v, wu));
         out += &format!(
-            "  Time (mean ± σ):     {:>10} ± {:>10}    [User: {user}, System: {sys}]\n",
-            paint.bold(&paint.green(&fmt_in(wall.mean, wu))),
-            paint.green(&sd)
+            "  Time (mean ± σ):     {} ± {}    [User: {user}, System: {sys}]\n",
+            paint.bold(&paint.green(&pad(wall.mean))),
+            paint.green(&pad(wall.stddev.unwrap_or(0.0)))
         );
         out += &format!(
-            "  Range (min … max):   {:>10} … {:>10}    {}\n",
-            paint.cyan(&fmt_in(wall.min, wu)),
-            paint.magenta(&fmt_in(wall.max, wu)),
+            "  Range (min … max):   {} … {}    {}\n",
+            paint.cyan(&pad(wall.min)),
+            paint.magenta(&pad(wall.max)),
             paint.dim(&format!("{runs} runs"))
         );
     }
