@@ -66,6 +66,8 @@ pub enum Command {
     Attach(AttachArgs),
     /// Summarise a JSONL recording.
     Stats(StatsArgs),
+    /// Compare benchmark results with a baseline; exit 1 on a regression.
+    Compare(CompareArgs),
     /// Print a shell completion script.
     Completions(CompletionsArgs),
     /// Print the man page (roff) to stdout.
@@ -214,6 +216,21 @@ pub struct BenchArgs {
     /// Export the comparison table as Emacs Org-mode.
     #[arg(long, value_name = "FILE")]
     pub export_orgmode: Option<String>,
+    /// Compare with a baseline when done: a results file (denet or hyperfine 2.0 JSON) or a NAME in .denet/baselines/.
+    #[arg(long, value_name = "FILE|NAME")]
+    pub baseline: Option<String>,
+    /// Save the results as baseline NAME (.denet/baselines/NAME.json).
+    #[arg(long, value_name = "NAME")]
+    pub save_baseline: Option<String>,
+    /// With --baseline: tolerated change per metric, e.g. time_wall_clock=5%,memory_peak_resident=2MiB.
+    #[arg(long, value_name = "SPEC", requires = "baseline")]
+    pub threshold: Option<String>,
+    /// With --baseline: what makes the exit code 1.
+    #[arg(long, value_enum, default_value_t = FailOn::Regression)]
+    pub fail_on: FailOn,
+    /// With --baseline: write the checks as JUnit XML.
+    #[arg(long, value_name = "FILE", requires = "baseline")]
+    pub export_junit: Option<String>,
     /// Target time for the automatic run count, seconds.
     #[arg(long, hide = true, default_value_t = 3.0)]
     pub min_benchmarking_time: f64,
@@ -242,4 +259,41 @@ pub enum Style {
 pub enum Interleave {
     RoundRobin,
     Random,
+}
+
+/// `denet compare BASELINE CURRENT`.
+#[derive(Debug, Args)]
+pub struct CompareArgs {
+    /// The baseline results (denet or hyperfine 2.0 JSON), or a NAME in .denet/baselines/.
+    #[arg(value_name = "BASELINE")]
+    pub baseline: String,
+    /// The current results (denet or hyperfine 2.0 JSON), or a NAME in .denet/baselines/.
+    #[arg(value_name = "CURRENT")]
+    pub current: String,
+    /// Tolerated change per metric, relative (5%) or absolute with a unit (2MiB, 3ms) [default: time_wall_clock=5%,memory_peak_resident=10%]
+    #[arg(long, value_name = "SPEC")]
+    pub threshold: Option<String>,
+    /// 1 − confidence level of the change's interval.
+    #[arg(long, value_name = "ALPHA", default_value_t = 0.05)]
+    pub alpha: f64,
+    /// What makes the exit code 1.
+    #[arg(long, value_enum, default_value_t = FailOn::Regression)]
+    pub fail_on: FailOn,
+    /// Write the comparison as a GitHub-flavoured Markdown table (`-` for stdout).
+    #[arg(long, value_name = "FILE")]
+    pub export_markdown: Option<String>,
+    /// Write the comparison as JUnit XML (a test case per benchmark and metric).
+    #[arg(long, value_name = "FILE")]
+    pub export_junit: Option<String>,
+    /// Colours in the table.
+    #[arg(long, value_enum, default_value_t = Style::Auto)]
+    pub style: Style,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum FailOn {
+    /// Exit 1 when a metric regressed.
+    Regression,
+    /// Exit 1 when a metric regressed or a check was too noisy to decide.
+    Inconclusive,
 }

@@ -35,6 +35,9 @@ pub enum UserError {
     InvalidValue { flag: &'static str, value: String, why: String },
     #[error("{file}: {why}")]
     BadRecording { file: String, why: String },
+    /// Results that cannot be compared (a usage error for `compare`: exit 2).
+    #[error("{file}: {why}")]
+    BadResults { file: String, why: String },
 }
 
 impl UserError {
@@ -42,7 +45,7 @@ impl UserError {
         match self {
             UserError::CommandNotFound(_) => exit::NOT_FOUND,
             UserError::NotExecutable(_) => exit::NOT_EXECUTABLE,
-            UserError::InvalidValue { .. } | UserError::MissingCommand => exit::USAGE,
+            UserError::InvalidValue { .. } | UserError::MissingCommand | UserError::BadResults { .. } => exit::USAGE,
             _ => exit::FAILURE,
         }
     }

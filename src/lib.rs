@@ -9,4 +9,5 @@ pub mod monitor;
 pub mod options;
 pub mod profile;
 pub mod render;
+pub mod results;
 pub mod stats;

@@ -6,6 +6,12 @@ use clap::Parser;
 use denet::error::{exit_code_of, is_broken_pipe};
 
 fn main() -> ExitCode {
+    // `denet bench` runs its commands through a copy of this binary in spawner mode; it must
+    // start with as little memory as possible, so it goes first (see src/bench/spawner.rs).
+    #[cfg(unix)]
+    if std::env::args_os().nth(1).is_some_and(|a| a == denet::bench::spawner::SPAWNER_ARG) {
+        return denet::bench::spawner::main();
+    }
     env_logger::Builder::from_env(env_logger::Env::new().filter_or("DENET_LOG", "warn").write_style("DENET_LOG_STYLE"))
         .format(|buf, record| {
             use std::io::Write;

@@ -3,9 +3,12 @@
 //! Why a separate process: at exec the kernel folds the old address space's
 //! high-water RSS into the new program's `ru_maxrss`. A child forked straight
 //! from denet starts from denet's anonymous pages, which grow as results pile
-//! up, so the same command would report more memory in later benchmarks. The
-//! spawner is forked while denet is still small and never grows, so every run
-//! starts from the same small floor (about what `/usr/bin/time` shows).
+//! up, so the same command would report more memory in later benchmarks (and
+//! a vfork child would start from all of denet's RSS). The spawner is denet's
+//! own binary exec'd fresh, doing nothing but this loop: its anonymous memory
+//! is small and the same in every invocation, so every run starts from the
+//! same small floor (about what `/usr/bin/time` shows) and baselines taken on
+//! different days compare fairly.
 //!
 //! Protocol: one JSON line per message over a socket pair. denet sends
 //! `Spawn`; the spawner answers `Spawned` (or `Failed`), then `Exited` with
@@ -59,26 +62,17 @@ pub struct Spawner {
 }
 
 impl Spawner {
-    /// Fork the spawner. Call while the process is single-threaded and small.
+    /// Start the spawner: denet's own binary, exec'd fresh as `denet __spawner` with the socket as its
+    /// stdin, so that its footprint is the same whatever this denet did before (arguments, results).
     pub fn start() -> anyhow::Result<Spawner> {
         let (ours, theirs) = UnixStream::pair()?;
-        // SAFETY: denet is single-threaded here (the benchmark has not started any thread), so the
-        // child may allocate and run ordinary Rust code; it leaves only through _exit.
-        let pid = unsafe { libc::fork() };
-        if pid < 0 {
-            return Err(io::Error::last_os_error().into());
-        }
-        if pid == 0 {
-            drop(ours);
-            let code = match serve(theirs) {
-                Ok(()) => 0,
-                Err(_) => 1,
-            };
-            // SAFETY: leave without running denet's exit handlers or destructors twice.
-            unsafe { libc::_exit(code) };
-        }
-        drop(theirs);
-        Ok(Spawner { reader: BufReader::new(ours.try_clone()?), writer: ours, pid: pid as u32 })
+        let exe = std::env::current_exe().map_err(|e| anyhow::anyhow!("cannot find denet's own executable: {e}"))?;
+        let child = std::process::Command::new(exe)
+            .arg(SPAWNER_ARG)
+            .stdin(std::process::Stdio::from(std::os::fd::OwnedFd::from(theirs)))
+            .spawn()
+            .map_err(|e| anyhow::anyhow!("cannot start the spawner process: {e}"))?;
+        Ok(Spawner { reader: BufReader::new(ours.try_clone()?), writer: ours, pid: child.id() })
     }
 
     pub fn send(&mut self, req: &Request) -> io::Result<()> {
@@ -113,6 +107,20 @@ impl Drop for Spawner {
         let mut status = 0;
         // SAFETY: waiting for our own child.
         unsafe { libc::waitpid(self.pid as libc::pid_t, &mut status, 0) };
+    }
+}
+
+/// The hidden first argument that makes the denet binary act as the spawner.
+pub const SPAWNER_ARG: &str = "__spawner";
+
+/// The spawner's entry point (`denet __spawner`): serve the socket on stdin; the exit code is 0 when denet closed it.
+pub fn main() -> std::process::ExitCode {
+    use std::os::fd::FromRawFd;
+    // SAFETY: denet passes the socket as our stdin, and nothing else in this process uses fd 0.
+    let sock = unsafe { UnixStream::from_raw_fd(0) };
+    match serve(sock) {
+        Ok(()) => std::process::ExitCode::SUCCESS,
+        Err(_) => std::process::ExitCode::FAILURE,
     }
 }
 

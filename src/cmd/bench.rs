@@ -9,6 +9,7 @@ use crate::bench::mock::MockRunner;
 use crate::bench::runner::Runner;
 use crate::bench::scheduler::{BenchmarkResult, Observer, Outcome, Scheduler};
 use crate::cli::BenchArgs;
+use crate::cmd::compare;
 use crate::error::{exit, UserError};
 use crate::metrics::Selected;
 use crate::monitor::env::EnvRecord;
@@ -28,17 +29,22 @@ pub fn bench(args: &BenchArgs) -> anyhow::Result<ExitCode> {
         }
         .into());
     }
-    if opts.mock {
+    let baseline = Baseline::from_args(args, &opts)?;
+    let (done, printer) = if opts.mock {
         let mut printer = Printer::new(&opts);
         let (outcome, error) = Scheduler::new(&opts, MockRunner).run(&mut printer);
-        return printer.finish(outcome, error);
+        (printer.finish(outcome, error)?, printer)
+    } else {
+        let idle = std::time::Duration::from_secs(3600);
+        let runner = real_runner(opts.sampling.unwrap_or(Schedule { base: idle, max: idle }))?;
+        let mut printer = Printer::new(&opts);
+        let (outcome, error) = Scheduler::new(&opts, runner).run(&mut printer);
+        (printer.finish(outcome, error)?, printer)
+    };
+    match done {
+        Done::Complete(results) => baseline.apply(&printer.report(&results), &opts),
+        Done::Interrupted => Ok(ExitCode::from(exit::INTERRUPTED)),
     }
-    // The spawner is forked first, while denet is at its smallest (see bench/spawner.rs).
-    let idle = std::time::Duration::from_secs(3600);
-    let runner = real_runner(opts.sampling.unwrap_or(Schedule { base: idle, max: idle }))?;
-    let mut printer = Printer::new(&opts);
-    let (outcome, error) = Scheduler::new(&opts, runner).run(&mut printer);
-    printer.finish(outcome, error)
 }
 
 #[cfg(unix)]
@@ -49,6 +55,79 @@ fn real_runner(schedule: Schedule) -> anyhow::Result<impl Runner> {
 #[cfg(not(unix))]
 fn real_runner(_schedule: Schedule) -> anyhow::Result<MockRunner> {
     anyhow::bail!("denet bench needs a Unix system (it measures runs with wait4)")
+}
+
+/// How the benchmark ended, once reported.
+enum Done {
+    Complete(Vec<Summarized>),
+    Interrupted,
+}
+
+/// `--baseline` and `--save-baseline`: read (and checked) before any run, applied after the last.
+struct Baseline {
+    compare_to: Option<(crate::results::ResultsFile, crate::options::compare::CheckOptions)>,
+    save_as: Option<std::path::PathBuf>,
+    markdown_files: Vec<std::path::PathBuf>,
+}
+
+impl Baseline {
+    fn from_args(args: &BenchArgs, opts: &BenchOptions) -> anyhow::Result<Baseline> {
+        let compare_to = match &args.baseline {
+            None => None,
+            Some(b) => {
+                let check = compare::check_options(
+                    args.threshold.as_deref(),
+                    opts.alpha,
+                    args.fail_on,
+                    None,
+                    args.export_junit.as_deref(),
+                    opts.look.colors,
+                )?;
+                Some((compare::load_baseline(b)?, check))
+            }
+        };
+        if let Some(name) = &args.save_baseline {
+            compare::check_name(name)?;
+        }
+        let markdown_files = opts
+            .exports
+            .iter()
+            .filter_map(|(f, t)| match (f, t) {
+                (crate::options::bench::Format::Markdown, crate::options::bench::Target::File(p)) => Some(p.clone()),
+                _ => None,
+            })
+            .collect();
+        let save_as =
+            args.save_baseline.as_ref().map(|n| std::path::Path::new(compare::BASELINE_DIR).join(format!("{n}.json")));
+        Ok(Baseline { compare_to, save_as, markdown_files })
+    }
+
+    /// Save, then compare: the exit code is the comparison's.
+    fn apply(&self, report: &Report, opts: &BenchOptions) -> anyhow::Result<ExitCode> {
+        let json = crate::render::export::exporter(crate::options::bench::Format::Json).render(report)?;
+        if let Some(path) = &self.save_as {
+            std::fs::create_dir_all(compare::BASELINE_DIR)
+                .map_err(|e| anyhow::anyhow!("cannot create {}: {e}", compare::BASELINE_DIR))?;
+            crate::render::export::write_atomically(path, &json)?;
+            eprintln!("denet: saved the results as baseline {}", path.display());
+        }
+        let Some((baseline, check)) = &self.compare_to else { return Ok(ExitCode::SUCCESS) };
+        let doc: serde_json::Value = serde_json::from_slice(&json)?;
+        let current = crate::results::parse(&doc).map_err(|e| anyhow::anyhow!("cannot read back the results: {e}"))?;
+        let regression = crate::stats::checks::run(baseline, &current, check)?;
+        if opts.look.report {
+            println!("Against the baseline:");
+        }
+        let code = compare::report(&regression, check, opts.look.report)?;
+        // A Markdown export gets the comparison too, ready for a pull-request comment.
+        for path in &self.markdown_files {
+            let mut text = std::fs::read_to_string(path).unwrap_or_default();
+            text.push('\n');
+            text.push_str(&crate::render::regression::markdown(&regression));
+            crate::render::export::write_atomically(path, text.as_bytes())?;
+        }
+        Ok(code)
+    }
 }
 
 /// Prints progress and reports, and keeps the exports up to date.
@@ -113,7 +192,7 @@ impl<'a> Printer<'a> {
     }
 
     /// The end: results of an interrupted or failed benchmark are still exported; the comparison is printed.
-    fn finish(mut self, outcome: Outcome, error: Option<anyhow::Error>) -> anyhow::Result<ExitCode> {
+    fn finish(&mut self, outcome: Outcome, error: Option<anyhow::Error>) -> anyhow::Result<Done> {
         if let Some(bar) = self.bar.take() {
             bar.finish_and_clear();
         }
@@ -138,9 +217,9 @@ impl<'a> Printer<'a> {
         }
         if outcome.interrupted {
             eprintln!("denet: interrupted; the results measured so far were exported");
-            return Ok(ExitCode::from(exit::INTERRUPTED));
+            return Ok(Done::Interrupted);
         }
-        Ok(ExitCode::SUCCESS)
+        Ok(Done::Complete(summarized))
     }
 
     fn new_bar(&self, index: usize, total: usize, spec: &BenchmarkSpec) -> Option<ProgressBar> {

@@ -2,6 +2,7 @@
 
 mod attach;
 mod bench;
+pub(crate) mod compare;
 mod run;
 mod session;
 mod stats;
@@ -18,6 +19,7 @@ use crate::options::{MonitorOptions, OutputOptions};
 pub fn dispatch(cli: Cli) -> anyhow::Result<ExitCode> {
     match &cli.command {
         Command::Bench(args) => bench::bench(args),
+        Command::Compare(args) => compare::compare(args),
         Command::Run(args) => {
             let opts = MonitorOptions::from_cli(&cli, &args.sampling, args.duration.as_deref())?;
             run::run(&opts, &args.command, args.silent)

@@ -121,4 +121,5 @@ mod tests {
     }
 }
 pub mod bench;
+pub mod compare;
 pub mod params;

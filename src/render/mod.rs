@@ -24,3 +24,4 @@ impl SampleSink for MonitorSink {
 }
 pub mod bench_report;
 pub mod export;
+pub mod regression;

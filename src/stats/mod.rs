@@ -1,8 +1,10 @@
 //! Statistics over runs: summaries with bootstrap confidence intervals, outliers, and comparisons with significance tests.
 
+pub mod checks;
 pub mod compare;
 pub mod describe;
 pub mod outliers;
+pub mod regress;
 
 pub use compare::{compare, Comparison, Test};
 pub use describe::{describe, Stats};

@@ -1,0 +1,194 @@
+//! Regression check reports: a terminal table, a GitHub-flavoured Markdown table, and JUnit XML.
+
+use comfy_table::{presets::UTF8_FULL_CONDENSED, Table};
+use quick_xml::escape::escape;
+
+use super::bench_report::fmt_in;
+use crate::metrics::{self, Dimension};
+use crate::stats::checks::{Regression, Row};
+use crate::stats::regress::{test_name, Threshold, Verdict};
+
+fn dimension(metric: &str) -> Dimension {
+    metrics::find(metric).map_or(Dimension::Count, |m| m.dimension)
+}
+
+/// "5%" or "2.0 MiB".
+pub fn threshold_text(t: &Threshold, metric: &str) -> String {
+    match t {
+        Threshold::Relative(f) => format!("{}%", trim(100.0 * f)),
+        Threshold::Absolute(a) => fmt_in(*a, metrics::auto_unit(dimension(metric), *a)),
+    }
+}
+
+fn trim(v: f64) -> String {
+    let s = format!("{v:.2}");
+    s.trim_end_matches('0').trim_end_matches('.').to_string()
+}
+
+fn label(metric: &str) -> String {
+    metrics::find(metric).map_or(metric.to_string(), |m| m.label.to_string())
+}
+
+/// "50.9 ms ± 0.2 ms (30 runs)".
+fn summary_text(r: &Row, baseline: bool) -> String {
+    let s = if baseline { &r.check.baseline } else { &r.check.current };
+    let unit = metrics::auto_unit(dimension(&r.metric), r.check.baseline.mean);
+    match s.stddev {
+        Some(sd) => format!("{} ± {} ({} runs)", fmt_in(s.mean, unit), fmt_in(sd, unit), s.count),
+        None => format!("{} (1 run)", fmt_in(s.mean, unit)),
+    }
+}
+
+/// "+19.8% [+19.5%, +20.1%]" in the threshold's terms.
+pub fn change_text(r: &Row) -> String {
+    let c = &r.check;
+    match c.threshold {
+        Threshold::Relative(_) => {
+            format!("{:+.1}% [{:+.1}%, {:+.1}%]", 100.0 * c.change, 100.0 * c.ci[0], 100.0 * c.ci[1])
+        }
+        Threshold::Absolute(_) => {
+            let unit = metrics::auto_unit(dimension(&r.metric), c.difference.abs().max(c.ci[1].abs()));
+            let signed = |v: f64| format!("{}{}", if v >= 0.0 { "+" } else { "-" }, fmt_in(v.abs(), unit));
+            format!("{} [{}, {}]", signed(c.difference), signed(c.ci[0]), signed(c.ci[1]))
+        }
+    }
+}
+
+fn p_text(r: &Row) -> String {
+    match r.check.p_value {
+        Some(p) if p < 0.001 => format!("< 0.001 ({})", test_name(r.check.test)),
+        Some(p) => format!("{p:.3} ({})", test_name(r.check.test)),
+        None => "n/a".into(),
+    }
+}
+
+pub fn verdict_text(v: Verdict) -> &'static str {
+    match v {
+        Verdict::Improved => "improved",
+        Verdict::Unchanged => "unchanged",
+        Verdict::Regressed => "REGRESSED",
+        Verdict::Inconclusive => "inconclusive",
+    }
+}
+
+/// One line: "1 regressed, 2 unchanged, ...".
+pub fn headline(r: &Regression) -> String {
+    let parts: Vec<String> = [Verdict::Regressed, Verdict::Improved, Verdict::Unchanged, Verdict::Inconclusive]
+        .iter()
+        .map(|&v| (v, r.count(v)))
+        .filter(|(_, n)| *n > 0)
+        .map(|(v, n)| format!("{n} {}", verdict_text(v).to_lowercase()))
+        .collect();
+    parts.join(", ")
+}
+
+/// The terminal table and the notes.
+pub fn terminal(r: &Regression) -> String {
+    let mut table = Table::new();
+    table.load_preset(UTF8_FULL_CONDENSED);
+    let confidence = r.rows.first().map_or(95.0, |x| 100.0 * x.check.confidence);
+    table.set_header(vec![
+        "Benchmark".to_string(),
+        "Metric".into(),
+        "Baseline".into(),
+        "Current".into(),
+        format!("Change [{confidence:.0}% CI]"),
+        "p".into(),
+        "Threshold".into(),
+        "Verdict".into(),
+    ]);
+    for row in &r.rows {
+        table.add_row(vec![
+            row.benchmark.clone(),
+            label(&row.metric),
+            summary_text(row, true),
+            summary_text(row, false),
+            change_text(row),
+            p_text(row),
+            threshold_text(&row.check.threshold, &row.metric),
+            verdict_text(row.check.verdict).to_string(),
+        ]);
+    }
+    let mut out = format!("{table}\n{}\n", headline(r));
+    for n in &r.notes {
+        out += &format!("  note: {n}\n");
+    }
+    out
+}
+
+/// A GitHub-flavoured Markdown table for a pull-request comment or the job summary.
+pub fn markdown(r: &Regression) -> String {
+    let icon = |v: Verdict| match v {
+        Verdict::Regressed => "🔴 regressed",
+        Verdict::Improved => "🟢 improved",
+        Verdict::Unchanged => "⚪ unchanged",
+        Verdict::Inconclusive => "🟡 inconclusive",
+    };
+    let confidence = r.rows.first().map_or(95.0, |x| 100.0 * x.check.confidence);
+    let mut out = format!("### denet: {}\n\n", headline(r));
+    out +=
+        &format!("| Benchmark | Metric | Baseline | Current | Change [{confidence:.0}% CI] | Threshold | Verdict |\n");
+    out += "|:---|:---|---:|---:|---:|---:|:---|\n";
+    for row in &r.rows {
+        out += &format!(
+            "| `{}` | {} | {} | {} | {} | {} | {} |\n",
+            row.benchmark.replace('|', "\\|").replace('`', "'"),
+            label(&row.metric),
+            summary_text(row, true),
+            summary_text(row, false),
+            change_text(row),
+            threshold_text(&row.check.threshold, &row.metric),
+            icon(row.check.verdict)
+        );
+    }
+    if !r.notes.is_empty() {
+        out.push('\n');
+        for n in &r.notes {
+            out += &format!("> {}\n", n.replace('|', "\\|"));
+        }
+    }
+    out
+}
+
+/// JUnit XML: a test suite per benchmark, a test case per metric; a regression is a failure,
+/// an inconclusive check a failure only with `--fail-on inconclusive` (otherwise it is reported as skipped).
+pub fn junit(r: &Regression, fail_on_inconclusive: bool) -> String {
+    let failing = |v: Verdict| v == Verdict::Regressed || (fail_on_inconclusive && v == Verdict::Inconclusive);
+    let mut suites: Vec<(&str, Vec<&Row>)> = Vec::new();
+    for row in &r.rows {
+        match suites.iter_mut().find(|(b, _)| *b == row.benchmark) {
+            Some((_, rows)) => rows.push(row),
+            None => suites.push((&row.benchmark, vec![row])),
+        }
+    }
+    let failures = r.rows.iter().filter(|x| failing(x.check.verdict)).count();
+    let mut out = format!(
+        "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<testsuites name=\"denet\" tests=\"{}\" failures=\"{failures}\">\n",
+        r.rows.len()
+    );
+    for (bench, rows) in suites {
+        let f = rows.iter().filter(|x| failing(x.check.verdict)).count();
+        out += &format!("  <testsuite name=\"{}\" tests=\"{}\" failures=\"{f}\">\n", escape(bench), rows.len());
+        for row in rows {
+            let detail = format!(
+                "{}: {} ({} → {}), threshold {}",
+                verdict_text(row.check.verdict),
+                change_text(row),
+                summary_text(row, true),
+                summary_text(row, false),
+                threshold_text(&row.check.threshold, &row.metric)
+            );
+            out += &format!("    <testcase classname=\"{}\" name=\"{}\">", escape(bench), escape(row.metric.as_str()));
+            if failing(row.check.verdict) {
+                out += &format!("<failure message=\"{}\"/>", escape(detail.as_str()));
+            } else if row.check.verdict == Verdict::Inconclusive {
+                out += &format!("<skipped message=\"{}\"/>", escape(detail.as_str()));
+            } else {
+                out += &format!("<system-out>{}</system-out>", escape(detail.as_str()));
+            }
+            out += "</testcase>\n";
+        }
+        out += "  </testsuite>\n";
+    }
+    out + "</testsuites>\n"
+}
