@@ -106,6 +106,22 @@ fn benchmark(r: &Value, i: usize) -> Result<StoredBenchmark, String> {
     })
 }
 
+/// Benchmarks of `current` paired with those of `baseline` by key; plus the keys found on one side only.
+pub struct Pairing<'a> {
+    pub pairs: Vec<(&'a StoredBenchmark, &'a StoredBenchmark)>,
+    pub only_baseline: Vec<String>,
+    pub only_current: Vec<String>,
+}
+
+pub fn pair<'a>(baseline: &'a ResultsFile, current: &'a ResultsFile) -> Pairing<'a> {
+    let find = |f: &'a ResultsFile, key: &str| f.benchmarks.iter().find(|b| b.key() == key);
+    let pairs = baseline.benchmarks.iter().filter_map(|b| find(current, &b.key()).map(|c| (b, c))).collect();
+    let only = |a: &ResultsFile, b: &'a ResultsFile| {
+        a.benchmarks.iter().map(StoredBenchmark::key).filter(|k| find(b, k).is_none()).collect()
+    };
+    Pairing { pairs, only_baseline: only(baseline, current), only_current: only(current, baseline) }
+}
+
 #[cfg(test)]
 mod tests {
     use serde_json::json;
@@ -134,20 +150,4 @@ mod tests {
         assert!(parse(&v3).unwrap_err().contains("found schema_version 3"));
         assert!(parse(&json!({"foo": 1})).unwrap_err().contains("no schema_version"));
     }
-}
-
-/// Benchmarks of `current` paired with those of `baseline` by key; plus the keys found on one side only.
-pub struct Pairing<'a> {
-    pub pairs: Vec<(&'a StoredBenchmark, &'a StoredBenchmark)>,
-    pub only_baseline: Vec<String>,
-    pub only_current: Vec<String>,
-}
-
-pub fn pair<'a>(baseline: &'a ResultsFile, current: &'a ResultsFile) -> Pairing<'a> {
-    let find = |f: &'a ResultsFile, key: &str| f.benchmarks.iter().find(|b| b.key() == key);
-    let pairs = baseline.benchmarks.iter().filter_map(|b| find(current, &b.key()).map(|c| (b, c))).collect();
-    let only = |a: &ResultsFile, b: &'a ResultsFile| {
-        a.benchmarks.iter().map(StoredBenchmark::key).filter(|k| find(b, k).is_none()).collect()
-    };
-    Pairing { pairs, only_baseline: only(baseline, current), only_current: only(current, baseline) }
 }
