@@ -121,7 +121,7 @@ pub struct BenchArgs {
     #[arg(value_name = "COMMAND", required_unless_present = "command_args", value_parser = clap::builder::NonEmptyStringValueParser::new())]
     pub commands: Vec<String>,
     /// One command given after `--` as separate arguments, run exactly as given (no splitting, no shell).
-    #[arg(last = true, value_name = "EXE ARGS", conflicts_with_all = ["shell", "no_shell", "parameter_scan", "parameter_list"])]
+    #[arg(last = true, value_name = "EXE ARGS", conflicts_with_all = ["shell", "default_shell", "no_shell", "parameter_scan", "parameter_list"])]
     pub command_args: Vec<String>,
     /// Untimed runs before the timing runs of each command.
     #[arg(short = 'w', long, value_name = "NUM", default_value_t = 0)]
@@ -156,9 +156,12 @@ pub struct BenchArgs {
     /// Benchmark for each value of a comma-separated list, substituted for {VAR}; repeat for a cartesian product.
     #[arg(short = 'L', long, num_args = 2, value_names = ["VAR", "VALUES"], action = clap::ArgAction::Append)]
     pub parameter_list: Vec<String>,
-    /// Run commands through a shell: `sh` without a value, or the given shell command line (e.g. "bash --norc").
-    #[arg(short = 'S', long, value_name = "SHELL", num_args = 0..=1, default_missing_value = "default", require_equals = false, conflicts_with = "no_shell")]
+    /// Run commands through a shell: `default` (sh), `none`, or a shell command line (e.g. "bash --norc").
+    #[arg(long, value_name = "SHELL", conflicts_with_all = ["default_shell", "no_shell"])]
     pub shell: Option<String>,
+    /// Run commands through the default shell (sh), as --shell=default.
+    #[arg(short = 'S', conflicts_with = "no_shell")]
+    pub default_shell: bool,
     /// Run commands directly, without a shell (the default; kept for hyperfine 1.x scripts).
     #[arg(short = 'N')]
     pub no_shell: bool,
@@ -222,14 +225,15 @@ pub struct BenchArgs {
     /// Save the results as baseline NAME (.denet/baselines/NAME.json).
     #[arg(long, value_name = "NAME")]
     pub save_baseline: Option<String>,
-    /// With --baseline: tolerated change per metric, e.g. time_wall_clock=5%,memory_peak_resident=2MiB.
-    #[arg(long, value_name = "SPEC", requires = "baseline")]
+    /// Check for regressions with these tolerated changes (e.g. time_wall_clock=5%,memory_peak_resident=2MiB):
+    /// against --baseline, or else every command against the first [default with --baseline: time_wall_clock=5%,memory_peak_resident=10%]
+    #[arg(long, value_name = "SPEC")]
     pub threshold: Option<String>,
-    /// With --baseline: what makes the exit code 1.
+    /// With --baseline or --threshold: what makes the exit code 1.
     #[arg(long, value_enum, default_value_t = FailOn::Regression)]
     pub fail_on: FailOn,
-    /// With --baseline: write the checks as JUnit XML.
-    #[arg(long, value_name = "FILE", requires = "baseline")]
+    /// With --baseline or --threshold: write the checks as JUnit XML.
+    #[arg(long, value_name = "FILE")]
     pub export_junit: Option<String>,
     /// Target time for the automatic run count, seconds.
     #[arg(long, hide = true, default_value_t = 3.0)]

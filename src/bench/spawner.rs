@@ -134,16 +134,53 @@ fn serve(sock: UnixStream) -> io::Result<()> {
     let mut reader = BufReader::new(sock.try_clone()?);
     let mut writer = sock;
     let mut line = String::new();
+    let mut killed = false;
     loop {
         line.clear();
         if reader.read_line(&mut line)? == 0 {
+            finish(killed);
             return Ok(());
         }
         match serde_json::from_str::<Request>(&line).map_err(io::Error::other)? {
-            Request::Spawn(inv) => run_one(&inv, &mut reader, &mut writer)?,
-            Request::Reap | Request::Kill => {}
+            Request::Spawn(inv) => killed |= run_one(&inv, &mut reader, &mut writer)?,
+            Request::Reap => {}
+            Request::Kill => killed = true,
         }
     }
+}
+
+/// Before leaving. After a Ctrl-C, the killed run's descendants that we adopted (as subreaper) may
+/// still be dying, and any that escaped its process group still running: kill them all and reap
+/// them, so that nothing is left behind when denet exits. After a normal end, only reap the dead
+/// (a background process a command started on purpose is not ours to kill).
+fn finish(killed: bool) {
+    if killed {
+        // Kill whoever is our child now (a dying child's own children are adopted by us next),
+        // then wait for one to go; done when we have no child left (ECHILD).
+        loop {
+            for pid in own_children() {
+                child::send_signal(pid, libc::SIGKILL);
+            }
+            let mut status = 0;
+            // SAFETY: waiting for our own children.
+            let rc = unsafe { libc::waitpid(-1, &mut status, 0) };
+            if rc < 0 && io::Error::last_os_error().kind() != io::ErrorKind::Interrupted {
+                break;
+            }
+        }
+    } else {
+        child::reap_exited();
+    }
+}
+
+/// Our children, as the kernel lists them.
+fn own_children() -> Vec<u32> {
+    let me = std::process::id();
+    std::fs::read_to_string(format!("/proc/{me}/task/{me}/children"))
+        .unwrap_or_default()
+        .split_whitespace()
+        .filter_map(|p| p.parse().ok())
+        .collect()
 }
 
 fn reply(w: &mut UnixStream, r: &Reply) -> io::Result<()> {
@@ -152,11 +189,13 @@ fn reply(w: &mut UnixStream, r: &Reply) -> io::Result<()> {
     w.write_all(&line)
 }
 
-/// Spawn, time, and (on request) reap one run.
-fn run_one(inv: &Invocation, reader: &mut BufReader<UnixStream>, writer: &mut UnixStream) -> io::Result<()> {
+/// Spawn, time, and (on request) reap one run; true when denet asked to kill it.
+fn run_one(inv: &Invocation, reader: &mut BufReader<UnixStream>, writer: &mut UnixStream) -> io::Result<bool> {
     let (mut cmd, pipe) = match command(inv) {
         Ok(c) => c,
-        Err(e) => return reply(writer, &Reply::Failed { kind: "other".into(), message: format!("{e:#}") }),
+        Err(e) => {
+            return reply(writer, &Reply::Failed { kind: "other".into(), message: format!("{e:#}") }).map(|_| false)
+        }
     };
     let start = Instant::now();
     let proc = match cmd.spawn() {
@@ -167,29 +206,36 @@ fn run_one(inv: &Invocation, reader: &mut BufReader<UnixStream>, writer: &mut Un
                 io::ErrorKind::PermissionDenied => "permission_denied",
                 _ => "other",
             };
-            return reply(writer, &Reply::Failed { kind: kind.into(), message: e.to_string() });
+            return reply(writer, &Reply::Failed { kind: kind.into(), message: e.to_string() }).map(|_| false);
         }
     };
     let pid = proc.id();
     // Close our copies of the child's pipe ends.
     drop(cmd);
     reply(writer, &Reply::Spawned { pid })?;
-    let end = wait_exit(pid, pipe.as_ref().map(|p| p.as_raw_fd()), reader)?;
+    let (end, mut killed) = wait_exit(pid, pipe.as_ref().map(|p| p.as_raw_fd()), reader)?;
     reply(writer, &Reply::Exited { wall_s: (end - start).as_secs_f64() })?;
-    // Wait for denet's last sample (or a Kill, which changes nothing now), then reap.
+    // Wait for denet's last sample (or a Kill, after which denet still sends Reap), then reap.
     let mut line = String::new();
     reader.read_line(&mut line)?;
+    if matches!(serde_json::from_str::<Request>(&line), Ok(Request::Kill)) {
+        killed = true;
+        line.clear();
+        reader.read_line(&mut line)?;
+    }
     let (status, rusage) = child::reap(pid)?;
-    reply(writer, &Reply::Reaped { status, rusage: rusage.merge(&child::reap_exited()) })
+    reply(writer, &Reply::Reaped { status, rusage: rusage.merge(&child::reap_exited()) })?;
+    Ok(killed)
 }
 
-/// Wait for the child's exit, draining its output pipe and obeying `Kill`.
-fn wait_exit(pid: u32, mut pipe: Option<i32>, reader: &mut BufReader<UnixStream>) -> io::Result<Instant> {
+/// Wait for the child's exit, draining its output pipe and obeying `Kill`; true when killed.
+fn wait_exit(pid: u32, mut pipe: Option<i32>, reader: &mut BufReader<UnixStream>) -> io::Result<(Instant, bool)> {
     let pidfd = pidfd_open(pid).ok();
     let sock = reader.get_ref().as_raw_fd();
+    let mut killed = false;
     loop {
         if pidfd.is_none() && super::wait::has_exited(pid)? {
-            return Ok(Instant::now());
+            return Ok((Instant::now(), killed));
         }
         let mut fds = vec![pollfd(sock)];
         if let Some(fd) = &pidfd {
@@ -204,15 +250,17 @@ fn wait_exit(pid: u32, mut pipe: Option<i32>, reader: &mut BufReader<UnixStream>
             continue;
         }
         if pidfd.is_some() && fds[1].revents != 0 {
-            return Ok(Instant::now());
+            return Ok((Instant::now(), killed));
         }
         if fds[0].revents != 0 {
             let mut line = String::new();
-            if reader.read_line(&mut line)? == 0 {
-                kill_group(pid);
+            let gone = reader.read_line(&mut line)? == 0;
+            kill_group(pid);
+            killed = true;
+            if gone {
+                finish(true);
                 return Err(io::Error::new(io::ErrorKind::UnexpectedEof, "denet went away"));
             }
-            kill_group(pid);
         }
         let last = fds.len() - 1;
         if pipe.is_some() && fds[last].revents != 0 && !drain(fds[last].fd) {

@@ -65,26 +65,35 @@ enum Done {
 
 /// `--baseline` and `--save-baseline`: read (and checked) before any run, applied after the last.
 struct Baseline {
-    compare_to: Option<(crate::results::ResultsFile, crate::options::compare::CheckOptions)>,
+    /// What to check against: a baseline file, or (None) the first command.
+    compare_to: Option<(Option<crate::results::ResultsFile>, crate::options::compare::CheckOptions)>,
     save_as: Option<std::path::PathBuf>,
     markdown_files: Vec<std::path::PathBuf>,
 }
 
 impl Baseline {
     fn from_args(args: &BenchArgs, opts: &BenchOptions) -> anyhow::Result<Baseline> {
-        let compare_to = match &args.baseline {
-            None => None,
-            Some(b) => {
-                let check = compare::check_options(
-                    args.threshold.as_deref(),
-                    opts.alpha,
-                    args.fail_on,
-                    None,
-                    args.export_junit.as_deref(),
-                    opts.look.colors,
-                )?;
-                Some((compare::load_baseline(b)?, check))
+        let checking = args.baseline.is_some() || args.threshold.is_some();
+        if !checking && args.export_junit.is_some() {
+            return Err(UserError::InvalidValue {
+                flag: "--export-junit",
+                value: args.export_junit.clone().unwrap_or_default(),
+                why: "there is nothing to check: add --baseline or --threshold".into(),
             }
+            .into());
+        }
+        let compare_to = if checking {
+            let check = compare::check_options(
+                args.threshold.as_deref(),
+                opts.alpha,
+                args.fail_on,
+                None,
+                args.export_junit.as_deref(),
+                opts.look.colors,
+            )?;
+            Some((args.baseline.as_deref().map(compare::load_baseline).transpose()?, check))
+        } else {
+            None
         };
         if let Some(name) = &args.save_baseline {
             compare::check_name(name)?;
@@ -114,9 +123,12 @@ impl Baseline {
         let Some((baseline, check)) = &self.compare_to else { return Ok(ExitCode::SUCCESS) };
         let doc: serde_json::Value = serde_json::from_slice(&json)?;
         let current = crate::results::parse(&doc).map_err(|e| anyhow::anyhow!("cannot read back the results: {e}"))?;
-        let regression = crate::stats::checks::run(baseline, &current, check)?;
+        let regression = match baseline {
+            Some(b) => crate::stats::checks::run(b, &current, check)?,
+            None => crate::stats::checks::against_reference(&current, check)?,
+        };
         if opts.look.report {
-            println!("Against the baseline:");
+            println!("{}", if baseline.is_some() { "Against the baseline:" } else { "Against the first command:" });
         }
         let code = compare::report(&regression, check, opts.look.report)?;
         // A Markdown export gets the comparison too, ready for a pull-request comment.

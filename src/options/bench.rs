@@ -158,7 +158,8 @@ fn bounds(a: &BenchArgs) -> Result<RunBounds, UserError> {
 
 /// The shell command line, or None to run commands directly.
 fn shell(a: &BenchArgs) -> Result<Option<Vec<String>>, UserError> {
-    match a.shell.as_deref() {
+    let given = if a.default_shell { Some("default") } else { a.shell.as_deref() };
+    match given {
         None | Some("none") => Ok(None),
         Some("default") => Ok(Some(vec!["sh".to_string()])),
         Some(s) => {
@@ -233,19 +234,24 @@ fn sampling(v: &str) -> Result<Option<Schedule>, UserError> {
 
 fn exports(a: &BenchArgs) -> Result<Vec<(Format, Target)>, UserError> {
     let all = [
-        (Format::Json, &a.export_json),
-        (Format::Csv, &a.export_csv),
-        (Format::CsvRuns, &a.export_csv_runs),
-        (Format::Markdown, &a.export_markdown),
-        (Format::Asciidoc, &a.export_asciidoc),
-        (Format::Orgmode, &a.export_orgmode),
+        (Format::Json, "--export-json", &a.export_json),
+        (Format::Csv, "--export-csv", &a.export_csv),
+        (Format::CsvRuns, "--export-csv-runs", &a.export_csv_runs),
+        (Format::Markdown, "--export-markdown", &a.export_markdown),
+        (Format::Asciidoc, "--export-asciidoc", &a.export_asciidoc),
+        (Format::Orgmode, "--export-orgmode", &a.export_orgmode),
+        (Format::Json, "--export-junit", &a.export_junit),
     ];
     let mut out = Vec::new();
-    for (format, path) in all {
+    for (format, flag, path) in all {
         let Some(path) = path else { continue };
         let target = if path == "-" { Target::Stdout } else { Target::File(path.into()) };
         if let Target::File(p) = &target {
-            check_writable(p)?;
+            check_writable(flag, p)?;
+        }
+        if flag == "--export-junit" {
+            // Checked here; written by the regression check, not as a results export.
+            continue;
         }
         out.push((format, target));
     }
@@ -253,12 +259,12 @@ fn exports(a: &BenchArgs) -> Result<Vec<(Format, Target)>, UserError> {
 }
 
 /// Fail before the first run, not after a long benchmark, when an export file cannot be written.
-fn check_writable(path: &Path) -> Result<(), UserError> {
+fn check_writable(flag: &'static str, path: &Path) -> Result<(), UserError> {
     let dir = match path.parent() {
         Some(d) if !d.as_os_str().is_empty() => d.to_path_buf(),
         _ => PathBuf::from("."),
     };
-    let refuse = |why: String| bad("--export-*", path.display().to_string(), why);
+    let refuse = |why: String| bad(flag, path.display().to_string(), why);
     if path.is_dir() {
         return Err(refuse("is a directory".into()));
     }

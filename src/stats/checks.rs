@@ -5,7 +5,7 @@ use serde::Serialize;
 use super::regress::{check, Check, Verdict};
 use crate::error::UserError;
 use crate::options::compare::CheckOptions;
-use crate::results::{pair, ResultsFile};
+use crate::results::{pair, ResultsFile, StoredBenchmark};
 
 /// One checked metric of one benchmark.
 #[derive(Debug, Clone, Serialize)]
@@ -55,10 +55,33 @@ pub fn run(baseline: &ResultsFile, current: &ResultsFile, opts: &CheckOptions) -
     for k in &p.only_current {
         notes.push(format!("'{k}' is new (not in the baseline): not checked"));
     }
+    check_pairs(&p.pairs, notes, opts)
+}
+
+/// Check every benchmark of one results file against its first (the reference): for a base
+/// and a candidate benchmarked together, interleaved, on the same machine.
+pub fn against_reference(results: &ResultsFile, opts: &CheckOptions) -> Result<Regression, UserError> {
+    let Some((reference, rest)) = results.benchmarks.split_first() else {
+        return Err(input_error("no results to check".into()));
+    };
+    if rest.is_empty() {
+        return Err(input_error(
+            "one command only: give a second command to check against the first, or --baseline".into(),
+        ));
+    }
+    let pairs: Vec<(&StoredBenchmark, &StoredBenchmark)> = rest.iter().map(|c| (reference, c)).collect();
+    check_pairs(&pairs, Vec::new(), opts)
+}
+
+fn check_pairs(
+    pairs: &[(&StoredBenchmark, &StoredBenchmark)],
+    mut notes: Vec<String>,
+    opts: &CheckOptions,
+) -> Result<Regression, UserError> {
     let mut rows = Vec::new();
     for t in &opts.thresholds {
-        let in_b = p.pairs.iter().all(|(b, _)| b.values.contains_key(&t.metric));
-        let in_c = p.pairs.iter().all(|(_, c)| c.values.contains_key(&t.metric));
+        let in_b = pairs.iter().all(|(b, _)| b.values.contains_key(&t.metric));
+        let in_c = pairs.iter().all(|(_, c)| c.values.contains_key(&t.metric));
         match (in_b, in_c) {
             (true, true) => {}
             (false, false) if !t.explicit => {
@@ -77,7 +100,7 @@ pub fn run(baseline: &ResultsFile, current: &ResultsFile, opts: &CheckOptions) -
                 )));
             }
         }
-        for (b, c) in &p.pairs {
+        for (b, c) in pairs {
             let check = check(&b.values[&t.metric], &c.values[&t.metric], t.threshold, opts.alpha);
             if let Some(n) = check.runs_needed {
                 notes.push(format!(

@@ -5,6 +5,9 @@
 
 mod accuracy;
 mod attach;
+mod bench_errors;
+mod bench_order;
+mod bench_output;
 mod errors;
 mod output;
 mod util;
