@@ -8,6 +8,7 @@ mod attach;
 mod bench_errors;
 mod bench_order;
 mod bench_output;
+mod compare;
 mod errors;
 mod output;
 mod util;
