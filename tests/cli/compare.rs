@@ -85,8 +85,8 @@ fn noise_is_inconclusive_and_can_fail_on_request() {
 fn absolute_memory_threshold_and_reports() {
     let dir = tempfile::tempdir().unwrap();
     let walls = series(0.1, 10, 0.01);
-    let base = results(&[("a", &walls, &vec![50.0 * MIB; 10])]);
-    let cur = results(&[("a", &walls, &vec![53.0 * MIB; 10])]);
+    let base = results(&[("a", &walls, &[50.0 * MIB; 10])]);
+    let cur = results(&[("a", &walls, &[53.0 * MIB; 10])]);
     let md = dir.path().join("c.md");
     let junit = dir.path().join("j.xml");
     let summary = dir.path().join("summary.md");
