@@ -25,3 +25,4 @@ impl SampleSink for MonitorSink {
 pub mod bench_report;
 pub mod export;
 pub mod regression;
+pub mod report_data;
