@@ -30,11 +30,17 @@ pub fn stats(out: &OutputOptions, path: &Path) -> anyhow::Result<ExitCode> {
 /// The recording's summary: its `summary` record when present, else one rebuilt from its samples
 /// (a recording cut off before the end), with a note saying so.
 pub fn read_summary(path: &Path) -> anyhow::Result<(Summary, Option<String>)> {
+    read_recording(path, false).map(|(_, s, n)| (s, n))
+}
+
+/// The recording's records (when `keep`), its summary, and the cut-off note.
+pub fn read_recording(path: &Path, keep: bool) -> anyhow::Result<(Vec<Record>, Summary, Option<String>)> {
     let file = File::open(path).with_context(|| format!("cannot open the recording {}", path.display()))?;
     let bad = |why: String| UserError::BadRecording { file: path.display().to_string(), why };
     let mut builder = SummaryBuilder::default();
     let mut recorded = None;
     let mut records = 0;
+    let mut kept = Vec::new();
     for (i, line) in BufReader::new(file).lines().enumerate() {
         let line = line.with_context(|| format!("cannot read {}", path.display()))?;
         if line.trim().is_empty() {
@@ -43,23 +49,26 @@ pub fn read_summary(path: &Path) -> anyhow::Result<(Summary, Option<String>)> {
         let record: Record =
             serde_json::from_str(&line).map_err(|e| bad(format!("line {}: not a denet record ({e})", i + 1)))?;
         records += 1;
-        match record {
-            Record::Sample(s) => builder.observe(&s),
-            Record::Summary(s) => recorded = Some(s),
+        match &record {
+            Record::Sample(s) => builder.observe(s),
+            Record::Summary(s) => recorded = Some(s.clone()),
             Record::Metadata(_) | Record::Env(_) => {}
+        }
+        if keep {
+            kept.push(record);
         }
     }
     if records == 0 {
         return Err(bad("the file is empty: record with 'denet run --out FILE -- CMD'".into()).into());
     }
     match recorded {
-        Some(s) => Ok((s, None)),
+        Some(s) => Ok((kept, s, None)),
         None if builder.summary().samples > 0 => {
             let note = format!(
                 "{}: no summary record (the recording was cut off); summarised from its samples",
                 path.display()
             );
-            Ok((builder.finish(), Some(note)))
+            Ok((kept, builder.finish(), Some(note)))
         }
         None => Err(bad("no samples and no summary in the recording".into()).into()),
     }

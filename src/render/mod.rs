@@ -26,3 +26,4 @@ pub mod bench_report;
 pub mod export;
 pub mod regression;
 pub mod report_data;
+pub mod html;

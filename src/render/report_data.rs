@@ -69,3 +69,108 @@ pub struct Chart {
     /// A complete `<svg>` document; all user text inside is XML-escaped.
     pub svg: String,
 }
+
+/// Build report data from a parsed results document (denet or hyperfine 2.0 JSON).
+pub fn from_results(doc: &serde_json::Value, title: &str) -> Result<ReportData, String> {
+    use serde_json::Value;
+    let file = crate::results::parse(doc)?;
+    let raw = doc["results"].as_array().cloned().unwrap_or_default();
+    let benchmarks = file
+        .benchmarks
+        .iter()
+        .zip(&raw)
+        .map(|(b, r)| {
+            let runs = r["measurements"].as_array().cloned().unwrap_or_default();
+            BenchData {
+                name: b.key(),
+                command: b.command.clone(),
+                parameters: b.parameters.clone(),
+                metrics: b.values.clone(),
+                exit_codes: runs.iter().map(|m| m["exit_code"].as_i64()).collect(),
+                started: runs.iter().filter_map(|m| m["started_s"].as_f64()).collect(),
+                timeline: r["timeline"]["points"]
+                    .as_array()
+                    .map(|pts| {
+                        pts.iter()
+                            .filter_map(|p| Some([p[0].as_f64()?, p[1].as_f64()?, p[2].as_f64()?]))
+                            .collect()
+                    })
+                    .unwrap_or_default(),
+                warnings: r["warnings"].as_array().map(|w| w.iter().filter_map(Value::as_str).map(String::from).collect()).unwrap_or_default(),
+            }
+        })
+        .collect::<Vec<_>>();
+    let primary = doc["primary_metric"].as_str().unwrap_or("time_wall_clock").to_string();
+    let selected: Vec<String> = doc["metadata"]["selected_metrics"]
+        .as_array()
+        .map(|m| m.iter().filter_map(Value::as_str).map(String::from).collect())
+        .unwrap_or_default();
+    let available = |m: &String| benchmarks.iter().all(|b| b.metrics.contains_key(m));
+    let mut metrics: Vec<String> = std::iter::once(primary.clone()).chain(selected).filter(available).collect();
+    if metrics.len() < 2 {
+        // hyperfine files: chart what they hold, in denet's order.
+        metrics.extend(crate::metrics::ALL.iter().map(|m| m.name.to_string()).filter(available));
+    }
+    metrics.dedup();
+    let mut seen = std::collections::HashSet::new();
+    metrics.retain(|m| seen.insert(m.clone()));
+    Ok(ReportData {
+        title: title.to_string(),
+        tool: file.tool,
+        primary_metric: primary,
+        metrics,
+        benchmarks,
+        alpha: doc["metadata"]["alpha"].as_f64().unwrap_or(0.05),
+        environment: flatten(&doc["metadata"]["environment"]),
+        start_time: doc["metadata"]["start_time"].as_str().map(String::from),
+    })
+}
+
+/// An object's scalar fields as (key, value) text pairs; nulls and empty lists left out.
+fn flatten(v: &serde_json::Value) -> Vec<(String, String)> {
+    use serde_json::Value;
+    v.as_object()
+        .map(|o| {
+            o.iter()
+                .filter_map(|(k, v)| {
+                    let text = match v {
+                        Value::Null => return None,
+                        Value::String(s) => s.clone(),
+                        Value::Array(a) if a.is_empty() => return None,
+                        Value::Array(a) => a.iter().map(|x| x.as_str().map_or(x.to_string(), String::from)).collect::<Vec<_>>().join(", "),
+                        other => other.to_string(),
+                    };
+                    Some((k.clone(), text))
+                })
+                .collect()
+        })
+        .unwrap_or_default()
+}
+
+/// Build recording data from a JSONL recording's records.
+pub fn from_recording(records: &[crate::profile::Record], summary: &crate::profile::Summary, title: &str) -> RecordingData {
+    use crate::profile::Record;
+    let points = records
+        .iter()
+        .filter_map(|r| match r {
+            Record::Sample(s) => Some(RecordingPoint {
+                t: s.t,
+                cpu_percent: s.aggregate.cpu_percent,
+                rss_bytes: s.aggregate.rss_bytes as f64,
+                read_bytes: s.aggregate.counters.read_bytes as f64,
+                write_bytes: s.aggregate.counters.write_bytes as f64,
+                processes: s.aggregate.processes as f64,
+                threads: s.aggregate.threads as f64,
+            }),
+            _ => None,
+        })
+        .collect();
+    let environment = records
+        .iter()
+        .find_map(|r| match r {
+            Record::Env(e) => Some(flatten(&serde_json::to_value(e).unwrap_or_default())),
+            _ => None,
+        })
+        .unwrap_or_default();
+    RecordingData { title: title.to_string(), points, summary: crate::render::table::rows(summary), environment }
+}
