@@ -34,7 +34,7 @@ pub struct GlobalArgs {
     /// Write JSONL records to stdout (for `stats`: print the summary as JSON).
     #[arg(long, global = true)]
     pub json: bool,
-    /// Write JSONL records to FILE.
+    /// Write JSONL records to FILE (for `report`: the HTML file).
     #[arg(short = 'o', long, global = true, value_name = "FILE")]
     pub out: Option<PathBuf>,
     /// No live status line and no summary table on stderr.
@@ -68,6 +68,8 @@ pub enum Command {
     Stats(StatsArgs),
     /// Compare benchmark results with a baseline; exit 1 on a regression.
     Compare(CompareArgs),
+    /// Render benchmark results (denet or hyperfine 2.0 JSON) or a recording (JSONL) as an HTML report: `-o FILE.html`.
+    Report(ReportArgs),
     /// Print a shell completion script.
     Completions(CompletionsArgs),
     /// Print the man page (roff) to stdout.
@@ -219,6 +221,12 @@ pub struct BenchArgs {
     /// Export the comparison table as Emacs Org-mode.
     #[arg(long, value_name = "FILE")]
     pub export_orgmode: Option<String>,
+    /// Export a self-contained HTML report with every chart.
+    #[arg(long, value_name = "FILE")]
+    pub export_html: Option<String>,
+    /// Export each chart as an SVG file into DIR.
+    #[arg(long, value_name = "DIR")]
+    pub export_svg: Option<String>,
     /// Compare with a baseline when done: a results file (denet or hyperfine 2.0 JSON) or a NAME in .denet/baselines/.
     #[arg(long, value_name = "FILE|NAME")]
     pub baseline: Option<String>,
@@ -300,4 +308,17 @@ pub enum FailOn {
     Regression,
     /// Exit 1 when a metric regressed or a check was too noisy to decide.
     Inconclusive,
+}
+
+/// `denet report INPUT -o FILE.html`.
+#[derive(Debug, Args)]
+pub struct ReportArgs {
+    /// Benchmark results (`denet bench --export-json`, or hyperfine 2.0's) or a recording (`denet run --out`).
+    pub input: PathBuf,
+    /// Also write each chart as an SVG file into DIR.
+    #[arg(long, value_name = "DIR")]
+    pub svg: Option<PathBuf>,
+    /// The report's title.
+    #[arg(long)]
+    pub title: Option<String>,
 }

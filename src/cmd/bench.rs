@@ -215,6 +215,7 @@ impl<'a> Printer<'a> {
         };
         if !summarized.is_empty() {
             self.exports.write_files(&self.report(&summarized))?;
+            self.write_html(&summarized)?;
         }
         if summarized.len() > 1 && self.opts.look.report {
             let mut out = std::io::stdout().lock();
@@ -232,6 +233,25 @@ impl<'a> Printer<'a> {
             return Ok(Done::Interrupted);
         }
         Ok(Done::Complete(summarized))
+    }
+
+    /// `--export-html` and `--export-svg`, drawn from the same JSON the export holds.
+    fn write_html(&self, summarized: &[Summarized]) -> anyhow::Result<()> {
+        if self.opts.html.is_none() && self.opts.svg_dir.is_none() {
+            return Ok(());
+        }
+        let json =
+            crate::render::export::exporter(crate::options::bench::Format::Json).render(&self.report(summarized))?;
+        let doc: serde_json::Value = serde_json::from_slice(&json)?;
+        let data = crate::render::report_data::from_results(&doc, "denet bench").map_err(|e| anyhow::anyhow!(e))?;
+        let (page, charts) = super::report::results_page(&data)?;
+        if let Some(p) = &self.opts.html {
+            crate::render::export::write_atomically(p, page.as_bytes())?;
+        }
+        if let Some(dir) = &self.opts.svg_dir {
+            crate::render::charts::write_svgs(&charts, dir)?;
+        }
+        Ok(())
     }
 
     fn new_bar(&self, index: usize, total: usize, spec: &BenchmarkSpec) -> Option<ProgressBar> {

@@ -3,6 +3,7 @@
 mod attach;
 mod bench;
 pub(crate) mod compare;
+mod report;
 mod run;
 mod session;
 mod stats;
@@ -20,6 +21,9 @@ pub fn dispatch(cli: Cli) -> anyhow::Result<ExitCode> {
     match &cli.command {
         Command::Bench(args) => bench::bench(args),
         Command::Compare(args) => compare::compare(args),
+        Command::Report(args) => {
+            report::report(&args.input, cli.global.out.as_deref(), args.svg.as_deref(), args.title.as_deref())
+        }
         Command::Run(args) => {
             let opts = MonitorOptions::from_cli(&cli, &args.sampling, args.duration.as_deref())?;
             run::run(&opts, &args.command, args.silent)

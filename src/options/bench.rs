@@ -100,6 +100,9 @@ pub struct BenchOptions {
     pub metrics: Vec<Selected>,
     pub look: Look,
     pub exports: Vec<(Format, Target)>,
+    /// `--export-html FILE` and `--export-svg DIR`, written at the end.
+    pub html: Option<PathBuf>,
+    pub svg_dir: Option<PathBuf>,
     pub interleave: Option<(Interleave, u64)>,
     pub sampling: Option<Schedule>,
     pub alpha: f64,
@@ -126,6 +129,12 @@ impl BenchOptions {
             metrics,
             look: look(a.style, a.show_output || a.output.iter().any(|o| o == "inherit")),
             exports: exports(a)?,
+            html: a
+                .export_html
+                .as_deref()
+                .map(|p| check_writable("--export-html", Path::new(p)).map(|_| PathBuf::from(p)))
+                .transpose()?,
+            svg_dir: a.export_svg.as_deref().map(PathBuf::from),
             interleave: a.interleave.map(|i| (i, a.seed.unwrap_or_else(rand::random))),
             sampling: sampling(&a.sample_interval)?,
             alpha: alpha(a.alpha)?,

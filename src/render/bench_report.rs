@@ -201,13 +201,11 @@ pub fn change_text(c: &Comparison) -> String {
     }
 }
 
-/// "1.99× slower" / "2.00× less" from a ratio of means.
-pub fn factor_text(ratio: f64, dimension: Dimension) -> String {
-    if ratio.is_nan() {
-        return String::new();
-    }
-    if !ratio.is_finite() || ratio <= 0.0 {
-        return "∞".into();
+/// The factor of a ratio of means and its word ("slower"/"faster" for time, "more"/"less" otherwise);
+/// `None` when the ratio is undefined (a zero or missing reference).
+pub fn factor_parts(ratio: f64, dimension: Dimension) -> Option<(f64, &'static str)> {
+    if ratio.is_nan() || ratio < 0.0 {
+        return None;
     }
     let (f, up) = if ratio >= 1.0 { (ratio, true) } else { (1.0 / ratio, false) };
     let word = match (dimension, up) {
@@ -216,7 +214,16 @@ pub fn factor_text(ratio: f64, dimension: Dimension) -> String {
         (_, true) => "more",
         (_, false) => "less",
     };
-    format!("{f:.2}× {word}")
+    Some((f, word))
+}
+
+/// "1.99× slower" / "2.00× less" from a ratio of means.
+pub fn factor_text(ratio: f64, dimension: Dimension) -> String {
+    match factor_parts(ratio, dimension) {
+        Some((f, word)) if f.is_finite() => format!("{f:.2}× {word}"),
+        Some(_) => "∞".into(),
+        None => String::new(),
+    }
 }
 
 /// The significance cell: p-value, the test, and a star when significant.

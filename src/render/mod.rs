@@ -23,7 +23,8 @@ impl SampleSink for MonitorSink {
     }
 }
 pub mod bench_report;
+pub mod charts;
 pub mod export;
+pub mod html;
 pub mod regression;
 pub mod report_data;
-pub mod html;

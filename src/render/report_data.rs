@@ -82,7 +82,7 @@ pub fn from_results(doc: &serde_json::Value, title: &str) -> Result<ReportData, 
         .map(|(b, r)| {
             let runs = r["measurements"].as_array().cloned().unwrap_or_default();
             BenchData {
-                name: b.key(),
+                name: display_name(b),
                 command: b.command.clone(),
                 parameters: b.parameters.clone(),
                 metrics: b.values.clone(),
@@ -91,12 +91,13 @@ pub fn from_results(doc: &serde_json::Value, title: &str) -> Result<ReportData, 
                 timeline: r["timeline"]["points"]
                     .as_array()
                     .map(|pts| {
-                        pts.iter()
-                            .filter_map(|p| Some([p[0].as_f64()?, p[1].as_f64()?, p[2].as_f64()?]))
-                            .collect()
+                        pts.iter().filter_map(|p| Some([p[0].as_f64()?, p[1].as_f64()?, p[2].as_f64()?])).collect()
                     })
                     .unwrap_or_default(),
-                warnings: r["warnings"].as_array().map(|w| w.iter().filter_map(Value::as_str).map(String::from).collect()).unwrap_or_default(),
+                warnings: r["warnings"]
+                    .as_array()
+                    .map(|w| w.iter().filter_map(Value::as_str).map(String::from).collect())
+                    .unwrap_or_default(),
             }
         })
         .collect::<Vec<_>>();
@@ -126,6 +127,18 @@ pub fn from_results(doc: &serde_json::Value, title: &str) -> Result<ReportData, 
     })
 }
 
+/// The name, with the parameters whose values it does not already show.
+fn display_name(b: &crate::results::StoredBenchmark) -> String {
+    let name = b.name.as_deref().unwrap_or(&b.command);
+    let hidden: Vec<String> =
+        b.parameters.iter().filter(|(_, v)| !name.contains(v.as_str())).map(|(k, v)| format!("{k} = {v}")).collect();
+    if hidden.is_empty() {
+        name.to_string()
+    } else {
+        format!("{name} ({})", hidden.join(", "))
+    }
+}
+
 /// An object's scalar fields as (key, value) text pairs; nulls and empty lists left out.
 fn flatten(v: &serde_json::Value) -> Vec<(String, String)> {
     use serde_json::Value;
@@ -137,7 +150,11 @@ fn flatten(v: &serde_json::Value) -> Vec<(String, String)> {
                         Value::Null => return None,
                         Value::String(s) => s.clone(),
                         Value::Array(a) if a.is_empty() => return None,
-                        Value::Array(a) => a.iter().map(|x| x.as_str().map_or(x.to_string(), String::from)).collect::<Vec<_>>().join(", "),
+                        Value::Array(a) => a
+                            .iter()
+                            .map(|x| x.as_str().map_or(x.to_string(), String::from))
+                            .collect::<Vec<_>>()
+                            .join(", "),
                         other => other.to_string(),
                     };
                     Some((k.clone(), text))
@@ -148,7 +165,11 @@ fn flatten(v: &serde_json::Value) -> Vec<(String, String)> {
 }
 
 /// Build recording data from a JSONL recording's records.
-pub fn from_recording(records: &[crate::profile::Record], summary: &crate::profile::Summary, title: &str) -> RecordingData {
+pub fn from_recording(
+    records: &[crate::profile::Record],
+    summary: &crate::profile::Summary,
+    title: &str,
+) -> RecordingData {
     use crate::profile::Record;
     let points = records
         .iter()

@@ -11,4 +11,5 @@ mod bench_output;
 mod compare;
 mod errors;
 mod output;
+mod report;
 mod util;

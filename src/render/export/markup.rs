@@ -2,7 +2,7 @@
 
 use super::{Exporter, Report};
 use crate::metrics::Dimension;
-use crate::render::bench_report::{significance_text, unit_for};
+use crate::render::bench_report::{factor_parts, significance_text, unit_for};
 use crate::stats::Summarized;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -23,17 +23,13 @@ struct Grid {
 
 /// hyperfine's factor: only for differences of 30% or more.
 fn factor(ratio: f64, dimension: Dimension) -> String {
-    if !(ratio.is_finite() && ratio > 0.0) || (0.7 < ratio && ratio < 1.3) {
+    if 0.7 < ratio && ratio < 1.3 {
         return String::new();
     }
-    let (f, up) = if ratio >= 1.0 { (ratio, true) } else { (1.0 / ratio, false) };
-    let word = match (dimension, up) {
-        (Dimension::Time, true) => "slower",
-        (Dimension::Time, false) => "faster",
-        (_, true) => "more",
-        (_, false) => "less",
-    };
-    format!("({f:.1}x {word})")
+    match factor_parts(ratio, dimension) {
+        Some((f, word)) if f.is_finite() => format!("({f:.1}x {word})"),
+        _ => String::new(),
+    }
 }
 
 fn grid(r: &Report, command_cell: fn(&str) -> String) -> Grid {

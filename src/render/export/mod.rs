@@ -82,7 +82,14 @@ pub fn write_atomically(path: &Path, bytes: &[u8]) -> anyhow::Result<()> {
         _ => Path::new("."),
     };
     let context = || format!("cannot write the export file {}", path.display());
-    let mut tmp = tempfile::NamedTempFile::new_in(dir).with_context(context)?;
+    let mut builder = tempfile::Builder::new();
+    // Temporary files are private (0600); an export is an ordinary file.
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        builder.permissions(std::fs::Permissions::from_mode(0o644));
+    }
+    let mut tmp = builder.tempfile_in(dir).with_context(context)?;
     tmp.write_all(bytes).with_context(context)?;
     tmp.as_file().sync_all().with_context(context)?;
     tmp.persist(path).map_err(|e| e.error).with_context(context)?;

@@ -1,0 +1,71 @@
+//! `denet report`: an HTML report (and SVG charts) from benchmark results or a monitor recording.
+
+use std::path::Path;
+use std::process::ExitCode;
+
+use crate::error::UserError;
+use crate::render::export::write_atomically;
+use crate::render::report_data::{self, Chart};
+use crate::render::{charts, html};
+
+/// What a file holds.
+enum Input {
+    Results(serde_json::Value),
+    Recording,
+}
+
+/// A JSONL recording starts with a `{"kind": ...}` line; a results file is one JSON document.
+fn sniff(path: &Path) -> Result<Input, UserError> {
+    let bad = |why: String| UserError::BadResults { file: path.display().to_string(), why };
+    let text = std::fs::read_to_string(path).map_err(|e| bad(format!("cannot read it: {e}")))?;
+    let first = text.lines().find(|l| !l.trim().is_empty()).ok_or_else(|| bad("the file is empty".into()))?;
+    if serde_json::from_str::<serde_json::Value>(first).is_ok_and(|v| v.get("kind").is_some()) {
+        return Ok(Input::Recording);
+    }
+    serde_json::from_str(&text)
+        .map(Input::Results)
+        .map_err(|e| bad(format!("neither a denet recording (JSONL) nor benchmark results (JSON): {e}")))
+}
+
+pub fn report(
+    input: &Path,
+    out: Option<&Path>,
+    svg_dir: Option<&Path>,
+    title: Option<&str>,
+) -> anyhow::Result<ExitCode> {
+    let out = out.ok_or(UserError::InvalidValue {
+        flag: "-o",
+        value: String::new(),
+        why: "say where the HTML report goes: denet report FILE -o report.html".into(),
+    })?;
+    let default_title =
+        input.file_name().map_or("denet report".into(), |n| format!("denet report: {}", n.to_string_lossy()));
+    let title = title.unwrap_or(&default_title);
+    let (page, charts) = match sniff(input)? {
+        Input::Results(doc) => {
+            let data = report_data::from_results(&doc, title)
+                .map_err(|why| UserError::BadResults { file: input.display().to_string(), why })?;
+            results_page(&data)?
+        }
+        Input::Recording => {
+            let (records, summary, note) = super::stats::read_recording(input, true)?;
+            if let Some(note) = note {
+                eprintln!("denet: {note}");
+            }
+            let rec = report_data::from_recording(&records, &summary, title);
+            let charts = charts::recording_charts(&rec)?;
+            (html::recording_report(&rec, &charts)?, charts)
+        }
+    };
+    write_atomically(out, page.as_bytes())?;
+    if let Some(dir) = svg_dir {
+        charts::write_svgs(&charts, dir)?;
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+/// The HTML page and the charts of benchmark results.
+pub fn results_page(data: &report_data::ReportData) -> anyhow::Result<(String, Vec<Chart>)> {
+    let charts = charts::benchmark_charts(data)?;
+    Ok((html::benchmark_report(data, &charts)?, charts))
+}

@@ -1,0 +1,368 @@
+use std::collections::BTreeMap;
+
+use quick_xml::events::Event;
+use quick_xml::Reader;
+use rand::{Rng, SeedableRng};
+
+use super::*;
+use crate::render::report_data::{BenchData, RecordingPoint};
+
+/// A standard normal draw (Box–Muller).
+fn normal(rng: &mut impl Rng) -> f64 {
+    let (u, v): (f64, f64) = (rng.random::<f64>().max(1e-12), rng.random());
+    (-2.0 * u.ln()).sqrt() * (2.0 * std::f64::consts::PI * v).cos()
+}
+
+/// A benchmark of `runs` runs around `mean` seconds, with a warm-up, noise and an outlier or two.
+fn bench(name: &str, mean: f64, runs: usize, seed: u64) -> BenchData {
+    let mut rng = rand_chacha::ChaCha8Rng::seed_from_u64(seed);
+    let wall: Vec<f64> = (0..runs)
+        .map(|i| {
+            let warm = if i < 3 { 1.0 + 0.3 / (i + 1) as f64 } else { 1.0 };
+            let spike = if runs > 10 && i % 97 == 13 { 1.8 } else { 1.0 };
+            mean * warm * spike * (1.0 + 0.04 * normal(&mut rng)).max(0.5)
+        })
+        .collect();
+    let user: Vec<f64> = wall.iter().map(|w| w * (0.7 + 0.05 * normal(&mut rng))).collect();
+    let system: Vec<f64> = wall.iter().map(|w| w * (0.1 + 0.01 * normal(&mut rng)).abs()).collect();
+    let rss: Vec<f64> = (0..runs).map(|_| (40.0 + mean * 100.0 + normal(&mut rng)).round() * 1048576.0).collect();
+    let mut started = Vec::with_capacity(runs);
+    let mut t = 0.0;
+    for w in &wall {
+        started.push(t);
+        t += w + 0.002;
+    }
+    let med = crate::stats::compare::median(&wall);
+    let timeline = (0..=120)
+        .map(|k| {
+            let f = k as f64 / 120.0;
+            [
+                f * med,
+                (95.0 + 10.0 * normal(&mut rng)).clamp(0.0, 400.0) * (1.0 - (-f * 20.0).exp()),
+                (5.0 + 35.0 * f) * 1048576.0,
+            ]
+        })
+        .collect();
+    BenchData {
+        name: name.into(),
+        command: name.into(),
+        parameters: BTreeMap::new(),
+        metrics: BTreeMap::from([
+            ("time_wall_clock".to_string(), wall),
+            ("time_user".to_string(), user),
+            ("time_system".to_string(), system),
+            ("memory_peak_resident".to_string(), rss),
+        ]),
+        exit_codes: vec![Some(0); runs],
+        started,
+        timeline,
+        warnings: Vec::new(),
+    }
+}
+
+fn report(names: &[&str], runs: usize) -> ReportData {
+    ReportData {
+        title: "test".into(),
+        tool: "denet".into(),
+        primary_metric: "time_wall_clock".into(),
+        metrics: ["time_wall_clock", "time_user", "time_system", "memory_peak_resident"].map(String::from).to_vec(),
+        benchmarks: names
+            .iter()
+            .enumerate()
+            .map(|(i, n)| bench(n, 0.012 * (1.0 + 0.35 * i as f64), runs, i as u64 + 1))
+            .collect(),
+        alpha: 0.05,
+        ..ReportData::default()
+    }
+}
+
+fn names(n: usize) -> Vec<String> {
+    (0..n).map(|i| format!("./app --mode m{i} --input data/set{i}.bin")).collect()
+}
+
+fn scan_report(runs: usize) -> ReportData {
+    let mut benchmarks = Vec::new();
+    for size in [1000, 10_000, 100_000, 1_000_000] {
+        for (k, tool) in ["sort -n", "gsort --parallel=4 -n"].iter().enumerate() {
+            let name = format!("{tool} numbers-{size}.txt");
+            let mean = 0.002 + size as f64 * 1e-7 * (1.0 + k as f64);
+            let mut b = bench(&name, mean, runs, size as u64 + k as u64);
+            b.parameters.insert("size".into(), size.to_string());
+            b.parameters.insert("tool".into(), tool.to_string());
+            benchmarks.push(b);
+        }
+    }
+    ReportData { benchmarks, ..report(&[], runs) }
+}
+
+fn recording(samples: usize) -> RecordingData {
+    let mut rng = rand_chacha::ChaCha8Rng::seed_from_u64(9);
+    let (mut read, mut write) = (0.0, 0.0);
+    let points = (0..samples)
+        .map(|i| {
+            let t = i as f64 * 0.1;
+            read += if i % 50 < 10 { 4e6 * rng.random::<f64>() } else { 0.0 };
+            write += 1e5 * rng.random::<f64>();
+            RecordingPoint {
+                t,
+                cpu_percent: (180.0 + 30.0 * normal(&mut rng)).max(0.0),
+                rss_bytes: (200.0 + t.min(30.0) * 10.0) * 1048576.0,
+                read_bytes: read,
+                write_bytes: write,
+                processes: 1.0 + (i % 40 / 10) as f64,
+                threads: 4.0 + (i % 40 / 10) as f64 * 3.0,
+            }
+        })
+        .collect();
+    RecordingData { title: "make -j4".into(), points, ..RecordingData::default() }
+}
+
+/// Parse `svg` to the end; return its text content.
+fn parse(svg: &str) -> String {
+    let mut reader = Reader::from_str(svg);
+    let mut text = String::new();
+    loop {
+        match reader.read_event() {
+            Ok(Event::Eof) => break,
+            Ok(Event::Text(t)) => {
+                text.push_str(&t.xml10_content());
+            }
+            Ok(Event::GeneralRef(r)) => {
+                let entity = r.into_inner();
+                text.push_str(match entity.as_ref() {
+                    "lt" => "<",
+                    "gt" => ">",
+                    "amp" => "&",
+                    "quot" => "\"",
+                    "apos" => "'",
+                    other => panic!("unexpected entity {other}"),
+                });
+            }
+            Ok(Event::End(_)) => text.push('\n'),
+            Ok(_) => {}
+            Err(e) => panic!("SVG does not parse at {}: {e}", reader.buffer_position()),
+        }
+    }
+    text
+}
+
+fn check(data: &ReportData) -> Vec<Chart> {
+    let charts = benchmark_charts(data).unwrap();
+    for c in &charts {
+        let text = parse(&c.svg);
+        assert!(c.svg.starts_with("<svg"), "{}", c.id);
+        assert!(text.contains(&c.title), "{}: title", c.id);
+        let per_command = ["distribution", "histogram", "progression", "timeline", "relative"];
+        if per_command.iter().any(|p| c.id.starts_with(p)) {
+            for b in &data.benchmarks {
+                assert!(text.contains(&b.name), "{}: no '{}'", c.id, b.name);
+            }
+        }
+        // Axis titles, with their units.
+        let label = |m: &str| crate::metrics::find(m).map_or(m.to_string(), |m| m.label.to_string());
+        let expected: Vec<String> = match c.id.split_once('-').unwrap_or((c.id.as_str(), "")) {
+            ("distribution", m) => vec![format!("{} (", label(m))],
+            ("histogram", m) => vec!["runs".into(), format!("{} (", label(m))],
+            ("progression", _) => vec!["Run".into(), "Wall Time (".into()],
+            ("timeline", _) => vec!["CPU (%)".into(), "Tree RSS (".into(), "Time since the run started (".into()],
+            ("relative", m) => vec![format!("Change in {} (%)", label(m))],
+            ("parameter", _) => vec![format!("{}, mean (", label(&data.primary_metric))],
+            (other, _) => panic!("unexpected chart {other}"),
+        };
+        for e in &expected {
+            assert!(text.contains(e.as_str()), "{}: no axis title '{e}'", c.id);
+        }
+    }
+    charts
+}
+
+fn ids(charts: &[Chart]) -> Vec<&str> {
+    charts.iter().map(|c| c.id.as_str()).collect()
+}
+
+fn chart(charts: &[Chart], id: &str) -> String {
+    parse(&charts.iter().find(|c| c.id == id).unwrap_or_else(|| panic!("no chart {id}")).svg)
+}
+
+#[test]
+fn three_commands_get_every_chart_with_titles_units_and_names() {
+    let n = names(3);
+    let data = report(&n.iter().map(String::as_str).collect::<Vec<_>>(), 30);
+    let charts = check(&data);
+    assert_eq!(
+        ids(&charts),
+        [
+            "distribution-time_wall_clock",
+            "distribution-time_user",
+            "distribution-time_system",
+            "distribution-memory_peak_resident",
+            "histogram-time_wall_clock",
+            "progression",
+            "timeline",
+            "relative-time_wall_clock",
+            "relative-time_user",
+            "relative-time_system",
+            "relative-memory_peak_resident",
+        ]
+    );
+    // Axis titles carry units chosen from the data: 12 ms to 20 ms, ~41 MiB.
+    assert!(chart(&charts, "distribution-time_wall_clock").contains("Wall Time (ms)"));
+    assert!(chart(&charts, "distribution-memory_peak_resident").contains("Peak RSS (largest process) (MiB)"));
+    assert!(chart(&charts, "histogram-time_wall_clock").contains("runs"));
+    let progression = chart(&charts, "progression");
+    assert!(progression.contains("Run") && progression.contains("Wall Time (ms)"));
+    let timeline = chart(&charts, "timeline");
+    assert!(
+        timeline.contains("CPU (%)")
+            && timeline.contains("Tree RSS (MiB)")
+            && timeline.contains("Time since the run started (ms)")
+    );
+    let relative = chart(&charts, "relative-time_wall_clock");
+    assert!(relative.contains("Change in Wall Time (%)") && relative.contains("reference (0%)"));
+}
+
+#[test]
+fn one_command_has_no_comparison() {
+    let data = report(&["sleep 0.01"], 3);
+    let charts = check(&data);
+    assert!(ids(&charts).iter().all(|id| !id.starts_with("relative")));
+    assert!(ids(&charts).contains(&"distribution-time_wall_clock"));
+}
+
+#[test]
+fn ten_commands_and_ten_thousand_runs() {
+    let n = names(10);
+    let n: Vec<&str> = n.iter().map(String::as_str).collect();
+    let charts = check(&report(&n, 3));
+    assert_eq!(charts.len(), 11);
+    let charts = check(&report(&n[..2], 10_000));
+    // Thinned: points and line vertices stay bounded.
+    for c in &charts {
+        assert!(c.svg.len() < 400_000, "{} is {} bytes", c.id, c.svg.len());
+    }
+}
+
+#[test]
+fn ten_commands_of_a_thousand_runs() {
+    let n = names(10);
+    let charts = check(&report(&n.iter().map(String::as_str).collect::<Vec<_>>(), 1000));
+    assert_eq!(charts.len(), 11);
+}
+
+#[test]
+fn user_text_is_escaped() {
+    let evil = "<script>alert(1)</script>";
+    let mut data = report(&["true", evil], 5);
+    data.benchmarks[1].parameters.insert("x".into(), "1".into());
+    data.benchmarks[0].parameters.insert("x".into(), "2".into());
+    let charts = check(&data);
+    for c in &charts {
+        assert!(!c.svg.contains("<script"), "{}", c.id);
+        if c.id != "parameter-scan" {
+            assert!(c.svg.contains("&lt;script&gt;"), "{}", c.id);
+        }
+    }
+}
+
+#[test]
+fn parameter_scan_draws_one_line_per_template() {
+    let data = scan_report(5);
+    let charts = check(&data);
+    let scan = chart(&charts, "parameter-scan");
+    assert!(scan.contains("Wall Time against the parameter size"));
+    assert!(scan.contains("sort -n numbers-{size}.txt") && scan.contains("gsort --parallel=4 -n numbers-{size}.txt"));
+    assert!(scan.contains("size (log scale)"), "sizes over three decades get a log axis");
+    // No scan without numeric parameters.
+    assert!(!ids(&check(&report(&["a", "b"], 5))).contains(&"parameter-scan"));
+}
+
+#[test]
+fn missing_data_is_skipped_not_fatal() {
+    let mut data = report(&["a", "b"], 4);
+    data.benchmarks[0].timeline.clear();
+    data.benchmarks[1].timeline.clear();
+    data.benchmarks[1].metrics.get_mut("time_wall_clock").unwrap()[0] = f64::NAN;
+    data.benchmarks[0].metrics.insert("time_user".into(), vec![0.0; 4]);
+    let charts = check(&data);
+    assert!(!ids(&charts).contains(&"timeline"));
+    assert!(check(&ReportData::default()).is_empty());
+    // Constant values and a single run.
+    let mut one = report(&["x"], 1);
+    one.benchmarks[0].metrics.insert("time_wall_clock".into(), vec![0.5]);
+    check(&one);
+}
+
+#[test]
+fn recording_timelines() {
+    let charts = recording_charts(&recording(3000)).unwrap();
+    assert_eq!(ids(&charts), ["recording-cpu", "recording-memory", "recording-io", "recording-processes"]);
+    for c in &charts {
+        let text = parse(&c.svg);
+        assert!(text.contains(&c.title) && text.contains("Time (s)"), "{}", c.id);
+        assert!(c.svg.len() < 60_000, "{} is {} bytes", c.id, c.svg.len());
+    }
+    assert!(chart(&charts, "recording-io").contains("Rate (MiB/s)"));
+    assert!(chart(&charts, "recording-memory").contains("RSS (MiB)"));
+    assert!(recording_charts(&RecordingData::default()).unwrap().is_empty());
+    // Long recordings count in minutes, then hours.
+    assert!(parse(&recording_charts(&recording(20_000)).unwrap()[0].svg).contains("Time (min)"));
+}
+
+#[test]
+fn writes_one_file_per_chart() {
+    let dir = tempfile::tempdir().unwrap();
+    let charts = benchmark_charts(&report(&["a", "b"], 5)).unwrap();
+    let out = dir.path().join("svg");
+    write_svgs(&charts, &out).unwrap();
+    for c in &charts {
+        assert_eq!(std::fs::read_to_string(out.join(format!("{}.svg", c.id))).unwrap(), c.svg);
+    }
+}
+
+/// Renders the review set into $DENET_CHARTS_REVIEW and prints timings:
+/// `DENET_CHARTS_REVIEW=/tmp/charts-review cargo test --release --lib charts::tests::review -- --ignored --nocapture`
+#[test]
+#[ignore]
+fn review() {
+    let dir = std::path::PathBuf::from(std::env::var("DENET_CHARTS_REVIEW").unwrap_or("/tmp/charts-review".into()));
+    let n10 = names(10);
+    let n10: Vec<&str> = n10.iter().map(String::as_str).collect();
+    let three =
+        report(&["sleep 0.012", "python3 -c 'import time; time.sleep(0.015)'", "./target/release/app --fast"], 30);
+    let sets = [
+        ("three", three),
+        ("ten", report(&n10, 30)),
+        ("one", report(&["sleep 0.01"], 3)),
+        ("many", report(&n10[..3], 10_000)),
+        ("scan", scan_report(10)),
+        (
+            "long",
+            report(
+                &[
+                    "<script>alert(1)</script>",
+                    "python3 -c 'import json, sys; data = [json.loads(line) for line in open(\"events.jsonl\")]; print(len(data))' && sync && echo done --with --many --flags",
+                ],
+                20,
+            ),
+        ),
+    ];
+    for (name, data) in &sets {
+        let charts = benchmark_charts(data).unwrap();
+        write_svgs(&charts, &dir.join(name)).unwrap();
+    }
+    write_svgs(&recording_charts(&recording(3000)).unwrap(), &dir.join("recording")).unwrap();
+    let big = report(&n10, 1000);
+    let mut best = f64::INFINITY;
+    for _ in 0..5 {
+        let t = std::time::Instant::now();
+        let charts = benchmark_charts(&big).unwrap();
+        best = best.min(t.elapsed().as_secs_f64());
+        if best.is_finite() {
+            write_svgs(&charts, &dir.join("ten-by-1000")).unwrap();
+        }
+    }
+    println!("10 commands x 1000 runs: all charts in {:.1} ms (best of 5)", best * 1e3);
+    for c in benchmark_charts(&big).unwrap() {
+        println!("  {:40} {:>8} bytes", c.id, c.svg.len());
+    }
+}
