@@ -7,7 +7,9 @@ use serde::Serialize;
 use super::bench_report::{change_text, fmt_in, significance_text};
 use super::report_data::{BenchData, Chart, RecordingData, ReportData};
 use crate::metrics::{self, Dimension, Source};
-use crate::stats::{compare, describe};
+use std::collections::BTreeMap;
+
+use crate::stats::{compare, describe, Stats};
 
 fn environment() -> anyhow::Result<Environment<'static>> {
     let mut env = Environment::new();
@@ -87,23 +89,40 @@ fn dimension(m: &str) -> Dimension {
     metrics::find(m).map_or(Dimension::Count, |x| x.dimension)
 }
 
+/// Each command's summary of each metric it holds, computed once (the bootstrap is the costly part).
+type StatsTable = Vec<BTreeMap<String, Stats>>;
+
+fn stats_table(data: &ReportData) -> StatsTable {
+    data.benchmarks.iter().map(|b| b.metrics.iter().map(|(m, v)| (m.clone(), describe(v))).collect()).collect()
+}
+
 /// The comparison table: each command's mean ± σ and change against the first, for every metric shown.
-fn comparison(data: &ReportData) -> Vec<Row> {
+fn comparison(data: &ReportData, stats: &StatsTable) -> Vec<Row> {
     let reference = &data.benchmarks[0];
     data.benchmarks
         .iter()
         .enumerate()
         .map(|(i, b)| Row {
             name: b.name.clone(),
-            cells: data.metrics.iter().map(|m| cell(m, b, reference, i == 0, data.alpha)).collect(),
+            cells: data
+                .metrics
+                .iter()
+                .map(|m| cell(m, b, reference, (&stats[i][m], &stats[0][m]), i == 0, data.alpha))
+                .collect(),
         })
         .collect()
 }
 
-fn cell(metric: &str, b: &BenchData, reference: &BenchData, is_reference: bool, alpha: f64) -> Cell {
+fn cell(
+    metric: &str,
+    b: &BenchData,
+    reference: &BenchData,
+    (s, ref_stats): (&Stats, &Stats),
+    is_reference: bool,
+    alpha: f64,
+) -> Cell {
     let (values, ref_values) = (&b.metrics[metric], &reference.metrics[metric]);
-    let s = describe(values);
-    let unit = metrics::auto_unit(dimension(metric), describe(ref_values).mean);
+    let unit = metrics::auto_unit(dimension(metric), ref_stats.mean);
     let value = match s.stddev {
         Some(sd) => format!("{} ± {}", fmt_in(s.mean, unit), fmt_in(sd, unit)),
         None => fmt_in(s.mean, unit),
@@ -120,14 +139,14 @@ fn cell(metric: &str, b: &BenchData, reference: &BenchData, is_reference: bool, 
     Cell { value, change: change_text(&c), detail: significance_text(&c), class, significant: c.significant }
 }
 
-fn detail(b: &BenchData, metrics_shown: &[String]) -> Detail {
+fn detail(b: &BenchData, stats: &BTreeMap<String, Stats>, metrics_shown: &[String]) -> Detail {
     // Every metric the file holds, the shown ones first.
     let mut names: Vec<&String> = metrics_shown.iter().collect();
     names.extend(b.metrics.keys().filter(|k| !metrics_shown.contains(k)));
     let metrics = names
         .into_iter()
         .map(|m| {
-            let s = describe(&b.metrics[m]);
+            let s = &stats[m];
             let unit = metrics::auto_unit(dimension(m), s.mean);
             let f = |v: f64| fmt_in(v, unit);
             MetricView {
@@ -167,6 +186,7 @@ fn detail(b: &BenchData, metrics_shown: &[String]) -> Detail {
 pub fn benchmark_report(data: &ReportData, charts: &[Chart]) -> anyhow::Result<String> {
     anyhow::ensure!(!data.benchmarks.is_empty(), "no benchmark results to report");
     let env = environment()?;
+    let stats = stats_table(data);
     let ctx = context! {
         version => env!("CARGO_PKG_VERSION"),
         title => data.title.clone(),
@@ -176,9 +196,11 @@ pub fn benchmark_report(data: &ReportData, charts: &[Chart]) -> anyhow::Result<S
         alpha => data.alpha,
         benchmarks => data.benchmarks.iter().map(|b| b.name.clone()).collect::<Vec<_>>(),
         metric_labels => data.metrics.iter().map(|m| label(m)).collect::<Vec<_>>(),
-        comparison => Value::from(Serde(comparison(data))),
+        comparison => Value::from(Serde(comparison(data, &stats))),
         charts => Value::from(Serde(chart_views(charts))),
-        details => Value::from(Serde(data.benchmarks.iter().map(|b| detail(b, &data.metrics)).collect::<Vec<_>>())),
+        details => Value::from(Serde(
+            data.benchmarks.iter().zip(&stats).map(|(b, st)| detail(b, st, &data.metrics)).collect::<Vec<_>>()
+        )),
         environment => Value::from(Serde(&data.environment)),
     };
     Ok(env.get_template("report.html")?.render(ctx)?)
