@@ -25,6 +25,8 @@ pub enum UserError {
     MissingCommand,
     #[error("command not found: {0}")]
     CommandNotFound(String),
+    #[error("Command '{0}' not found: check its name and PATH. (A command that runs but exits non-zero needs -i/--ignore-failure.)")]
+    BenchCommandNotFound(String),
     #[error("permission denied: {0} is not executable (check its path and 'chmod +x')")]
     NotExecutable(String),
     #[error("no process with PID {0}: check the PID with 'ps' (it may have exited)")]
@@ -43,7 +45,7 @@ pub enum UserError {
 impl UserError {
     pub fn exit_code(&self) -> u8 {
         match self {
-            UserError::CommandNotFound(_) => exit::NOT_FOUND,
+            UserError::CommandNotFound(_) | UserError::BenchCommandNotFound(_) => exit::NOT_FOUND,
             UserError::NotExecutable(_) => exit::NOT_EXECUTABLE,
             UserError::InvalidValue { .. } | UserError::MissingCommand | UserError::BadResults { .. } => exit::USAGE,
             _ => exit::FAILURE,

@@ -297,7 +297,7 @@ mod unix {
 
     fn spawn_failure(program: &str, kind: &str, message: String) -> RunError {
         let e: anyhow::Error = match kind {
-            "not_found" => UserError::CommandNotFound(program.to_string()).into(),
+            "not_found" => UserError::BenchCommandNotFound(program.to_string()).into(),
             "permission_denied" => UserError::NotExecutable(program.to_string()).into(),
             _ => anyhow::anyhow!("cannot start '{program}': {message}"),
         };

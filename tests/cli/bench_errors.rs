@@ -28,7 +28,7 @@ fn unknown_command_exits_127() {
         .args(["bench", "-N", "--style", "none", "nosuch_cmd_xyz"])
         .assert()
         .code(127)
-        .stderr(predicate::str::contains("command not found").and(predicate::str::contains("nosuch_cmd_xyz")));
+        .stderr(predicate::str::contains("Command 'nosuch_cmd_xyz' not found").and(predicate::str::contains("-i/--ignore-failure")));
 }
 
 #[test]
