@@ -53,7 +53,7 @@ pub enum RunError {
 
 /// Runs invocations and measures them. The real one spawns processes; the mock one computes timings.
 pub trait Runner {
-    /// Run `inv` once and measure it; `sample` turns the /proc sampler on.
+    /// Run `inv` once and measure it; `profile` follows its process tree in /proc (timing runs).
     fn measure(&mut self, inv: &Invocation, sample: bool) -> Result<RunProfile, RunError>;
     /// True once Ctrl-C or SIGTERM has been received.
     fn interrupted(&self) -> bool;
@@ -67,7 +67,6 @@ pub struct Follower {
     start: Instant,
     last: Instant,
     stride: usize,
-    pids: Vec<u32>,
 }
 
 /// Timelines are thinned to at most this many points.
@@ -82,7 +81,6 @@ impl Follower {
             start,
             last: start,
             stride: 1,
-            pids: Vec::new(),
         }
     }
 
@@ -108,12 +106,6 @@ impl Follower {
                 self.stride *= 2;
             }
         }
-        self.pids = procs.iter().map(|p| p.pid).collect();
-    }
-
-    /// The processes seen at the last sample.
-    pub fn pids(&self) -> &[u32] {
-        &self.pids
     }
 
     pub fn finish(self) -> TreeProfile {
@@ -165,7 +157,6 @@ mod unix {
     use crate::bench::spawner::{Reply, Request, Spawner};
     use crate::bench::wait::{pollfd, ppoll};
     use crate::error::UserError;
-    use crate::monitor::child;
     use crate::profile::ExitStatus;
 
     /// Put the command in its own process group, so that Ctrl-C reaches denet alone and denet can kill the whole group.
@@ -176,7 +167,8 @@ mod unix {
     /// The real runner: runs go through the spawner; denet samples them meanwhile.
     pub struct ProcRunner {
         spawner: Spawner,
-        schedule: Schedule,
+        /// None: no sampling during runs (only the last read of the exited child).
+        schedule: Option<Schedule>,
         backend: Backend,
         /// Becomes readable once SIGINT, SIGTERM or SIGHUP arrived (signal-hook writes to it).
         signal_pipe: UnixStream,
@@ -185,7 +177,7 @@ mod unix {
 
     impl ProcRunner {
         /// Start the spawner (call early, while denet is single-threaded and small) and catch Ctrl-C.
-        pub fn new(schedule: Schedule, backend: Backend) -> anyhow::Result<ProcRunner> {
+        pub fn new(schedule: Option<Schedule>, backend: Backend) -> anyhow::Result<ProcRunner> {
             let spawner = Spawner::start()?;
             let (read, write) = UnixStream::pair()?;
             read.set_nonblocking(true)?;
@@ -209,7 +201,8 @@ mod unix {
 
         /// Sample until the spawner reports the exit; `None` when Ctrl-C came first.
         fn follow(&mut self, follower: &mut Option<Follower>, start: Instant) -> Result<Option<f64>, RunError> {
-            let mut deadline = follower.as_ref().map(|_| start + self.schedule.base);
+            let schedule = self.schedule.filter(|_| follower.is_some());
+            let mut deadline = schedule.map(|s| start + s.base);
             loop {
                 if self.spawner.has_buffered() {
                     return self.exited();
@@ -221,7 +214,7 @@ mod unix {
                     if let Some(f) = follower.as_mut() {
                         f.tick();
                     }
-                    deadline = deadline.map(|d| self.schedule.next_deadline(start, d, Instant::now()));
+                    deadline = deadline.zip(schedule).map(|(d, s)| s.next_deadline(start, d, Instant::now()));
                 } else if fds[1].revents != 0 {
                     return Ok(None);
                 } else if fds[0].revents != 0 {
@@ -245,12 +238,11 @@ mod unix {
             }
         }
 
-        /// Ctrl-C: kill the run's group and any tree member that left it, then let the spawner reap.
-        fn abort(&mut self, follower: Option<&Follower>) -> RunError {
+        /// Ctrl-C: the spawner kills the run's process group, and when it leaves, every process it
+        /// adopted (as subreaper): members that left the group die too, and no PID seen earlier
+        /// (perhaps reused since) is signalled.
+        fn abort(&mut self) -> RunError {
             self.interrupted = true;
-            for &p in follower.map_or(&[][..], |f| f.pids()) {
-                child::send_signal(p, libc::SIGKILL);
-            }
             let _ = self.spawner.send(&Request::Kill);
             let _ = self.exited();
             let _ = self.reap();
@@ -259,7 +251,7 @@ mod unix {
     }
 
     impl Runner for ProcRunner {
-        fn measure(&mut self, inv: &Invocation, sample: bool) -> Result<RunProfile, RunError> {
+        fn measure(&mut self, inv: &Invocation, profile: bool) -> Result<RunProfile, RunError> {
             if self.check_signals() {
                 return Err(RunError::Interrupted);
             }
@@ -272,9 +264,9 @@ mod unix {
                     return Err(RunError::Failed(anyhow::anyhow!("unexpected message from the spawner: {other:?}")))
                 }
             };
-            let mut follower = sample.then(|| Follower::new(pid, self.backend, start));
+            let mut follower = profile.then(|| Follower::new(pid, self.backend, start));
             let Some(wall_s) = self.follow(&mut follower, start)? else {
-                return Err(self.abort(follower.as_ref()));
+                return Err(self.abort());
             };
             // The child is still a zombie: its final I/O counters are readable.
             if let Some(f) = follower.as_mut() {

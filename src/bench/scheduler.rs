@@ -256,7 +256,7 @@ impl<'a, R: Runner> Scheduler<'a, R> {
             output: spec.output.clone(),
         };
         let started = self.clock.elapsed().as_secs_f64();
-        let mut run = self.runner.measure(&inv, timed && self.opts.sampling.is_some())?;
+        let mut run = self.runner.measure(&inv, timed)?;
         run.started_s = started;
         let exit = run.exit.unwrap_or_default();
         if !self.opts.ignore.accepts(exit.code) {

@@ -35,8 +35,7 @@ pub fn bench(args: &BenchArgs) -> anyhow::Result<ExitCode> {
         let (outcome, error) = Scheduler::new(&opts, MockRunner).run(&mut printer);
         (printer.finish(outcome, error)?, printer)
     } else {
-        let idle = std::time::Duration::from_secs(3600);
-        let runner = real_runner(opts.sampling.unwrap_or(Schedule { base: idle, max: idle }))?;
+        let runner = real_runner(opts.sampling)?;
         let mut printer = Printer::new(&opts);
         let (outcome, error) = Scheduler::new(&opts, runner).run(&mut printer);
         (printer.finish(outcome, error)?, printer)
@@ -48,12 +47,12 @@ pub fn bench(args: &BenchArgs) -> anyhow::Result<ExitCode> {
 }
 
 #[cfg(unix)]
-fn real_runner(schedule: Schedule) -> anyhow::Result<impl Runner> {
+fn real_runner(schedule: Option<Schedule>) -> anyhow::Result<impl Runner> {
     crate::bench::runner::ProcRunner::new(schedule, Backend::native())
 }
 
 #[cfg(not(unix))]
-fn real_runner(_schedule: Schedule) -> anyhow::Result<MockRunner> {
+fn real_runner(_schedule: Option<Schedule>) -> anyhow::Result<MockRunner> {
     anyhow::bail!("denet bench needs a Unix system (it measures runs with wait4)")
 }
 
@@ -91,6 +90,24 @@ impl Baseline {
                 args.export_junit.as_deref(),
                 opts.look.colors,
             )?;
+            // Whatever can be checked before the first run is: a long benchmark must not end in a usage error.
+            if let Some(t) = check.thresholds.iter().find(|t| crate::metrics::find(&t.metric).is_none()) {
+                return Err(UserError::InvalidValue {
+                    flag: "--threshold",
+                    value: t.metric.clone(),
+                    why: "denet bench does not measure this metric; see docs/metrics.md".into(),
+                }
+                .into());
+            }
+            if args.baseline.is_none() && opts.benchmarks.len() < 2 {
+                return Err(UserError::InvalidValue {
+                    flag: "--threshold",
+                    value: args.threshold.clone().unwrap_or_default(),
+                    why: "with one command there is nothing to check against: add a second command, or --baseline"
+                        .into(),
+                }
+                .into());
+            }
             Some((args.baseline.as_deref().map(compare::load_baseline).transpose()?, check))
         } else {
             None
@@ -127,10 +144,8 @@ impl Baseline {
             Some(b) => crate::stats::checks::run(b, &current, check)?,
             None => crate::stats::checks::against_reference(&current, check)?,
         };
-        if opts.look.report {
-            println!("{}", if baseline.is_some() { "Against the baseline:" } else { "Against the first command:" });
-        }
-        let code = compare::report(&regression, check, opts.look.report)?;
+        let heading = if baseline.is_some() { "Against the baseline:" } else { "Against the first command:" };
+        let code = compare::report(&regression, check, opts.look.report.then_some(heading))?;
         // A Markdown export gets the comparison too, ready for a pull-request comment.
         for path in &self.markdown_files {
             let mut text = std::fs::read_to_string(path).unwrap_or_default();

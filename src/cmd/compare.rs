@@ -81,21 +81,21 @@ pub fn compare(args: &CompareArgs) -> anyhow::Result<ExitCode> {
     let baseline = results::read(&baseline_path(&args.baseline))?;
     let current = results::read(&baseline_path(&args.current))?;
     let regression = checks::run(&baseline, &current, &opts)?;
-    report(&regression, &opts, args.style != crate::cli::Style::None)
+    report(&regression, &opts, (args.style != crate::cli::Style::None).then_some(""))
 }
 
-/// Print and write the reports, append to the GitHub job summary, and pick the exit code.
-pub fn report(r: &Regression, opts: &CheckOptions, print: bool) -> anyhow::Result<ExitCode> {
-    if print {
-        let mut out = std::io::stdout().lock();
-        write!(out, "{}", regression::terminal(r))?;
-        out.flush()?;
-    }
+/// Write the reports, append to the GitHub job summary, print (under `heading`, when given), and
+/// return the exit code. Files come first, and a closed stdout (`denet compare ... | head`) is
+/// ignored: neither may turn a regression into a success.
+pub fn report(r: &Regression, opts: &CheckOptions, heading: Option<&str>) -> anyhow::Result<ExitCode> {
+    let code = if r.failed(opts.fail_on_inconclusive) {
+        ExitCode::from(crate::error::exit::FAILURE)
+    } else {
+        ExitCode::SUCCESS
+    };
     let md = regression::markdown(r);
-    match opts.markdown.as_deref() {
-        Some(p) if p == Path::new("-") => std::io::stdout().write_all(md.as_bytes())?,
-        Some(p) => write_atomically(p, md.as_bytes())?,
-        None => {}
+    if let Some(p) = opts.markdown.as_deref().filter(|p| *p != Path::new("-")) {
+        write_atomically(p, md.as_bytes())?;
     }
     if let Some(p) = &opts.junit {
         write_atomically(p, regression::junit(r, opts.fail_on_inconclusive).as_bytes())?;
@@ -108,11 +108,27 @@ pub fn report(r: &Regression, opts: &CheckOptions, print: bool) -> anyhow::Resul
             .with_context(|| format!("cannot append to GITHUB_STEP_SUMMARY ({})", Path::new(&summary).display()))?;
         writeln!(f, "{md}")?;
     }
-    Ok(if r.failed(opts.fail_on_inconclusive) {
-        ExitCode::from(crate::error::exit::FAILURE)
-    } else {
-        ExitCode::SUCCESS
-    })
+    let mut terminal = String::new();
+    if let Some(h) = heading {
+        if !h.is_empty() {
+            terminal = format!("{h}\n");
+        }
+        terminal += &regression::terminal(r);
+    }
+    if opts.markdown.as_deref() == Some(Path::new("-")) {
+        terminal += &md;
+    }
+    let mut out = std::io::stdout().lock();
+    ignore_closed_pipe(out.write_all(terminal.as_bytes()).and_then(|_| out.flush()))?;
+    Ok(code)
+}
+
+/// A reader that went away is not a failure; anything else is.
+fn ignore_closed_pipe(r: std::io::Result<()>) -> std::io::Result<()> {
+    match r {
+        Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => Ok(()),
+        other => other,
+    }
 }
 
 /// Read a baseline for `bench --baseline` up front, so a bad one fails before any run.

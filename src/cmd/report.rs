@@ -44,11 +44,24 @@ pub fn report(
     let (page, charts) = match sniff(input)? {
         Input::Results(doc) => {
             let data = report_data::from_results(&doc, title)
+                .and_then(|d| {
+                    if d.benchmarks.is_empty() {
+                        Err("the file holds no benchmark results".into())
+                    } else {
+                        Ok(d)
+                    }
+                })
                 .map_err(|why| UserError::BadResults { file: input.display().to_string(), why })?;
             results_page(&data)?
         }
         Input::Recording => {
-            let (records, summary, note) = super::stats::read_recording(input, true)?;
+            // For `report`, unreadable input is a usage error (exit 2), as for results files.
+            let (records, summary, note) =
+                super::stats::read_recording(input, true).map_err(|e| match e.downcast::<UserError>() {
+                    Ok(UserError::BadRecording { file, why }) => UserError::BadResults { file, why }.into(),
+                    Ok(other) => other.into(),
+                    Err(e) => e,
+                })?;
             if let Some(note) = note {
                 eprintln!("denet: {note}");
             }

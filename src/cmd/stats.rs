@@ -22,7 +22,7 @@ pub fn stats(out: &OutputOptions, path: &Path) -> anyhow::Result<ExitCode> {
         serde_json::to_writer(&mut stdout, &Record::Summary(summary))?;
         writeln!(stdout)?;
     } else {
-        println!("{}", table::render(&summary));
+        writeln!(std::io::stdout().lock(), "{}", table::render(&summary))?;
     }
     Ok(ExitCode::SUCCESS)
 }

@@ -2,7 +2,7 @@
 
 use std::collections::BTreeMap;
 
-use procfs::process::{Process, Task};
+use procfs::process::Process;
 
 use super::source::{capability, ProcessSource, RawProcess};
 use crate::profile::{Capability, Counters};
@@ -14,7 +14,8 @@ use crate::profile::{Capability, Counters};
 /// reading a newcomer that got the same PID.
 struct Tracked {
     process: Process,
-    main_task: Option<Task>,
+    /// Thread count at the last read (unknown at first: look at every thread).
+    threads: i64,
 }
 
 /// Reads the tree rooted at one PID from /proc.
@@ -30,6 +31,7 @@ pub struct ProcfsSource {
 
 impl ProcfsSource {
     pub fn new(root: u32) -> ProcfsSource {
+        raise_open_file_limit();
         let children_files =
             std::path::Path::new("/proc/self/task").join(std::process::id().to_string()).join("children").exists();
         ProcfsSource {
@@ -60,11 +62,15 @@ impl ProcfsSource {
         }
         match Process::new(pid as i32) {
             Ok(process) => {
-                let main_task = process.task_from_tid(pid as i32).ok();
-                self.tracked.insert(pid, Tracked { process, main_task });
+                self.tracked.insert(pid, Tracked { process, threads: i64::MAX });
                 true
             }
-            Err(_) => false,
+            Err(e) => {
+                if matches!(&e, procfs::ProcError::Io(io, _) if io.raw_os_error() == Some(libc::EMFILE)) {
+                    log::warn!("too many open files: process {pid} and later ones are not monitored (raise ulimit -n)");
+                }
+                false
+            }
         }
     }
 
@@ -82,10 +88,14 @@ impl ProcfsSource {
     /// Children of every thread of `pid` (a child belongs to the thread that forked it).
     fn children_of(&self, pid: u32) -> Vec<u32> {
         let Some(t) = self.tracked.get(&pid) else { return Vec::new() };
-        let mut out = t.main_task.as_ref().and_then(|task| task.children().ok()).unwrap_or_default();
-        if let Ok(tasks) = t.process.tasks() {
-            for task in tasks.flatten().filter(|task| task.tid as u32 != pid) {
-                out.extend(task.children().unwrap_or_default());
+        // One open directory per tracked process (the main thread's is opened per tick) keeps
+        // large trees within the open-file limit.
+        let mut out = t.process.task_from_tid(pid as i32).and_then(|task| task.children()).unwrap_or_default();
+        if t.threads > 1 {
+            if let Ok(tasks) = t.process.tasks() {
+                for task in tasks.flatten().filter(|task| task.tid as u32 != pid) {
+                    out.extend(task.children().unwrap_or_default());
+                }
             }
         }
         out
@@ -128,6 +138,9 @@ impl ProcfsSource {
         };
         let tck = self.ticks_per_s;
         let (vol, invol) = self.ctx_switches(pid, stat.num_threads, status.as_ref());
+        if let Some(t) = self.tracked.get_mut(&pid) {
+            t.threads = stat.num_threads;
+        }
         let io = io.unwrap_or(procfs::process::Io {
             rchar: 0,
             wchar: 0,
@@ -179,6 +192,22 @@ impl ProcfsSource {
             .map(|s| of(&s))
             .fold((0, 0), |a, b| (a.0 + b.0, a.1 + b.1))
     }
+}
+
+/// Each tracked process holds an open /proc directory: allow as many open files as the hard
+/// limit permits (the soft limit is often 1024), once per process.
+fn raise_open_file_limit() {
+    static ONCE: std::sync::Once = std::sync::Once::new();
+    ONCE.call_once(|| {
+        // SAFETY: getrlimit/setrlimit read and write a local struct.
+        unsafe {
+            let mut lim: libc::rlimit = std::mem::zeroed();
+            if libc::getrlimit(libc::RLIMIT_NOFILE, &mut lim) == 0 && lim.rlim_cur < lim.rlim_max {
+                lim.rlim_cur = lim.rlim_max;
+                libc::setrlimit(libc::RLIMIT_NOFILE, &lim);
+            }
+        }
+    });
 }
 
 impl ProcessSource for ProcfsSource {

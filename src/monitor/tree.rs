@@ -98,7 +98,7 @@ impl TreeAccumulator {
     /// Processes gone since the last tick: keep what the kernel will not fold into a tracked parent.
     fn account_departures(&mut self, live: &HashSet<u32>) {
         for (pid, seen) in self.prev.iter().filter(|(pid, _)| !live.contains(pid)) {
-            let reaped_by_tree = live.contains(&seen.ppid) && *pid != seen.ppid;
+            let reaped_by_tree = self.folded_into_live_ancestor(*pid, live);
             let kept = if reaped_by_tree {
                 Counters {
                     voluntary_ctx_switches: seen.inclusive.voluntary_ctx_switches,
@@ -110,6 +110,25 @@ impl TreeAccumulator {
             };
             self.departed = self.departed.add(&kept);
         }
+    }
+
+    /// Whether a vanished process's counters now sit in a live tracked ancestor's: its parent is
+    /// live, or its parent vanished too but was itself folded further up (A→B→C with B and C
+    /// gone in one interval: A's cutime holds both).
+    fn folded_into_live_ancestor(&self, pid: u32, live: &HashSet<u32>) -> bool {
+        let mut current = pid;
+        // A chain can be no longer than the processes we saw.
+        for _ in 0..=self.prev.len() {
+            let Some(seen) = self.prev.get(&current) else { return false };
+            if seen.ppid == current {
+                return false;
+            }
+            if live.contains(&seen.ppid) {
+                return true;
+            }
+            current = seen.ppid;
+        }
+        false
     }
 
     /// Add the non-negative part of each counter's change to the totals.
@@ -154,10 +173,65 @@ impl TreeAccumulator {
 /// interval would read 224% for two threads. No tree can use more than one core
 /// per thread, nor more cores than the machine has.
 fn capped_percent(cpu_s: f64, dt: f64, threads: u64) -> f64 {
+    // available_parallelism() reads the cgroup files on every call: once is enough.
+    static CORES: std::sync::OnceLock<u64> = std::sync::OnceLock::new();
     if dt <= 0.0 {
         return 0.0;
     }
-    let cores = std::thread::available_parallelism().map_or(1, |n| n.get()) as u64;
+    let cores = *CORES.get_or_init(|| std::thread::available_parallelism().map_or(1, |n| n.get()) as u64);
     let cap = 100.0 * threads.clamp(1, cores.max(1)) as f64;
     (100.0 * cpu_s / dt).min(cap)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn proc(pid: u32, ppid: u32, cpu: f64) -> RawProcess {
+        RawProcess {
+            pid,
+            ppid,
+            name: "p".into(),
+            self_cpu_s: cpu,
+            inclusive: Counters { cpu_time_s: cpu, minor_faults: (cpu * 100.0) as u64, ..Counters::default() },
+            threads: 1,
+            ..RawProcess::default()
+        }
+    }
+
+    #[test]
+    fn a_child_reaped_by_its_live_parent_is_counted_once() {
+        let mut acc = TreeAccumulator::new(Baseline::Zero);
+        acc.sample(&[proc(1, 0, 1.0), proc(2, 1, 2.0)], 0.1, 0.1);
+        // 2 exited with 2.5 s and 1 reaped it: 1's inclusive time now holds 1.0 + 2.5.
+        let s = acc.sample(&[proc(1, 0, 3.5)], 0.2, 0.1);
+        assert!((s.aggregate.counters.cpu_time_s - 3.5).abs() < 1e-9, "{}", s.aggregate.counters.cpu_time_s);
+    }
+
+    #[test]
+    fn three_generations_exiting_in_one_interval_are_not_counted_twice() {
+        let mut acc = TreeAccumulator::new(Baseline::Zero);
+        acc.sample(&[proc(1, 0, 1.0), proc(2, 1, 1.0), proc(3, 2, 1.0)], 0.1, 0.1);
+        // 3 and 2 both exited; 2 had reaped 3, 1 reaped 2: 1 holds all 3 s.
+        let s = acc.sample(&[proc(1, 0, 3.0)], 0.2, 0.1);
+        assert!((s.aggregate.counters.cpu_time_s - 3.0).abs() < 1e-9, "{}", s.aggregate.counters.cpu_time_s);
+    }
+
+    #[test]
+    fn an_orphan_reaped_outside_the_tree_keeps_its_last_counters() {
+        let mut acc = TreeAccumulator::new(Baseline::Zero);
+        acc.sample(&[proc(1, 0, 1.0), proc(2, 1, 2.0)], 0.1, 0.1);
+        // 2 was re-parented to init (ppid 999, not tracked) and then vanished.
+        acc.sample(&[proc(1, 0, 1.0), proc(2, 999, 2.0)], 0.2, 0.1);
+        let s = acc.sample(&[proc(1, 0, 1.0)], 0.3, 0.1);
+        assert!((s.aggregate.counters.cpu_time_s - 3.0).abs() < 1e-9, "{}", s.aggregate.counters.cpu_time_s);
+    }
+
+    #[test]
+    fn totals_never_decrease() {
+        let mut acc = TreeAccumulator::new(Baseline::Zero);
+        acc.sample(&[proc(1, 0, 2.0)], 0.1, 0.1);
+        let s = acc.sample(&[proc(1, 0, 1.0)], 0.2, 0.1);
+        assert!((s.aggregate.counters.cpu_time_s - 2.0).abs() < 1e-9);
+    }
 }

@@ -2,7 +2,6 @@
 
 use std::io::IsTerminal;
 use std::path::{Path, PathBuf};
-use std::time::Duration;
 
 use super::params::{self, Parameter};
 use super::{parse_duration, Unit};
@@ -238,7 +237,7 @@ fn sampling(v: &str) -> Result<Option<Schedule>, UserError> {
         return Ok(None);
     }
     let base = parse_duration("--sample-interval", v, Unit::Millis)?;
-    Ok(Some(Schedule { base, max: (base * 10).max(Duration::from_millis(1)) }))
+    Ok(Some(Schedule { base, max: base.saturating_mul(10) }))
 }
 
 fn exports(a: &BenchArgs) -> Result<Vec<(Format, Target)>, UserError> {

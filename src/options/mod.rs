@@ -98,6 +98,9 @@ pub fn parse_duration(flag: &'static str, value: &str, unit: Unit) -> Result<Dur
         return Err(bad("must be greater than zero"));
     }
     let secs = n * scale;
+    if secs > 366.0 * 86400.0 {
+        return Err(bad("must be at most a year"));
+    }
     if secs < 1e-3 {
         return Err(bad("must be at least 1 ms"));
     }
@@ -115,7 +118,7 @@ mod tests {
         assert_eq!(parse_duration("-d", "2", Unit::Seconds).unwrap(), Duration::from_secs(2));
         assert_eq!(parse_duration("-d", "2m", Unit::Seconds).unwrap(), Duration::from_secs(120));
         assert_eq!(parse_duration("-d", "250ms", Unit::Seconds).unwrap(), Duration::from_millis(250));
-        for bad in ["0", "-5", "abc", "", "10parsecs", "0.0001", "NaN", "inf"] {
+        for bad in ["0", "-5", "abc", "", "10parsecs", "0.0001", "NaN", "inf", "100000000000000000000"] {
             assert!(parse_duration("-i", bad, Unit::Millis).is_err(), "{bad} accepted");
         }
     }

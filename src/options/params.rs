@@ -42,8 +42,9 @@ pub fn scan(name: &str, min: &str, max: &str, step: Option<&str>) -> Result<Para
     let ints = (min.parse::<i64>(), max.parse::<i64>(), step.unwrap_or("1").parse::<i64>());
     if let (Ok(lo), Ok(hi), Ok(d)) = ints {
         check_range(lo > hi, d == 0, d < 0, step.unwrap_or("1"), &format!("{min} {max}"))?;
-        let count = ((hi - lo) / d + 1) as usize;
-        if count > MAX_VALUES {
+        // i128: the span of two i64 bounds cannot overflow it.
+        let count = ((hi as i128 - lo as i128) / d as i128 + 1) as u128;
+        if count > MAX_VALUES as u128 {
             return Err(bad("--parameter-scan", &format!("{min} {max}"), "the range has more than 100000 values"));
         }
         return Ok(Parameter {
@@ -161,6 +162,7 @@ mod tests {
         assert!(scan("n", "1", "5", Some("-1")).is_err());
         assert!(scan("n", "0.5", "1", None).is_err());
         assert!(scan("n", "0", "1000000", None).is_err());
+        assert!(scan("n", "-9223372036854775808", "9223372036854775807", None).is_err(), "no overflow");
         assert!(check_unique(&[list("a", "1"), list("a", "2")]).is_err());
     }
 

@@ -102,6 +102,14 @@ fn check_pairs(
         }
         for (b, c) in pairs {
             let check = check(&b.values[&t.metric], &c.values[&t.metric], t.threshold, opts.alpha);
+            if matches!(t.threshold, crate::stats::regress::Threshold::Relative(_)) && check.baseline.mean == 0.0 {
+                notes.push(format!(
+                    "{} / {}: the baseline is 0, so a change in % is undefined; give an absolute threshold (e.g. {}=10)",
+                    c.key(),
+                    t.metric,
+                    t.metric
+                ));
+            }
             if let Some(n) = check.runs_needed {
                 notes.push(format!(
                     "{} / {}: too noisy to resolve a {} threshold with {} runs; about {n} runs per command would",

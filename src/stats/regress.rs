@@ -65,7 +65,9 @@ pub fn check(baseline: &[f64], current: &[f64], threshold: Threshold, alpha: f64
     let t = match threshold {
         Threshold::Relative(t) | Threshold::Absolute(t) => t,
     };
-    let verdict = if baseline.len() < 2 || current.len() < 2 {
+    // A relative change of a zero baseline is undefined: only an absolute threshold can judge it.
+    let undefined = relative && b.mean == 0.0;
+    let verdict = if baseline.len() < 2 || current.len() < 2 || undefined {
         Verdict::Inconclusive
     } else if ci[0] > t {
         Verdict::Regressed
@@ -181,6 +183,14 @@ mod tests {
         let c = noisy(120.0 * mib, 10, 0.001);
         assert_eq!(check(&b, &c, Threshold::Absolute(2.0 * mib), 0.05).verdict, Verdict::Regressed);
         assert_eq!(check(&b, &c, Threshold::Absolute(30.0 * mib), 0.05).verdict, Verdict::Unchanged);
+    }
+
+    #[test]
+    fn a_zero_baseline_cannot_be_judged_relatively() {
+        let c = check(&[0.0, 0.0, 0.0], &[5000.0, 5100.0, 4900.0], Threshold::Relative(0.1), 0.05);
+        assert_eq!(c.verdict, Verdict::Inconclusive);
+        let c = check(&[0.0, 0.0, 0.0], &[5000.0, 5100.0, 4900.0], Threshold::Absolute(10.0), 0.05);
+        assert_eq!(c.verdict, Verdict::Regressed);
     }
 
     #[test]

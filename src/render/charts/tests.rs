@@ -32,7 +32,7 @@ fn bench(name: &str, mean: f64, runs: usize, seed: u64) -> BenchData {
         started.push(t);
         t += w + 0.002;
     }
-    let med = crate::stats::compare::median(&wall);
+    let med = crate::stats::describe::quantile(&wall, 0.5);
     let timeline = (0..=120)
         .map(|k| {
             let f = k as f64 / 120.0;
