@@ -297,7 +297,7 @@ pub struct CompareArgs {
     /// Write the comparison as JUnit XML (a test case per benchmark and metric).
     #[arg(long, value_name = "FILE")]
     pub export_junit: Option<String>,
-    /// Colours in the table.
+    /// `none` prints nothing but errors; other values print the table.
     #[arg(long, value_enum, default_value_t = Style::Auto)]
     pub style: Style,
 }

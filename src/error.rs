@@ -4,8 +4,6 @@ use thiserror::Error;
 
 /// Exit codes (docs/cli.md lists them).
 pub mod exit {
-    /// Success, or the monitored command's own exit code for `denet run`.
-    pub const OK: u8 = 0;
     /// A runtime failure: a PID that cannot be monitored, an unreadable file, ...
     pub const FAILURE: u8 = 1;
     /// A usage error: a wrong flag or value.
@@ -35,6 +33,8 @@ pub enum UserError {
     ProcessNotPermitted(u32),
     #[error("invalid {flag} '{value}': {why}")]
     InvalidValue { flag: &'static str, value: String, why: String },
+    #[error("{flag} does not apply to 'denet {command}': it is for run and attach (stats takes --json, report takes -o; bench has --style, --export-* and --sample-interval)")]
+    NotForCommand { flag: &'static str, command: String },
     #[error("{file}: {why}")]
     BadRecording { file: String, why: String },
     /// Results that cannot be compared (a usage error for `compare`: exit 2).
@@ -47,7 +47,10 @@ impl UserError {
         match self {
             UserError::CommandNotFound(_) | UserError::BenchCommandNotFound(_) => exit::NOT_FOUND,
             UserError::NotExecutable(_) => exit::NOT_EXECUTABLE,
-            UserError::InvalidValue { .. } | UserError::MissingCommand | UserError::BadResults { .. } => exit::USAGE,
+            UserError::InvalidValue { .. }
+            | UserError::MissingCommand
+            | UserError::BadResults { .. }
+            | UserError::NotForCommand { .. } => exit::USAGE,
             _ => exit::FAILURE,
         }
     }

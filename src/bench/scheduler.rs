@@ -69,7 +69,8 @@ pub trait Observer {
     fn benchmark_started(&mut self, index: usize, spec: &BenchmarkSpec, total_benchmarks: usize);
     fn phase(&mut self, index: usize, text: &str);
     fn run_done(&mut self, index: usize, result: &BenchmarkResult, target_runs: u64);
-    /// Called when a benchmark is done, and with `interleaved` after each round; `results` holds all so far.
+    /// Called when a benchmark is done (in interleaved mode, for each benchmark after the last round);
+    /// `results` holds all of them, finished or not.
     fn results_changed(&mut self, results: &[BenchmarkResult], finished: Option<usize>) -> anyhow::Result<()>;
 }
 

@@ -88,7 +88,6 @@ impl Baseline {
                 args.fail_on,
                 None,
                 args.export_junit.as_deref(),
-                opts.look.colors,
             )?;
             // Whatever can be checked before the first run is: a long benchmark must not end in a usage error.
             if let Some(t) = check.thresholds.iter().find(|t| crate::metrics::find(&t.metric).is_none()) {
@@ -114,6 +113,7 @@ impl Baseline {
         };
         if let Some(name) = &args.save_baseline {
             compare::check_name(name)?;
+            crate::options::bench::writable_dir("--save-baseline", std::path::Path::new(compare::BASELINE_DIR))?;
         }
         let markdown_files = opts
             .exports

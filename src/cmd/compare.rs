@@ -49,7 +49,6 @@ pub fn check_options(
     fail_on: FailOn,
     markdown: Option<&str>,
     junit: Option<&str>,
-    colors: bool,
 ) -> Result<CheckOptions, UserError> {
     if !(alpha > 0.0 && alpha < 1.0) {
         return Err(UserError::InvalidValue {
@@ -64,19 +63,16 @@ pub fn check_options(
         fail_on_inconclusive: fail_on == FailOn::Inconclusive,
         markdown: markdown.map(PathBuf::from),
         junit: junit.map(PathBuf::from),
-        colors,
     })
 }
 
 pub fn compare(args: &CompareArgs) -> anyhow::Result<ExitCode> {
-    let colors = args.style != crate::cli::Style::Basic && args.style != crate::cli::Style::None;
     let opts = check_options(
         args.threshold.as_deref(),
         args.alpha,
         args.fail_on,
         args.export_markdown.as_deref(),
         args.export_junit.as_deref(),
-        colors,
     )?;
     let baseline = results::read(&baseline_path(&args.baseline))?;
     let current = results::read(&baseline_path(&args.current))?;

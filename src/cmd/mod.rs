@@ -18,6 +18,7 @@ use crate::options::{MonitorOptions, OutputOptions};
 
 /// Dispatch a parsed command line.
 pub fn dispatch(cli: Cli) -> anyhow::Result<ExitCode> {
+    refuse_monitor_flags(&cli)?;
     match &cli.command {
         Command::Bench(args) => bench::bench(args),
         Command::Compare(args) => compare::compare(args),
@@ -42,6 +43,33 @@ pub fn dispatch(cli: Cli) -> anyhow::Result<ExitCode> {
             clap_mangen::Man::new(Cli::command()).render(&mut out)?;
             std::io::stdout().write_all(&out)?;
             Ok(ExitCode::SUCCESS)
+        }
+    }
+}
+
+/// The global flags are the monitor's: refuse them where they would be silently ignored.
+fn refuse_monitor_flags(cli: &Cli) -> Result<(), crate::error::UserError> {
+    let g = &cli.global;
+    let (json_ok, out_ok) = match &cli.command {
+        Command::Run(_) | Command::Attach(_) => return Ok(()),
+        Command::Stats(_) => (true, false),
+        Command::Report(_) => (false, true),
+        _ => (false, false),
+    };
+    let refused = [
+        ("--json", g.json && !json_ok),
+        ("-o/--out", g.out.is_some() && !out_ok),
+        ("-q/--quiet", g.quiet),
+        ("--env-record", g.env_record),
+        ("--backend", g.backend != crate::cli::BackendArg::Auto),
+        ("-i/--interval", cli.sampling.interval.is_some()),
+        ("-m/--max-interval", cli.sampling.max_interval.is_some()),
+    ];
+    match refused.iter().find(|(_, bad)| *bad) {
+        None => Ok(()),
+        Some((flag, _)) => {
+            let command = std::env::args().skip(1).find(|a| !a.starts_with('-')).unwrap_or_default();
+            Err(crate::error::UserError::NotForCommand { flag, command })
         }
     }
 }

@@ -20,20 +20,35 @@ pub fn run(opts: &MonitorOptions, argv: &[String], silent: bool) -> anyhow::Resu
         (false, false) => (ChildStdio::Inherit, "inherited"),
     };
     platform::prepare();
+    // Signal handling first: a SIGTERM right after the spawn is held for the child, not fatal to denet.
+    let forwarder = platform::forward_signals()?;
     let spawned_at = std::time::Instant::now();
     let child = child::spawn(argv, stdio)?;
     let pid = child.id();
-    let forwarder = platform::forward_signals(pid)?;
+    platform::set_target(&forwarder, pid);
     let caps = session::probe(opts.backend, pid);
     session::write_header(&mut sink, opts, session::metadata(opts, "run", pid, argv.to_vec(), caps, stdout_rule));
     let mut config = session::config(opts, Baseline::Zero);
     // The duration is enforced by stopping the child below, so the monitor sees its end.
     config.duration = None;
     config.origin = spawned_at;
-    let monitor = Monitor::start(pid, config, sink)?;
-    let timer = opts.duration.map(|d| stop_after(pid, d));
+    let monitor = match Monitor::start(pid, config, sink) {
+        Ok(m) => m,
+        Err(e) => {
+            // Never leave the command running behind an error.
+            platform::kill(pid);
+            let _ = platform::wait_exit(child).map(|o| platform::reap(pid, o));
+            return Err(anyhow::Error::new(e).context("cannot start the monitor thread"));
+        }
+    };
+    let fired = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
+    let timer = opts.duration.map(|d| stop_after(pid, d, fired.clone()));
     let exited = platform::wait_exit(child);
     drop(timer);
+    if fired.load(std::sync::atomic::Ordering::SeqCst) {
+        // --duration stops the whole tree: descendants re-parented to denet (the subreaper) get SIGTERM too.
+        platform::terminate_adopted();
+    }
     // The child is still a zombie here, so the final sample can read its last counters.
     let finished = monitor.finish();
     let (exit, rusage) = platform::reap(pid, exited?)?;
@@ -51,10 +66,11 @@ pub fn run(opts: &MonitorOptions, argv: &[String], silent: bool) -> anyhow::Resu
 }
 
 /// Stop the command after `limit`: SIGTERM, then SIGKILL after a grace period. Dropping the sender cancels it.
-fn stop_after(pid: u32, limit: Duration) -> mpsc::Sender<()> {
+fn stop_after(pid: u32, limit: Duration, fired: std::sync::Arc<std::sync::atomic::AtomicBool>) -> mpsc::Sender<()> {
     let (tx, rx) = mpsc::channel::<()>();
     std::thread::spawn(move || {
         if rx.recv_timeout(limit) == Err(mpsc::RecvTimeoutError::Timeout) {
+            fired.store(true, std::sync::atomic::Ordering::SeqCst);
             platform::terminate(pid);
             if rx.recv_timeout(KILL_GRACE) == Err(mpsc::RecvTimeoutError::Timeout) {
                 platform::kill(pid);
@@ -73,8 +89,12 @@ mod platform {
         child::become_subreaper();
     }
 
-    pub fn forward_signals(pid: u32) -> anyhow::Result<SignalForwarder> {
-        Ok(SignalForwarder::start(pid)?)
+    pub fn forward_signals() -> anyhow::Result<SignalForwarder> {
+        Ok(SignalForwarder::start()?)
+    }
+
+    pub fn set_target(f: &SignalForwarder, pid: u32) {
+        f.set_target(pid);
     }
 
     /// Wait until the child has exited, reaping orphans that re-parent to us on the way
@@ -101,6 +121,15 @@ mod platform {
         child::send_signal(pid, libc::SIGTERM);
     }
 
+    /// SIGTERM every process re-parented to denet (Linux lists a process's children in /proc).
+    pub fn terminate_adopted() {
+        let me = std::process::id();
+        let kids = std::fs::read_to_string(format!("/proc/{me}/task/{me}/children")).unwrap_or_default();
+        for pid in kids.split_whitespace().filter_map(|p| p.parse().ok()) {
+            child::send_signal(pid, libc::SIGTERM);
+        }
+    }
+
     pub fn kill(pid: u32) {
         child::send_signal(pid, libc::SIGKILL);
     }
@@ -112,9 +141,11 @@ mod platform {
 
     pub fn prepare() {}
 
-    pub fn forward_signals(_pid: u32) -> anyhow::Result<()> {
+    pub fn forward_signals() -> anyhow::Result<()> {
         Ok(())
     }
+
+    pub fn set_target(_f: &(), _pid: u32) {}
 
     pub fn wait_exit(mut child: std::process::Child) -> anyhow::Result<ExitStatus> {
         let status = child.wait()?;
@@ -128,6 +159,8 @@ mod platform {
     pub fn terminate(pid: u32) {
         kill(pid)
     }
+
+    pub fn terminate_adopted() {}
 
     pub fn kill(pid: u32) {
         let _ = std::process::Command::new("taskkill").args(["/F", "/PID", &pid.to_string()]).status();

@@ -190,29 +190,49 @@ mod unix {
     ///
     /// A signal the terminal sent (Ctrl-C) already reached the child, which
     /// shares our process group, so only signals sent by a process (`kill`)
-    /// are forwarded: the child never sees one Ctrl-C twice.
+    /// are forwarded: the child never sees one Ctrl-C twice. Start it before
+    /// spawning: a signal that arrives before the child's PID is known is held
+    /// and delivered by [`SignalForwarder::set_target`], instead of killing denet.
     pub struct SignalForwarder {
         handle: signal_hook::iterator::Handle,
         thread: Option<std::thread::JoinHandle<Option<i32>>>,
+        /// The child's PID (0 until known) and the signals held for it until then.
+        target: std::sync::Arc<std::sync::Mutex<(u32, Vec<i32>)>>,
     }
 
     impl SignalForwarder {
-        pub fn start(child: u32) -> io::Result<SignalForwarder> {
+        pub fn start() -> io::Result<SignalForwarder> {
             use signal_hook::iterator::exfiltrator::WithOrigin;
             use signal_hook::iterator::SignalsInfo;
             let mut signals = SignalsInfo::<WithOrigin>::new(FORWARDED)?;
             let handle = signals.handle();
+            let target = std::sync::Arc::new(std::sync::Mutex::new((0u32, Vec::new())));
+            let shared = target.clone();
             let thread = std::thread::Builder::new().name("denet-signals".into()).spawn(move || {
                 let mut last = None;
                 for origin in signals.forever() {
                     last = Some(origin.signal);
-                    if origin.process.is_some() {
-                        send_signal(child, origin.signal);
+                    if origin.process.is_none() {
+                        continue;
+                    }
+                    let mut t = shared.lock().unwrap_or_else(|e| e.into_inner());
+                    match t.0 {
+                        0 => t.1.push(origin.signal),
+                        pid => send_signal(pid, origin.signal),
                     }
                 }
                 last
             })?;
-            Ok(SignalForwarder { handle, thread: Some(thread) })
+            Ok(SignalForwarder { handle, thread: Some(thread), target })
+        }
+
+        /// The child is known: forward to it from now on, and deliver what was held.
+        pub fn set_target(&self, pid: u32) {
+            let mut t = self.target.lock().unwrap_or_else(|e| e.into_inner());
+            t.0 = pid;
+            for sig in t.1.drain(..) {
+                send_signal(pid, sig);
+            }
         }
 
         /// Stop forwarding; returns the last signal received, if any.

@@ -32,17 +32,6 @@ pub trait SampleSink: Send {
     fn sample(&mut self, sample: &Sample) -> Flow;
 }
 
-/// A sink that keeps every sample (for benchmark runs and tests).
-#[derive(Debug, Default)]
-pub struct Collect(pub Vec<Sample>);
-
-impl SampleSink for Collect {
-    fn sample(&mut self, sample: &Sample) -> Flow {
-        self.0.push(sample.clone());
-        Flow::Continue
-    }
-}
-
 /// How to monitor.
 #[derive(Debug, Clone, Copy)]
 pub struct MonitorConfig {
@@ -120,11 +109,6 @@ impl<S: SampleSink + 'static> Monitor<S> {
     /// A handle that asks the monitor to take a final sample and stop, from any thread.
     pub fn stopper(&self) -> Stopper {
         Stopper(self.stop.clone())
-    }
-
-    /// True once the monitor thread has stopped by itself.
-    pub fn is_finished(&self) -> bool {
-        self.thread.is_finished()
     }
 }
 

@@ -133,7 +133,7 @@ impl BenchOptions {
                 .as_deref()
                 .map(|p| check_writable("--export-html", Path::new(p)).map(|_| PathBuf::from(p)))
                 .transpose()?,
-            svg_dir: a.export_svg.as_deref().map(PathBuf::from),
+            svg_dir: a.export_svg.as_deref().map(|d| writable_dir("--export-svg", Path::new(d))).transpose()?,
             interleave: a.interleave.map(|i| (i, a.seed.unwrap_or_else(rand::random))),
             sampling: sampling(&a.sample_interval)?,
             alpha: alpha(a.alpha)?,
@@ -264,6 +264,14 @@ fn exports(a: &BenchArgs) -> Result<Vec<(Format, Target)>, UserError> {
         out.push((format, target));
     }
     Ok(out)
+}
+
+/// Create a folder for exports now, and check that files can be written in it.
+pub fn writable_dir(flag: &'static str, dir: &Path) -> Result<PathBuf, UserError> {
+    let refuse = |why: String| bad(flag, dir.display().to_string(), why);
+    std::fs::create_dir_all(dir).map_err(|e| refuse(format!("cannot create it: {e}")))?;
+    tempfile::NamedTempFile::new_in(dir).map_err(|e| refuse(format!("cannot write in it: {e}")))?;
+    Ok(dir.to_path_buf())
 }
 
 /// Fail before the first run, not after a long benchmark, when an export file cannot be written.

@@ -26,7 +26,6 @@ pub struct CheckOptions {
     pub fail_on_inconclusive: bool,
     pub markdown: Option<PathBuf>,
     pub junit: Option<PathBuf>,
-    pub colors: bool,
 }
 
 fn bad(value: &str, why: impl Into<String>) -> UserError {

@@ -61,7 +61,14 @@ impl MonitorOptions {
         }
         let backend = match cli.global.backend {
             BackendArg::Auto => Backend::native(),
-            BackendArg::Procfs => Backend::Procfs,
+            BackendArg::Procfs if cfg!(target_os = "linux") => Backend::Procfs,
+            BackendArg::Procfs => {
+                return Err(UserError::InvalidValue {
+                    flag: "--backend",
+                    value: "procfs".into(),
+                    why: "/proc is read on Linux only; use --backend sysinfo (the default here)".into(),
+                })
+            }
             BackendArg::Sysinfo => Backend::Sysinfo,
         };
         Ok(MonitorOptions {

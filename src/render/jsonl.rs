@@ -46,11 +46,6 @@ impl RecordWriter {
         Ok(RecordWriter { targets, stop_when_stdout_closes, error: None })
     }
 
-    /// True when nothing is written (no --json, no --out).
-    pub fn is_empty(&self) -> bool {
-        self.targets.is_empty()
-    }
-
     /// Write one record as one line to every open destination.
     pub fn write(&mut self, record: &Record) -> Flow {
         let mut line = serde_json::to_vec(record).expect("records serialise");

@@ -22,7 +22,11 @@ pub fn seconds(s: f64) -> String {
         s if s < 1e-3 => format!("{:.1} µs", s * 1e6),
         s if s < 1.0 => format!("{:.1} ms", s * 1e3),
         s if s < 60.0 => format!("{s:.2} s"),
-        s => format!("{}m{:04.1}s", (s / 60.0).floor() as u64, s % 60.0),
+        s => {
+            // Round first, so 119.96 s reads 2m00.0s, not 1m60.0s.
+            let tenths = (s * 10.0).round() as u64;
+            format!("{}m{:02}.{}s", tenths / 600, (tenths % 600) / 10, tenths % 10)
+        }
     }
 }
 
@@ -51,6 +55,7 @@ mod tests {
         assert_eq!(seconds(0.0123), "12.3 ms");
         assert_eq!(seconds(2.5), "2.50 s");
         assert_eq!(seconds(125.0), "2m05.0s");
+        assert_eq!(seconds(119.96), "2m00.0s");
         assert_eq!(count(1234567), "1,234,567");
         assert_eq!(count(12), "12");
     }

@@ -24,11 +24,10 @@ fn log_in(dir: &Path) -> (PathBuf, String) {
 #[test]
 fn unknown_command_exits_127() {
     let _cpu = cpu_shared();
-    denet()
-        .args(["bench", "-N", "--style", "none", "nosuch_cmd_xyz"])
-        .assert()
-        .code(127)
-        .stderr(predicate::str::contains("Command 'nosuch_cmd_xyz' not found").and(predicate::str::contains("-i/--ignore-failure")));
+    denet().args(["bench", "-N", "--style", "none", "nosuch_cmd_xyz"]).assert().code(127).stderr(
+        predicate::str::contains("Command 'nosuch_cmd_xyz' not found")
+            .and(predicate::str::contains("-i/--ignore-failure")),
+    );
 }
 
 #[test]

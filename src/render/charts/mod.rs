@@ -37,7 +37,7 @@ pub fn write_svgs(charts: &[Chart], dir: &Path) -> anyhow::Result<()> {
     std::fs::create_dir_all(dir).with_context(|| format!("cannot create {}", dir.display()))?;
     for chart in charts {
         let path = dir.join(format!("{}.svg", chart.id));
-        std::fs::write(&path, &chart.svg).with_context(|| format!("cannot write {}", path.display()))?;
+        crate::render::export::write_atomically(&path, chart.svg.as_bytes())?;
     }
     Ok(())
 }
