@@ -5,8 +5,8 @@ use rand::SeedableRng;
 use rand_chacha::ChaCha8Rng;
 
 use super::runner::{Invocation, RunError, Runner};
-use crate::cli::Interleave;
-use crate::options::bench::{BenchOptions, BenchmarkSpec};
+
+use crate::options::bench::{BenchOptions, BenchmarkSpec, Interleave};
 use crate::profile::RunProfile;
 
 /// A problem worth telling the user about a benchmark's numbers.

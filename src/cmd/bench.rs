@@ -8,19 +8,18 @@ use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 use crate::bench::mock::MockRunner;
 use crate::bench::runner::Runner;
 use crate::bench::scheduler::{BenchmarkResult, Observer, Outcome, Scheduler};
-use crate::cli::BenchArgs;
 use crate::cmd::compare;
 use crate::error::{exit, UserError};
 use crate::metrics::Selected;
 use crate::monitor::env::EnvRecord;
 use crate::monitor::{Backend, Schedule};
+use crate::options::bench::Against;
 use crate::options::bench::{BenchOptions, BenchmarkSpec};
 use crate::render::bench_report::{self, fmt_in, Paint};
 use crate::render::export::{Exports, Report};
 use crate::stats::Summarized;
 
-pub fn bench(args: &BenchArgs) -> anyhow::Result<ExitCode> {
-    let opts = BenchOptions::from_args(args)?;
+pub fn bench(opts: &BenchOptions) -> anyhow::Result<ExitCode> {
     if opts.benchmarks.is_empty() {
         return Err(UserError::InvalidValue {
             flag: "--parameter-list",
@@ -29,7 +28,7 @@ pub fn bench(args: &BenchArgs) -> anyhow::Result<ExitCode> {
         }
         .into());
     }
-    let baseline = Baseline::from_args(args, &opts)?;
+    let baseline = Baseline::load(&opts)?;
     let (done, printer) = if opts.mock {
         let mut printer = Printer::new(&opts);
         let (outcome, error) = Scheduler::new(&opts, MockRunner).run(&mut printer);
@@ -62,7 +61,7 @@ enum Done {
     Interrupted,
 }
 
-/// `--baseline` and `--save-baseline`: read (and checked) before any run, applied after the last.
+/// `--baseline` and `--save-baseline`: the baseline read before any run, applied after the last.
 struct Baseline {
     /// What to check against: a baseline file, or (None) the first command.
     compare_to: Option<(Option<crate::results::ResultsFile>, crate::options::compare::CheckOptions)>,
@@ -71,50 +70,17 @@ struct Baseline {
 }
 
 impl Baseline {
-    fn from_args(args: &BenchArgs, opts: &BenchOptions) -> anyhow::Result<Baseline> {
-        let checking = args.baseline.is_some() || args.threshold.is_some();
-        if !checking && args.export_junit.is_some() {
-            return Err(UserError::InvalidValue {
-                flag: "--export-junit",
-                value: args.export_junit.clone().unwrap_or_default(),
-                why: "there is nothing to check: add --baseline or --threshold".into(),
+    fn load(opts: &BenchOptions) -> anyhow::Result<Baseline> {
+        let compare_to = match &opts.regression {
+            None => None,
+            Some(r) => {
+                let file = match &r.against {
+                    Against::Baseline(path) => Some(crate::results::read(path)?),
+                    Against::FirstCommand => None,
+                };
+                Some((file, r.check.clone()))
             }
-            .into());
-        }
-        let compare_to = if checking {
-            let check = compare::check_options(
-                args.threshold.as_deref(),
-                opts.alpha,
-                args.fail_on,
-                None,
-                args.export_junit.as_deref(),
-            )?;
-            // Whatever can be checked before the first run is: a long benchmark must not end in a usage error.
-            if let Some(t) = check.thresholds.iter().find(|t| crate::metrics::find(&t.metric).is_none()) {
-                return Err(UserError::InvalidValue {
-                    flag: "--threshold",
-                    value: t.metric.clone(),
-                    why: "denet bench does not measure this metric; see docs/metrics.md".into(),
-                }
-                .into());
-            }
-            if args.baseline.is_none() && opts.benchmarks.len() < 2 {
-                return Err(UserError::InvalidValue {
-                    flag: "--threshold",
-                    value: args.threshold.clone().unwrap_or_default(),
-                    why: "with one command there is nothing to check against: add a second command, or --baseline"
-                        .into(),
-                }
-                .into());
-            }
-            Some((args.baseline.as_deref().map(compare::load_baseline).transpose()?, check))
-        } else {
-            None
         };
-        if let Some(name) = &args.save_baseline {
-            compare::check_name(name)?;
-            crate::options::bench::writable_dir("--save-baseline", std::path::Path::new(compare::BASELINE_DIR))?;
-        }
         let markdown_files = opts
             .exports
             .iter()
@@ -123,17 +89,13 @@ impl Baseline {
                 _ => None,
             })
             .collect();
-        let save_as =
-            args.save_baseline.as_ref().map(|n| std::path::Path::new(compare::BASELINE_DIR).join(format!("{n}.json")));
-        Ok(Baseline { compare_to, save_as, markdown_files })
+        Ok(Baseline { compare_to, save_as: opts.save_baseline.clone(), markdown_files })
     }
 
     /// Save, then compare: the exit code is the comparison's.
     fn apply(&self, report: &Report, opts: &BenchOptions) -> anyhow::Result<ExitCode> {
         let json = crate::render::export::exporter(crate::options::bench::Format::Json).render(report)?;
         if let Some(path) = &self.save_as {
-            std::fs::create_dir_all(compare::BASELINE_DIR)
-                .map_err(|e| anyhow::anyhow!("cannot create {}: {e}", compare::BASELINE_DIR))?;
             crate::render::export::write_atomically(path, &json)?;
             eprintln!("denet: saved the results as baseline {}", path.display());
         }

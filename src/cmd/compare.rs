@@ -1,83 +1,22 @@
 //! `denet compare` and the baseline side of `denet bench`: checks, reports, and the exit code CI reads.
 
 use std::io::Write;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::process::ExitCode;
 
 use anyhow::Context;
 
-use crate::cli::{CompareArgs, FailOn};
-use crate::error::UserError;
-use crate::options::compare::{thresholds, CheckOptions};
+use crate::options::compare::{CheckOptions, CompareOptions};
 use crate::render::export::write_atomically;
 use crate::render::regression;
-use crate::results::{self, ResultsFile};
+use crate::results;
 use crate::stats::checks::{self, Regression};
 
-/// Where named baselines live, relative to the working directory.
-pub const BASELINE_DIR: &str = ".denet/baselines";
-
-/// A baseline argument: a path when it looks like one (has a `/` or ends in `.json`) or exists; else a name.
-pub fn baseline_path(arg: &str) -> PathBuf {
-    let p = Path::new(arg);
-    if arg.contains('/') || arg.ends_with(".json") || p.exists() {
-        p.to_path_buf()
-    } else {
-        Path::new(BASELINE_DIR).join(format!("{arg}.json"))
-    }
-}
-
-/// Refuse a baseline name that would escape the baseline folder or be awkward on disk.
-pub fn check_name(name: &str) -> Result<(), UserError> {
-    let ok = !name.is_empty()
-        && name.chars().all(|c| c.is_ascii_alphanumeric() || "-_.".contains(c))
-        && !name.starts_with('.');
-    if ok {
-        Ok(())
-    } else {
-        Err(UserError::InvalidValue {
-            flag: "--save-baseline",
-            value: name.into(),
-            why: "use letters, digits, '-', '_' and '.' (not first)".into(),
-        })
-    }
-}
-
-pub fn check_options(
-    threshold: Option<&str>,
-    alpha: f64,
-    fail_on: FailOn,
-    markdown: Option<&str>,
-    junit: Option<&str>,
-) -> Result<CheckOptions, UserError> {
-    if !(alpha > 0.0 && alpha < 1.0) {
-        return Err(UserError::InvalidValue {
-            flag: "--alpha",
-            value: alpha.to_string(),
-            why: "must be between 0 and 1".into(),
-        });
-    }
-    Ok(CheckOptions {
-        thresholds: thresholds(threshold)?,
-        alpha,
-        fail_on_inconclusive: fail_on == FailOn::Inconclusive,
-        markdown: markdown.map(PathBuf::from),
-        junit: junit.map(PathBuf::from),
-    })
-}
-
-pub fn compare(args: &CompareArgs) -> anyhow::Result<ExitCode> {
-    let opts = check_options(
-        args.threshold.as_deref(),
-        args.alpha,
-        args.fail_on,
-        args.export_markdown.as_deref(),
-        args.export_junit.as_deref(),
-    )?;
-    let baseline = results::read(&baseline_path(&args.baseline))?;
-    let current = results::read(&baseline_path(&args.current))?;
-    let regression = checks::run(&baseline, &current, &opts)?;
-    report(&regression, &opts, (args.style != crate::cli::Style::None).then_some(""))
+pub fn compare(opts: &CompareOptions) -> anyhow::Result<ExitCode> {
+    let baseline = results::read(&opts.baseline)?;
+    let current = results::read(&opts.current)?;
+    let regression = checks::run(&baseline, &current, &opts.check)?;
+    report(&regression, &opts.check, opts.print.then_some(""))
 }
 
 /// Write the reports, append to the GitHub job summary, print (under `heading`, when given), and
@@ -125,9 +64,4 @@ fn ignore_closed_pipe(r: std::io::Result<()>) -> std::io::Result<()> {
         Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => Ok(()),
         other => other,
     }
-}
-
-/// Read a baseline for `bench --baseline` up front, so a bad one fails before any run.
-pub fn load_baseline(arg: &str) -> Result<ResultsFile, UserError> {
-    results::read(&baseline_path(arg))
 }

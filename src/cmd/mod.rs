@@ -20,8 +20,8 @@ use crate::options::{MonitorOptions, OutputOptions};
 pub fn dispatch(cli: Cli) -> anyhow::Result<ExitCode> {
     refuse_monitor_flags(&cli)?;
     match &cli.command {
-        Command::Bench(args) => bench::bench(args),
-        Command::Compare(args) => compare::compare(args),
+        Command::Bench(args) => bench::bench(&crate::options::bench::BenchOptions::from_args(args)?),
+        Command::Compare(args) => compare::compare(&crate::options::compare::CompareOptions::from_args(args)?),
         Command::Report(args) => {
             report::report(&args.input, cli.global.out.as_deref(), args.svg.as_deref(), args.title.as_deref())
         }

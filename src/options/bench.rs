@@ -3,10 +3,11 @@
 use std::io::IsTerminal;
 use std::path::{Path, PathBuf};
 
+use super::compare::{baseline_path, named_baseline, CheckOptions};
 use super::params::{self, Parameter};
 use super::{parse_duration, Unit};
 use crate::bench::runner::{Input, Output};
-use crate::cli::{BenchArgs, Interleave, Style};
+use crate::cli::{BenchArgs, FailOn, Style};
 use crate::error::UserError;
 use crate::metrics::{self, Selected};
 use crate::monitor::Schedule;
@@ -76,6 +77,29 @@ pub enum Format {
     Orgmode,
 }
 
+/// The order of timing runs across commands.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Interleave {
+    RoundRobin,
+    Random,
+}
+
+/// What the regression check compares the results with.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Against {
+    /// A results file (`--baseline`), read before the first run.
+    Baseline(PathBuf),
+    /// The first command (`--threshold` without `--baseline`).
+    FirstCommand,
+}
+
+/// `--baseline`, `--threshold`, `--fail-on`, `--export-junit`.
+#[derive(Debug, Clone)]
+pub struct RegressionCheck {
+    pub against: Against,
+    pub check: CheckOptions,
+}
+
 /// How the terminal looks.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Look {
@@ -103,6 +127,10 @@ pub struct BenchOptions {
     pub html: Option<PathBuf>,
     pub svg_dir: Option<PathBuf>,
     pub interleave: Option<(Interleave, u64)>,
+    pub regression: Option<RegressionCheck>,
+    /// `--save-baseline NAME`: the file to write.
+    pub save_baseline: Option<PathBuf>,
+
     pub sampling: Option<Schedule>,
     pub alpha: f64,
     pub min_time: f64,
@@ -134,7 +162,15 @@ impl BenchOptions {
                 .map(|p| check_writable("--export-html", Path::new(p)).map(|_| PathBuf::from(p)))
                 .transpose()?,
             svg_dir: a.export_svg.as_deref().map(|d| writable_dir("--export-svg", Path::new(d))).transpose()?,
-            interleave: a.interleave.map(|i| (i, a.seed.unwrap_or_else(rand::random))),
+            interleave: a.interleave.map(|i| {
+                let mode = match i {
+                    crate::cli::Interleave::RoundRobin => Interleave::RoundRobin,
+                    crate::cli::Interleave::Random => Interleave::Random,
+                };
+                (mode, a.seed.unwrap_or_else(rand::random))
+            }),
+            regression: regression(a, benchmarks.len())?,
+            save_baseline: a.save_baseline.as_deref().map(save_baseline).transpose()?,
             sampling: sampling(&a.sample_interval)?,
             alpha: alpha(a.alpha)?,
             min_time: a.min_benchmarking_time,
@@ -145,12 +181,48 @@ impl BenchOptions {
     }
 }
 
-fn alpha(a: f64) -> Result<f64, UserError> {
-    if a > 0.0 && a < 1.0 {
-        Ok(a)
-    } else {
-        Err(bad("--alpha", a.to_string(), "must be between 0 and 1, e.g. 0.05"))
+use super::alpha;
+
+/// The regression check, validated before the first run: a long benchmark must not end in a usage error.
+fn regression(a: &BenchArgs, benchmarks: usize) -> Result<Option<RegressionCheck>, UserError> {
+    if a.baseline.is_none() && a.threshold.is_none() {
+        if let Some(j) = &a.export_junit {
+            return Err(bad("--export-junit", j.as_str(), "there is nothing to check: add --baseline or --threshold"));
+        }
+        return Ok(None);
     }
+    let check = CheckOptions::new(
+        a.threshold.as_deref(),
+        a.alpha,
+        a.fail_on == FailOn::Inconclusive,
+        None,
+        a.export_junit.as_deref(),
+    )?;
+    if let Some(t) = check.thresholds.iter().find(|t| crate::metrics::find(&t.metric).is_none()) {
+        return Err(bad(
+            "--threshold",
+            t.metric.as_str(),
+            "denet bench does not measure this metric; see docs/metrics.md",
+        ));
+    }
+    let against = match &a.baseline {
+        Some(b) => Against::Baseline(baseline_path(b)),
+        None if benchmarks < 2 => {
+            return Err(bad(
+                "--threshold",
+                a.threshold.clone().unwrap_or_default(),
+                "with one command there is nothing to check against: add a second command, or --baseline",
+            ))
+        }
+        None => Against::FirstCommand,
+    };
+    Ok(Some(RegressionCheck { against, check }))
+}
+
+fn save_baseline(name: &str) -> Result<PathBuf, UserError> {
+    let path = named_baseline(name)?;
+    writable_dir("--save-baseline", path.parent().unwrap_or(Path::new(".")))?;
+    Ok(path)
 }
 
 fn bounds(a: &BenchArgs) -> Result<RunBounds, UserError> {

@@ -1,7 +1,8 @@
 //! Options of regression checks (`denet compare`, `denet bench --baseline`): thresholds, α, what fails, where reports go.
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
+use crate::cli::{CompareArgs, FailOn, Style};
 use crate::error::UserError;
 use crate::metrics;
 use crate::stats::regress::Threshold;
@@ -26,6 +27,80 @@ pub struct CheckOptions {
     pub fail_on_inconclusive: bool,
     pub markdown: Option<PathBuf>,
     pub junit: Option<PathBuf>,
+}
+
+/// `denet compare`, validated.
+#[derive(Debug, Clone)]
+pub struct CompareOptions {
+    pub baseline: PathBuf,
+    pub current: PathBuf,
+    pub check: CheckOptions,
+    /// Print the table (not with `--style none`).
+    pub print: bool,
+}
+
+impl CompareOptions {
+    pub fn from_args(a: &CompareArgs) -> Result<CompareOptions, UserError> {
+        let check = CheckOptions::new(
+            a.threshold.as_deref(),
+            a.alpha,
+            a.fail_on == FailOn::Inconclusive,
+            a.export_markdown.as_deref(),
+            a.export_junit.as_deref(),
+        )?;
+        Ok(CompareOptions {
+            baseline: baseline_path(&a.baseline),
+            current: baseline_path(&a.current),
+            check,
+            print: a.style != Style::None,
+        })
+    }
+}
+
+impl CheckOptions {
+    pub fn new(
+        threshold: Option<&str>,
+        alpha: f64,
+        fail_on_inconclusive: bool,
+        markdown: Option<&str>,
+        junit: Option<&str>,
+    ) -> Result<CheckOptions, UserError> {
+        Ok(CheckOptions {
+            thresholds: thresholds(threshold)?,
+            alpha: super::alpha(alpha)?,
+            fail_on_inconclusive,
+            markdown: markdown.map(PathBuf::from),
+            junit: junit.map(PathBuf::from),
+        })
+    }
+}
+
+/// Where named baselines live, relative to the working directory.
+pub const BASELINE_DIR: &str = ".denet/baselines";
+
+/// A baseline argument: a path when it looks like one (has a `/` or ends in `.json`) or exists; else a name.
+pub fn baseline_path(arg: &str) -> PathBuf {
+    let p = Path::new(arg);
+    if arg.contains('/') || arg.ends_with(".json") || p.exists() {
+        p.to_path_buf()
+    } else {
+        Path::new(BASELINE_DIR).join(format!("{arg}.json"))
+    }
+}
+
+/// The file of baseline NAME, refusing names that would escape the folder or be awkward on disk.
+pub fn named_baseline(name: &str) -> Result<PathBuf, UserError> {
+    let ok = !name.is_empty()
+        && name.chars().all(|c| c.is_ascii_alphanumeric() || "-_.".contains(c))
+        && !name.starts_with('.');
+    if !ok {
+        return Err(UserError::InvalidValue {
+            flag: "--save-baseline",
+            value: name.into(),
+            why: "use letters, digits, '-', '_' and '.' (not first)".into(),
+        });
+    }
+    Ok(Path::new(BASELINE_DIR).join(format!("{name}.json")))
 }
 
 fn bad(value: &str, why: impl Into<String>) -> UserError {

@@ -80,6 +80,19 @@ impl MonitorOptions {
     }
 }
 
+/// A significance level: strictly between 0 and 1.
+pub fn alpha(a: f64) -> Result<f64, UserError> {
+    if a > 0.0 && a < 1.0 {
+        Ok(a)
+    } else {
+        Err(UserError::InvalidValue {
+            flag: "--alpha",
+            value: a.to_string(),
+            why: "must be between 0 and 1, e.g. 0.05".into(),
+        })
+    }
+}
+
 /// The unit of a bare number.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Unit {
