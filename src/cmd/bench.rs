@@ -28,15 +28,15 @@ pub fn bench(opts: &BenchOptions) -> anyhow::Result<ExitCode> {
         }
         .into());
     }
-    let baseline = Baseline::load(&opts)?;
+    let baseline = Baseline::load(opts)?;
     let (done, printer) = if opts.mock {
-        let mut printer = Printer::new(&opts);
-        let (outcome, error) = Scheduler::new(&opts, MockRunner).run(&mut printer);
+        let mut printer = Printer::new(opts);
+        let (outcome, error) = Scheduler::new(opts, MockRunner).run(&mut printer);
         (printer.finish(outcome, error)?, printer)
     } else {
         let runner = real_runner(opts.sampling)?;
-        let mut printer = Printer::new(&opts);
-        let (outcome, error) = Scheduler::new(&opts, runner).run(&mut printer);
+        let mut printer = Printer::new(opts);
+        let (outcome, error) = Scheduler::new(opts, runner).run(&mut printer);
         (printer.finish(outcome, error)?, printer)
     };
     match done {
