@@ -40,7 +40,7 @@ pub fn bench(opts: &BenchOptions) -> anyhow::Result<ExitCode> {
         (printer.finish(outcome, error)?, printer)
     };
     match done {
-        Done::Complete(results) => baseline.apply(&printer.report(&results), &opts),
+        Done::Complete(results) => baseline.apply(&printer.report(&results), opts),
         Done::Interrupted => Ok(ExitCode::from(exit::INTERRUPTED)),
     }
 }
