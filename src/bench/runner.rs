@@ -36,6 +36,9 @@ pub enum Output {
 pub struct Invocation {
     /// The program and its arguments (a shell and `-c` already prepended when one is used).
     pub argv: Vec<String>,
+    /// The program's path when it was looked up in `PATH` beforehand (`argv[0]` stays as given).
+    #[serde(default)]
+    pub program: Option<PathBuf>,
     /// Extra environment variables.
     pub env: Vec<(String, String)>,
     pub input: Input,
@@ -108,14 +111,31 @@ impl Follower {
         }
     }
 
-    pub fn finish(self) -> TreeProfile {
-        self.profile
+    /// The profile, with the exited child's own final I/O counters (which include every descendant
+    /// it reaped) when the spawner could read them: exact even for a run shorter than one tick.
+    #[cfg(unix)]
+    pub fn finish(self, io: Option<crate::bench::spawner::FinalIo>) -> TreeProfile {
+        let mut p = self.profile;
+        if let Some(io) = io {
+            p.read_bytes = p.read_bytes.max(io.read_bytes);
+            p.write_bytes = p.write_bytes.max(io.write_bytes);
+            p.rchar = p.rchar.max(io.rchar);
+            p.wchar = p.wchar.max(io.wchar);
+        }
+        p
     }
 }
 
 /// Build the `Command` for an invocation: its own process group, stdio as asked, fork rather than vfork.
 pub fn command(inv: &Invocation) -> anyhow::Result<(Command, Option<std::io::PipeReader>)> {
-    let mut cmd = Command::new(&inv.argv[0]);
+    let mut cmd = match &inv.program {
+        Some(path) => {
+            let mut c = Command::new(path);
+            unix::set_arg0(&mut c, &inv.argv[0]);
+            c
+        }
+        None => Command::new(&inv.argv[0]),
+    };
     cmd.args(&inv.argv[1..]).envs(inv.env.iter().map(|(k, v)| (k, v)));
     cmd.stdin(match &inv.input {
         Input::Null => Stdio::null(),
@@ -154,7 +174,15 @@ mod unix {
     use std::os::unix::process::CommandExt;
 
     use super::*;
-    use crate::bench::spawner::{Reply, Request, Spawner};
+    use crate::bench::spawner::{FinalIo, Reply, Request, Spawner};
+
+    /// What the spawner reports when a run is over.
+    struct Done {
+        wall_s: f64,
+        status: ExitStatus,
+        rusage: crate::profile::Rusage,
+        io: Option<FinalIo>,
+    }
     use crate::bench::wait::{pollfd, ppoll};
     use crate::error::UserError;
     use crate::profile::ExitStatus;
@@ -162,6 +190,11 @@ mod unix {
     /// Put the command in its own process group, so that Ctrl-C reaches denet alone and denet can kill the whole group.
     pub fn own_process_group(cmd: &mut Command) {
         cmd.process_group(0);
+    }
+
+    /// Exec a resolved path while the program sees the name it was given.
+    pub fn set_arg0(cmd: &mut Command, arg0: &str) {
+        cmd.arg0(arg0);
     }
 
     /// The real runner: runs go through the spawner; denet samples them meanwhile.
@@ -199,13 +232,13 @@ mod unix {
             RunError::Failed(anyhow::Error::new(e).context("lost the spawner process"))
         }
 
-        /// Sample until the spawner reports the exit; `None` when Ctrl-C came first.
-        fn follow(&mut self, follower: &mut Option<Follower>, start: Instant) -> Result<Option<f64>, RunError> {
+        /// Sample until the spawner reports the end; `None` when Ctrl-C came first.
+        fn follow(&mut self, follower: &mut Option<Follower>, start: Instant) -> Result<Option<Done>, RunError> {
             let schedule = self.schedule.filter(|_| follower.is_some());
             let mut deadline = schedule.map(|s| start + s.base);
             loop {
                 if self.spawner.has_buffered() {
-                    return self.exited();
+                    return self.done().map(Some);
                 }
                 let mut fds = [pollfd(self.spawner.fd()), pollfd(self.signal_pipe.as_raw_fd())];
                 let timeout = deadline.map(|d| d.saturating_duration_since(Instant::now()));
@@ -218,22 +251,14 @@ mod unix {
                 } else if fds[1].revents != 0 {
                     return Ok(None);
                 } else if fds[0].revents != 0 {
-                    return self.exited();
+                    return self.done().map(Some);
                 }
             }
         }
 
-        fn exited(&mut self) -> Result<Option<f64>, RunError> {
+        fn done(&mut self) -> Result<Done, RunError> {
             match self.spawner.recv().map_err(Self::io)? {
-                Reply::Exited { wall_s } => Ok(Some(wall_s)),
-                other => Err(RunError::Failed(anyhow::anyhow!("unexpected message from the spawner: {other:?}"))),
-            }
-        }
-
-        fn reap(&mut self) -> Result<(ExitStatus, crate::profile::Rusage), RunError> {
-            self.spawner.send(&Request::Reap).map_err(Self::io)?;
-            match self.spawner.recv().map_err(Self::io)? {
-                Reply::Reaped { status, rusage } => Ok((status, rusage)),
+                Reply::Done { wall_s, status, rusage, io } => Ok(Done { wall_s, status, rusage, io }),
                 other => Err(RunError::Failed(anyhow::anyhow!("unexpected message from the spawner: {other:?}"))),
             }
         }
@@ -244,8 +269,7 @@ mod unix {
         fn abort(&mut self) -> RunError {
             self.interrupted = true;
             let _ = self.spawner.send(&Request::Kill);
-            let _ = self.exited();
-            let _ = self.reap();
+            let _ = self.done();
             RunError::Interrupted
         }
     }
@@ -265,21 +289,11 @@ mod unix {
                 }
             };
             let mut follower = profile.then(|| Follower::new(pid, self.backend, start));
-            let Some(wall_s) = self.follow(&mut follower, start)? else {
+            let Some(done) = self.follow(&mut follower, start)? else {
                 return Err(self.abort());
             };
-            // The child is still a zombie: its final I/O counters are readable.
-            if let Some(f) = follower.as_mut() {
-                f.tick();
-            }
-            let (status, rusage) = self.reap()?;
-            Ok(RunProfile {
-                wall_s,
-                rusage,
-                tree: follower.map(Follower::finish).unwrap_or_default(),
-                exit: Some(status),
-                started_s: 0.0,
-            })
+            let tree = follower.map(|f| f.finish(done.io)).unwrap_or_default();
+            Ok(RunProfile { wall_s: done.wall_s, rusage: done.rusage, tree, exit: Some(done.status), started_s: 0.0 })
         }
 
         fn interrupted(&self) -> bool {
@@ -302,4 +316,6 @@ mod unix {
     use super::*;
 
     pub fn own_process_group(_cmd: &mut Command) {}
+
+    pub fn set_arg0(_cmd: &mut Command, _arg0: &str) {}
 }

@@ -252,6 +252,7 @@ impl<'a, R: Runner> Scheduler<'a, R> {
         let spec = self.spec(i);
         let inv = Invocation {
             argv: spec.argv.clone(),
+            program: spec.program.clone(),
             env: self.env(spec, it),
             input: self.opts.input.clone(),
             output: spec.output.clone(),
@@ -288,8 +289,13 @@ impl<'a, R: Runner> Scheduler<'a, R> {
         };
         let Some(cmd) = cmd else { return Ok(0.0) };
         let argv = self.opts.shell.iter().cloned().chain(["-c".to_string(), cmd.clone()]).collect();
-        let inv =
-            Invocation { argv, env: self.env(spec, it), input: self.opts.input.clone(), output: spec.output.clone() };
+        let inv = Invocation {
+            argv,
+            program: None,
+            env: self.env(spec, it),
+            input: self.opts.input.clone(),
+            output: spec.output.clone(),
+        };
         let run = self.runner.measure(&inv, false)?;
         if run.exit.and_then(|e| e.code) != Some(0) {
             return Err(BenchError::Hook(kind).into());
@@ -313,8 +319,13 @@ impl<'a, R: Runner> Scheduler<'a, R> {
         }
         const RUNS: usize = 50;
         let argv: Vec<String> = self.opts.shell.iter().cloned().chain(["-c".to_string(), String::new()]).collect();
-        let inv =
-            Invocation { argv, env: Vec::new(), input: self.opts.input.clone(), output: super::runner::Output::Null };
+        let inv = Invocation {
+            argv,
+            program: None,
+            env: Vec::new(),
+            input: self.opts.input.clone(),
+            output: super::runner::Output::Null,
+        };
         let mut sum = [0.0; 3];
         for _ in 0..RUNS {
             let r = self.runner.measure(&inv, false)?;

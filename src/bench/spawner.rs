@@ -1,4 +1,4 @@
-//! The spawner: a small process forked when the benchmark starts, which forks, times and reaps every run.
+//! The spawner: a small process started with the benchmark, which forks, times and reaps every run.
 //!
 //! Why a separate process: at exec the kernel folds the old address space's
 //! high-water RSS into the new program's `ru_maxrss`. A child forked straight
@@ -11,10 +11,10 @@
 //! different days compare fairly.
 //!
 //! Protocol: one JSON line per message over a socket pair. denet sends
-//! `Spawn`; the spawner answers `Spawned` (or `Failed`), then `Exited` with
-//! the wall time when its pidfd fires, and leaves the child a zombie until
-//! denet, after its last sample, sends `Reap`; the answer is `Reaped` with the
-//! `wait4` figures. `Kill` kills the run's process group (Ctrl-C).
+//! `Spawn`; the spawner answers `Spawned` (or `Failed`), and when its pidfd
+//! fires, reads the exited child's I/O counters, reaps it, and answers `Done`
+//! with the wall time, the `wait4` figures and those counters. Meanwhile denet
+//! samples the run's tree. `Kill` kills the run's process group (Ctrl-C).
 
 use std::io::{self, BufRead, BufReader, Write};
 use std::os::fd::AsRawFd;
@@ -31,8 +31,16 @@ use crate::profile::{ExitStatus, Rusage};
 #[derive(Debug, Serialize, Deserialize)]
 pub enum Request {
     Spawn(Invocation),
-    Reap,
     Kill,
+}
+
+/// The I/O counters of the exited child (its reaped descendants included), read before reaping it.
+#[derive(Debug, Clone, Copy, Default, Serialize, Deserialize)]
+pub struct FinalIo {
+    pub read_bytes: u64,
+    pub write_bytes: u64,
+    pub rchar: u64,
+    pub wchar: u64,
 }
 
 #[derive(Debug, Serialize, Deserialize)]
@@ -45,12 +53,12 @@ pub enum Reply {
         kind: String,
         message: String,
     },
-    Exited {
+    /// The run is over and reaped.
+    Done {
         wall_s: f64,
-    },
-    Reaped {
         status: ExitStatus,
         rusage: Rusage,
+        io: Option<FinalIo>,
     },
 }
 
@@ -143,7 +151,6 @@ fn serve(sock: UnixStream) -> io::Result<()> {
         }
         match serde_json::from_str::<Request>(&line).map_err(io::Error::other)? {
             Request::Spawn(inv) => killed |= run_one(&inv, &mut reader, &mut writer)?,
-            Request::Reap => {}
             Request::Kill => killed = true,
         }
     }
@@ -213,22 +220,29 @@ fn run_one(inv: &Invocation, reader: &mut BufReader<UnixStream>, writer: &mut Un
     // Close our copies of the child's pipe ends.
     drop(cmd);
     reply(writer, &Reply::Spawned { pid })?;
-    let (end, mut killed) = wait_exit(pid, pipe.as_ref().map(|p| p.as_raw_fd()), reader)?;
-    reply(writer, &Reply::Exited { wall_s: (end - start).as_secs_f64() })?;
-    // Wait for denet's last sample (or a Kill, after which denet still sends Reap), then reap.
-    let mut line = String::new();
-    reader.read_line(&mut line)?;
-    if matches!(serde_json::from_str::<Request>(&line), Ok(Request::Kill)) {
-        killed = true;
-        line.clear();
-        reader.read_line(&mut line)?;
-    }
+    let (end, killed) = wait_exit(pid, pipe.as_ref().map(|p| p.as_raw_fd()), reader)?;
+    let wall_s = (end - start).as_secs_f64();
+    // The child is a zombie until reaped: its final I/O counters are still readable.
+    let io = final_io(pid);
     let (status, rusage) = child::reap(pid)?;
     // Orphans adopted from earlier runs are reaped so they do not linger as zombies, but their usage
     // is not this run's: it is dropped (as /usr/bin/time and hyperfine, which never see it, do).
     child::reap_exited();
-    reply(writer, &Reply::Reaped { status, rusage })?;
+    reply(writer, &Reply::Done { wall_s, status, rusage, io })?;
     Ok(killed)
+}
+
+/// `/proc/PID/io` of an exited, unreaped child (Linux).
+fn final_io(pid: u32) -> Option<FinalIo> {
+    let text = std::fs::read_to_string(format!("/proc/{pid}/io")).ok()?;
+    let field =
+        |name: &str| text.lines().find_map(|l| l.strip_prefix(name)?.strip_prefix(':')?.trim().parse::<u64>().ok());
+    Some(FinalIo {
+        read_bytes: field("read_bytes")?,
+        write_bytes: field("write_bytes")?,
+        rchar: field("rchar")?,
+        wchar: field("wchar")?,
+    })
 }
 
 /// Wait for the child's exit, draining its output pipe and obeying `Kill`; true when killed.

@@ -50,6 +50,8 @@ pub struct BenchmarkSpec {
     pub name: String,
     /// What is executed: split words, or the shell and `-c` and the command line.
     pub argv: Vec<String>,
+    /// `argv[0]` looked up in `PATH` once, so that runs do not search it each time.
+    pub program: Option<PathBuf>,
     pub parameters: Vec<(String, String)>,
     pub setup: Option<String>,
     pub prepare: Option<String>,
@@ -415,10 +417,14 @@ fn expand(a: &BenchArgs, shell: Option<&[String]>) -> Result<Vec<BenchmarkSpec>,
             } else {
                 outputs.get(if outputs.len() == 1 { 0 } else { k }).cloned().unwrap_or(Output::Null)
             };
+            let env: Vec<(String, String)> = env.iter().map(|(key, v)| (key.clone(), sub(v))).collect();
+            // With its own PATH the command must be looked up by the exec, not by us.
+            let program = if env.iter().any(|(k, _)| k == "PATH") { None } else { find_in_path(&argv[0]) };
             Ok(BenchmarkSpec {
                 command_line,
                 custom_name,
                 name,
+                program,
                 argv,
                 parameters: combo.to_vec(),
                 setup: a.setup.as_deref().map(sub),
@@ -426,7 +432,7 @@ fn expand(a: &BenchArgs, shell: Option<&[String]>) -> Result<Vec<BenchmarkSpec>,
                 conclude: pick(&a.conclude, k).as_deref().map(sub),
                 cleanup: a.cleanup.as_deref().map(sub),
                 output,
-                env: env.iter().map(|(key, v)| (key.clone(), sub(v))).collect(),
+                env,
             })
         })
         .collect()
@@ -467,6 +473,26 @@ fn env_pairs(env: &[String]) -> Result<Vec<(String, String)>, UserError> {
             _ => Err(bad("--env", kv.as_str(), "expected KEY=VALUE")),
         })
         .collect()
+}
+
+/// The executable `name` resolves to in `PATH`, as exec would find it; `None` for a path or when absent
+/// (then the exec itself reports the error).
+fn find_in_path(name: &str) -> Option<PathBuf> {
+    if name.contains('/') || name.is_empty() {
+        return None;
+    }
+    std::env::split_paths(&std::env::var_os("PATH")?).map(|dir| dir.join(name)).find(|p| is_executable(p))
+}
+
+#[cfg(unix)]
+fn is_executable(p: &Path) -> bool {
+    use std::os::unix::fs::PermissionsExt;
+    p.metadata().is_ok_and(|m| m.is_file() && m.permissions().mode() & 0o111 != 0)
+}
+
+#[cfg(not(unix))]
+fn is_executable(p: &Path) -> bool {
+    p.is_file()
 }
 
 /// What to execute for a command line.

@@ -15,6 +15,7 @@ fn spec(line: &str, params: &[(&str, &str)]) -> BenchmarkSpec {
         command_line: line.into(),
         custom_name: None,
         name: line.into(),
+        program: None,
         argv: line.split(' ').map(String::from).collect(),
         parameters: params.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect(),
         setup: None,
