@@ -185,13 +185,17 @@ impl<'a> Printer<'a> {
         if let Some(bar) = self.bar.take() {
             bar.finish_and_clear();
         }
-        let summarized: Vec<Summarized> = if outcome.interrupted || error.is_some() {
+        let cut_short = outcome.interrupted || error.is_some();
+        let summarized: Vec<Summarized> = if cut_short {
             outcome.results.iter().map(Summarized::new).collect()
         } else {
             std::mem::take(&mut self.done)
         };
         if !summarized.is_empty() {
-            self.exports.write_files(&self.report(&summarized))?;
+            // After a normal end the files already hold every result (written as each benchmark finished).
+            if cut_short {
+                self.exports.write_files(&self.report(&summarized))?;
+            }
             self.write_html(&summarized)?;
         }
         if summarized.len() > 1 && self.opts.look.report {
