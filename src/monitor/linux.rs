@@ -1,21 +1,16 @@
-//! The Linux source: the process tree read from /proc through the procfs crate.
+//! The Linux source: the process tree read from /proc, its files held open between ticks.
 
 use std::collections::BTreeMap;
 
-use procfs::process::Process;
-
+use super::procfile::{self, ProcFiles};
 use super::source::{capability, ProcessSource, RawProcess};
 use crate::profile::{Capability, Counters};
 
-/// A process we follow, with the /proc handles kept open between ticks.
-///
-/// Holding the `/proc/PID` directory open also guards against PID reuse:
-/// once the process is gone, reads through the old handle fail instead of
-/// reading a newcomer that got the same PID.
+/// A process we follow, with its /proc files kept open between ticks.
 struct Tracked {
-    process: Process,
+    files: ProcFiles,
     /// Thread count at the last read (unknown at first: look at every thread).
-    threads: i64,
+    threads: u64,
 }
 
 /// Reads the tree rooted at one PID from /proc.
@@ -60,13 +55,18 @@ impl ProcfsSource {
         if self.tracked.contains_key(&pid) {
             return false;
         }
-        match Process::new(pid as i32) {
-            Ok(process) => {
-                self.tracked.insert(pid, Tracked { process, threads: i64::MAX });
+        match ProcFiles::open(pid) {
+            Ok(files) => {
+                if !files.io_readable() && self.io_denied.is_none() {
+                    self.io_denied = Some(format!(
+                        "/proc/{pid}/io is not readable (permission denied): monitor as the process owner or root"
+                    ));
+                }
+                self.tracked.insert(pid, Tracked { files, threads: u64::MAX });
                 true
             }
             Err(e) => {
-                if matches!(&e, procfs::ProcError::Io(io, _) if io.raw_os_error() == Some(libc::EMFILE)) {
+                if e.raw_os_error() == Some(libc::EMFILE) {
                     log::warn!("too many open files: process {pid} and later ones are not monitored (raise ulimit -n)");
                 }
                 false
@@ -86,17 +86,11 @@ impl ProcfsSource {
     }
 
     /// Children of every thread of `pid` (a child belongs to the thread that forked it).
-    fn children_of(&self, pid: u32) -> Vec<u32> {
-        let Some(t) = self.tracked.get(&pid) else { return Vec::new() };
-        // One open directory per tracked process (the main thread's is opened per tick) keeps
-        // large trees within the open-file limit.
-        let mut out = t.process.task_from_tid(pid as i32).and_then(|task| task.children()).unwrap_or_default();
+    fn children_of(&mut self, pid: u32) -> Vec<u32> {
+        let Some(t) = self.tracked.get_mut(&pid) else { return Vec::new() };
+        let mut out = t.files.main_children().unwrap_or_default();
         if t.threads > 1 {
-            if let Ok(tasks) = t.process.tasks() {
-                for task in tasks.flatten().filter(|task| task.tid as u32 != pid) {
-                    out.extend(task.children().unwrap_or_default());
-                }
-            }
+            out.extend(procfile::other_threads_children(pid));
         }
         out
     }
@@ -122,36 +116,18 @@ impl ProcfsSource {
 
     /// Read one process; `None` when it is gone.
     fn read(&mut self, pid: u32) -> Option<RawProcess> {
-        let t = self.tracked.get(&pid)?;
-        let stat = t.process.stat().ok()?;
-        let status = t.process.status().ok();
-        let io = match t.process.io() {
-            Ok(io) => Some(io),
-            Err(e) => {
-                if self.io_denied.is_none() && matches!(e, procfs::ProcError::PermissionDenied(_)) {
-                    self.io_denied = Some(format!(
-                        "/proc/{pid}/io is not readable (permission denied): monitor as the process owner or root"
-                    ));
-                }
-                None
-            }
+        let t = self.tracked.get_mut(&pid)?;
+        let stat = t.files.stat().ok()?;
+        let status = t.files.status().ok();
+        let io = t.files.io().and_then(Result::ok).unwrap_or_default();
+        t.threads = stat.num_threads;
+        let (vol, invol) = match (stat.num_threads, status) {
+            (0 | 1, Some(s)) => (s.voluntary_ctxt_switches, s.nonvoluntary_ctxt_switches),
+            (_, status) => Self::ctx_switches_of_threads(pid, status),
         };
         let tck = self.ticks_per_s;
-        let (vol, invol) = self.ctx_switches(pid, stat.num_threads, status.as_ref());
-        if let Some(t) = self.tracked.get_mut(&pid) {
-            t.threads = stat.num_threads;
-        }
-        let io = io.unwrap_or(procfs::process::Io {
-            rchar: 0,
-            wchar: 0,
-            syscr: 0,
-            syscw: 0,
-            read_bytes: 0,
-            write_bytes: 0,
-            cancelled_write_bytes: 0,
-        });
         let inclusive = Counters {
-            cpu_time_s: (stat.utime + stat.stime) as f64 / tck + (stat.cutime.max(0) + stat.cstime.max(0)) as f64 / tck,
+            cpu_time_s: (stat.utime + stat.stime + stat.cutime + stat.cstime) as f64 / tck,
             read_bytes: io.read_bytes,
             write_bytes: io.write_bytes,
             rchar: io.rchar,
@@ -161,40 +137,35 @@ impl ProcfsSource {
             voluntary_ctx_switches: vol,
             involuntary_ctx_switches: invol,
         };
-        let rss_bytes = stat.rss * self.page_size;
+        let rss_bytes = stat.rss_pages * self.page_size;
         Some(RawProcess {
             pid,
-            ppid: stat.ppid as u32,
+            ppid: stat.ppid,
             name: stat.comm,
             self_cpu_s: (stat.utime + stat.stime) as f64 / tck,
             inclusive,
             rss_bytes,
-            rss_peak_bytes: status.as_ref().and_then(|s| s.vmhwm).map_or(rss_bytes, |kb| (kb * 1024).max(rss_bytes)),
+            rss_peak_bytes: status.and_then(|s| s.vm_hwm_kib).map_or(rss_bytes, |kb| (kb * 1024).max(rss_bytes)),
             vms_bytes: stat.vsize,
-            threads: stat.num_threads.max(0) as u64,
-            zombie: stat.state == 'Z',
+            threads: stat.num_threads,
+            zombie: stat.state == b'Z',
         })
     }
 
     /// Context switches of all live threads: /proc/PID/status counts only the main thread.
-    fn ctx_switches(&self, pid: u32, threads: i64, status: Option<&procfs::process::Status>) -> (u64, u64) {
-        let of = |s: &procfs::process::Status| {
-            (s.voluntary_ctxt_switches.unwrap_or(0), s.nonvoluntary_ctxt_switches.unwrap_or(0))
-        };
-        if threads <= 1 {
-            return status.map(of).unwrap_or((0, 0));
+    fn ctx_switches_of_threads(pid: u32, main: Option<procfile::Status>) -> (u64, u64) {
+        let sums = procfile::thread_ids(pid)
+            .iter()
+            .filter_map(|tid| procfile::thread_ctx_switches(pid, tid))
+            .fold((0, 0), |a, b| (a.0 + b.0, a.1 + b.1));
+        match (sums, main) {
+            ((0, 0), Some(m)) => (m.voluntary_ctxt_switches, m.nonvoluntary_ctxt_switches),
+            (s, _) => s,
         }
-        let Some(t) = self.tracked.get(&pid) else { return (0, 0) };
-        let Ok(tasks) = t.process.tasks() else { return status.map(of).unwrap_or((0, 0)) };
-        tasks
-            .flatten()
-            .filter_map(|task| task.status().ok())
-            .map(|s| of(&s))
-            .fold((0, 0), |a, b| (a.0 + b.0, a.1 + b.1))
     }
 }
 
-/// Each tracked process holds an open /proc directory: allow as many open files as the hard
+/// Each tracked process holds four open /proc files: allow as many open files as the hard
 /// limit permits (the soft limit is often 1024), once per process.
 fn raise_open_file_limit() {
     static ONCE: std::sync::Once = std::sync::Once::new();

@@ -5,6 +5,8 @@ pub mod env;
 #[cfg(target_os = "linux")]
 pub mod linux;
 pub mod portable;
+#[cfg(target_os = "linux")]
+pub mod procfile;
 pub mod schedule;
 pub mod source;
 pub mod tree;
