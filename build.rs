@@ -1,3 +1,141 @@
+//! Build script: with the `ebpf` feature, compiles the BPF programs in bpf/ with clang into OUT_DIR.
+
+use std::env;
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
 fn main() {
     println!("cargo:rerun-if-changed=build.rs");
+    if env::var_os("CARGO_FEATURE_EBPF").is_some() {
+        bpf::build();
+    }
+}
+
+/// The BPF programs: one object per `bpf/*.bpf.c`, embedded by src/monitor/ebpf with `include_bytes!`.
+mod bpf {
+    use super::*;
+
+    /// Build every program or stop the build with a message that names the missing package.
+    pub fn build() {
+        if env::var("CARGO_CFG_TARGET_OS").as_deref() != Ok("linux") {
+            fail("the ebpf feature needs a Linux target (eBPF is a Linux kernel facility); build without it");
+        }
+        let arch = env::var("CARGO_CFG_TARGET_ARCH").unwrap_or_default();
+        let target_arch = target_arch_define(&arch);
+        let clang = env::var("BPF_CLANG").unwrap_or_else(|_| "clang".to_string());
+        check_clang(&clang);
+        check_libbpf_sys_needs();
+        let out = PathBuf::from(env::var("OUT_DIR").expect("cargo sets OUT_DIR"));
+        let mut includes = vec![PathBuf::from("bpf/include"), PathBuf::from("bpf")];
+        includes.extend(multiarch_include(&arch));
+        println!("cargo:rerun-if-env-changed=BPF_CLANG");
+        for header in list("bpf", ".h").into_iter().chain(list("bpf/include/bpf", ".h")) {
+            println!("cargo:rerun-if-changed={}", header.display());
+        }
+        for source in list("bpf", ".bpf.c") {
+            println!("cargo:rerun-if-changed={}", source.display());
+            compile(&clang, &source, &out, target_arch, &includes);
+        }
+    }
+
+    /// clang's `__TARGET_ARCH_*` for bpf_tracing.h (registers of kprobe arguments).
+    fn target_arch_define(arch: &str) -> &'static str {
+        match arch {
+            "x86_64" | "x86" => "__TARGET_ARCH_x86",
+            "aarch64" => "__TARGET_ARCH_arm64",
+            "arm" => "__TARGET_ARCH_arm",
+            "riscv64" => "__TARGET_ARCH_riscv",
+            "powerpc64" => "__TARGET_ARCH_powerpc",
+            "s390x" => "__TARGET_ARCH_s390",
+            "loongarch64" => "__TARGET_ARCH_loongarch",
+            "mips" | "mips64" => "__TARGET_ARCH_mips",
+            other => fail(&format!("the ebpf feature does not know the architecture '{other}'; build without it")),
+        }
+    }
+
+    /// Debian and Ubuntu keep `<asm/types.h>` under /usr/include/<triple>/; flat-layout distros need nothing.
+    fn multiarch_include(arch: &str) -> Option<PathBuf> {
+        let triple = match arch {
+            "x86_64" => "x86_64-linux-gnu",
+            "aarch64" => "aarch64-linux-gnu",
+            "arm" => "arm-linux-gnueabihf",
+            "riscv64" => "riscv64-linux-gnu",
+            "powerpc64" => "powerpc64le-linux-gnu",
+            "s390x" => "s390x-linux-gnu",
+            "loongarch64" => "loongarch64-linux-gnu",
+            _ => "",
+        };
+        let multiarch = Path::new("/usr/include").join(triple);
+        if !triple.is_empty() && multiarch.join("asm/types.h").exists() {
+            return Some(multiarch);
+        }
+        if Path::new("/usr/include/asm/types.h").exists() {
+            return None;
+        }
+        fail(
+            "the Linux kernel headers (<asm/types.h>) are missing; install them: \
+             apt-get install linux-libc-dev (Debian, Ubuntu), dnf install kernel-headers (Fedora), \
+             pacman -S linux-api-headers (Arch), apk add linux-headers (Alpine)",
+        )
+    }
+
+    fn check_clang(clang: &str) {
+        let ok = Command::new(clang).arg("--version").output().map(|o| o.status.success()).unwrap_or(false);
+        if !ok {
+            fail(&format!(
+                "'{clang}' was not found; the ebpf feature compiles its BPF programs with clang: \
+                 apt-get install clang (Debian, Ubuntu), dnf install clang (Fedora), pacman -S clang (Arch), \
+                 apk add clang (Alpine), or set BPF_CLANG to a clang binary"
+            ));
+        }
+    }
+
+    /// libbpf-sys builds libbpf and links libelf and zlib: say so plainly before its own build fails.
+    fn check_libbpf_sys_needs() {
+        let probe = |lib: &str| Command::new("pkg-config").args(["--exists", lib]).status().map(|s| s.success());
+        match (probe("libelf"), probe("zlib")) {
+            (Ok(true), Ok(true)) => {}
+            (Err(_), _) => fail(
+                "pkg-config was not found; the ebpf feature needs it to find libelf and zlib: \
+                 apt-get install pkg-config (Debian, Ubuntu), dnf install pkgconf-pkg-config (Fedora), \
+                 pacman -S pkgconf (Arch), apk add pkgconf (Alpine)",
+            ),
+            _ => fail(
+                "libelf or zlib development files are missing (libbpf needs them): \
+                 apt-get install libelf-dev zlib1g-dev (Debian, Ubuntu), dnf install elfutils-libelf-devel \
+                 zlib-devel (Fedora), pacman -S libelf zlib (Arch), apk add elfutils-dev zlib-dev (Alpine)",
+            ),
+        }
+    }
+
+    fn compile(clang: &str, source: &Path, out: &Path, arch: &str, includes: &[PathBuf]) {
+        let name = source.file_name().unwrap().to_string_lossy().replace(".bpf.c", ".bpf.o");
+        let object = out.join(name);
+        let mut cmd = Command::new(clang);
+        cmd.args(["-target", "bpf", "-O2", "-g", "-Wall", "-Werror"]).arg(format!("-D{arch}"));
+        for dir in includes {
+            cmd.arg("-I").arg(dir);
+        }
+        cmd.arg("-c").arg(source).arg("-o").arg(&object);
+        let output = cmd.output().unwrap_or_else(|e| fail(&format!("cannot run {clang}: {e}")));
+        if !output.status.success() {
+            fail(&format!("clang failed on {}:\n{}", source.display(), String::from_utf8_lossy(&output.stderr)));
+        }
+    }
+
+    fn list(dir: &str, suffix: &str) -> Vec<PathBuf> {
+        let mut files: Vec<PathBuf> = std::fs::read_dir(dir)
+            .unwrap_or_else(|e| fail(&format!("cannot read {dir}: {e}")))
+            .filter_map(|e| e.ok().map(|e| e.path()))
+            .filter(|p| p.to_string_lossy().ends_with(suffix))
+            .collect();
+        files.sort();
+        files
+    }
+
+    fn fail(message: &str) -> ! {
+        eprintln!("error: {message}");
+        println!("cargo:warning={message}");
+        std::process::exit(1)
+    }
 }

@@ -86,6 +86,10 @@ pub struct RunArgs {
     /// Discard the command's stdout and stderr and give it /dev/null as stdin.
     #[arg(short = 's', long)]
     pub silent: bool,
+    /// Also count syscalls, off-CPU time, processes created and TCP bytes with eBPF (docs/ebpf.md); without the
+    /// `ebpf` build feature or the privileges, denet says what is missing once and carries on with /proc data.
+    #[arg(long)]
+    pub ebpf: bool,
     /// The command and its arguments, after `--`.
     #[arg(required = true, trailing_var_arg = true, allow_hyphen_values = true, value_name = "CMD")]
     pub command: Vec<String>,
@@ -98,6 +102,10 @@ pub struct AttachArgs {
     /// Stop after this long (seconds, or with a unit: 500ms, 2m).
     #[arg(short = 'd', long, value_name = "DURATION")]
     pub duration: Option<String>,
+    /// Also count syscalls, off-CPU time, processes created and TCP bytes with eBPF (docs/ebpf.md); without the
+    /// `ebpf` build feature or the privileges, denet says what is missing once and carries on with /proc data.
+    #[arg(long)]
+    pub ebpf: bool,
     /// The process to monitor.
     pub pid: u32,
 }
@@ -200,6 +208,10 @@ pub struct BenchArgs {
     /// Sampling interval of the /proc monitor during runs (ramps to 10x between 1 s and 10 s); `0` turns sampling off.
     #[arg(long, value_name = "DURATION", default_value = "10ms")]
     pub sample_interval: String,
+    /// Also count syscalls, off-CPU time, processes created and TCP bytes with eBPF (docs/ebpf.md); without the
+    /// `ebpf` build feature or the privileges, denet says what is missing once and carries on with /proc data.
+    #[arg(long)]
+    pub ebpf: bool,
     /// Significance level for comparisons against the reference.
     #[arg(long, value_name = "ALPHA", default_value_t = 0.05)]
     pub alpha: f64,

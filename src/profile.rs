@@ -2,6 +2,8 @@
 
 use serde::{Deserialize, Serialize};
 
+use crate::monitor::ebpf::categories::Category;
+
 /// Cumulative counters of a process or a tree, all since monitoring began.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Serialize, Deserialize)]
 pub struct Counters {
@@ -46,6 +48,98 @@ impl Counters {
     }
 }
 
+/// Syscalls of the tree from the eBPF syscall program: every syscall counted, per category.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Serialize, Deserialize)]
+pub struct SyscallTotals {
+    pub syscalls_total: u64,
+    pub syscalls_file_io: u64,
+    pub syscalls_memory: u64,
+    pub syscalls_process: u64,
+    pub syscalls_network: u64,
+    pub syscalls_ipc: u64,
+    pub syscalls_signal: u64,
+    pub syscalls_time: u64,
+    pub syscalls_other: u64,
+}
+
+impl SyscallTotals {
+    /// Count `n` syscalls of category `c` (and in the total: the categories always add up to it).
+    pub fn add(&mut self, c: Category, n: u64) {
+        self.syscalls_total += n;
+        *self.slot(c) += n;
+    }
+
+    fn slot(&mut self, c: Category) -> &mut u64 {
+        match c {
+            Category::FileIo => &mut self.syscalls_file_io,
+            Category::Memory => &mut self.syscalls_memory,
+            Category::Process => &mut self.syscalls_process,
+            Category::Network => &mut self.syscalls_network,
+            Category::Ipc => &mut self.syscalls_ipc,
+            Category::Signal => &mut self.syscalls_signal,
+            Category::Time => &mut self.syscalls_time,
+            Category::Other => &mut self.syscalls_other,
+        }
+    }
+
+    /// The count of one category.
+    pub fn get(&self, c: Category) -> u64 {
+        let mut copy = *self;
+        *copy.slot(c)
+    }
+}
+
+/// Off-CPU time of the tree's threads from sched_switch, seconds (intervals counted when the thread runs again).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Serialize, Deserialize)]
+pub struct OffCpu {
+    /// Blocked, sleeping or waiting for a CPU: all time switched out.
+    pub time_off_cpu: f64,
+    /// The part spent runnable but preempted (waiting for a CPU).
+    pub time_off_cpu_runnable: f64,
+}
+
+/// Processes and threads started, and execs, by the tree (exact, from the kernel's fork and exec events).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Serialize, Deserialize)]
+pub struct Lifecycle {
+    pub processes_created: u64,
+    pub threads_created: u64,
+    pub execs: u64,
+}
+
+/// TCP payload bytes sent and received by the tree.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Serialize, Deserialize)]
+pub struct NetBytes {
+    pub net_tcp_tx_bytes: u64,
+    pub net_tcp_rx_bytes: u64,
+}
+
+/// What the eBPF programs counted (`--ebpf`): each part absent when it was not measured.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Serialize, Deserialize)]
+pub struct KernelCounters {
+    #[serde(flatten, default, skip_serializing_if = "Option::is_none")]
+    pub syscalls: Option<SyscallTotals>,
+    #[serde(flatten, default, skip_serializing_if = "Option::is_none")]
+    pub off_cpu: Option<OffCpu>,
+    #[serde(flatten, default, skip_serializing_if = "Option::is_none")]
+    pub lifecycle: Option<Lifecycle>,
+    #[serde(flatten, default, skip_serializing_if = "Option::is_none")]
+    pub net: Option<NetBytes>,
+}
+
+impl KernelCounters {
+    pub fn is_empty(&self) -> bool {
+        self.syscalls.is_none() && self.off_cpu.is_none() && self.lifecycle.is_none() && self.net.is_none()
+    }
+}
+
+/// One syscall and how often the tree made it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SyscallCount {
+    pub name: String,
+    pub category: Category,
+    pub count: u64,
+}
+
 /// One process at one sample.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct ProcessSample {
@@ -62,6 +156,12 @@ pub struct ProcessSample {
     /// The process's own cumulative counters (its reaped children included, as the kernel counts them).
     #[serde(flatten)]
     pub counters: Counters,
+    /// Its own syscalls while monitored (eBPF).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub syscalls: Option<u64>,
+    /// Its threads' off-CPU time while monitored, seconds (eBPF).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub time_off_cpu: Option<f64>,
 }
 
 /// The whole tree at one sample.
@@ -77,6 +177,9 @@ pub struct Aggregate {
     /// Tree totals since monitoring began, exited processes included.
     #[serde(flatten)]
     pub counters: Counters,
+    /// eBPF tree totals since monitoring began.
+    #[serde(flatten)]
+    pub kernel: KernelCounters,
 }
 
 /// One tick of the monitor.
@@ -164,6 +267,12 @@ pub struct Summary {
     /// Tree totals over the monitored duration.
     #[serde(flatten)]
     pub totals: Counters,
+    /// eBPF tree totals over the monitored duration.
+    #[serde(flatten)]
+    pub kernel: KernelCounters,
+    /// The most frequent syscalls (eBPF).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub top_syscalls: Vec<SyscallCount>,
     /// Exact figures from `wait4` (only for `denet run`).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub rusage: Option<Rusage>,
@@ -210,6 +319,7 @@ impl SummaryBuilder {
         m.processes_peak = m.processes_peak.max(a.processes);
         m.threads_peak = m.threads_peak.max(a.threads);
         m.totals = a.counters;
+        m.kernel = a.kernel;
         for p in &s.processes {
             m.rss_peak_process_bytes = m.rss_peak_process_bytes.max(p.rss_peak_bytes);
             self.pids.insert(p.pid);
@@ -250,6 +360,9 @@ pub struct Metadata {
     pub capabilities: Vec<Capability>,
     /// Where the monitored program's stdout goes (it never shares a stream with the JSONL).
     pub child_stdout: String,
+    /// With `--ebpf`: each part of the eBPF set-up, and why a part does not work here.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub ebpf: Vec<crate::monitor::ebpf::Check>,
 }
 
 /// One line of a JSONL recording.
@@ -298,4 +411,10 @@ pub struct RunProfile {
     pub exit: Option<ExitStatus>,
     /// Seconds from the start of the benchmark to the start of this run (for drift charts).
     pub started_s: f64,
+    /// What the eBPF programs counted during this run (`--ebpf`).
+    #[serde(default, skip_serializing_if = "KernelCounters::is_empty")]
+    pub kernel: KernelCounters,
+    /// This run's most frequent syscalls (eBPF), at most ten.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub top_syscalls: Vec<SyscallCount>,
 }

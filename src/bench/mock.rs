@@ -32,6 +32,7 @@ impl Runner for MockRunner {
             tree: TreeProfile { rss_peak_bytes: 1 << 20, processes_peak: 1, threads_peak: 1, ..TreeProfile::default() },
             exit: Some(ExitStatus { code: Some(code), signal: None }),
             started_s: 0.0,
+            ..RunProfile::default()
         })
     }
 

@@ -293,7 +293,14 @@ mod unix {
                 return Err(self.abort());
             };
             let tree = follower.map(|f| f.finish(done.io)).unwrap_or_default();
-            Ok(RunProfile { wall_s: done.wall_s, rusage: done.rusage, tree, exit: Some(done.status), started_s: 0.0 })
+            Ok(RunProfile {
+                wall_s: done.wall_s,
+                rusage: done.rusage,
+                tree,
+                exit: Some(done.status),
+                started_s: 0.0,
+                ..RunProfile::default()
+            })
         }
 
         fn interrupted(&self) -> bool {

@@ -10,13 +10,15 @@ use crate::options::MonitorOptions;
 pub fn attach(opts: &MonitorOptions, pid: u32) -> anyhow::Result<ExitCode> {
     check_readable(opts.backend, pid)?;
     let mut sink = session::open_sink(opts, true)?;
-    let caps = session::probe(opts.backend, pid);
-    session::write_header(
-        &mut sink,
-        opts,
-        session::metadata(opts, "attach", pid, command_of(pid), caps, "not ours (attached)"),
-    );
-    let monitor = Monitor::start(pid, session::config(opts, Baseline::FirstRead), sink)?;
+    let mut caps = session::probe(opts.backend, pid);
+    let kernel = session::kernel(opts);
+    caps.extend(kernel.capabilities);
+    let mut meta = session::metadata(opts, "attach", pid, command_of(pid), caps, "not ours (attached)");
+    meta.ebpf = kernel.checks;
+    session::write_header(&mut sink, opts, meta);
+    let mut config = session::config(opts, Baseline::FirstRead);
+    config.kernel = kernel.kernel;
+    let monitor = Monitor::start(pid, config, sink)?;
     let finished = interrupt::wait(monitor)?;
     let summary = finished.summary.clone();
     session::finish(finished, &summary, opts)?;

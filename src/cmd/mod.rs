@@ -26,11 +26,11 @@ pub fn dispatch(cli: Cli) -> anyhow::Result<ExitCode> {
             report::report(&args.input, cli.global.out.as_deref(), args.svg.as_deref(), args.title.as_deref())
         }
         Command::Run(args) => {
-            let opts = MonitorOptions::from_cli(&cli, &args.sampling, args.duration.as_deref())?;
+            let opts = MonitorOptions::from_cli(&cli, &args.sampling, args.duration.as_deref(), args.ebpf)?;
             run::run(&opts, &args.command, args.silent)
         }
         Command::Attach(args) => {
-            let opts = MonitorOptions::from_cli(&cli, &args.sampling, args.duration.as_deref())?;
+            let opts = MonitorOptions::from_cli(&cli, &args.sampling, args.duration.as_deref(), args.ebpf)?;
             attach::attach(&opts, args.pid)
         }
         Command::Stats(args) => stats::stats(&OutputOptions::from_cli(&cli), &args.file),

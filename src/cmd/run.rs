@@ -6,6 +6,7 @@ use std::time::Duration;
 
 use super::session;
 use crate::monitor::child::{self, ChildStdio};
+use crate::monitor::ebpf::Role;
 use crate::monitor::{Baseline, Monitor};
 use crate::options::MonitorOptions;
 
@@ -22,13 +23,27 @@ pub fn run(opts: &MonitorOptions, argv: &[String], silent: bool) -> anyhow::Resu
     platform::prepare();
     // Signal handling first: a SIGTERM right after the spawn is held for the child, not fatal to denet.
     let forwarder = platform::forward_signals()?;
+    let kernel = session::kernel(opts);
+    // The child becomes an eBPF target in the kernel as it is forked, so its first syscall counts.
+    let me = std::process::id();
+    if let Some(k) = &kernel.kernel {
+        k.watch(me, Role::ParentOnly)?;
+    }
     let spawned_at = std::time::Instant::now();
-    let child = child::spawn(argv, stdio)?;
+    let child = child::spawn(argv, stdio);
+    if let Some(k) = &kernel.kernel {
+        k.unwatch(me);
+    }
+    let child = child?;
     let pid = child.id();
     platform::set_target(&forwarder, pid);
-    let caps = session::probe(opts.backend, pid);
-    session::write_header(&mut sink, opts, session::metadata(opts, "run", pid, argv.to_vec(), caps, stdout_rule));
+    let mut caps = session::probe(opts.backend, pid);
+    caps.extend(kernel.capabilities);
+    let mut meta = session::metadata(opts, "run", pid, argv.to_vec(), caps, stdout_rule);
+    meta.ebpf = kernel.checks;
+    session::write_header(&mut sink, opts, meta);
     let mut config = session::config(opts, Baseline::Zero);
+    config.kernel = kernel.kernel;
     // The duration is enforced by stopping the child below, so the monitor sees its end.
     config.duration = None;
     config.origin = spawned_at;

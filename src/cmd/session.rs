@@ -1,5 +1,8 @@
 //! What `run` and `attach` share: opening the outputs, the header records, and the end (summary record and table).
 
+use std::sync::Arc;
+
+use crate::monitor::ebpf::{self, Check, Kernel};
 use crate::monitor::env::EnvRecord;
 use crate::monitor::{source, Backend, Finished, MonitorConfig};
 use crate::options::MonitorOptions;
@@ -23,7 +26,24 @@ pub fn config(opts: &MonitorOptions, baseline: crate::monitor::Baseline) -> Moni
         baseline,
         duration: opts.duration,
         origin: std::time::Instant::now(),
+        kernel: None,
     }
+}
+
+/// The eBPF programs when `--ebpf` asked for them and they could be loaded, and what they can measure here.
+pub struct KernelSetup {
+    pub kernel: Option<Arc<Kernel>>,
+    pub checks: Vec<Check>,
+    pub capabilities: Vec<Capability>,
+}
+
+/// Load the eBPF programs for `--ebpf` (warning once about anything that cannot work).
+pub fn kernel(opts: &MonitorOptions) -> KernelSetup {
+    if !opts.ebpf {
+        return KernelSetup { kernel: None, checks: Vec::new(), capabilities: Vec::new() };
+    }
+    let opened = ebpf::open();
+    KernelSetup { kernel: opened.kernel.map(Arc::new), checks: opened.checks, capabilities: opened.capabilities }
 }
 
 /// Read the tree once to learn what can be measured, and warn once about what cannot.
@@ -69,6 +89,7 @@ pub fn metadata(
         .to_string(),
         capabilities,
         child_stdout: child_stdout.to_string(),
+        ebpf: Vec::new(),
     }
 }
 

@@ -1,6 +1,7 @@
 //! The monitor: samples a process tree on a deadline schedule in its own thread and hands each sample to a sink.
 
 pub mod child;
+pub mod ebpf;
 pub mod env;
 #[cfg(target_os = "linux")]
 pub mod linux;
@@ -11,7 +12,9 @@ pub mod schedule;
 pub mod source;
 pub mod tree;
 
+use std::collections::HashSet;
 use std::sync::mpsc::{self, RecvTimeoutError};
+use std::sync::Arc;
 use std::thread::JoinHandle;
 use std::time::{Duration, Instant};
 
@@ -19,6 +22,7 @@ pub use schedule::Schedule;
 pub use source::Backend;
 pub use tree::Baseline;
 
+use crate::monitor::source::RawProcess;
 use crate::profile::{Capability, Sample, Summary, SummaryBuilder};
 
 /// What a sink wants after a sample.
@@ -35,7 +39,7 @@ pub trait SampleSink: Send {
 }
 
 /// How to monitor.
-#[derive(Debug, Clone, Copy)]
+#[derive(Clone)]
 pub struct MonitorConfig {
     pub schedule: Schedule,
     pub backend: Backend,
@@ -45,6 +49,8 @@ pub struct MonitorConfig {
     /// When the tree started counting: the spawn for `run` (with a zero baseline, the first
     /// sample's CPU time accrued since then), the monitor's start for `attach`.
     pub origin: Instant,
+    /// The eBPF programs, when `--ebpf` loaded them: their counters join every sample.
+    pub kernel: Option<Arc<ebpf::Kernel>>,
 }
 
 /// Why monitoring ended.
@@ -121,10 +127,14 @@ fn run_loop<S: SampleSink>(root: u32, config: MonitorConfig, mut sink: S, stop: 
     let start = config.origin;
     let mut last = start;
     let mut deadline = Instant::now();
+    let mut kernel = config.kernel.as_deref().map(KernelFollower::new);
     let end = loop {
         let now = Instant::now();
         let procs = source.scan();
-        let sample = acc.sample(&procs, (now - start).as_secs_f64(), (now - last).as_secs_f64());
+        let mut sample = acc.sample(&procs, (now - start).as_secs_f64(), (now - last).as_secs_f64());
+        if let Some(k) = kernel.as_mut() {
+            k.add_to(&procs, &mut sample);
+        }
         last = now;
         summary.observe(&sample);
         if sink.sample(&sample) == Flow::Stop {
@@ -146,7 +156,11 @@ fn run_loop<S: SampleSink>(root: u32, config: MonitorConfig, mut sink: S, stop: 
             // Asked to stop: one final sample so that short runs and the last interval are covered.
             Ok(()) | Err(RecvTimeoutError::Disconnected) => {
                 let now = Instant::now();
-                let sample = acc.sample(&source.scan(), (now - start).as_secs_f64(), (now - last).as_secs_f64());
+                let procs = source.scan();
+                let mut sample = acc.sample(&procs, (now - start).as_secs_f64(), (now - last).as_secs_f64());
+                if let Some(k) = kernel.as_mut() {
+                    k.add_to(&procs, &mut sample);
+                }
                 summary.observe(&sample);
                 sink.sample(&sample);
                 break EndReason::Stopped;
@@ -155,5 +169,42 @@ fn run_loop<S: SampleSink>(root: u32, config: MonitorConfig, mut sink: S, stop: 
     };
     let mut summary = summary.finish();
     summary.processes_seen = summary.processes_seen.max(acc.processes_seen());
+    if let Some(k) = &kernel {
+        summary.top_syscalls = k.kernel.snapshot().top_syscalls(&ebpf::Snapshot::default(), TOP_SYSCALLS);
+    }
     Finished { sink, summary, capabilities: source.capabilities(), end }
+}
+
+/// How many syscalls a summary lists by name.
+pub const TOP_SYSCALLS: usize = 10;
+
+/// Adds the eBPF counters to each sample, and makes every process the /proc scan finds an eBPF target
+/// (for `attach`, whose tree existed before the programs; forks after that are followed in the kernel).
+struct KernelFollower<'a> {
+    kernel: &'a ebpf::Kernel,
+    watched: HashSet<u32>,
+}
+
+impl<'a> KernelFollower<'a> {
+    fn new(kernel: &'a ebpf::Kernel) -> Self {
+        KernelFollower { kernel, watched: HashSet::new() }
+    }
+
+    fn add_to(&mut self, procs: &[RawProcess], sample: &mut Sample) {
+        for p in procs.iter().filter(|p| !p.zombie) {
+            if self.watched.insert(p.pid) {
+                if let Err(e) = self.kernel.watch(p.pid, ebpf::Role::Tree) {
+                    log::debug!("{e:#}");
+                }
+            }
+        }
+        sample.aggregate.kernel = self.kernel.snapshot().since(&ebpf::Snapshot::default());
+        let own = self.kernel.per_process();
+        for p in &mut sample.processes {
+            if let Some(k) = own.get(&p.pid) {
+                p.syscalls = self.kernel.has_syscalls().then_some(k.syscalls);
+                p.time_off_cpu = self.kernel.has_offcpu().then_some(k.off_cpu_ns as f64 * 1e-9);
+            }
+        }
+    }
 }

@@ -83,6 +83,7 @@ impl TreeAccumulator {
             threads,
             processes: procs.len() as u64,
             counters: self.totals,
+            kernel: Default::default(),
         };
         self.prev = procs
             .iter()
@@ -162,6 +163,8 @@ impl TreeAccumulator {
             vms_bytes: p.vms_bytes,
             threads: p.threads,
             counters: p.inclusive,
+            syscalls: None,
+            time_off_cpu: None,
         }
     }
 }

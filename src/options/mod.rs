@@ -25,6 +25,8 @@ pub struct MonitorOptions {
     pub backend: Backend,
     pub duration: Option<Duration>,
     pub output: OutputOptions,
+    /// Load the eBPF programs (`--ebpf`).
+    pub ebpf: bool,
 }
 
 impl OutputOptions {
@@ -40,7 +42,12 @@ impl OutputOptions {
 
 impl MonitorOptions {
     /// Resolve the sampling flags (the subcommand's win over the top-level ones) and the duration.
-    pub fn from_cli(cli: &Cli, local: &SamplingArgs, duration: Option<&str>) -> Result<MonitorOptions, UserError> {
+    pub fn from_cli(
+        cli: &Cli,
+        local: &SamplingArgs,
+        duration: Option<&str>,
+        ebpf: bool,
+    ) -> Result<MonitorOptions, UserError> {
         let interval = local.interval.as_deref().or(cli.sampling.interval.as_deref()).unwrap_or("100");
         let max = local.max_interval.as_deref().or(cli.sampling.max_interval.as_deref());
         let base = parse_duration("--interval", interval, Unit::Millis)?;
@@ -76,6 +83,7 @@ impl MonitorOptions {
             backend,
             duration: duration.map(|d| parse_duration("--duration", d, Unit::Seconds)).transpose()?,
             output: OutputOptions::from_cli(cli),
+            ebpf,
         })
     }
 }

@@ -47,6 +47,7 @@ fn run(wall: f64, rss_mib: u64, i: usize) -> RunProfile {
         },
         exit: Some(ExitStatus { code: Some(0), signal: None }),
         started_s: i as f64,
+        ..RunProfile::default()
     }
 }
 

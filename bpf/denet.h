@@ -1,0 +1,100 @@
+/* SPDX-License-Identifier: MIT OR Apache-2.0 */
+/*
+ * What crosses between denet's BPF programs and Rust: the target map, each
+ * program's counters, and the tracepoint records the programs read.
+ *
+ * No CO-RE and no vmlinux.h: the programs read only the stable fields of
+ * tracepoint records (offsets checked against /sys/kernel/tracing/events/
+ * * /format on 5.x and 6.x kernels), BPF helpers and maps. Layout changes here
+ * must be mirrored in src/monitor/ebpf/maps.rs.
+ */
+#ifndef DENET_H
+#define DENET_H
+
+#include <linux/types.h>
+#include <linux/bpf.h>
+#include <bpf/bpf_helpers.h>
+
+/* Syscall numbers counted one by one; larger ones (x32 ABI, future) go to `syscalls_other_nr`. */
+#define DENET_NR_SYSCALLS 512
+
+/* A target's flags. */
+#define DENET_COUNT 1  /* count this process's events */
+#define DENET_FOLLOW 2 /* add the processes it forks as COUNT|FOLLOW targets */
+
+/* One process (thread group) of the monitored tree: key is its tgid. */
+struct denet_target {
+	__u32 flags;
+	__u32 pad;
+	__u64 syscalls;   /* this process's syscalls while it was a target */
+	__u64 off_cpu_ns; /* its threads' completed off-CPU intervals */
+};
+
+/* Per-CPU counters of the syscall program, tree totals since load. */
+struct denet_syscall_counts {
+	__u64 by_nr[DENET_NR_SYSCALLS];
+	__u64 other_nr;
+};
+
+/* Per-CPU counters of the off-CPU program. */
+struct denet_offcpu_counts {
+	__u64 blocked_ns;  /* switched out sleeping or waiting (prev_state != running) */
+	__u64 runnable_ns; /* switched out while still runnable (preempted) */
+};
+
+/* Per-CPU counters of the lifecycle program. */
+struct denet_lifecycle_counts {
+	__u64 processes_created; /* forks (not threads) by counted processes */
+	__u64 threads_created;   /* clone(CLONE_THREAD) by counted processes */
+	__u64 execs;
+	__u64 lost_targets; /* children that could not be added (target map full) */
+};
+
+/* Per-CPU counters of the network program. */
+struct denet_net_counts {
+	__u64 tcp_tx_bytes;
+	__u64 tcp_rx_bytes;
+};
+
+/* The target map, the same in every object: denet loads it once and shares its fd. */
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, 65536);
+	__type(key, __u32);
+	__type(value, struct denet_target);
+} targets SEC(".maps");
+
+/* The first 8 bytes of every tracepoint record (common_type, flags, preempt_count, pid). */
+struct denet_tp_common {
+	__u64 common;
+};
+
+static __always_inline __u32 current_tgid(void)
+{
+	return bpf_get_current_pid_tgid() >> 32;
+}
+
+/* The current process's target entry when it is counted, else NULL. */
+static __always_inline struct denet_target *counted_target(void)
+{
+	__u32 tgid = current_tgid();
+	struct denet_target *t = bpf_map_lookup_elem(&targets, &tgid);
+	return t && (t->flags & DENET_COUNT) ? t : NULL;
+}
+
+/* One per-CPU counters map per program, a single slot. */
+#define DENET_COUNTERS(value_t)                                                                     \
+	struct {                                                                                   \
+		__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);                                           \
+		__uint(max_entries, 1);                                                            \
+		__type(key, __u32);                                                                \
+		__type(value, value_t);                                                             \
+	} counts SEC(".maps")
+
+static __always_inline void *counters_slot(void *map)
+{
+	__u32 zero = 0;
+	return bpf_map_lookup_elem(map, &zero);
+}
+
+#endif

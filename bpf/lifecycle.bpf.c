@@ -1,0 +1,91 @@
+// SPDX-License-Identifier: MIT OR Apache-2.0
+/*
+ * Follows the monitored tree in the kernel: a process forked by a followed
+ * process becomes a target before it runs (so its first syscall is counted),
+ * and leaves the target map when its thread group dies. Counts forks and execs.
+ */
+#include "denet.h"
+
+DENET_COUNTERS(struct denet_lifecycle_counts);
+
+#define CLONE_THREAD 0x00010000
+
+/* Offset of `group_dead` in sched_process_exit (6.x); 0 when the kernel lacks it (set before load). */
+const volatile __u32 exit_group_dead_offset = 0;
+
+/* task/task_newtask: fires in the parent, after the child exists and before it first runs. */
+struct task_newtask_record {
+	struct denet_tp_common common;
+	__s32 pid;
+	char comm[16];
+	__u64 clone_flags;
+};
+
+struct sched_process_exit_record {
+	struct denet_tp_common common;
+	char comm[16];
+	__s32 pid;
+};
+
+SEC("tracepoint/task/task_newtask")
+int denet_task_newtask(struct task_newtask_record *r)
+{
+	__u32 parent = current_tgid();
+	struct denet_target *p = bpf_map_lookup_elem(&targets, &parent);
+	if (!p)
+		return 0;
+	struct denet_lifecycle_counts *c = counters_slot(&counts);
+	if (r->clone_flags & CLONE_THREAD) {
+		/* A thread shares its parent's tgid, which is already a target. */
+		if (c && (p->flags & DENET_COUNT))
+			c->threads_created++;
+		return 0;
+	}
+	if (!(p->flags & DENET_FOLLOW))
+		return 0;
+	__u32 child = r->pid;
+	struct denet_target t = { .flags = DENET_COUNT | DENET_FOLLOW };
+	long err = bpf_map_update_elem(&targets, &child, &t, BPF_NOEXIST);
+	if (c) {
+		if (p->flags & DENET_COUNT)
+			c->processes_created++;
+		if (err && err != -17 /* EEXIST */)
+			c->lost_targets++;
+	}
+	return 0;
+}
+
+SEC("tracepoint/sched/sched_process_exec")
+int denet_exec(void *r)
+{
+	if (!counted_target())
+		return 0;
+	struct denet_lifecycle_counts *c = counters_slot(&counts);
+	if (c)
+		c->execs++;
+	return 0;
+}
+
+/* True when the exiting thread is the last of its group. */
+static __always_inline int group_dead(struct sched_process_exit_record *r, __u32 tgid)
+{
+	__u8 dead = 0;
+	if (exit_group_dead_offset == 0)
+		return (__u32)r->pid == tgid; /* older kernels: the main thread's exit */
+	bpf_probe_read_kernel(&dead, 1, (void *)r + (exit_group_dead_offset & 0xff));
+	return dead;
+}
+
+SEC("tracepoint/sched/sched_process_exit")
+int denet_exit(struct sched_process_exit_record *r)
+{
+	__u32 tgid = current_tgid();
+	struct denet_target *t = bpf_map_lookup_elem(&targets, &tgid);
+	/* Only COUNT targets leave by themselves: a FOLLOW-only entry (denet's spawner) is denet's to remove. */
+	if (!t || !(t->flags & DENET_COUNT) || !group_dead(r, tgid))
+		return 0;
+	bpf_map_delete_elem(&targets, &tgid);
+	return 0;
+}
+
+char LICENSE[] SEC("license") = "Dual MIT/GPL";
