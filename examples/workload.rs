@@ -10,7 +10,8 @@
 //!   exit CODE                 exit with CODE
 //!   signal N                  kill itself with signal N
 //!   getppid N                 make exactly N getppid system calls
-//!   forkn N                   fork N children that each exit at once, wait for all
+//!   forkn N [CALLS]           fork N children that each make CALLS getppid calls (default 0) and exit, wait for all
+//!   tcp BYTES                 send BYTES over a loopback TCP connection to a thread of its own, which reads them all
 
 use std::hint::black_box;
 use std::io::Write;
@@ -90,11 +91,14 @@ fn getppid(n: u64) {
 }
 
 #[cfg(unix)]
-fn forkn(n: usize) {
+fn forkn(n: usize, calls: usize) {
     for _ in 0..n {
-        // SAFETY: the child only calls _exit.
+        // SAFETY: the child only makes raw getppid calls and _exit (async-signal-safe).
         let pid = unsafe { libc::fork() };
         if pid == 0 {
+            for _ in 0..calls {
+                unsafe { libc::syscall(libc::SYS_getppid) };
+            }
             unsafe { libc::_exit(0) };
         }
     }
@@ -103,6 +107,29 @@ fn forkn(n: usize) {
         // SAFETY: valid pointer to a local.
         unsafe { libc::wait(&mut st) };
     }
+}
+
+/// Send `bytes` through a loopback TCP connection; the reading end is a thread of this process.
+fn tcp(bytes: usize) {
+    use std::io::Read;
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").expect("bind 127.0.0.1");
+    let addr = listener.local_addr().unwrap();
+    let reader = std::thread::spawn(move || {
+        let (mut conn, _) = listener.accept().expect("accept");
+        let mut buf = vec![0u8; 64 * 1024];
+        let mut total = 0;
+        loop {
+            match conn.read(&mut buf).expect("read") {
+                0 => break total,
+                n => total += n,
+            }
+        }
+    });
+    let mut conn = std::net::TcpStream::connect(addr).expect("connect");
+    conn.write_all(&vec![7u8; bytes]).expect("write");
+    drop(conn);
+    let got = reader.join().unwrap();
+    assert_eq!(got, bytes, "the reader got {got} of {bytes} bytes");
 }
 
 #[cfg(unix)]
@@ -129,9 +156,10 @@ fn main() {
         #[cfg(unix)]
         Some("getppid") => getppid(arg(&args, 1, "N")),
         #[cfg(unix)]
-        Some("forkn") => forkn(arg(&args, 1, "N")),
+        Some("forkn") => forkn(arg(&args, 1, "N"), args.get(2).and_then(|c| c.parse().ok()).unwrap_or(0)),
+        Some("tcp") => tcp(arg(&args, 1, "BYTES")),
         _ => {
-            eprintln!("usage: workload busy|hold|write|tree|threads|sleep|exit|signal|getppid|forkn ARGS");
+            eprintln!("usage: workload busy|hold|write|tree|threads|sleep|exit|signal|getppid|forkn|tcp ARGS");
             std::process::exit(2)
         }
     }

@@ -25,6 +25,8 @@ pub enum Source {
     ProcCounters,
     /// The /proc sampler at ticks: can miss what happens between two samples.
     Sampled,
+    /// The eBPF programs (`--ebpf`): every event counted in the kernel.
+    Ebpf,
 }
 
 /// One metric.
@@ -85,12 +87,89 @@ pub const ALL: &[Metric] = &[
     metric!("threads_peak", Count, Sampled, "Threads (peak)", |p| p.tree.threads_peak),
 ];
 
+/// Not measured (eBPF off, or that program unavailable): never mixed into statistics.
+const MISSING: f64 = f64::NAN;
+
+/// The eBPF metrics (`--ebpf`); a run without them reads NaN and the metric is left out of every output.
+pub const KERNEL: &[Metric] = &[
+    metric!("syscalls_total", Count, Ebpf, "Syscalls", |p| p
+        .kernel
+        .syscalls
+        .map_or(MISSING, |s| s.syscalls_total as f64)),
+    metric!("syscalls_file_io", Count, Ebpf, "Syscalls: file I/O", |p| p
+        .kernel
+        .syscalls
+        .map_or(MISSING, |s| s.syscalls_file_io as f64)),
+    metric!("syscalls_memory", Count, Ebpf, "Syscalls: memory", |p| p
+        .kernel
+        .syscalls
+        .map_or(MISSING, |s| s.syscalls_memory as f64)),
+    metric!("syscalls_process", Count, Ebpf, "Syscalls: process", |p| p
+        .kernel
+        .syscalls
+        .map_or(MISSING, |s| s.syscalls_process as f64)),
+    metric!("syscalls_network", Count, Ebpf, "Syscalls: network", |p| p
+        .kernel
+        .syscalls
+        .map_or(MISSING, |s| s.syscalls_network as f64)),
+    metric!("syscalls_ipc", Count, Ebpf, "Syscalls: IPC", |p| p
+        .kernel
+        .syscalls
+        .map_or(MISSING, |s| s.syscalls_ipc as f64)),
+    metric!("syscalls_signal", Count, Ebpf, "Syscalls: signal", |p| p
+        .kernel
+        .syscalls
+        .map_or(MISSING, |s| s.syscalls_signal as f64)),
+    metric!("syscalls_time", Count, Ebpf, "Syscalls: time", |p| p
+        .kernel
+        .syscalls
+        .map_or(MISSING, |s| s.syscalls_time as f64)),
+    metric!("syscalls_other", Count, Ebpf, "Syscalls: other", |p| p
+        .kernel
+        .syscalls
+        .map_or(MISSING, |s| s.syscalls_other as f64)),
+    metric!("time_off_cpu", Time, Ebpf, "Off-CPU time", |p| p.kernel.off_cpu.map_or(MISSING, |o| o.time_off_cpu)),
+    metric!("time_off_cpu_runnable", Time, Ebpf, "Off-CPU, runnable", |p| p
+        .kernel
+        .off_cpu
+        .map_or(MISSING, |o| o.time_off_cpu_runnable)),
+    metric!("processes_created", Count, Ebpf, "Processes created", |p| p
+        .kernel
+        .lifecycle
+        .map_or(MISSING, |l| l.processes_created as f64)),
+    metric!("threads_created", Count, Ebpf, "Threads created", |p| p
+        .kernel
+        .lifecycle
+        .map_or(MISSING, |l| l.threads_created as f64)),
+    metric!("execs", Count, Ebpf, "Execs", |p| p.kernel.lifecycle.map_or(MISSING, |l| l.execs as f64)),
+    metric!("net_tcp_tx_bytes", Bytes, Ebpf, "TCP sent", |p| p
+        .kernel
+        .net
+        .map_or(MISSING, |n| n.net_tcp_tx_bytes as f64)),
+    metric!("net_tcp_rx_bytes", Bytes, Ebpf, "TCP received", |p| p
+        .kernel
+        .net
+        .map_or(MISSING, |n| n.net_tcp_rx_bytes as f64)),
+];
+
+/// Every metric denet knows, /proc and wait4 first, then eBPF.
+pub fn every() -> impl Iterator<Item = &'static Metric> {
+    ALL.iter().chain(KERNEL)
+}
+
+/// The metrics that every one of `runs` has (all of ALL; the eBPF ones when they were measured).
+pub fn measured<'r>(runs: impl IntoIterator<Item = &'r RunProfile> + Clone) -> Vec<&'static Metric> {
+    let has = |m: &Metric| runs.clone().into_iter().all(|r| !(m.extract)(r).is_nan());
+    let any = runs.clone().into_iter().next().is_some();
+    ALL.iter().chain(KERNEL.iter().filter(|m| any && has(m))).collect()
+}
+
 /// hyperfine's hardware-counter metrics, which need `perf_event_open` and hardware counters.
 pub const HARDWARE: &[&str] = &["cpu_cycles", "instructions", "cache_references", "cache_misses", "branch_misses"];
 
 /// Look a metric up by name.
 pub fn find(name: &str) -> Option<&'static Metric> {
-    ALL.iter().find(|m| m.name == name)
+    every().find(|m| m.name == name)
 }
 
 /// A display unit.
@@ -170,11 +249,14 @@ pub struct Selected {
 }
 
 /// The presets of `--metrics`.
-pub fn preset(name: &str) -> Option<Vec<&'static str>> {
+/// `all` includes the eBPF metrics when `ebpf` (`--ebpf`) is on; `ebpf` is the eBPF metrics alone.
+pub fn preset(name: &str, ebpf: bool) -> Option<Vec<&'static str>> {
     match name {
         "default" => Some(vec!["time_wall_clock", "time_user", "time_system", "memory_peak_resident"]),
         "time" => Some(vec!["time_wall_clock", "time_user", "time_system", "time_cpu"]),
+        "all" if ebpf => Some(every().map(|m| m.name).collect()),
         "all" => Some(ALL.iter().map(|m| m.name).collect()),
+        "ebpf" => Some(KERNEL.iter().map(|m| m.name).collect()),
         _ => None,
     }
 }
@@ -184,6 +266,7 @@ pub fn preset(name: &str) -> Option<Vec<&'static str>> {
 pub enum MetricsError {
     Unknown(String),
     Unavailable(String),
+    NeedsEbpf(String),
     BadUnit { metric: String, unit: String, accepted: Vec<&'static str> },
     Empty,
 }
@@ -193,13 +276,16 @@ impl std::fmt::Display for MetricsError {
         match self {
             MetricsError::Unknown(m) => write!(
                 f,
-                "unknown metric '{m}'; known: {}, and the presets default, time, all (docs/metrics.md)",
-                ALL.iter().map(|m| m.name).collect::<Vec<_>>().join(", ")
+                "unknown metric '{m}'; known: {}, and the presets default, time, all, ebpf (docs/metrics.md)",
+                every().map(|m| m.name).collect::<Vec<_>>().join(", ")
             ),
             MetricsError::Unavailable(m) => write!(
                 f,
                 "metric '{m}' needs hardware performance counters, which denet does not read yet; choose from 'denet bench --metrics all'"
             ),
+            MetricsError::NeedsEbpf(m) => {
+                write!(f, "metric '{m}' is counted by the eBPF programs; add --ebpf (docs/ebpf.md)")
+            }
             MetricsError::BadUnit { metric, unit, accepted } => {
                 write!(f, "unit '{unit}' does not fit metric '{metric}'; use one of {}", accepted.join(", "))
             }
@@ -209,14 +295,14 @@ impl std::fmt::Display for MetricsError {
 }
 
 /// Parse `--metrics M[:UNIT],...`; presets expand in place, duplicates are dropped, the first is primary.
-pub fn parse(spec: &str) -> Result<Vec<Selected>, MetricsError> {
+pub fn parse(spec: &str, ebpf: bool) -> Result<Vec<Selected>, MetricsError> {
     let mut out: Vec<Selected> = Vec::new();
     for item in spec.split(',').map(str::trim).filter(|s| !s.is_empty()) {
         let (name, unit_sym) = match item.split_once(':') {
             Some((n, u)) => (n.trim(), Some(u.trim())),
             None => (item, None),
         };
-        let names = match preset(name) {
+        let names = match preset(name, ebpf) {
             Some(names) if unit_sym.is_none() => names,
             _ => vec![name],
         };
@@ -228,6 +314,9 @@ pub fn parse(spec: &str) -> Result<Vec<Selected>, MetricsError> {
                     MetricsError::Unknown(n.to_string())
                 }
             })?;
+            if metric.source == Source::Ebpf && !ebpf {
+                return Err(MetricsError::NeedsEbpf(n.to_string()));
+            }
             let unit = unit_sym
                 .map(|u| {
                     unit(u, metric.dimension).ok_or_else(|| MetricsError::BadUnit {
@@ -254,20 +343,30 @@ mod tests {
 
     #[test]
     fn parses_presets_units_and_keeps_order() {
-        let m = parse("memory_peak_resident:MiB,default").unwrap();
+        let m = parse("memory_peak_resident:MiB,default", false).unwrap();
         let names: Vec<_> = m.iter().map(|s| s.metric.name).collect();
         assert_eq!(names, ["memory_peak_resident", "time_wall_clock", "time_user", "time_system"]);
         assert_eq!(m[0].unit.unwrap().symbol, "MiB");
-        assert_eq!(parse("time_wall_clock:ms").unwrap()[0].unit.unwrap().scale, 1e-3);
-        assert_eq!(parse("page_faults_minor:k").unwrap()[0].unit.unwrap().scale, 1e3);
+        assert_eq!(parse("time_wall_clock:ms", false).unwrap()[0].unit.unwrap().scale, 1e-3);
+        assert_eq!(parse("page_faults_minor:k", false).unwrap()[0].unit.unwrap().scale, 1e3);
     }
 
     #[test]
     fn refuses_unknown_names_and_units() {
-        assert!(matches!(parse("time_wallclock"), Err(MetricsError::Unknown(_))));
-        assert!(matches!(parse("time_wall_clock:MiB"), Err(MetricsError::BadUnit { .. })));
-        assert!(matches!(parse("instructions"), Err(MetricsError::Unavailable(_))));
-        assert!(matches!(parse(" , "), Err(MetricsError::Empty)));
+        assert!(matches!(parse("time_wallclock", false), Err(MetricsError::Unknown(_))));
+        assert!(matches!(parse("time_wall_clock:MiB", false), Err(MetricsError::BadUnit { .. })));
+        assert!(matches!(parse("instructions", false), Err(MetricsError::Unavailable(_))));
+        assert!(matches!(parse(" , ", false), Err(MetricsError::Empty)));
+    }
+
+    #[test]
+    fn ebpf_metrics_need_the_flag() {
+        assert!(matches!(parse("syscalls_total", false), Err(MetricsError::NeedsEbpf(_))));
+        assert_eq!(parse("syscalls_total,time_off_cpu:ms", true).unwrap()[1].unit.unwrap().symbol, "ms");
+        assert_eq!(parse("all", false).unwrap().len(), ALL.len());
+        assert_eq!(parse("all", true).unwrap().len(), ALL.len() + KERNEL.len());
+        let run = RunProfile::default();
+        assert_eq!(measured([&run]).len(), ALL.len(), "eBPF metrics of a run without them are left out");
     }
 
     #[test]

@@ -185,6 +185,7 @@ mod unix {
     }
     use crate::bench::wait::{pollfd, ppoll};
     use crate::error::UserError;
+    use crate::monitor::ebpf::{Kernel, Role};
     use crate::profile::ExitStatus;
 
     /// Put the command in its own process group, so that Ctrl-C reaches denet alone and denet can kill the whole group.
@@ -206,18 +207,24 @@ mod unix {
         /// Becomes readable once SIGINT, SIGTERM or SIGHUP arrived (signal-hook writes to it).
         signal_pipe: UnixStream,
         interrupted: bool,
+        /// The eBPF programs (`--ebpf`); each run's counts are the difference around it.
+        kernel: Option<Kernel>,
     }
 
     impl ProcRunner {
         /// Start the spawner (call early, while denet is single-threaded and small) and catch Ctrl-C.
-        pub fn new(schedule: Option<Schedule>, backend: Backend) -> anyhow::Result<ProcRunner> {
+        pub fn new(schedule: Option<Schedule>, backend: Backend, kernel: Option<Kernel>) -> anyhow::Result<ProcRunner> {
             let spawner = Spawner::start()?;
+            if let Some(k) = &kernel {
+                // Every process the spawner forks (the runs) becomes a target before its first syscall.
+                k.watch(spawner.pid(), Role::ParentOnly)?;
+            }
             let (read, write) = UnixStream::pair()?;
             read.set_nonblocking(true)?;
             for sig in [libc::SIGINT, libc::SIGTERM, libc::SIGHUP] {
                 signal_hook::low_level::pipe::register(sig, write.try_clone()?)?;
             }
-            Ok(ProcRunner { spawner, schedule, backend, signal_pipe: read, interrupted: false })
+            Ok(ProcRunner { spawner, schedule, backend, signal_pipe: read, interrupted: false, kernel })
         }
 
         fn check_signals(&mut self) -> bool {
@@ -279,6 +286,7 @@ mod unix {
             if self.check_signals() {
                 return Err(RunError::Interrupted);
             }
+            let before = self.kernel.as_ref().map(Kernel::snapshot);
             self.spawner.send(&Request::Spawn(inv.clone())).map_err(Self::io)?;
             let start = Instant::now();
             let pid = match self.spawner.recv().map_err(Self::io)? {
@@ -293,14 +301,19 @@ mod unix {
                 return Err(self.abort());
             };
             let tree = follower.map(|f| f.finish(done.io)).unwrap_or_default();
-            Ok(RunProfile {
+            let mut run = RunProfile {
                 wall_s: done.wall_s,
                 rusage: done.rusage,
                 tree,
                 exit: Some(done.status),
-                started_s: 0.0,
                 ..RunProfile::default()
-            })
+            };
+            if let (Some(k), Some(before)) = (&self.kernel, before) {
+                let after = k.snapshot();
+                run.kernel = after.since(&before);
+                run.top_syscalls = after.top_syscalls(&before, crate::monitor::TOP_SYSCALLS);
+            }
+            Ok(run)
         }
 
         fn interrupted(&self) -> bool {

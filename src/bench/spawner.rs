@@ -103,6 +103,11 @@ impl Spawner {
         !self.reader.buffer().is_empty()
     }
 
+    /// The spawner's process id (runs are its children).
+    pub fn pid(&self) -> u32 {
+        self.pid
+    }
+
     pub fn fd(&self) -> i32 {
         self.reader.get_ref().as_raw_fd()
     }

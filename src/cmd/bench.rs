@@ -11,6 +11,7 @@ use crate::bench::scheduler::{BenchmarkResult, Observer, Outcome, Scheduler};
 use crate::cmd::compare;
 use crate::error::{exit, UserError};
 use crate::metrics::Selected;
+use crate::monitor::ebpf::{self, Kernel};
 use crate::monitor::env::EnvRecord;
 use crate::monitor::{Backend, Schedule};
 use crate::options::bench::Against;
@@ -29,12 +30,14 @@ pub fn bench(opts: &BenchOptions) -> anyhow::Result<ExitCode> {
         .into());
     }
     let baseline = Baseline::load(opts)?;
+    let (kernel, opts) = ebpf_setup(opts);
+    let opts = &opts;
     let (done, printer) = if opts.mock {
         let mut printer = Printer::new(opts);
         let (outcome, error) = Scheduler::new(opts, MockRunner).run(&mut printer);
         (printer.finish(outcome, error)?, printer)
     } else {
-        let runner = real_runner(opts.sampling)?;
+        let runner = real_runner(opts.sampling, kernel)?;
         let mut printer = Printer::new(opts);
         let (outcome, error) = Scheduler::new(opts, runner).run(&mut printer);
         (printer.finish(outcome, error)?, printer)
@@ -45,13 +48,37 @@ pub fn bench(opts: &BenchOptions) -> anyhow::Result<ExitCode> {
     }
 }
 
+/// Load the eBPF programs for `--ebpf`, and drop from the selection the metrics this machine cannot give
+/// (the warning that says why has been printed).
+fn ebpf_setup(opts: &BenchOptions) -> (Option<Kernel>, BenchOptions) {
+    let mut opts = opts.clone();
+    if !opts.ebpf || opts.mock {
+        return (None, opts);
+    }
+    let opened = ebpf::open();
+    let missing: Vec<&str> = opened.capabilities.iter().filter(|c| !c.available).map(|c| c.metric.as_str()).collect();
+    let lost = |name: &str| match name {
+        n if n.starts_with("syscalls_") => missing.contains(&"syscalls_total"),
+        "time_off_cpu" | "time_off_cpu_runnable" => missing.contains(&"time_off_cpu"),
+        "processes_created" | "threads_created" | "execs" => missing.contains(&"processes_created"),
+        "net_tcp_tx_bytes" | "net_tcp_rx_bytes" => missing.contains(&"net_tcp_tx_bytes"),
+        _ => false,
+    };
+    opts.metrics.retain(|s| !lost(s.metric.name));
+    if opts.metrics.is_empty() {
+        opts.metrics = crate::metrics::parse("default", false).expect("the default preset parses");
+    }
+    opts.ebpf_checks = opened.checks;
+    (opened.kernel, opts)
+}
+
 #[cfg(unix)]
-fn real_runner(schedule: Option<Schedule>) -> anyhow::Result<impl Runner> {
-    crate::bench::runner::ProcRunner::new(schedule, Backend::native())
+fn real_runner(schedule: Option<Schedule>, kernel: Option<Kernel>) -> anyhow::Result<impl Runner> {
+    crate::bench::runner::ProcRunner::new(schedule, Backend::native(), kernel)
 }
 
 #[cfg(not(unix))]
-fn real_runner(_schedule: Option<Schedule>) -> anyhow::Result<MockRunner> {
+fn real_runner(_schedule: Option<Schedule>, _kernel: Option<Kernel>) -> anyhow::Result<MockRunner> {
     anyhow::bail!("denet bench needs a Unix system (it measures runs with wait4)")
 }
 
@@ -157,6 +184,7 @@ impl<'a> Printer<'a> {
             alpha: self.opts.alpha,
             start_time: &self.start_time,
             env: &self.env,
+            ebpf: &self.opts.ebpf_checks,
         }
     }
 

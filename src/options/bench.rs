@@ -137,6 +137,10 @@ pub struct BenchOptions {
     pub alpha: f64,
     pub min_time: f64,
     pub mock: bool,
+    /// `--ebpf`: load the eBPF programs for every run.
+    pub ebpf: bool,
+    /// What the eBPF set-up found (filled in when the programs are loaded, before the first run).
+    pub ebpf_checks: Vec<crate::monitor::ebpf::Check>,
 }
 
 fn bad(flag: &'static str, value: impl Into<String>, why: impl Into<String>) -> UserError {
@@ -146,7 +150,7 @@ fn bad(flag: &'static str, value: impl Into<String>, why: impl Into<String>) -> 
 impl BenchOptions {
     pub fn from_args(a: &BenchArgs) -> Result<BenchOptions, UserError> {
         let shell = shell(a)?;
-        let metrics = metrics::parse(&a.metrics).map_err(|e| bad("--metrics", &a.metrics, e.to_string()))?;
+        let metrics = metrics::parse(&a.metrics, a.ebpf).map_err(|e| bad("--metrics", &a.metrics, e.to_string()))?;
         let benchmarks = expand(a, shell.as_deref())?;
         let opts = BenchOptions {
             bounds: bounds(a)?,
@@ -177,6 +181,8 @@ impl BenchOptions {
             alpha: alpha(a.alpha)?,
             min_time: a.min_benchmarking_time,
             mock: a.mock,
+            ebpf: a.ebpf,
+            ebpf_checks: Vec::new(),
             benchmarks,
         };
         Ok(opts)

@@ -14,12 +14,19 @@ pub struct StatusLine {
     tty: bool,
     last_plain: Option<Instant>,
     drawn: bool,
+    /// The previous sample's time and syscall total, for the rate.
+    prev_syscalls: Option<(f64, u64)>,
 }
 
 impl StatusLine {
     pub fn new() -> StatusLine {
         // Plain lines start after the first period: a short run should not log a line of zeros.
-        StatusLine { tty: std::io::stderr().is_terminal(), last_plain: Some(Instant::now()), drawn: false }
+        StatusLine {
+            tty: std::io::stderr().is_terminal(),
+            last_plain: Some(Instant::now()),
+            drawn: false,
+            prev_syscalls: None,
+        }
     }
 
     /// Remove the in-place line before other output goes to stderr.
@@ -37,8 +44,24 @@ impl Default for StatusLine {
     }
 }
 
-/// One line describing the tree now.
-pub fn line(s: &Sample) -> String {
+/// One line describing the tree now; with eBPF, the syscall rate since `prev` (time, total) and off-CPU time.
+pub fn line(s: &Sample, prev: Option<(f64, u64)>) -> String {
+    let mut text = proc_line(s);
+    let k = &s.aggregate.kernel;
+    if let Some(sc) = &k.syscalls {
+        let rate = prev
+            .filter(|(t, _)| s.t > *t)
+            .map(|(t, n)| sc.syscalls_total.saturating_sub(n) as f64 / (s.t - t))
+            .unwrap_or(0.0);
+        text.push_str(&format!("  syscalls/s {:>8}", units::count(rate.round() as u64)));
+    }
+    if let Some(o) = &k.off_cpu {
+        text.push_str(&format!("  off-CPU {:>8}", units::seconds(o.time_off_cpu)));
+    }
+    text
+}
+
+fn proc_line(s: &Sample) -> String {
     let a = &s.aggregate;
     format!(
         "denet {:>8}  CPU {:>6.1}%  RSS {:>10}  procs {:>3}  threads {:>4}  read {:>10}  write {:>10}",
@@ -55,12 +78,16 @@ pub fn line(s: &Sample) -> String {
 impl SampleSink for StatusLine {
     fn sample(&mut self, sample: &Sample) -> Flow {
         let mut err = std::io::stderr().lock();
+        let prev = self.prev_syscalls;
         if self.tty {
-            let _ = write!(err, "\r\x1b[K{}", line(sample));
+            let _ = write!(err, "\r\x1b[K{}", line(sample, prev));
             self.drawn = true;
         } else if self.last_plain.is_none_or(|t| t.elapsed() >= PLAIN_EVERY) {
-            let _ = writeln!(err, "{}", line(sample));
+            let _ = writeln!(err, "{}", line(sample, prev));
             self.last_plain = Some(Instant::now());
+        }
+        if let Some(sc) = &sample.aggregate.kernel.syscalls {
+            self.prev_syscalls = Some((sample.t, sc.syscalls_total));
         }
         let _ = err.flush();
         Flow::Continue

@@ -3,7 +3,8 @@
 use comfy_table::{presets::UTF8_FULL_CONDENSED, Cell, Table};
 
 use super::units::{bytes, count, seconds};
-use crate::profile::Summary;
+use crate::monitor::ebpf::categories::Category;
+use crate::profile::{KernelCounters, Summary, SyscallCount};
 
 /// Rows of (label, value) for a summary.
 pub fn rows(s: &Summary) -> Vec<(String, String)> {
@@ -40,6 +41,7 @@ pub fn rows(s: &Summary) -> Vec<(String, String)> {
             format!("{} / {}", count(r.block_input_ops), count(r.block_output_ops)),
         ));
     }
+    rows.extend(kernel_rows(&s.kernel, &s.top_syscalls));
     if let Some(e) = &s.exit {
         let how = match (e.code, e.signal) {
             (Some(c), _) => format!("exit code {c}"),
@@ -47,6 +49,43 @@ pub fn rows(s: &Summary) -> Vec<(String, String)> {
             _ => "unknown".into(),
         };
         rows.push(("Exit".into(), how));
+    }
+    rows
+}
+
+/// Rows for what the eBPF programs counted (none without `--ebpf`).
+fn kernel_rows(k: &KernelCounters, top: &[SyscallCount]) -> Vec<(String, String)> {
+    let mut rows = Vec::new();
+    if let Some(sc) = &k.syscalls {
+        rows.push(("Syscalls (eBPF)".into(), count(sc.syscalls_total)));
+        let by: Vec<String> = Category::ALL
+            .iter()
+            .filter(|c| sc.get(**c) > 0)
+            .map(|c| format!("{} {}", c.key().replace('_', " "), count(sc.get(*c))))
+            .collect();
+        rows.push(("Syscalls by category".into(), by.join(", ")));
+    }
+    if !top.is_empty() {
+        let names: Vec<String> = top.iter().take(5).map(|t| format!("{} {}", t.name, count(t.count))).collect();
+        rows.push(("Top syscalls".into(), names.join(", ")));
+    }
+    if let Some(o) = &k.off_cpu {
+        rows.push((
+            "Off-CPU total / runnable".into(),
+            format!("{} / {}", seconds(o.time_off_cpu), seconds(o.time_off_cpu_runnable)),
+        ));
+    }
+    if let Some(l) = &k.lifecycle {
+        rows.push((
+            "Created processes / threads, execs".into(),
+            format!("{} / {}, {}", count(l.processes_created), count(l.threads_created), count(l.execs)),
+        ));
+    }
+    if let Some(n) = &k.net {
+        rows.push((
+            "TCP sent / received".into(),
+            format!("{} / {}", bytes(n.net_tcp_tx_bytes), bytes(n.net_tcp_rx_bytes)),
+        ));
     }
     rows
 }

@@ -10,7 +10,7 @@ pub use compare::{compare, Comparison, Test};
 pub use describe::{describe, Stats};
 
 use crate::bench::scheduler::BenchmarkResult;
-use crate::metrics::{Metric, ALL};
+use crate::metrics::Metric;
 
 /// One metric of one benchmark: its values per run and their statistics.
 #[derive(Debug, Clone)]
@@ -30,8 +30,8 @@ pub struct Summarized {
 impl Summarized {
     /// Summarise every metric of a benchmark that has at least one run.
     pub fn new(result: &BenchmarkResult) -> Summarized {
-        let metrics = ALL
-            .iter()
+        let metrics = crate::metrics::measured(&result.runs)
+            .into_iter()
             .map(|m| {
                 let values: Vec<f64> = result.runs.iter().map(m.extract).collect();
                 let stats = describe(&values);

@@ -1,7 +1,7 @@
 //! CSV exports: a row per command (hyperfine 1.x's columns first, then every metric), and a row per run.
 
 use super::{Exporter, Report};
-use crate::metrics::ALL;
+use crate::metrics::Metric;
 use crate::stats::Summarized;
 
 pub struct PerCommand;
@@ -35,7 +35,8 @@ impl Exporter for PerCommand {
             ["command", "mean", "stddev", "median", "user", "system", "min", "max", "name", "runs"]
                 .map(String::from)
                 .to_vec();
-        for m in ALL {
+        let metrics = metric_list(r);
+        for m in &metrics {
             for stat in ["mean", "stddev", "median", "min", "max"] {
                 header.push(format!("{}_{stat}", m.name));
             }
@@ -56,15 +57,17 @@ impl Exporter for PerCommand {
                 s.result.spec.name.clone(),
                 s.result.runs.len().to_string(),
             ];
-            for m in &s.metrics {
-                let st = &m.stats;
-                row.extend([
-                    num(st.mean),
-                    st.stddev.map(num).unwrap_or_default(),
-                    num(st.median),
-                    num(st.min),
-                    num(st.max),
-                ]);
+            for m in &metrics {
+                match s.metrics.iter().find(|x| x.metric.name == m.name) {
+                    Some(x) => row.extend([
+                        num(x.stats.mean),
+                        x.stats.stddev.map(num).unwrap_or_default(),
+                        num(x.stats.median),
+                        num(x.stats.min),
+                        num(x.stats.max),
+                    ]),
+                    None => row.extend(std::iter::repeat_n(String::new(), 5)),
+                }
             }
             row.extend(parameter_values(s, &params));
             w.write_record(&row)?;
@@ -79,7 +82,8 @@ impl Exporter for PerRun {
         let mut w = csv::Writer::from_writer(Vec::new());
         let mut header: Vec<String> =
             ["command", "name", "run", "exit_code", "exit_signal", "started_s"].map(String::from).to_vec();
-        header.extend(ALL.iter().map(|m| m.name.to_string()));
+        let metrics = metric_list(r);
+        header.extend(metrics.iter().map(|m| m.name.to_string()));
         header.extend(params.iter().map(|p| format!("parameter_{p}")));
         w.write_record(&header)?;
         for s in r.results {
@@ -93,11 +97,16 @@ impl Exporter for PerRun {
                     exit.signal.map(|c| c.to_string()).unwrap_or_default(),
                     num(run.started_s),
                 ];
-                row.extend(ALL.iter().map(|m| num((m.extract)(run))));
+                row.extend(metrics.iter().map(|m| num((m.extract)(run))));
                 row.extend(parameter_values(s, &params));
                 w.write_record(&row)?;
             }
         }
         Ok(w.into_inner()?)
     }
+}
+
+/// The columns: the metrics measured in every benchmark (the same runner measured them all).
+fn metric_list(r: &Report) -> Vec<&'static Metric> {
+    crate::metrics::measured(r.results.iter().flat_map(|s| &s.result.runs))
 }

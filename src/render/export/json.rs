@@ -6,7 +6,7 @@ use serde::Serialize;
 use serde_json::{json, Map, Value};
 
 use super::{Exporter, Report};
-use crate::metrics::{Source, ALL};
+use crate::metrics::Source;
 use crate::stats::{MetricSummary, Summarized};
 
 pub struct Json;
@@ -21,16 +21,20 @@ struct Document<'a> {
 
 impl Exporter for Json {
     fn render(&self, r: &Report) -> anyhow::Result<Vec<u8>> {
+        let mut metadata = json!({
+            "denet_version": env!("CARGO_PKG_VERSION"),
+            "start_time": r.start_time,
+            "platform": { "os": platform_os(), "architecture": std::env::consts::ARCH },
+            "alpha": r.alpha,
+            "selected_metrics": r.selected.iter().map(|s| s.metric.name).collect::<Vec<_>>(),
+            "environment": r.env,
+        });
+        if !r.ebpf.is_empty() {
+            metadata["ebpf"] = json!(r.ebpf);
+        }
         let doc = Document {
             schema_version: 2,
-            metadata: json!({
-                "denet_version": env!("CARGO_PKG_VERSION"),
-                "start_time": r.start_time,
-                "platform": { "os": platform_os(), "architecture": std::env::consts::ARCH },
-                "alpha": r.alpha,
-                "selected_metrics": r.selected.iter().map(|s| s.metric.name).collect::<Vec<_>>(),
-                "environment": r.env,
-            }),
+            metadata,
             primary_metric: r.selected[0].metric.name,
             results: r.results.iter().map(|s| result(s, r)).collect(),
         };
@@ -71,8 +75,12 @@ fn result(s: &Summarized, r: &Report) -> Value {
     let summary: BTreeMap<&str, Value> = s.metrics.iter().map(|m| (m.metric.name, summary(m))).collect();
     obj.insert("summary".into(), json!(summary));
     if !std::ptr::eq(s, &r.results[0]) {
-        let cmp: BTreeMap<&str, Value> =
-            ALL.iter().map(|m| (m.name, json!(s.compare_to(&r.results[0], m.name, r.alpha)))).collect();
+        let cmp: BTreeMap<&str, Value> = s
+            .metrics
+            .iter()
+            .filter(|m| r.results[0].metrics.iter().any(|x| x.metric.name == m.metric.name))
+            .map(|m| (m.metric.name, json!(s.compare_to(&r.results[0], m.metric.name, r.alpha))))
+            .collect();
         obj.insert("comparison".into(), json!(cmp));
     }
     obj.insert("warnings".into(), json!(s.result.warnings));
@@ -88,7 +96,7 @@ fn measurements(s: &Summarized) -> Vec<Value> {
         .iter()
         .map(|run| {
             let mut m = Map::new();
-            for metric in ALL {
+            for metric in s.metrics.iter().map(|m| m.metric) {
                 let v = (metric.extract)(run);
                 let entry = match metric.json_unit {
                     Some(unit) => json!({ "value": v, "unit": unit }),
@@ -121,6 +129,7 @@ fn summary(m: &MetricSummary) -> Value {
     obj.insert("max".into(), json!(st.max));
     obj.insert("ci95_mean".into(), json!(st.ci95_mean));
     obj.insert("sampled".into(), json!(m.metric.source == Source::Sampled));
+    obj.insert("source".into(), json!(m.metric.source));
     Value::Object(obj)
 }
 

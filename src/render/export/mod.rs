@@ -21,6 +21,8 @@ pub struct Report<'a> {
     pub alpha: f64,
     pub start_time: &'a str,
     pub env: &'a EnvRecord,
+    /// With `--ebpf`: each part of the eBPF set-up and why a part does not work here.
+    pub ebpf: &'a [crate::monitor::ebpf::Check],
 }
 
 /// Renders a report as bytes in one format.

@@ -69,10 +69,16 @@ fn fixture() -> Vec<Summarized> {
 
 fn render(format: Format) -> String {
     let results = fixture();
-    let selected = metrics::parse("default").unwrap();
+    let selected = metrics::parse("default", false).unwrap();
     let env = EnvRecord::default();
-    let report =
-        Report { results: &results, selected: &selected, alpha: 0.05, start_time: "2026-01-01T00:00:00Z", env: &env };
+    let report = Report {
+        results: &results,
+        selected: &selected,
+        alpha: 0.05,
+        start_time: "2026-01-01T00:00:00Z",
+        env: &env,
+        ebpf: &[],
+    };
     String::from_utf8(exporter(format).render(&report).unwrap()).unwrap()
 }
 
@@ -110,7 +116,7 @@ fn json() {
 #[test]
 fn terminal_block_and_comparison() {
     let results = fixture();
-    let selected = metrics::parse("default").unwrap();
+    let selected = metrics::parse("default", false).unwrap();
     let paint = Paint { colors: false };
     let text = bench_report::block(1, &results[1], &results[0], &selected, paint)
         + &bench_report::comparison_table(&results, &selected, 0.05)
