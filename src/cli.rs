@@ -70,6 +70,8 @@ pub enum Command {
     Compare(CompareArgs),
     /// Render benchmark results (denet or hyperfine 2.0 JSON) or a recording (JSONL) as an HTML report: `-o FILE.html`.
     Report(ReportArgs),
+    /// Check what eBPF can measure here (kernel, privileges, each probe), and why a part cannot.
+    Doctor,
     /// Print a shell completion script.
     Completions(CompletionsArgs),
     /// Print the man page (roff) to stdout.

@@ -3,6 +3,7 @@
 mod attach;
 mod bench;
 pub(crate) mod compare;
+mod doctor;
 mod report;
 mod run;
 mod session;
@@ -34,6 +35,7 @@ pub fn dispatch(cli: Cli) -> anyhow::Result<ExitCode> {
             attach::attach(&opts, args.pid)
         }
         Command::Stats(args) => stats::stats(&OutputOptions::from_cli(&cli), &args.file),
+        Command::Doctor => doctor::doctor(cli.global.json),
         Command::Completions(args) => {
             clap_complete::generate(args.shell, &mut Cli::command(), "denet", &mut std::io::stdout());
             Ok(ExitCode::SUCCESS)
@@ -52,7 +54,7 @@ fn refuse_monitor_flags(cli: &Cli) -> Result<(), crate::error::UserError> {
     let g = &cli.global;
     let (json_ok, out_ok) = match &cli.command {
         Command::Run(_) | Command::Attach(_) => return Ok(()),
-        Command::Stats(_) => (true, false),
+        Command::Stats(_) | Command::Doctor => (true, false),
         Command::Report(_) => (false, true),
         _ => (false, false),
     };

@@ -198,9 +198,7 @@ fn attach_net(targets: &MapHandle, checks: &mut Vec<Check>) -> Option<Attached> 
             return Some(Attached { _links: links, _object: object, counts });
         }
         Err(e) => {
-            let why = probe::kprobe_failure(&e);
-            log::warn!("TCP bytes: kprobes unavailable ({why}); counting with the sock tracepoints instead");
-            checks.push(Check::failed(KPROBES, why));
+            checks.push(Check::failed(KPROBES, probe::kprobe_failure(&e)));
         }
     }
     let points = [("denet_sock_send", "sock", "sock_send_length"), ("denet_sock_recv", "sock", "sock_recv_length")];

@@ -170,9 +170,34 @@ const PARTS: &[(&str, &str)] = &[
 pub fn open() -> Opened {
     let (kernel, checks) = load();
     let capabilities = capabilities(&checks);
+    // One warning per reason: without the feature or the privileges, every part fails for the same one.
+    let mut reasons: Vec<(&str, Vec<&str>)> = Vec::new();
     for c in capabilities.iter().filter(|c| !c.available) {
-        log::warn!("{} not measured: {}", c.metric, c.reason.as_deref().unwrap_or("unavailable"));
+        let reason = c.reason.as_deref().unwrap_or("unavailable");
+        match reasons.iter_mut().find(|(r, _)| *r == reason) {
+            Some((_, metrics)) => metrics.push(&c.metric),
+            None => reasons.push((reason, vec![&c.metric])),
+        }
     }
+    for (reason, metrics) in reasons {
+        log::warn!("eBPF metrics not measured ({}): {reason}", metrics.join(", "));
+    }
+    if let Some(why) = replaced_by_fallback(&checks) {
+        log::warn!("TCP bytes: kprobes unavailable ({why}); counting with the sock tracepoints instead");
+    }
+    Opened { kernel, checks, capabilities }
+}
+
+/// Why the kprobes failed, when the sock tracepoints count TCP bytes in their place.
+fn replaced_by_fallback(checks: &[Check]) -> Option<&str> {
+    let failed = checks.iter().find(|c| !c.ok && c.name.starts_with("TCP bytes (kretprobe"))?;
+    checks.iter().any(|c| c.ok && c.name.starts_with("TCP bytes (sock")).then(|| failed.detail.as_deref().unwrap_or(""))
+}
+
+/// Load the programs like `open`, without the warnings (doctor shows every check itself).
+pub fn open_quietly() -> Opened {
+    let (kernel, checks) = load();
+    let capabilities = capabilities(&checks);
     Opened { kernel, checks, capabilities }
 }
 
