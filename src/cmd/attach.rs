@@ -12,6 +12,10 @@ pub fn attach(opts: &MonitorOptions, pid: u32) -> anyhow::Result<ExitCode> {
     let mut sink = session::open_sink(opts, true)?;
     let mut caps = session::probe(opts.backend, pid);
     let kernel = session::kernel(opts);
+    if let Some(k) = &kernel.kernel {
+        // Before the metadata goes out: whoever waits for it may make the tree fork or exec at once.
+        session::watch_tree(k, opts.backend, pid);
+    }
     caps.extend(kernel.capabilities);
     let mut meta = session::metadata(opts, "attach", pid, command_of(pid), caps, "not ours (attached)");
     meta.ebpf = kernel.checks;

@@ -46,6 +46,15 @@ pub fn kernel(opts: &MonitorOptions) -> KernelSetup {
     KernelSetup { kernel: opened.kernel.map(Arc::new), checks: opened.checks, capabilities: opened.capabilities }
 }
 
+/// Make every process of the tree rooted at `pid` an eBPF target; the kernel follows their forks from then on.
+pub fn watch_tree(kernel: &Kernel, backend: Backend, pid: u32) {
+    for p in source::open(backend, pid).scan() {
+        if let Err(e) = kernel.watch(p.pid, ebpf::Role::Tree) {
+            log::debug!("{e:#}");
+        }
+    }
+}
+
 /// Read the tree once to learn what can be measured, and warn once about what cannot.
 pub fn probe(backend: Backend, pid: u32) -> Vec<Capability> {
     let mut src = source::open(backend, pid);

@@ -9,6 +9,7 @@ mod bench_errors;
 mod bench_order;
 mod bench_output;
 mod compare;
+mod ebpf;
 mod errors;
 mod output;
 mod report;

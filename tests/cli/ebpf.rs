@@ -1,0 +1,230 @@
+//! `--ebpf`: exact counts against workloads that make known syscalls, sleeps and transfers, and the degradation paths.
+//!
+//! The accuracy tests need the `ebpf` feature and root (CI has both); elsewhere they print why they skip.
+
+use serde_json::Value;
+
+use crate::util::{cpu_shared, denet, denet_path, f64_of, last_summary, records, u64_of, workload, Tree};
+
+/// Why eBPF tests cannot run here, if they cannot.
+fn skip_reason() -> Option<&'static str> {
+    if !cfg!(feature = "ebpf") {
+        return Some("built without the ebpf feature (cargo test --features ebpf)");
+    }
+    // SAFETY: geteuid has no preconditions.
+    if unsafe { libc::geteuid() } != 0 {
+        return Some("needs root (CI runs as root)");
+    }
+    None
+}
+
+macro_rules! needs_ebpf {
+    () => {
+        if let Some(why) = skip_reason() {
+            eprintln!("skipped: {why}");
+            return;
+        }
+    };
+}
+
+/// `denet -q --json run --ebpf -- workload ARGS`: the summary, and stderr.
+fn ebpf_run(args: &[&str]) -> (Value, String) {
+    let out = denet().args(["-q", "--json", "run", "--ebpf", "--"]).arg(workload()).args(args).output().unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr).to_string();
+    assert!(out.status.success(), "denet run --ebpf -- workload {args:?} failed: {stderr}");
+    (last_summary(&out.stdout), stderr)
+}
+
+/// How often the summary's top syscalls list `name`.
+fn top_count(summary: &Value, name: &str) -> u64 {
+    summary["top_syscalls"]
+        .as_array()
+        .and_then(|top| top.iter().find(|t| t["name"] == name))
+        .map_or(0, |t| u64_of(t, "count"))
+}
+
+fn assert_categories_add_up(s: &Value) {
+    let parts = ["file_io", "memory", "process", "network", "ipc", "signal", "time", "other"];
+    let sum: u64 = parts.iter().map(|c| u64_of(s, &format!("syscalls_{c}"))).sum();
+    assert_eq!(sum, u64_of(s, "syscalls_total"), "categories do not add up to the total: {s}");
+}
+
+#[test]
+fn counts_exactly_the_getppid_calls_made() {
+    needs_ebpf!();
+    let _cpu = cpu_shared();
+    let (s, _) = ebpf_run(&["getppid", "5000"]);
+    // The workload makes 5000 raw getppid calls; the Rust runtime and the loader make none.
+    let n = top_count(&s, "getppid");
+    assert!((5000..=5003).contains(&n), "getppid counted {n} times, expected 5000: {s}");
+    assert!(u64_of(&s, "syscalls_process") >= 5000, "{s}");
+    assert!(u64_of(&s, "syscalls_total") < 5000 + 300, "start-up costs a few hundred syscalls at most: {s}");
+    assert_categories_add_up(&s);
+    assert_eq!(u64_of(&s, "execs"), 1, "one exec, of the workload: {s}");
+}
+
+#[test]
+fn sleep_half_a_second_is_half_a_second_off_cpu() {
+    needs_ebpf!();
+    let _cpu = cpu_shared();
+    let (s, _) = ebpf_run(&["sleep", "0.5"]);
+    let off = f64_of(&s, "time_off_cpu");
+    assert!((0.475..=0.525).contains(&off), "off-CPU {off} s, expected 0.5 s ± 5%: {s}");
+    assert!(f64_of(&s, "time_off_cpu_runnable") < 0.05, "a sleeper is blocked, not preempted: {s}");
+}
+
+#[test]
+fn a_mebibyte_over_loopback_tcp_counts_exactly_each_way() {
+    needs_ebpf!();
+    let _cpu = cpu_shared();
+    let (s, _) = ebpf_run(&["tcp", "1048576"]);
+    assert_eq!(u64_of(&s, "net_tcp_tx_bytes"), 1_048_576, "{s}");
+    assert_eq!(u64_of(&s, "net_tcp_rx_bytes"), 1_048_576, "{s}");
+    assert!(u64_of(&s, "syscalls_network") >= 4, "socket, bind, listen, connect, accept at least: {s}");
+    assert_eq!(u64_of(&s, "threads_created"), 1, "the reader thread: {s}");
+    assert_categories_add_up(&s);
+}
+
+#[test]
+fn every_syscall_of_twenty_forked_children_is_counted() {
+    needs_ebpf!();
+    let _cpu = cpu_shared();
+    // Each child makes 1000 getppid calls right after fork and exits: too short for any /proc sample.
+    let (s, _) = ebpf_run(&["forkn", "20", "1000"]);
+    assert_eq!(top_count(&s, "getppid"), 20_000, "{s}");
+    assert_eq!(u64_of(&s, "processes_created"), 20, "{s}");
+    assert_categories_add_up(&s);
+}
+
+#[test]
+fn kprobes_fall_back_to_the_sock_tracepoints_with_one_warning() {
+    needs_ebpf!();
+    if std::path::Path::new("/sys/bus/event_source/devices/kprobe/type").exists() {
+        eprintln!("skipped: this kernel has kprobes, so there is nothing to fall back from");
+        return;
+    }
+    let out =
+        denet().args(["-q", "--json", "run", "--ebpf", "--"]).arg(workload()).args(["tcp", "4096"]).output().unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(stderr.matches("kprobes unavailable").count(), 1, "one warning: {stderr}");
+    assert!(stderr.contains("CONFIG_KPROBES") && stderr.contains("sock tracepoints"), "{stderr}");
+    assert_eq!(stderr.lines().count(), 1, "no libbpf text: {stderr}");
+    let meta = records(&out.stdout).into_iter().next().unwrap();
+    let checks = meta["ebpf"].as_array().expect("the eBPF checks in the metadata");
+    let by_name = |p: &str| checks.iter().find(|c| c["name"].as_str().unwrap().starts_with(p)).cloned().unwrap();
+    assert_eq!(by_name("TCP bytes (kretprobe")["ok"], false, "{meta}");
+    assert_eq!(by_name("TCP bytes (sock")["ok"], true, "{meta}");
+    assert_eq!(u64_of(&last_summary(&out.stdout), "net_tcp_tx_bytes"), 4096);
+}
+
+/// Without the feature, or as an unprivileged user: one warning with the reason, /proc data, exit 0.
+#[test]
+fn without_ebpf_it_warns_once_and_carries_on() {
+    let mut cmd = std::process::Command::new("setpriv");
+    let unprivileged = cfg!(feature = "ebpf");
+    if unprivileged {
+        // SAFETY: geteuid has no preconditions.
+        if unsafe { libc::geteuid() } != 0 {
+            eprintln!("skipped: dropping privileges needs root");
+            return;
+        }
+        cmd.args(["--reuid=65534", "--regid=65534", "--clear-groups", "--inh-caps=-all"]).arg(denet_path());
+    } else {
+        cmd = std::process::Command::new(denet_path());
+    }
+    let out = cmd.args(["-q", "--json", "run", "--ebpf", "--", "true"]).current_dir("/").output().unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(out.status.success(), "{stderr}");
+    assert_eq!(stderr.lines().count(), 1, "one warning: {stderr}");
+    let expected = if unprivileged { "eBPF needs root, or CAP_BPF, CAP_PERFMON" } else { "--features ebpf" };
+    assert!(stderr.contains(expected), "the warning names the fix: {stderr}");
+    let meta = records(&out.stdout).into_iter().next().unwrap();
+    let caps = meta["capabilities"].as_array().unwrap();
+    let syscalls = caps.iter().find(|c| c["metric"] == "syscalls_total").expect("a syscalls capability");
+    assert_eq!(syscalls["available"], false);
+    assert!(syscalls["reason"].as_str().unwrap().contains(expected), "{meta}");
+    let summary = last_summary(&out.stdout);
+    assert!(summary.get("syscalls_total").is_none(), "no eBPF figures: {summary}");
+    assert!(summary["rusage"].is_object(), "the /proc and wait4 figures are there: {summary}");
+}
+
+#[test]
+fn attach_follows_children_forked_after_it_started() {
+    needs_ebpf!();
+    let _cpu = cpu_shared();
+    // The shell waits for the attach to begin (it reads a line), then forks the workload.
+    let dir = tempfile::tempdir().unwrap();
+    let fifo = dir.path().join("go");
+    assert!(std::process::Command::new("mkfifo").arg(&fifo).status().unwrap().success());
+    // `& wait`: the shell forks the workload for sure (a shell may exec a last command in its own place).
+    let script = format!("read x < {}; {} forkn 5 100 & wait", fifo.display(), workload().display());
+    let tree = Tree::spawn(std::process::Command::new("sh").args(["-c", &script]));
+    let monitor = std::process::Command::new(denet_path())
+        .args(["-q", "--json", "attach", "--ebpf", "-d", "20"])
+        .arg(tree.pid().to_string())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    // The metadata line is written once the programs are attached.
+    let mut stdout = std::io::BufReader::new(monitor.stdout.unwrap());
+    let mut first = String::new();
+    std::io::BufRead::read_line(&mut stdout, &mut first).unwrap();
+    assert!(first.contains("\"kind\":\"metadata\""), "{first}");
+    std::fs::write(&fifo, "go\n").unwrap();
+    let mut rest = String::new();
+    std::io::Read::read_to_string(&mut stdout, &mut rest).unwrap();
+    let s = last_summary(rest.as_bytes());
+    assert_eq!(top_count(&s, "getppid"), 500, "{s}");
+    assert_eq!(u64_of(&s, "processes_created"), 6, "the workload and its five children: {s}");
+    assert_eq!(u64_of(&s, "execs"), 1, "the workload's exec: {s}");
+}
+
+#[test]
+fn bench_counts_each_run_from_its_first_syscall() {
+    needs_ebpf!();
+    let _cpu = cpu_shared();
+    let dir = tempfile::tempdir().unwrap();
+    let json = dir.path().join("b.json");
+    let w = workload();
+    let out = denet()
+        .args(["bench", "--ebpf", "--runs", "3", "--style", "none", "--metrics", "time_wall_clock,syscalls_process"])
+        .arg(format!("{} getppid 1000", w.display()))
+        .arg(format!("{} getppid 3000", w.display()))
+        .arg("--export-json")
+        .arg(&json)
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let doc: Value = serde_json::from_slice(&std::fs::read(&json).unwrap()).unwrap();
+    for (result, calls) in doc["results"].as_array().unwrap().iter().zip([1000u64, 3000]) {
+        for m in result["measurements"].as_array().unwrap() {
+            let process = m["syscalls_process"]["value"].as_f64().unwrap() as u64;
+            // getppid, plus the handful of process syscalls of start-up (execve, arch_prctl, ...).
+            assert!((calls..=calls + 30).contains(&process), "{process} process syscalls for {calls} getppid");
+            let total = m["syscalls_total"]["value"].as_f64().unwrap() as u64;
+            assert!(total >= process, "{m}");
+        }
+    }
+    assert!(doc["metadata"]["ebpf"].is_array(), "the eBPF checks are recorded");
+}
+
+#[test]
+fn doctor_reports_each_probe() {
+    let out = denet().arg("doctor").output().unwrap();
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    for needle in ["kernel.unprivileged_bpf_disabled", "kernel.perf_event_paranoid", "kernel.kptr_restrict", "kprobes"]
+    {
+        assert!(stdout.contains(needle), "doctor does not mention {needle}: {stdout}");
+    }
+    match skip_reason() {
+        None => {
+            assert!(out.status.success(), "eBPF works here, so doctor exits 0: {stdout}");
+            assert!(stdout.contains("ok   syscalls (raw_tp/sys_enter)"), "{stdout}");
+        }
+        Some(why) => {
+            assert_eq!(out.status.code(), Some(1), "eBPF cannot work here ({why}), so doctor exits 1: {stdout}");
+            assert!(stdout.contains("FAIL"), "{stdout}");
+        }
+    }
+}
