@@ -159,7 +159,7 @@ fn attach_follows_children_forked_after_it_started() {
     // `& wait`: the shell forks the workload for sure (a shell may exec a last command in its own place).
     let script = format!("read x < {}; {} forkn 5 100 & wait", fifo.display(), workload().display());
     let tree = Tree::spawn(std::process::Command::new("sh").args(["-c", &script]));
-    let monitor = std::process::Command::new(denet_path())
+    let mut monitor = std::process::Command::new(denet_path())
         .args(["-q", "--json", "attach", "--ebpf", "-d", "20"])
         .arg(tree.pid().to_string())
         .stdout(std::process::Stdio::piped())
@@ -167,13 +167,14 @@ fn attach_follows_children_forked_after_it_started() {
         .spawn()
         .unwrap();
     // The metadata line is written once the programs are attached.
-    let mut stdout = std::io::BufReader::new(monitor.stdout.unwrap());
+    let mut stdout = std::io::BufReader::new(monitor.stdout.take().unwrap());
     let mut first = String::new();
     std::io::BufRead::read_line(&mut stdout, &mut first).unwrap();
     assert!(first.contains("\"kind\":\"metadata\""), "{first}");
     std::fs::write(&fifo, "go\n").unwrap();
     let mut rest = String::new();
     std::io::Read::read_to_string(&mut stdout, &mut rest).unwrap();
+    assert!(monitor.wait().unwrap().success(), "attach ends with the tree");
     let s = last_summary(rest.as_bytes());
     assert_eq!(top_count(&s, "getppid"), 500, "{s}");
     assert_eq!(u64_of(&s, "processes_created"), 6, "the workload and its five children: {s}");
