@@ -168,7 +168,9 @@ const PARTS: &[(&str, &str)] = &[
 
 /// Load the programs for `--ebpf`, warning once about each part that cannot work and why.
 pub fn open() -> Opened {
+    let started = std::time::Instant::now();
     let (kernel, checks) = load();
+    log::debug!("eBPF programs loaded and attached in {:.1} ms", started.elapsed().as_secs_f64() * 1e3);
     let capabilities = capabilities(&checks);
     // One warning per reason: without the feature or the privileges, every part fails for the same one.
     let mut reasons: Vec<(&str, Vec<&str>)> = Vec::new();
