@@ -82,6 +82,7 @@ fn effective_uid() -> String {
 /// The facilities, one by one, without loading denet's programs.
 fn probes() -> Vec<Check> {
     let mut out = vec![check("privileges (root, or CAP_BPF and CAP_PERFMON)", probe::privileges())];
+    out.push(check("PID namespace", probe::pid_namespace()));
     out.push(check("tracefs", probe::tracefs().map(|_| ())));
     for (group, event) in [
         ("raw_syscalls", "sys_enter"),

@@ -170,7 +170,14 @@ fn run_loop<S: SampleSink>(root: u32, config: MonitorConfig, mut sink: S, stop: 
     let mut summary = summary.finish();
     summary.processes_seen = summary.processes_seen.max(acc.processes_seen());
     if let Some(k) = &kernel {
-        summary.top_syscalls = k.kernel.snapshot().top_syscalls(&ebpf::Snapshot::default(), TOP_SYSCALLS);
+        let snapshot = k.kernel.snapshot();
+        summary.top_syscalls = snapshot.top_syscalls(&ebpf::Snapshot::default(), TOP_SYSCALLS);
+        if snapshot.lost_targets() > 0 {
+            log::warn!(
+                "eBPF: {} processes could not be followed (the target map was full); their events are not counted",
+                snapshot.lost_targets()
+            );
+        }
     }
     Finished { sink, summary, capabilities: source.capabilities(), end }
 }

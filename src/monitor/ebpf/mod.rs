@@ -230,6 +230,9 @@ fn load() -> (Option<Kernel>, Vec<Check>) {
     if let Err(reason) = probe::privileges() {
         return (None, vec![Check::failed("privileges", reason)]);
     }
+    if let Err(reason) = probe::pid_namespace() {
+        return (None, vec![Check::failed("PID namespace", reason)]);
+    }
     let loaded = loader::load();
     (loaded.programs.map(|programs| Kernel { programs }), loaded.checks)
 }

@@ -55,6 +55,18 @@ pub fn privileges() -> Result<(), String> {
         .to_string())
 }
 
+/// The kernel reports pids of the initial PID namespace; inside another one denet could not match them.
+pub fn pid_namespace() -> Result<(), String> {
+    let status = std::fs::read_to_string("/proc/self/status").unwrap_or_default();
+    let levels = status.lines().find_map(|l| l.strip_prefix("NSpid:")).map_or(1, |v| v.split_whitespace().count());
+    if levels > 1 {
+        return Err("denet runs in a child PID namespace (a container), where the kernel's pids are not ours; \
+                    run it in the host's PID namespace (e.g. docker run --pid=host)"
+            .to_string());
+    }
+    Ok(())
+}
+
 /// Where the tracepoint definitions are: tracefs, or its older place under debugfs.
 pub fn tracefs_root() -> Option<&'static Path> {
     ["/sys/kernel/tracing", "/sys/kernel/debug/tracing"].into_iter().map(Path::new).find(|p| p.join("events").is_dir())
