@@ -18,6 +18,9 @@ struct sched_switch_record {
 
 /* The task-state bits the tracepoint reports; 0 means the thread was still runnable. */
 #define TASK_REPORT_BITS 0x7f
+/* A thread switched out for the last time (its exit_state): it never comes back, so no entry. */
+#define EXIT_DEAD 0x10
+#define EXIT_ZOMBIE 0x20
 
 struct switched_out {
 	__u64 at_ns;
@@ -25,7 +28,7 @@ struct switched_out {
 	__u32 runnable;
 };
 
-/* Threads of the tree that are off CPU now, by thread id. */
+/* Threads of the tree that are off CPU now, by thread id; denet adds their time so far to each snapshot. */
 struct {
 	__uint(type, BPF_MAP_TYPE_HASH);
 	__uint(max_entries, 65536);
@@ -37,8 +40,8 @@ static __always_inline void switch_out(struct sched_switch_record *r, __u64 now)
 {
 	__u64 id = bpf_get_current_pid_tgid();
 	__u32 tgid = id >> 32, tid = (__u32)id;
-	if (tid == 0)
-		return; /* the idle task */
+	if (tid == 0 || (r->prev_state & (EXIT_DEAD | EXIT_ZOMBIE)))
+		return; /* the idle task, or a thread that has exited */
 	struct denet_target *t = bpf_map_lookup_elem(&targets, &tgid);
 	if (!t || !(t->flags & DENET_COUNT))
 		return;

@@ -48,6 +48,11 @@ pub struct RecordingPoint {
     pub write_bytes: f64,
     pub processes: f64,
     pub threads: f64,
+    /// eBPF, cumulative: syscalls per category (in `Category::ALL` order), NaN without eBPF.
+    pub syscalls: [f64; 8],
+    /// eBPF, cumulative seconds off CPU: all of it, and the runnable part; NaN without eBPF.
+    pub off_cpu: f64,
+    pub off_cpu_runnable: f64,
 }
 
 /// A monitor recording (`denet run --out`): its samples and summary.
@@ -182,6 +187,9 @@ pub fn from_recording(
                 write_bytes: s.aggregate.counters.write_bytes as f64,
                 processes: s.aggregate.processes as f64,
                 threads: s.aggregate.threads as f64,
+                syscalls: syscalls_by_category(&s.aggregate.kernel),
+                off_cpu: s.aggregate.kernel.off_cpu.map_or(f64::NAN, |o| o.time_off_cpu),
+                off_cpu_runnable: s.aggregate.kernel.off_cpu.map_or(f64::NAN, |o| o.time_off_cpu_runnable),
             }),
             _ => None,
         })
@@ -194,4 +202,16 @@ pub fn from_recording(
         })
         .unwrap_or_default();
     RecordingData { title: title.to_string(), points, summary: crate::render::table::rows(summary), environment }
+}
+
+/// Cumulative syscalls per category of one sample, NaN when the sample has none.
+fn syscalls_by_category(k: &crate::profile::KernelCounters) -> [f64; 8] {
+    use crate::monitor::ebpf::categories::Category;
+    let mut out = [f64::NAN; 8];
+    if let Some(sc) = &k.syscalls {
+        for (slot, c) in out.iter_mut().zip(Category::ALL) {
+            *slot = sc.get(c) as f64;
+        }
+    }
+    out
 }

@@ -27,6 +27,8 @@ struct Attached {
     _links: Vec<Link>,
     _object: Object,
     counts: MapHandle,
+    /// The off-CPU program's threads that are switched out now (`off_since`).
+    off_since: Option<MapHandle>,
 }
 
 /// Every program that could be loaded and attached, and the map that says which processes count.
@@ -153,7 +155,7 @@ fn attach_lifecycle(targets: &MapHandle) -> anyhow::Result<Attached> {
             ("denet_exit", "sched", "sched_process_exit"),
         ],
     )?;
-    Ok(Attached { counts: counts_of(&object)?, _links: links, _object: object })
+    Ok(Attached { counts: counts_of(&object)?, off_since: None, _links: links, _object: object })
 }
 
 /// The lifecycle program's only read-only variable: the offset of `group_dead`.
@@ -171,13 +173,15 @@ fn attach_syscalls(targets: &MapHandle) -> anyhow::Result<Attached> {
     let object = open_and_load(SYSCALLS, "denet_syscalls", targets, |_| {})?;
     let prog = object.progs_mut().find(|p| p.name() == "denet_sys_enter").context("program missing")?;
     let link = prog.attach_raw_tracepoint("sys_enter").context("cannot attach to the raw tracepoint sys_enter")?;
-    Ok(Attached { counts: counts_of(&object)?, _links: vec![link], _object: object })
+    Ok(Attached { counts: counts_of(&object)?, off_since: None, _links: vec![link], _object: object })
 }
 
 fn attach_offcpu(targets: &MapHandle) -> anyhow::Result<Attached> {
     let object = open_and_load(OFFCPU, "denet_offcpu", targets, |_| {})?;
     let links = attach_tracepoints(&object, &[("denet_sched_switch", "sched", "sched_switch")])?;
-    Ok(Attached { counts: counts_of(&object)?, _links: links, _object: object })
+    let off_since = object.maps().find(|m| m.name() == "off_since").context("the off_since map is missing")?;
+    let off_since = Some(MapHandle::try_from(&off_since)?);
+    Ok(Attached { counts: counts_of(&object)?, off_since, _links: links, _object: object })
 }
 
 /// TCP bytes: kretprobes on tcp_sendmsg/tcp_recvmsg first, the sock tracepoints where kprobes fail.
@@ -195,7 +199,7 @@ fn attach_net(targets: &MapHandle, checks: &mut Vec<Check>) -> Option<Attached> 
     match attach_kretprobes(&object) {
         Ok(links) => {
             checks.push(Check::ok(KPROBES));
-            return Some(Attached { _links: links, _object: object, counts });
+            return Some(Attached { _links: links, _object: object, counts, off_since: None });
         }
         Err(e) => {
             checks.push(Check::failed(KPROBES, probe::kprobe_failure(&e)));
@@ -205,7 +209,7 @@ fn attach_net(targets: &MapHandle, checks: &mut Vec<Check>) -> Option<Attached> 
     match attach_tracepoints(&object, &points) {
         Ok(links) => {
             checks.push(Check::ok(TRACEPOINTS).with_note("fallback for the kprobes"));
-            Some(Attached { _links: links, _object: object, counts })
+            Some(Attached { _links: links, _object: object, counts, off_since: None })
         }
         Err(e) => {
             checks.push(Check::failed(TRACEPOINTS, probe::explain(&e)));
@@ -267,7 +271,8 @@ impl Programs {
         }
         if let Some(a) = &self.offcpu {
             let v = self.sum(a, 2);
-            s.off_cpu = Some((v[0], v[1]));
+            let (blocked, runnable) = a.off_since.as_ref().map(in_progress).unwrap_or_default();
+            s.off_cpu = Some((v[0] + blocked, v[1] + runnable));
         }
         let v = self.sum(&self.lifecycle, 4);
         s.lifecycle = (v[0], v[1], v[2], v[3]);
@@ -303,6 +308,35 @@ impl Programs {
             .map(|(k, v)| (u32_at(&k, 0), ProcessKernel { syscalls: u64_at(&v, 8), off_cpu_ns: u64_at(&v, 16) }))
             .collect()
     }
+}
+
+/// The off-CPU time so far of the threads that are switched out now: (blocked, runnable) nanoseconds.
+/// Added to the completed intervals, it makes the cumulative figure continuous: a thread asleep for
+/// a second shows up in every sample of that second, not all at once when it wakes.
+fn in_progress(off_since: &MapHandle) -> (u64, u64) {
+    let Ok(entries) = off_since.lookup_batch(1024, MapFlags::ANY, MapFlags::ANY) else {
+        return (0, 0);
+    };
+    let now = monotonic_ns();
+    let mut out = (0, 0);
+    for (_, v) in entries {
+        // struct switched_out: at_ns, tgid, runnable (bpf/offcpu.bpf.c).
+        let d = now.saturating_sub(u64_at(&v, 0));
+        if u32_at(&v, 12) != 0 {
+            out.1 += d;
+        } else {
+            out.0 += d;
+        }
+    }
+    out
+}
+
+/// CLOCK_MONOTONIC in nanoseconds: the clock of `bpf_ktime_get_ns`.
+fn monotonic_ns() -> u64 {
+    let mut ts = libc::timespec { tv_sec: 0, tv_nsec: 0 };
+    // SAFETY: a valid pointer to a local timespec.
+    unsafe { libc::clock_gettime(libc::CLOCK_MONOTONIC, &mut ts) };
+    ts.tv_sec as u64 * 1_000_000_000 + ts.tv_nsec as u64
 }
 
 fn u64_at(bytes: &[u8], at: usize) -> u64 {

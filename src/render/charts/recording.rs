@@ -7,6 +7,7 @@ use super::data::{downsample, extent, rates};
 use super::frame::{frame, Ctx, TOP, X_AXIS_HEIGHT};
 use super::style::{draw_legend, legend_height, series, svg, titled, LegendItem, Series, Swatch, TITLE_HEIGHT, WIDTH};
 use crate::metrics::Dimension;
+use crate::monitor::ebpf::categories::Category;
 use crate::render::report_data::{Chart, RecordingData, RecordingPoint};
 
 const MAX_POINTS: usize = 400;
@@ -14,7 +15,7 @@ const PLOT_HEIGHT: u32 = 300;
 
 /// A line of a timeline: its legend label, colour index and points (t seconds, value in base units).
 struct Line {
-    label: &'static str,
+    label: String,
     series: usize,
     points: Vec<(f64, f64)>,
     /// Draw as steps (counts).
@@ -32,7 +33,7 @@ pub fn charts(rec: &RecordingData) -> anyhow::Result<Vec<Chart>> {
     let level = |f: fn(&RecordingPoint) -> f64| downsample(&series_of(f), MAX_POINTS);
     let rate = |f: fn(&RecordingPoint) -> f64| rates(&series_of(f), MAX_POINTS);
     let (t0, t1) = extent(pts.iter().map(|p| p.t));
-    Ok(vec![
+    let mut charts = vec![
         timeline(
             "recording-cpu",
             "CPU use",
@@ -40,7 +41,7 @@ pub fn charts(rec: &RecordingData) -> anyhow::Result<Vec<Chart>> {
             Quantity::Percent,
             (t0, t1),
             vec![Line {
-                label: "CPU of the process tree (100% = one core busy)",
+                label: "CPU of the process tree (100% = one core busy)".into(),
                 series: 3,
                 points: level(|p| p.cpu_percent),
                 step: false,
@@ -54,7 +55,7 @@ pub fn charts(rec: &RecordingData) -> anyhow::Result<Vec<Chart>> {
             Quantity::Metric(Dimension::Bytes),
             (t0, t1),
             vec![Line {
-                label: "resident memory of the process tree (RSS)",
+                label: "resident memory of the process tree (RSS)".into(),
                 series: 2,
                 points: level(|p| p.rss_bytes),
                 step: false,
@@ -68,8 +69,8 @@ pub fn charts(rec: &RecordingData) -> anyhow::Result<Vec<Chart>> {
             Quantity::ByteRate,
             (t0, t1),
             vec![
-                Line { label: "read from storage", series: 1, points: rate(|p| p.read_bytes), step: false },
-                Line { label: "written to storage", series: 4, points: rate(|p| p.write_bytes), step: false },
+                Line { label: "read from storage".into(), series: 1, points: rate(|p| p.read_bytes), step: false },
+                Line { label: "written to storage".into(), series: 4, points: rate(|p| p.write_bytes), step: false },
             ],
             false,
         )?,
@@ -80,12 +81,74 @@ pub fn charts(rec: &RecordingData) -> anyhow::Result<Vec<Chart>> {
             Quantity::Plain,
             (t0, t1),
             vec![
-                Line { label: "processes", series: 0, points: level(|p| p.processes), step: true },
-                Line { label: "threads", series: 5, points: level(|p| p.threads), step: true },
+                Line { label: "processes".into(), series: 0, points: level(|p| p.processes), step: true },
+                Line { label: "threads".into(), series: 5, points: level(|p| p.threads), step: true },
             ],
             false,
         )?,
-    ])
+    ];
+    charts.extend(kernel_charts(&pts, (t0, t1))?);
+    Ok(charts)
+}
+
+/// With eBPF data: syscalls per second by category, and the tree's threads off CPU on average.
+fn kernel_charts(pts: &[&RecordingPoint], span: (f64, f64)) -> anyhow::Result<Vec<Chart>> {
+    let mut out = Vec::new();
+    let rate_of = |f: &dyn Fn(&RecordingPoint) -> f64| -> Vec<(f64, f64)> {
+        let s: Vec<(f64, f64)> = pts.iter().map(|p| (p.t, f(p))).filter(|p| p.1.is_finite()).collect();
+        rates(&s, MAX_POINTS)
+    };
+    if pts.iter().any(|p| p.syscalls[0].is_finite()) {
+        let last = pts.last().map(|p| p.syscalls).unwrap_or([0.0; 8]);
+        let lines: Vec<Line> = Category::ALL
+            .iter()
+            .enumerate()
+            .filter(|(i, _)| last[*i] > 0.0)
+            .map(|(i, c)| Line {
+                label: c.key().replace('_', " "),
+                series: i,
+                points: rate_of(&|p: &RecordingPoint| p.syscalls[i]),
+                step: false,
+            })
+            .collect();
+        if !lines.is_empty() {
+            out.push(timeline(
+                "recording-syscalls",
+                "Syscalls by category (eBPF)",
+                "Syscalls/s",
+                Quantity::Plain,
+                span,
+                lines,
+                false,
+            )?);
+        }
+    }
+    if pts.iter().any(|p| p.off_cpu.is_finite()) {
+        let lines = vec![
+            Line {
+                label: "blocked (sleeping, waiting for I/O, a lock, a child)".into(),
+                series: 1,
+                points: rate_of(&|p: &RecordingPoint| p.off_cpu - p.off_cpu_runnable),
+                step: false,
+            },
+            Line {
+                label: "runnable, waiting for a CPU".into(),
+                series: 6,
+                points: rate_of(&|p: &RecordingPoint| p.off_cpu_runnable),
+                step: false,
+            },
+        ];
+        out.push(timeline(
+            "recording-off-cpu",
+            "Off-CPU time (eBPF)",
+            "Threads off CPU",
+            Quantity::Plain,
+            span,
+            lines,
+            false,
+        )?);
+    }
+    Ok(out)
 }
 
 fn timeline(
@@ -104,7 +167,7 @@ fn timeline(
     let y = Axis::new(quantity, 0.0, max, Fit { zero: true, pad: 0.06, ticks: 6, log_ratio: None, integer });
     let legend: Vec<LegendItem> = lines
         .iter()
-        .map(|l| LegendItem::new(Swatch::Line(Series { marked: false, ..series(l.series) }), l.label))
+        .map(|l| LegendItem::new(Swatch::Line(Series { marked: false, ..series(l.series) }), l.label.clone()))
         .collect();
     let legend_h = legend_height(&legend, WIDTH);
     let plot_h = TOP + PLOT_HEIGHT + X_AXIS_HEIGHT;

@@ -111,6 +111,9 @@ fn recording(samples: usize) -> RecordingData {
                 write_bytes: write,
                 processes: 1.0 + (i % 40 / 10) as f64,
                 threads: 4.0 + (i % 40 / 10) as f64 * 3.0,
+                syscalls: [f64::NAN; 8],
+                off_cpu: f64::NAN,
+                off_cpu_runnable: f64::NAN,
             }
         })
         .collect();
