@@ -382,6 +382,9 @@ pub struct TimelinePoint {
     pub t: f64,
     pub cpu_percent: f64,
     pub rss_bytes: u64,
+    /// Syscalls of the run so far (eBPF).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub syscalls: Option<u64>,
 }
 
 /// What the /proc sampler saw of a run's process tree (sampled figures, and cumulative counters read at the end).

@@ -6,6 +6,7 @@ use std::time::Instant;
 
 use thiserror::Error;
 
+use crate::monitor::ebpf::{Kernel, Snapshot};
 use crate::monitor::source::{self, ProcessSource};
 use crate::monitor::tree::{Baseline, TreeAccumulator};
 use crate::monitor::{Backend, Schedule};
@@ -70,13 +71,15 @@ pub struct Follower {
     start: Instant,
     last: Instant,
     stride: usize,
+    /// The eBPF counters when the run started, for its syscall timeline.
+    kernel_base: Option<Snapshot>,
 }
 
 /// Timelines are thinned to at most this many points.
 const MAX_TIMELINE: usize = 256;
 
 impl Follower {
-    pub fn new(pid: u32, backend: Backend, start: Instant) -> Follower {
+    pub fn new(pid: u32, backend: Backend, start: Instant, kernel: Option<&Kernel>) -> Follower {
         Follower {
             source: source::open(backend, pid),
             acc: TreeAccumulator::new(Baseline::Zero),
@@ -84,11 +87,12 @@ impl Follower {
             start,
             last: start,
             stride: 1,
+            kernel_base: kernel.map(Kernel::snapshot),
         }
     }
 
     /// Take one sample now.
-    pub fn tick(&mut self) {
+    pub fn tick(&mut self, kernel: Option<&Kernel>) {
         let now = Instant::now();
         let procs = self.source.scan();
         let s = self.acc.sample(&procs, (now - self.start).as_secs_f64(), (now - self.last).as_secs_f64());
@@ -102,7 +106,11 @@ impl Follower {
             (a.counters.read_bytes, a.counters.write_bytes, a.counters.rchar, a.counters.wchar);
         p.samples += 1;
         if (p.samples as usize).is_multiple_of(self.stride) {
-            p.timeline.push(TimelinePoint { t: s.t, cpu_percent: a.cpu_percent, rss_bytes: a.rss_bytes });
+            let syscalls = kernel
+                .zip(self.kernel_base.as_ref())
+                .and_then(|(k, base)| k.snapshot().since(base).syscalls)
+                .map(|sc| sc.syscalls_total);
+            p.timeline.push(TimelinePoint { t: s.t, cpu_percent: a.cpu_percent, rss_bytes: a.rss_bytes, syscalls });
             if p.timeline.len() >= MAX_TIMELINE {
                 // Keep every other point and sample the timeline half as often from now on.
                 p.timeline = p.timeline.iter().step_by(2).copied().collect();
@@ -185,7 +193,7 @@ mod unix {
     }
     use crate::bench::wait::{pollfd, ppoll};
     use crate::error::UserError;
-    use crate::monitor::ebpf::{Kernel, Role};
+    use crate::monitor::ebpf::Role;
     use crate::profile::ExitStatus;
 
     /// Put the command in its own process group, so that Ctrl-C reaches denet alone and denet can kill the whole group.
@@ -252,7 +260,7 @@ mod unix {
                 let Some(n) = ppoll(&mut fds, timeout).map_err(Self::io)? else { continue };
                 if n == 0 {
                     if let Some(f) = follower.as_mut() {
-                        f.tick();
+                        f.tick(self.kernel.as_ref());
                     }
                     deadline = deadline.zip(schedule).map(|(d, s)| s.next_deadline(start, d, Instant::now()));
                 } else if fds[1].revents != 0 {
@@ -296,7 +304,7 @@ mod unix {
                     return Err(RunError::Failed(anyhow::anyhow!("unexpected message from the spawner: {other:?}")))
                 }
             };
-            let mut follower = profile.then(|| Follower::new(pid, self.backend, start));
+            let mut follower = profile.then(|| Follower::new(pid, self.backend, start, self.kernel.as_ref()));
             let Some(done) = self.follow(&mut follower, start)? else {
                 return Err(self.abort());
             };

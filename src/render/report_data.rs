@@ -18,7 +18,8 @@ pub struct BenchData {
     /// Seconds from the benchmark's start to each run's start (empty for hyperfine files).
     pub started: Vec<f64>,
     /// CPU % and tree RSS over the median run: (t seconds, cpu %, rss bytes).
-    pub timeline: Vec<[f64; 3]>,
+    /// (t, CPU %, tree RSS, syscalls so far or NaN) of the median run.
+    pub timeline: Vec<[f64; 4]>,
     pub warnings: Vec<String>,
 }
 
@@ -96,7 +97,12 @@ pub fn from_results(doc: &serde_json::Value, title: &str) -> Result<ReportData, 
                 timeline: r["timeline"]["points"]
                     .as_array()
                     .map(|pts| {
-                        pts.iter().filter_map(|p| Some([p[0].as_f64()?, p[1].as_f64()?, p[2].as_f64()?])).collect()
+                        pts.iter()
+                            .filter_map(|p| {
+                                let syscalls = p.get(3).and_then(Value::as_f64).unwrap_or(f64::NAN);
+                                Some([p[0].as_f64()?, p[1].as_f64()?, p[2].as_f64()?, syscalls])
+                            })
+                            .collect()
                     })
                     .unwrap_or_default(),
                 warnings: r["warnings"]

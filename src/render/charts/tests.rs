@@ -40,6 +40,7 @@ fn bench(name: &str, mean: f64, runs: usize, seed: u64) -> BenchData {
                 f * med,
                 (95.0 + 10.0 * normal(&mut rng)).clamp(0.0, 400.0) * (1.0 - (-f * 20.0).exp()),
                 (5.0 + 35.0 * f) * 1048576.0,
+                f64::NAN,
             ]
         })
         .collect();
@@ -309,6 +310,37 @@ fn recording_timelines() {
     assert!(recording_charts(&RecordingData::default()).unwrap().is_empty());
     // Long recordings count in minutes, then hours.
     assert!(parse(&recording_charts(&recording(20_000)).unwrap()[0].svg).contains("Time (min)"));
+}
+
+#[test]
+fn ebpf_recordings_add_syscall_and_off_cpu_timelines() {
+    let mut rec = recording(600);
+    for (i, p) in rec.points.iter_mut().enumerate() {
+        // 1000 file syscalls and 10 memory syscalls per sample, none of the others; one thread always asleep.
+        p.syscalls = [1000.0 * i as f64, 10.0 * i as f64, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0];
+        p.off_cpu = p.t;
+        p.off_cpu_runnable = 0.0;
+    }
+    let charts = recording_charts(&rec).unwrap();
+    assert_eq!(ids(&charts)[4..], ["recording-syscalls", "recording-off-cpu"]);
+    let syscalls = parse(&chart(&charts, "recording-syscalls"));
+    assert!(syscalls.contains("file io") && syscalls.contains("memory"), "{syscalls}");
+    assert!(!syscalls.contains("network"), "categories without syscalls are left out: {syscalls}");
+    assert!(syscalls.contains("10,000"), "1000 syscalls per 0.1 s is 10,000/s on the axis: {syscalls}");
+    let off = parse(&chart(&charts, "recording-off-cpu"));
+    assert!(off.contains("Threads off CPU") && off.contains("runnable"), "{off}");
+}
+
+#[test]
+fn the_bench_timeline_gains_a_syscall_panel_with_ebpf() {
+    let mut data = report(&["a", "b"], 20);
+    let plain = chart(&check(&data), "timeline");
+    assert!(!parse(&plain).contains("Syscalls/s"));
+    for (k, p) in data.benchmarks[0].timeline.iter_mut().enumerate() {
+        p[3] = 500.0 * k as f64;
+    }
+    let with = parse(&chart(&check(&data), "timeline"));
+    assert!(with.contains("Syscalls/s (eBPF)"), "{with}");
 }
 
 #[test]

@@ -138,7 +138,12 @@ fn median_timeline(s: &Summarized) -> Value {
     let mut order: Vec<usize> = (0..s.result.runs.len()).collect();
     order.sort_by(|&a, &b| s.result.runs[a].wall_s.total_cmp(&s.result.runs[b].wall_s));
     let Some(&i) = order.get(order.len() / 2) else { return Value::Null };
-    let points: Vec<Value> =
-        s.result.runs[i].tree.timeline.iter().map(|p| json!([p.t, p.cpu_percent, p.rss_bytes])).collect();
+    let timeline = &s.result.runs[i].tree.timeline;
+    if timeline.iter().any(|p| p.syscalls.is_some()) {
+        let points: Vec<Value> =
+            timeline.iter().map(|p| json!([p.t, p.cpu_percent, p.rss_bytes, p.syscalls])).collect();
+        return json!({ "run": i, "columns": ["t_s", "cpu_percent", "rss_bytes", "syscalls"], "points": points });
+    }
+    let points: Vec<Value> = timeline.iter().map(|p| json!([p.t, p.cpu_percent, p.rss_bytes])).collect();
     json!({ "run": i, "columns": ["t_s", "cpu_percent", "rss_bytes"], "points": points })
 }

@@ -6,7 +6,9 @@ use plotters::prelude::*;
 use plotters::style::text_anchor::{HPos, Pos, VPos};
 
 use super::axis::{format_value, Axis, Fit, Quantity};
-use super::data::{bin_width, density, downsample, extent, finite, jitter, quantile, running_median, sorted, spread};
+use super::data::{
+    bin_width, density, downsample, extent, finite, jitter, quantile, rates, running_median, sorted, spread,
+};
 use super::frame::{frame, y_label_width, Rows, TOP, X_AXIS_HEIGHT};
 use super::style::{
     draw_legend, fit, legend_height, series, svg, text_width, titled, LegendItem, Marker, Series, Swatch, INK,
