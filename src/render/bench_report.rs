@@ -6,6 +6,7 @@ use console::Style;
 use super::units;
 use crate::bench::scheduler::Warning;
 use crate::metrics::{self, Dimension, Selected};
+use crate::monitor::ebpf::categories::Category;
 use crate::stats::{Comparison, MetricSummary, Summarized, Test};
 
 /// Colours on or off.
@@ -91,6 +92,7 @@ pub fn block(index: usize, s: &Summarized, reference: &Summarized, selected: &[S
         );
     }
     out += &resource_lines(s, &u);
+    out += &kernel_lines(s, &u);
     out += &extra_lines(s, selected, &u);
     out
 }
@@ -120,6 +122,57 @@ fn resource_lines(s: &Summarized, u: &dyn Fn(&str) -> metrics::Unit) -> String {
     )
 }
 
+/// With `--ebpf`: syscalls by category, off-CPU time, processes and TCP bytes, as means per run.
+fn kernel_lines(s: &Summarized, u: &dyn Fn(&str) -> metrics::Unit) -> String {
+    let has = |n: &str| s.metrics.iter().any(|m| m.metric.name == n);
+    let mean = |n: &str| s.metric(n).stats.mean;
+    let mut out = String::new();
+    if has("syscalls_total") {
+        let mut parts: Vec<(f64, String)> = Category::ALL
+            .iter()
+            .map(|c| (mean(&format!("syscalls_{}", c.key())), c.key().replace('_', " ")))
+            .filter(|(v, _)| *v > 0.0)
+            .collect();
+        parts.sort_by(|a, b| b.0.total_cmp(&a.0));
+        let parts: Vec<String> = parts.iter().take(4).map(|(v, name)| format!("{name} {}", round_count(*v))).collect();
+        out +=
+            &format!("  Syscalls (eBPF):     {:>10}    [{}]\n", round_count(mean("syscalls_total")), parts.join(", "));
+    }
+    if has("time_off_cpu") {
+        let lifecycle = if has("processes_created") {
+            format!(
+                "    [processes created: {}, execs: {}]",
+                round_count(mean("processes_created")),
+                round_count(mean("execs"))
+            )
+        } else {
+            String::new()
+        };
+        out += &format!(
+            "  Off-CPU (eBPF):      {:>10}    (runnable {}){lifecycle}\n",
+            fmt_in(mean("time_off_cpu"), u("time_off_cpu")),
+            fmt_in(mean("time_off_cpu_runnable"), u("time_off_cpu_runnable"))
+        );
+    }
+    if has("net_tcp_tx_bytes") && mean("net_tcp_tx_bytes") + mean("net_tcp_rx_bytes") > 0.0 {
+        out += &format!(
+            "  TCP (eBPF):          sent {}, received {}\n",
+            units::bytes(mean("net_tcp_tx_bytes") as u64),
+            units::bytes(mean("net_tcp_rx_bytes") as u64)
+        );
+    }
+    out
+}
+
+/// A mean count, with thousands separators, and one decimal when the runs differ.
+fn round_count(v: f64) -> String {
+    if v.fract() == 0.0 {
+        units::count(v as u64)
+    } else {
+        format!("{}.{}", units::count(v.trunc() as u64), ((v.fract() * 10.0).round() as u64).min(9))
+    }
+}
+
 /// "1 process", "2.5 processes" (a mean over runs may be fractional).
 fn plural(n: f64, one: &str, many: &str) -> String {
     let shown = if n.fract() == 0.0 { format!("{n:.0}") } else { format!("{n:.1}") };
@@ -144,6 +197,13 @@ fn extra_lines(s: &Summarized, selected: &[Selected], u: &dyn Fn(&str) -> metric
         "page_faults_major",
         "processes_peak",
         "threads_peak",
+        "syscalls_total",
+        "time_off_cpu",
+        "time_off_cpu_runnable",
+        "processes_created",
+        "execs",
+        "net_tcp_tx_bytes",
+        "net_tcp_rx_bytes",
     ];
     selected
         .iter()
