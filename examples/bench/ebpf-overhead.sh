@@ -61,8 +61,11 @@ for name, cmd in workloads.items():
             if f is not None:
                 floor.append(f)
     m = statistics.median
+    # Each repetition runs both back to back: the median of the pairs' ratios cancels the machine's drift.
+    paired = m([a / b for a, b in zip(on, off)])
     print(f"{name}: bare {m(plain):.3f} s, denet run {m(off):.3f} s, denet run --ebpf {m(on):.3f} s "
-          f"-> --ebpf / without = {m(on) / m(off):.3f} (runs: {', '.join(f'{x:.2f}' for x in on)} vs {', '.join(f'{x:.2f}' for x in off)})")
+          f"-> --ebpf / without = {m(on) / m(off):.3f} (median of paired ratios {paired:.3f}; "
+          f"runs: {', '.join(f'{x:.2f}' for x in on)} vs {', '.join(f'{x:.2f}' for x in off)})")
     if floor:
         print(f"  kernel floor (filtered ftrace event, no BPF): {m(floor):.3f} s -> {m(floor) / m(plain):.3f} x bare")
 
