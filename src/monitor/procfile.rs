@@ -40,6 +40,17 @@ pub struct Status {
     pub nonvoluntary_ctxt_switches: u64,
 }
 
+/// `/proc/PID/schedstat`: the main thread's scheduling history, which moves whenever it runs.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Schedstat {
+    /// Time spent on a CPU (se.sum_exec_runtime); 0 when the kernel does not keep schedstats.
+    pub run_ns: u64,
+    /// Time spent waiting on a run queue.
+    pub wait_ns: u64,
+    /// Times switched onto a CPU.
+    pub timeslices: u64,
+}
+
 /// The fields of `/proc/PID/io`.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub struct Io {
@@ -57,6 +68,8 @@ pub struct ProcFiles {
     io: Option<File>,
     /// The main thread's `task/PID/children` (`None` without CONFIG_PROC_CHILDREN).
     children: Option<File>,
+    /// `None` without CONFIG_SCHED_INFO.
+    schedstat: Option<File>,
     buf: Vec<u8>,
 }
 
@@ -68,7 +81,8 @@ impl ProcFiles {
         let status = File::open(format!("{dir}/status"))?;
         let io = File::open(format!("{dir}/io")).ok();
         let children = File::open(format!("{dir}/task/{pid}/children")).ok();
-        Ok(ProcFiles { stat, status, io, children, buf: Vec::with_capacity(2048) })
+        let schedstat = File::open(format!("{dir}/schedstat")).ok();
+        Ok(ProcFiles { stat, status, io, children, schedstat, buf: Vec::with_capacity(2048) })
     }
 
     pub fn io_readable(&self) -> bool {
@@ -104,6 +118,13 @@ impl ProcFiles {
     pub fn io(&mut self) -> Option<io::Result<Io>> {
         let file = self.io.as_ref()?;
         Some(Self::reread(file, &mut self.buf).map(|_| parse_io(&self.buf)))
+    }
+
+    /// The main thread's schedstat; `None` when the file is not available or unparsable.
+    pub fn schedstat(&mut self) -> Option<Schedstat> {
+        let file = self.schedstat.as_ref()?;
+        Self::reread(file, &mut self.buf).ok()?;
+        parse_schedstat(&self.buf)
     }
 
     /// Children of the main thread; `None` when the file is not available.
@@ -182,6 +203,12 @@ pub fn parse_io(buf: &[u8]) -> Io {
     let [rchar, wchar, read_bytes, write_bytes] =
         fields(buf, [b"rchar", b"wchar", b"read_bytes", b"write_bytes"]).map(|v| v.unwrap_or(0));
     Io { rchar, wchar, read_bytes, write_bytes }
+}
+
+/// Parse `/proc/PID/schedstat`: three numbers on one line.
+pub fn parse_schedstat(buf: &[u8]) -> Option<Schedstat> {
+    let mut n = buf.split(u8::is_ascii_whitespace).filter(|f| !f.is_empty()).map(leading_number);
+    Some(Schedstat { run_ns: n.next()??, wait_ns: n.next()??, timeslices: n.next()?? })
 }
 
 /// Context switches of one thread, from `/proc/PID/task/TID/status`.
@@ -281,12 +308,22 @@ voluntary_ctxt_switches:\t2\nnonvoluntary_ctxt_switches:\t0\n";
     }
 
     #[test]
+    fn parses_schedstat() {
+        let s = parse_schedstat(b"920967 2647639 2\n").unwrap();
+        assert_eq!(s, Schedstat { run_ns: 920967, wait_ns: 2647639, timeslices: 2 });
+        assert_eq!(parse_schedstat(b"0 0 0\n"), Some(Schedstat::default()), "no schedstats in this kernel");
+        assert_eq!(parse_schedstat(b"920967 2647639\n"), None);
+        assert_eq!(parse_schedstat(b""), None);
+    }
+
+    #[test]
     fn reads_this_process() {
         let mut f = ProcFiles::open(std::process::id()).unwrap();
         let s = f.stat().unwrap();
         assert!(s.num_threads >= 1 && s.rss_pages > 0);
         assert!(f.status().unwrap().vm_hwm_kib.unwrap() > 0);
         assert!(f.io().unwrap().unwrap().rchar > 0);
+        assert!(f.schedstat().unwrap().timeslices > 0);
         // A second read of the same held files works (pread from offset 0).
         assert!(f.stat().unwrap().rss_pages > 0);
     }
