@@ -242,7 +242,8 @@ fn per_item<T>(items: &[T], mut op: impl FnMut(&T)) -> f64 {
 /// (`denet::monitor::procfile::ProcFiles`: files held open, re-read with pread(2), minimal
 /// parsers), the same files through the procfs crate (open, read, parse into its types,
 /// close: how ticks read before), and held files re-read with pread(2) with no parsing (the
-/// kernel's share). Rows marked (*) are not part of a single-threaded process's tick.
+/// kernel's share). Rows marked (*) are not part of a single-threaded process's tick, rows
+/// marked (+) only when the process ran since the last tick.
 #[cfg(target_os = "linux")]
 fn breakdown(pids: &[u32]) -> Vec<(&'static str, f64)> {
     use std::cell::RefCell;
@@ -257,8 +258,14 @@ fn breakdown(pids: &[u32]) -> Vec<(&'static str, f64)> {
     let mut rows = vec![
         ("tick: children", per_item(&held, |f| drop(black_box(f.borrow_mut().main_children())))),
         ("tick: stat", per_item(&held, |f| drop(black_box(f.borrow_mut().stat())))),
-        ("tick: status", per_item(&held, |f| drop(black_box(f.borrow_mut().status())))),
-        ("tick: io", per_item(&held, |f| drop(black_box(f.borrow_mut().io())))),
+        (
+            "tick: schedstat",
+            per_item(&held, |f| {
+                black_box(f.borrow_mut().schedstat());
+            }),
+        ),
+        ("tick: status (+)", per_item(&held, |f| drop(black_box(f.borrow_mut().status())))),
+        ("tick: io (+)", per_item(&held, |f| drop(black_box(f.borrow_mut().io())))),
     ];
     drop(held);
     let procs: Vec<(u32, Process)> =
@@ -288,7 +295,7 @@ fn breakdown(pids: &[u32]) -> Vec<(&'static str, f64)> {
         ("pread only: stat", "stat"),
         ("pread only: status", "status"),
         ("pread only: io", "io"),
-        ("pread only: schedstat (*)", "schedstat"),
+        ("pread only: schedstat", "schedstat"),
     ] {
         let files: Vec<File> = pids
             .iter()
@@ -311,14 +318,14 @@ fn print_breakdown(rows: &[(&'static str, f64)], procs: usize) {
     for (name, us) in rows {
         println!("  {name:<36} {us:>8.2}");
     }
-    let sum = |prefix: &str| {
-        rows.iter().filter(|(n, _)| n.starts_with(prefix) && !n.ends_with("(*)")).map(|(_, us)| us).sum::<f64>()
+    let sum = |prefix: &str, ran: bool| {
+        let counted = |n: &str| n.starts_with(prefix) && !n.ends_with("(*)") && (ran || !n.ends_with("(+)"));
+        rows.iter().filter(|(n, _)| counted(n)).map(|(_, us)| us).sum::<f64>()
     };
-    for (what, prefix) in
-        [("sum, tick", "tick"), ("sum, procfs crate", "procfs crate"), ("sum, pread only", "pread only")]
-    {
-        println!("  {what:<36} {:>8.2}", sum(prefix));
-    }
-    println!("  (*) not in the sums: the task/ listing is made for multi-threaded processes only,");
-    println!("      and schedstat is not read today (it would tell whether a process ran since the last tick)");
+    println!("  {:<36} {:>8.2}", "sum, tick, process that slept", sum("tick", false));
+    println!("  {:<36} {:>8.2}", "sum, tick, process that ran", sum("tick", true));
+    println!("  {:<36} {:>8.2}", "sum, procfs crate", sum("procfs crate", true));
+    println!("  {:<36} {:>8.2}", "sum, pread only", sum("pread only", true));
+    println!("  (*) not in the sums: the task/ listing is made for multi-threaded processes only");
+    println!("  (+) read only for a process that ran since the last tick (or has several threads)");
 }

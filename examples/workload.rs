@@ -4,6 +4,7 @@
 //!   busy THREADS SECONDS      THREADS threads spinning on CPU
 //!   hold MIB SECONDS          touch MIB mebibytes of heap, hold them
 //!   write MIB PATH            write MIB mebibytes to PATH, fsync, remove it
+//!   nap-write SECONDS MIB PATH  sleep SECONDS, write as above, sleep SECONDS again
 //!   tree CHILDREN SECONDS     CHILDREN child processes sleeping SECONDS
 //!   threads TOTAL SECONDS     one process with TOTAL threads (main included) sleeping
 //!   sleep SECONDS             sleep
@@ -64,6 +65,13 @@ fn write(mib: usize, path: &str) {
     f.sync_all().expect("fsync");
     drop(f);
     let _ = std::fs::remove_file(path);
+}
+
+/// Idle, then busy, then idle again: what a monitor that skips idle processes must not miss.
+fn nap_write(d: Duration, mib: usize, path: &str) {
+    std::thread::sleep(d);
+    write(mib, path);
+    std::thread::sleep(d);
 }
 
 fn tree(children: usize, d: Duration) {
@@ -147,6 +155,7 @@ fn main() {
         Some("busy") => busy(arg(&args, 1, "THREADS"), secs(&args, 2)),
         Some("hold") => hold(arg(&args, 1, "MIB"), secs(&args, 2)),
         Some("write") => write(arg(&args, 1, "MIB"), &arg::<String>(&args, 2, "PATH")),
+        Some("nap-write") => nap_write(secs(&args, 1), arg(&args, 2, "MIB"), &arg::<String>(&args, 3, "PATH")),
         Some("tree") => tree(arg(&args, 1, "CHILDREN"), secs(&args, 2)),
         Some("threads") => threads(arg(&args, 1, "TOTAL"), secs(&args, 2)),
         Some("sleep") => std::thread::sleep(secs(&args, 1)),
@@ -159,7 +168,9 @@ fn main() {
         Some("forkn") => forkn(arg(&args, 1, "N"), args.get(2).and_then(|c| c.parse().ok()).unwrap_or(0)),
         Some("tcp") => tcp(arg(&args, 1, "BYTES")),
         _ => {
-            eprintln!("usage: workload busy|hold|write|tree|threads|sleep|exit|signal|getppid|forkn|tcp ARGS");
+            eprintln!(
+                "usage: workload busy|hold|write|nap-write|tree|threads|sleep|exit|signal|getppid|forkn|tcp ARGS"
+            );
             std::process::exit(2)
         }
     }

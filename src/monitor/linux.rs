@@ -2,7 +2,7 @@
 
 use std::collections::BTreeMap;
 
-use super::procfile::{self, ProcFiles};
+use super::procfile::{self, Io, ProcFiles, Schedstat, Stat, Status};
 use super::source::{capability, ProcessSource, RawProcess};
 use crate::profile::{Capability, Counters};
 
@@ -11,6 +11,64 @@ struct Tracked {
     files: ProcFiles,
     /// Thread count at the last read (unknown at first: look at every thread).
     threads: u64,
+    /// The last `status` and `io`, kept while the process stays idle.
+    idle: Option<Idle>,
+}
+
+/// `status` and `io` as last read, and the signs that the process has not run since.
+#[derive(Clone, Copy)]
+struct Idle {
+    schedstat: Schedstat,
+    rss_pages: u64,
+    status: Status,
+    io: Io,
+}
+
+impl Tracked {
+    /// `status` and `io`, reused from the last read when the process cannot have changed them.
+    //
+    // They cost most of a process's read, and most processes of a tree sleep most of the
+    // time. The main thread's schedstat (time on CPU, time waiting, times switched in)
+    // moves whenever it runs: it was switched in since (the count moves), or it was on a
+    // CPU then and has left it since, which charged the time (the sum moves). So a
+    // single-threaded process whose schedstat stands still has not run, and neither have
+    // the fields we take from `status` and `io`:
+    // - context switches are counted as it leaves a CPU;
+    // - rchar, wchar, read_bytes and write_bytes are charged to the task that makes the
+    //   syscall, submits the read or dirties the page: itself, never the flusher that
+    //   writes the page back; a truncation of its file by another process is charged to
+    //   that process (cancelled_write_bytes, which we do not read anyway); a reaped
+    //   child's counts are added by wait4, which it would have to run to call;
+    // - VmHWM is max(RSS, the peak saved before pages are freed), and other tasks can add
+    //   or free its pages (a vfork child sharing its memory, process_vm_writev,
+    //   khugepaged, a truncation of a file it maps): a change of RSS, read from `stat` at
+    //   every tick, forces a re-read. Missed: RSS going up and back to the very same page
+    //   count within one tick, through other tasks, while it sleeps.
+    // The sum is brought up to date at scheduler events, at least every scheduler tick
+    // (1-10 ms) on a busy CPU, so a process on a CPU now may show an old one: skip only a
+    // process that is not running (`R`) now and was not when cached. Missed: one that
+    // stays on its CPU from one read to the next with no scheduler tick between (an
+    // interval under the scheduler's, or a nohz_full CPU) and is caught by `stat` in the
+    // instant between marking itself asleep and leaving the CPU. Multi-threaded processes
+    // and kernels that keep no schedstats (zeros) always take the full read.
+    fn status_and_io(&mut self, stat: &Stat) -> (Option<Status>, Io) {
+        let sleeping = stat.num_threads <= 1 && stat.state != b'R';
+        let sign = sleeping.then(|| self.files.schedstat()).flatten().filter(|s| s.run_ns > 0);
+        if let (Some(schedstat), Some(idle)) = (sign, self.idle) {
+            if idle.schedstat == schedstat && idle.rss_pages == stat.rss_pages {
+                return (Some(idle.status), idle.io);
+            }
+        }
+        let status = self.files.status().ok();
+        let io = self.files.io().unwrap_or(Ok(Io::default()));
+        self.idle = match (sign, status, &io) {
+            (Some(schedstat), Some(status), Ok(io)) => {
+                Some(Idle { schedstat, rss_pages: stat.rss_pages, status, io: *io })
+            }
+            _ => None,
+        };
+        (status, io.unwrap_or_default())
+    }
 }
 
 /// Reads the tree rooted at one PID from /proc.
@@ -62,7 +120,7 @@ impl ProcfsSource {
                         "/proc/{pid}/io is not readable (permission denied): monitor as the process owner or root"
                     ));
                 }
-                self.tracked.insert(pid, Tracked { files, threads: u64::MAX });
+                self.tracked.insert(pid, Tracked { files, threads: u64::MAX, idle: None });
                 true
             }
             Err(e) => {
@@ -118,8 +176,8 @@ impl ProcfsSource {
     fn read(&mut self, pid: u32) -> Option<RawProcess> {
         let t = self.tracked.get_mut(&pid)?;
         let stat = t.files.stat().ok()?;
-        let status = t.files.status().ok();
-        let io = t.files.io().and_then(Result::ok).unwrap_or_default();
+        // After `stat`: a process that runs between the two reads moves its schedstat.
+        let (status, io) = t.status_and_io(&stat);
         t.threads = stat.num_threads;
         let (vol, invol) = match (stat.num_threads, status) {
             (0 | 1, Some(s)) => (s.voluntary_ctxt_switches, s.nonvoluntary_ctxt_switches),
@@ -165,7 +223,7 @@ impl ProcfsSource {
     }
 }
 
-/// Each tracked process holds four open /proc files: allow as many open files as the hard
+/// Each tracked process holds five open /proc files: allow as many open files as the hard
 /// limit permits (the soft limit is often 1024), once per process.
 fn raise_open_file_limit() {
     static ONCE: std::sync::Once = std::sync::Once::new();
@@ -231,6 +289,54 @@ mod tests {
         child.wait().unwrap();
         assert!(src.scan().is_empty(), "the reaped process is gone from the tree, silently");
         assert!(src.scan().is_empty());
+    }
+
+    /// Scan until `done` holds for the process `pid`; the bound only stops a broken test from hanging.
+    fn scan_until(src: &mut ProcfsSource, pid: u32, done: impl Fn(&ProcfsSource, &RawProcess) -> bool) -> RawProcess {
+        let give_up = std::time::Instant::now() + std::time::Duration::from_secs(10);
+        loop {
+            let p = src.scan().into_iter().find(|p| p.pid == pid).expect("the process is alive");
+            if done(src, &p) || std::time::Instant::now() > give_up {
+                return p;
+            }
+            std::thread::yield_now();
+        }
+    }
+
+    #[test]
+    fn an_idle_process_is_read_again_once_it_runs() {
+        use std::io::{BufRead, Write};
+        use std::process::{Command, Stdio};
+        // A shell that echoes each line it reads: asleep in read(2) until we write to it.
+        let mut sh = Command::new("sh")
+            .args(["-c", "while read l; do echo \"$l\"; done"])
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .spawn()
+            .unwrap();
+        let pid = sh.id();
+        let mut src = ProcfsSource::new(pid);
+        let idle = |src: &ProcfsSource, _: &RawProcess| src.tracked[&pid].idle.is_some();
+        let before = scan_until(&mut src, pid, idle);
+        assert!(src.tracked[&pid].idle.is_some(), "a sleeping shell's status and io are cached");
+        let still = scan_until(&mut src, pid, |_, _| true);
+        assert_eq!(before.inclusive, still.inclusive, "nothing moves while it sleeps");
+
+        let mut stdin = sh.stdin.take().unwrap();
+        let mut echoed = String::new();
+        writeln!(stdin, "0123456789").unwrap();
+        std::io::BufReader::new(sh.stdout.take().unwrap()).read_line(&mut echoed).unwrap();
+        assert_eq!(echoed, "0123456789\n");
+        // Back asleep in read(2) once it has counted one more voluntary switch.
+        let moved = |_: &ProcfsSource, p: &RawProcess| {
+            p.inclusive.rchar >= before.inclusive.rchar + 11
+                && p.inclusive.wchar >= before.inclusive.wchar + 11
+                && p.inclusive.voluntary_ctx_switches > before.inclusive.voluntary_ctx_switches
+        };
+        let after = scan_until(&mut src, pid, moved);
+        assert!(moved(&src, &after), "the counters moved after it ran: before {before:?}, after {after:?}");
+        drop(stdin);
+        sh.wait().unwrap();
     }
 
     #[test]

@@ -40,6 +40,17 @@ pub struct Status {
     pub nonvoluntary_ctxt_switches: u64,
 }
 
+/// `/proc/PID/schedstat`: the main thread's scheduling history, which moves whenever it runs.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Schedstat {
+    /// Time spent on a CPU (se.sum_exec_runtime); 0 when the kernel does not keep schedstats.
+    pub run_ns: u64,
+    /// Time spent waiting on a run queue.
+    pub wait_ns: u64,
+    /// Times switched onto a CPU.
+    pub timeslices: u64,
+}
+
 /// The fields of `/proc/PID/io`.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub struct Io {
@@ -57,6 +68,8 @@ pub struct ProcFiles {
     io: Option<File>,
     /// The main thread's `task/PID/children` (`None` without CONFIG_PROC_CHILDREN).
     children: Option<File>,
+    /// `None` without CONFIG_SCHED_INFO.
+    schedstat: Option<File>,
     buf: Vec<u8>,
 }
 
@@ -68,7 +81,8 @@ impl ProcFiles {
         let status = File::open(format!("{dir}/status"))?;
         let io = File::open(format!("{dir}/io")).ok();
         let children = File::open(format!("{dir}/task/{pid}/children")).ok();
-        Ok(ProcFiles { stat, status, io, children, buf: Vec::with_capacity(2048) })
+        let schedstat = File::open(format!("{dir}/schedstat")).ok();
+        Ok(ProcFiles { stat, status, io, children, schedstat, buf: Vec::with_capacity(2048) })
     }
 
     pub fn io_readable(&self) -> bool {
@@ -104,6 +118,13 @@ impl ProcFiles {
     pub fn io(&mut self) -> Option<io::Result<Io>> {
         let file = self.io.as_ref()?;
         Some(Self::reread(file, &mut self.buf).map(|_| parse_io(&self.buf)))
+    }
+
+    /// The main thread's schedstat; `None` when the file is not available or unparsable.
+    pub fn schedstat(&mut self) -> Option<Schedstat> {
+        let file = self.schedstat.as_ref()?;
+        Self::reread(file, &mut self.buf).ok()?;
+        parse_schedstat(&self.buf)
     }
 
     /// Children of the main thread; `None` when the file is not available.
@@ -142,24 +163,52 @@ pub fn parse_stat(buf: &[u8]) -> Option<Stat> {
     })
 }
 
-/// The numeric value of `key:` lines in `key: value [unit]` files.
-fn field(text: &str, key: &str) -> Option<u64> {
-    text.lines().find_map(|l| l.strip_prefix(key)?.strip_prefix(':')?.split_ascii_whitespace().next()?.parse().ok())
+/// The values of `keys` in a `key: value [unit]` file, in one pass over the bytes that stops once
+/// every key is found (no UTF-8 conversion: `status` is about 55 lines, and we want three).
+fn fields<const N: usize>(buf: &[u8], keys: [&[u8]; N]) -> [Option<u64>; N] {
+    let mut values = [None; N];
+    let mut missing = N;
+    for line in buf.split(|&b| b == b'\n') {
+        let Some(colon) = line.iter().position(|&b| b == b':') else { continue };
+        let Some(i) = keys.iter().position(|k| *k == &line[..colon]) else { continue };
+        if values[i].is_none() {
+            values[i] = leading_number(&line[colon + 1..]);
+            missing -= usize::from(values[i].is_some());
+            if missing == 0 {
+                break;
+            }
+        }
+    }
+    values
+}
+
+/// The decimal number after any blanks at the start of `text` (`"\t    2028 kB"` gives 2028).
+fn leading_number(text: &[u8]) -> Option<u64> {
+    let start = text.iter().position(|b| !b.is_ascii_whitespace())?;
+    let len = text[start..].iter().take_while(|b| b.is_ascii_digit()).count();
+    let digits = text.get(start..start + len).filter(|d| !d.is_empty())?;
+    digits.iter().try_fold(0u64, |n, &d| n.checked_mul(10)?.checked_add(u64::from(d - b'0')))
 }
 
 pub fn parse_status(buf: &[u8]) -> Status {
-    let text = String::from_utf8_lossy(buf);
+    let [hwm, vol, invol] = fields(buf, [b"VmHWM", b"voluntary_ctxt_switches", b"nonvoluntary_ctxt_switches"]);
     Status {
-        vm_hwm_kib: field(&text, "VmHWM"),
-        voluntary_ctxt_switches: field(&text, "voluntary_ctxt_switches").unwrap_or(0),
-        nonvoluntary_ctxt_switches: field(&text, "nonvoluntary_ctxt_switches").unwrap_or(0),
+        vm_hwm_kib: hwm,
+        voluntary_ctxt_switches: vol.unwrap_or(0),
+        nonvoluntary_ctxt_switches: invol.unwrap_or(0),
     }
 }
 
 pub fn parse_io(buf: &[u8]) -> Io {
-    let text = String::from_utf8_lossy(buf);
-    let f = |k| field(&text, k).unwrap_or(0);
-    Io { rchar: f("rchar"), wchar: f("wchar"), read_bytes: f("read_bytes"), write_bytes: f("write_bytes") }
+    let [rchar, wchar, read_bytes, write_bytes] =
+        fields(buf, [b"rchar", b"wchar", b"read_bytes", b"write_bytes"]).map(|v| v.unwrap_or(0));
+    Io { rchar, wchar, read_bytes, write_bytes }
+}
+
+/// Parse `/proc/PID/schedstat`: three numbers on one line.
+pub fn parse_schedstat(buf: &[u8]) -> Option<Schedstat> {
+    let mut n = buf.split(u8::is_ascii_whitespace).filter(|f| !f.is_empty()).map(leading_number);
+    Some(Schedstat { run_ns: n.next()??, wait_ns: n.next()??, timeslices: n.next()?? })
 }
 
 /// Context switches of one thread, from `/proc/PID/task/TID/status`.
@@ -199,14 +248,72 @@ mod tests {
         assert_eq!((s.num_threads, s.vsize, s.rss_pages), (3, 9658368, 1622));
     }
 
+    /// `/proc/PID/status` of a `sleep` on kernel 6.18, as the kernel formats it (Mems_allowed shortened).
+    const SLEEP_STATUS: &[u8] = b"Name:\tsleep\nUmask:\t0022\nState:\tS (sleeping)\nTgid:\t32709\nNgid:\t0\n\
+Pid:\t32709\nPPid:\t32707\nTracerPid:\t0\nUid:\t0\t0\t0\t0\nGid:\t0\t0\t0\t0\nFDSize:\t256\nGroups:\t \n\
+NStgid:\t32709\nNSpid:\t32709\nNSpgid:\t32707\nNSsid:\t26664\nKthread:\t0\nVmPeak:\t    2920 kB\n\
+VmSize:\t    2920 kB\nVmLck:\t       0 kB\nVmPin:\t       0 kB\nVmHWM:\t    1796 kB\nVmRSS:\t    1796 kB\n\
+RssAnon:\t     108 kB\nRssFile:\t    1688 kB\nRssShmem:\t       0 kB\nVmData:\t     224 kB\n\
+VmStk:\t     132 kB\nVmExe:\t      20 kB\nVmLib:\t    1528 kB\nVmPTE:\t      48 kB\nVmSwap:\t       0 kB\n\
+HugetlbPages:\t       0 kB\nCoreDumping:\t0\nTHP_enabled:\t1\nuntag_mask:\t0xffffffffffffffff\nThreads:\t1\n\
+SigQ:\t0/96365\nSigPnd:\t0000000000000000\nShdPnd:\t0000000000000000\nSigBlk:\t0000000000000000\n\
+SigIgn:\t0000000000000006\nSigCgt:\t0000000000000000\nCapInh:\t0000000000000000\nCapPrm:\t000001fffeffffff\n\
+CapEff:\t000001fffeffffff\nCapBnd:\t000001fffeffffff\nCapAmb:\t0000000000000000\nNoNewPrivs:\t0\nSeccomp:\t0\n\
+Seccomp_filters:\t0\nSpeculation_Store_Bypass:\tvulnerable\nSpeculationIndirectBranch:\talways enabled\n\
+Cpus_allowed:\t3\nCpus_allowed_list:\t0-1\nMems_allowed:\t00000000,00000001\nMems_allowed_list:\t0\n\
+voluntary_ctxt_switches:\t2\nnonvoluntary_ctxt_switches:\t0\n";
+
     #[test]
-    fn parses_status_and_io() {
+    fn parses_a_real_status() {
+        let st = parse_status(SLEEP_STATUS);
+        assert_eq!(st, Status { vm_hwm_kib: Some(1796), voluntary_ctxt_switches: 2, nonvoluntary_ctxt_switches: 0 });
+    }
+
+    #[test]
+    fn a_status_without_memory_lines_has_no_peak() {
+        // A zombie or a kernel thread has no memory map: the Vm* lines are left out. A name
+        // that looks like a key does not count either.
         let st = parse_status(
-            b"Name:\tx\nVmHWM:\t    2028 kB\nvoluntary_ctxt_switches:\t5\nnonvoluntary_ctxt_switches:\t7\n",
+            b"Name:\tVmHWM: 99\nState:\tZ (zombie)\nThreads:\t1\nvoluntary_ctxt_switches:\t5\nnonvoluntary_ctxt_switches:\t7\n",
         );
-        assert_eq!(st, Status { vm_hwm_kib: Some(2028), voluntary_ctxt_switches: 5, nonvoluntary_ctxt_switches: 7 });
-        let io = parse_io(b"rchar: 10\nwchar: 20\nsyscr: 1\nsyscw: 2\nread_bytes: 4096\nwrite_bytes: 8192\ncancelled_write_bytes: 0\n");
-        assert_eq!(io, Io { rchar: 10, wchar: 20, read_bytes: 4096, write_bytes: 8192 });
+        assert_eq!(st, Status { vm_hwm_kib: None, voluntary_ctxt_switches: 5, nonvoluntary_ctxt_switches: 7 });
+        assert_eq!(parse_status(b""), Status::default());
+    }
+
+    #[test]
+    fn context_switch_keys_are_told_apart() {
+        // `voluntary_ctxt_switches` is a suffix of `nonvoluntary_ctxt_switches`, in either order.
+        let st = parse_status(b"nonvoluntary_ctxt_switches:\t7\nvoluntary_ctxt_switches:\t5");
+        assert_eq!((st.voluntary_ctxt_switches, st.nonvoluntary_ctxt_switches), (5, 7));
+    }
+
+    #[test]
+    fn parses_a_real_io_and_one_with_keys_missing() {
+        let io = parse_io(
+            b"rchar: 6976\nwchar: 0\nsyscr: 10\nsyscw: 0\nread_bytes: 8192\nwrite_bytes: 0\ncancelled_write_bytes: 0\n",
+        );
+        assert_eq!(io, Io { rchar: 6976, wchar: 0, read_bytes: 8192, write_bytes: 0 });
+        // cancelled_write_bytes is not write_bytes; missing keys read as 0.
+        let io = parse_io(b"rchar: 10\ncancelled_write_bytes: 4096\nwchar: 18446744073709551615\n");
+        assert_eq!(io, Io { rchar: 10, wchar: u64::MAX, read_bytes: 0, write_bytes: 0 });
+    }
+
+    #[test]
+    fn numbers_that_do_not_parse_are_missing() {
+        assert_eq!(leading_number(b"\t    2028 kB"), Some(2028));
+        assert_eq!(leading_number(b" 18446744073709551616"), None, "one more than u64::MAX");
+        assert_eq!(leading_number(b"\t kB"), None);
+        assert_eq!(leading_number(b""), None);
+        assert_eq!(parse_io(b"rchar: x\nrchar: 3\n").rchar, 3, "the first line that parses wins");
+    }
+
+    #[test]
+    fn parses_schedstat() {
+        let s = parse_schedstat(b"920967 2647639 2\n").unwrap();
+        assert_eq!(s, Schedstat { run_ns: 920967, wait_ns: 2647639, timeslices: 2 });
+        assert_eq!(parse_schedstat(b"0 0 0\n"), Some(Schedstat::default()), "no schedstats in this kernel");
+        assert_eq!(parse_schedstat(b"920967 2647639\n"), None);
+        assert_eq!(parse_schedstat(b""), None);
     }
 
     #[test]
@@ -216,6 +323,7 @@ mod tests {
         assert!(s.num_threads >= 1 && s.rss_pages > 0);
         assert!(f.status().unwrap().vm_hwm_kib.unwrap() > 0);
         assert!(f.io().unwrap().unwrap().rchar > 0);
+        assert!(f.schedstat().unwrap().timeslices > 0);
         // A second read of the same held files works (pread from offset 0).
         assert!(f.stat().unwrap().rss_pages > 0);
     }

@@ -54,6 +54,23 @@ fn writing_50_mib_with_fsync_counts_50_mib() {
 }
 
 #[test]
+fn writes_between_two_naps_are_counted() {
+    let _cpu = cpu_shared();
+    // The monitor reuses a sleeping process's last I/O and context-switch counts: it must read
+    // them again once the process has woken up and written, while it naps again before exiting.
+    let dir = tempfile::tempdir_in(env!("CARGO_TARGET_TMPDIR")).expect("a temporary directory");
+    let path = dir.path().join("written.bin");
+    let s = summary_of(&["nap-write", "0.5", "10", path.to_str().unwrap()]);
+    let written = u64_of(&s, "write_bytes");
+    assert!((10 * MIB..12 * MIB).contains(&written), "write_bytes {written}, expected 10 MiB..12 MiB: {s}");
+    let wchar = u64_of(&s, "wchar");
+    assert!(wchar >= 10 * MIB, "wchar {wchar}, expected at least 10 MiB: {s}");
+    // Seen last during the second nap: all but the switches of waking up and exiting.
+    let (sampled, exact) = (u64_of(&s, "voluntary_ctx_switches"), u64_of(rusage(&s), "voluntary_ctx_switches"));
+    assert!(sampled <= exact && sampled + 1 >= exact, "voluntary switches: sampled {sampled}, wait4 {exact}: {s}");
+}
+
+#[test]
 fn a_parent_with_three_children_is_four_processes() {
     let _cpu = cpu_shared();
     let s = summary_of(&["tree", "3", "0.5"]);
