@@ -12,6 +12,7 @@
 //!   signal N                  kill itself with signal N
 //!   getppid N                 make exactly N getppid system calls
 //!   forkn N [CALLS]           fork N children that each make CALLS getppid calls (default 0) and exit, wait for all
+//!   private SECONDS           make itself non-dumpable (its /proc/PID/io becomes root's), then sleep
 //!   tcp BYTES                 send BYTES over a loopback TCP connection to a thread of its own, which reads them all
 
 use std::hint::black_box;
@@ -149,6 +150,13 @@ fn signal(n: i32) {
     }
 }
 
+#[cfg(target_os = "linux")]
+fn private(d: Duration) {
+    // SAFETY: prctl with integer arguments.
+    unsafe { libc::prctl(libc::PR_SET_DUMPABLE, 0) };
+    std::thread::sleep(d);
+}
+
 fn main() {
     let args: Vec<String> = std::env::args().skip(1).collect();
     match args.first().map(String::as_str) {
@@ -167,9 +175,11 @@ fn main() {
         #[cfg(unix)]
         Some("forkn") => forkn(arg(&args, 1, "N"), args.get(2).and_then(|c| c.parse().ok()).unwrap_or(0)),
         Some("tcp") => tcp(arg(&args, 1, "BYTES")),
+        #[cfg(target_os = "linux")]
+        Some("private") => private(secs(&args, 1)),
         _ => {
             eprintln!(
-                "usage: workload busy|hold|write|nap-write|tree|threads|sleep|exit|signal|getppid|forkn|tcp ARGS"
+                "usage: workload busy|hold|write|nap-write|tree|threads|sleep|exit|signal|getppid|forkn|tcp|private ARGS"
             );
             std::process::exit(2)
         }

@@ -282,6 +282,10 @@ pub struct Summary {
     /// rather than exact kernel counters; docs/metrics.md says which is which and why.
     #[serde(default = "sampled_fields")]
     pub sampled: Vec<String>,
+    /// What became unmeasurable during the run, with the reason (what was known at the start is
+    /// in the metadata record's `capabilities`).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub unavailable: Vec<Capability>,
 }
 
 /// Summary fields whose values come from samples, not from exact kernel accounting.

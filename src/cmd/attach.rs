@@ -17,6 +17,7 @@ pub fn attach(opts: &MonitorOptions, pid: u32) -> anyhow::Result<ExitCode> {
         session::watch_tree(k, opts.backend, pid);
     }
     caps.extend(kernel.capabilities);
+    let reported = session::unavailable(&caps);
     let mut meta = session::metadata(opts, "attach", pid, command_of(pid), caps, "not ours (attached)");
     meta.ebpf = kernel.checks;
     session::write_header(&mut sink, opts, meta);
@@ -25,7 +26,7 @@ pub fn attach(opts: &MonitorOptions, pid: u32) -> anyhow::Result<ExitCode> {
     let monitor = Monitor::start(pid, config, sink)?;
     let finished = interrupt::wait(monitor)?;
     let summary = finished.summary.clone();
-    session::finish(finished, &summary, opts)?;
+    session::finish(finished, &summary, opts, &reported)?;
     Ok(ExitCode::SUCCESS)
 }
 

@@ -39,6 +39,7 @@ pub fn run(opts: &MonitorOptions, argv: &[String], silent: bool) -> anyhow::Resu
     platform::set_target(&forwarder, pid);
     let mut caps = session::probe(opts.backend, pid);
     caps.extend(kernel.capabilities);
+    let reported = session::unavailable(&caps);
     let mut meta = session::metadata(opts, "run", pid, argv.to_vec(), caps, stdout_rule);
     meta.ebpf = kernel.checks;
     session::write_header(&mut sink, opts, meta);
@@ -76,7 +77,7 @@ pub fn run(opts: &MonitorOptions, argv: &[String], silent: bool) -> anyhow::Resu
     }
     summary.rusage = rusage;
     summary.exit = Some(exit);
-    session::finish(finished, &summary, opts)?;
+    session::finish(finished, &summary, opts, &reported)?;
     Ok(ExitCode::from(exit.shell_code().clamp(0, 255) as u8))
 }
 

@@ -102,8 +102,28 @@ pub fn metadata(
     }
 }
 
+/// The metrics a list of capabilities says cannot be measured.
+pub fn unavailable(caps: &[Capability]) -> Vec<String> {
+    caps.iter().filter(|c| !c.available).map(|c| c.metric.clone()).collect()
+}
+
 /// Write the summary record and the table; report a recording that could not be written.
-pub fn finish(mut finished: Finished<MonitorSink>, summary: &Summary, opts: &MonitorOptions) -> anyhow::Result<()> {
+/// A metric that became unmeasurable during the run (a process of the tree made its /proc
+/// files private) and was not in `reported` at the start gets its one warning now, and goes
+/// into the summary's `unavailable` list.
+pub fn finish(
+    mut finished: Finished<MonitorSink>,
+    summary: &Summary,
+    opts: &MonitorOptions,
+    reported: &[String],
+) -> anyhow::Result<()> {
+    let mut summary = summary.clone();
+    summary.unavailable =
+        finished.capabilities.iter().filter(|c| !c.available && !reported.contains(&c.metric)).cloned().collect();
+    for c in &summary.unavailable {
+        log::warn!("{} not measured: {}", c.metric, c.reason.as_deref().unwrap_or("unavailable"));
+    }
+    let summary = &summary;
     let sink = &mut finished.sink;
     if let Some(status) = &mut sink.status {
         status.clear();

@@ -13,6 +13,8 @@ struct Tracked {
     threads: u64,
     /// The last `status` and `io`, kept while the process stays idle.
     idle: Option<Idle>,
+    /// Reads in a row that found `io` refused: one can be an instant of an exec, two are a denial.
+    io_refusals: u32,
 }
 
 /// `status` and `io` as last read, and the signs that the process has not run since.
@@ -51,7 +53,8 @@ impl Tracked {
     // interval under the scheduler's, or a nohz_full CPU) and is caught by `stat` in the
     // instant between marking itself asleep and leaving the CPU. Multi-threaded processes
     // and kernels that keep no schedstats (zeros) always take the full read.
-    fn status_and_io(&mut self, stat: &Stat) -> (Option<Status>, Io) {
+    /// Also counts a refused `io` (see `io_refusals`).
+    fn status_and_io(&mut self, pid: u32, stat: &Stat) -> (Option<Status>, Io) {
         let sleeping = stat.num_threads <= 1 && stat.state != b'R';
         let sign = sleeping.then(|| self.files.schedstat()).flatten().filter(|s| s.run_ns > 0);
         if let (Some(schedstat), Some(idle)) = (sign, self.idle) {
@@ -60,7 +63,11 @@ impl Tracked {
             }
         }
         let status = self.files.status().ok();
-        let io = self.files.io().unwrap_or(Ok(Io::default()));
+        let io =
+            if self.files.retry_io(pid) { self.files.io().unwrap_or(Ok(Io::default())) } else { Ok(Io::default()) };
+        let refused = !self.files.io_readable()
+            || io.as_ref().is_err_and(|e| matches!(e.raw_os_error(), Some(libc::EACCES | libc::EPERM)));
+        self.io_refusals = if refused { self.io_refusals + 1 } else { 0 };
         self.idle = match (sign, status, &io) {
             (Some(schedstat), Some(status), Ok(io)) => {
                 Some(Idle { schedstat, rss_pages: stat.rss_pages, status, io: *io })
@@ -115,12 +122,7 @@ impl ProcfsSource {
         }
         match ProcFiles::open(pid) {
             Ok(files) => {
-                if !files.io_readable() && self.io_denied.is_none() {
-                    self.io_denied = Some(format!(
-                        "/proc/{pid}/io is not readable (permission denied): monitor as the process owner or root"
-                    ));
-                }
-                self.tracked.insert(pid, Tracked { files, threads: u64::MAX, idle: None });
+                self.tracked.insert(pid, Tracked { files, threads: u64::MAX, idle: None, io_refusals: 0 });
                 true
             }
             Err(e) => {
@@ -177,7 +179,12 @@ impl ProcfsSource {
         let t = self.tracked.get_mut(&pid)?;
         let stat = t.files.stat().ok()?;
         // After `stat`: a process that runs between the two reads moves its schedstat.
-        let (status, io) = t.status_and_io(&stat);
+        let (status, io) = t.status_and_io(pid, &stat);
+        if t.io_refusals >= 2 && self.io_denied.is_none() {
+            self.io_denied = Some(format!(
+                "/proc/{pid}/io is not readable (permission denied): monitor as the process owner or root"
+            ));
+        }
         t.threads = stat.num_threads;
         let (vol, invol) = match (stat.num_threads, status) {
             (0 | 1, Some(s)) => (s.voluntary_ctxt_switches, s.nonvoluntary_ctxt_switches),

@@ -89,6 +89,18 @@ impl ProcFiles {
         self.io.is_some()
     }
 
+    /// Open `io` again if it was refused; true when it is readable now.
+    //
+    // The kernel checks access when the file is opened, and a process of our own can refuse
+    // it for an instant (while it execs, /proc shows its files as root's), so one refusal
+    // says nothing about the next.
+    pub fn retry_io(&mut self, pid: u32) -> bool {
+        if self.io.is_none() {
+            self.io = File::open(format!("/proc/{pid}/io")).ok();
+        }
+        self.io.is_some()
+    }
+
     /// Re-read a held file from its start into the buffer.
     fn reread(file: &File, buf: &mut Vec<u8>) -> io::Result<()> {
         buf.clear();

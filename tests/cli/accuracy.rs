@@ -192,3 +192,32 @@ fn sigterm_is_forwarded_and_the_summary_still_written() {
         assert!(!std::path::Path::new(&format!("/proc/{k}")).exists(), "child {k} left behind");
     }
 }
+
+/// A process that makes itself non-dumpable refuses its /proc/PID/io even to its own user: one
+/// warning names it, the capability says why, and the rest is still measured.
+#[cfg(target_os = "linux")]
+#[test]
+fn a_refused_io_file_is_reported_once() {
+    // SAFETY: geteuid has no preconditions.
+    if unsafe { libc::geteuid() } != 0 {
+        eprintln!("skipped: needs root, to run denet as an unprivileged user (root reads every io file)");
+        return;
+    }
+    let _cpu = cpu_shared();
+    let out = std::process::Command::new("setpriv")
+        .args(["--reuid=65534", "--regid=65534", "--clear-groups", "--inh-caps=-all"])
+        .arg(crate::util::denet_path())
+        .args(["-q", "--json", "-i", "50", "run", "--"])
+        .arg(workload())
+        .args(["private", "0.4"])
+        .current_dir("/")
+        .output()
+        .expect("denet runs");
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(0), "{stderr}");
+    assert_eq!(stderr.matches("io not measured").count(), 1, "{stderr}");
+    assert!(stderr.contains("monitor as the process owner or root"), "{stderr}");
+    let s = last_summary(&out.stdout);
+    assert_eq!(u64_of(&s, "processes_peak"), 1, "{s}");
+    assert_eq!(s["unavailable"][0]["metric"], "io", "the summary says io went missing: {s}");
+}
