@@ -30,10 +30,22 @@ struct denet_target {
 	__u64 off_cpu_ns; /* its threads' completed off-CPU intervals */
 };
 
-/* Per-CPU counters of the syscall program, tree totals since load. */
+/*
+ * Per-CPU counters of the syscall program, tree totals since load, and the
+ * CPU's cache of its last process: whether it counts, and its syscalls not yet
+ * added to its target entry (`pending`). The cache is what keeps the hash
+ * lookup and the shared atomic add off the path of every syscall: they happen
+ * only when the CPU moves to another process, or the target set changed
+ * (`generation`). A process's own count is its entry's `syscalls` plus the
+ * `pending` of each CPU whose cache holds it.
+ */
 struct denet_syscall_counts {
 	__u64 by_nr[DENET_NR_SYSCALLS];
 	__u64 other_nr;
+	__u32 cached_tgid;
+	__u32 cached_counted;
+	__u64 cached_generation;
+	__u64 pending;
 };
 
 /* Per-CPU counters of the off-CPU program. */
@@ -63,6 +75,26 @@ struct {
 	__type(key, __u32);
 	__type(value, struct denet_target);
 } targets SEC(".maps");
+
+/*
+ * Bumped whenever a target is added or removed (here on fork and exit, and by
+ * denet), so that every CPU's cached answer to "does this process count?" is
+ * asked again. Shared by fd like the target map.
+ */
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, __u64);
+} generation SEC(".maps");
+
+static __always_inline void bump_generation(void)
+{
+	__u32 zero = 0;
+	__u64 *g = bpf_map_lookup_elem(&generation, &zero);
+	if (g)
+		__sync_fetch_and_add(g, 1);
+}
 
 /* The first 8 bytes of every tracepoint record (common_type, flags, preempt_count, pid). */
 struct denet_tp_common {

@@ -46,6 +46,8 @@ int denet_task_newtask(struct task_newtask_record *r)
 	__u32 child = r->pid;
 	struct denet_target t = { .flags = DENET_COUNT | DENET_FOLLOW };
 	long err = bpf_map_update_elem(&targets, &child, &t, BPF_NOEXIST);
+	if (!err)
+		bump_generation();
 	if (c) {
 		if (p->flags & DENET_COUNT)
 			c->processes_created++;
@@ -85,6 +87,7 @@ int denet_exit(struct sched_process_exit_record *r)
 	if (!t || !(t->flags & DENET_COUNT) || !group_dead(r, tgid))
 		return 0;
 	bpf_map_delete_elem(&targets, &tgid);
+	bump_generation();
 	return 0;
 }
 

@@ -10,7 +10,7 @@
 //!   sleep SECONDS             sleep
 //!   exit CODE                 exit with CODE
 //!   signal N                  kill itself with signal N
-//!   getppid N                 make exactly N getppid system calls
+//!   getppid N [SECONDS]       make exactly N getppid system calls, then sleep SECONDS (default 0)
 //!   forkn N [CALLS]           fork N children that each make CALLS getppid calls (default 0) and exit, wait for all
 //!   private SECONDS           make itself non-dumpable (its /proc/PID/io becomes root's), then sleep
 //!   tcp BYTES                 send BYTES over a loopback TCP connection to a thread of its own, which reads them all
@@ -171,7 +171,13 @@ fn main() {
         #[cfg(unix)]
         Some("signal") => signal(arg(&args, 1, "N")),
         #[cfg(unix)]
-        Some("getppid") => getppid(arg(&args, 1, "N")),
+        Some("getppid") => {
+            getppid(arg(&args, 1, "N"));
+            // Optionally stay alive afterwards, so that a sample sees the process with its count.
+            if args.len() > 2 {
+                std::thread::sleep(secs(&args, 2));
+            }
+        }
         #[cfg(unix)]
         Some("forkn") => forkn(arg(&args, 1, "N"), args.get(2).and_then(|c| c.parse().ok()).unwrap_or(0)),
         Some("tcp") => tcp(arg(&args, 1, "BYTES")),

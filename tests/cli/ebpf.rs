@@ -229,3 +229,25 @@ fn doctor_reports_each_probe() {
         }
     }
 }
+
+/// A process's own count in the samples: its entry plus what CPUs still hold for it (the per-CPU cache).
+#[test]
+fn a_live_process_shows_its_own_syscall_count() {
+    needs_ebpf!();
+    let _cpu = cpu_shared();
+    let out = denet()
+        .args(["-q", "--json", "-i", "50", "run", "--ebpf", "--"])
+        .arg(workload())
+        .args(["getppid", "5000", "0.6"])
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let own: Vec<u64> = records(&out.stdout)
+        .iter()
+        .filter(|r| r["kind"] == "sample")
+        .filter_map(|r| r["processes"].as_array()?.first()?.get("syscalls")?.as_u64())
+        .collect();
+    let last = *own.last().expect("samples with the process's own syscall count");
+    // 5000 getppid, plus the runtime's start-up (about 100) and the sleep.
+    assert!((5000..5400).contains(&last), "the process's own count at the last sample: {last} ({own:?})");
+}

@@ -21,6 +21,11 @@ const FOLLOW: u32 = 2;
 const TARGET_SIZE: usize = 24;
 /// Entries of the target map (bpf/denet.h).
 const MAX_TARGETS: u32 = 65536;
+/// `struct denet_syscall_counts` after `by_nr` and `other_nr`: cached_tgid, cached_counted,
+/// cached_generation, pending (bytes from the start of the value).
+const CACHED_TGID_AT: usize = (NR_SYSCALLS + 1) * 8;
+const CACHED_COUNTED_AT: usize = CACHED_TGID_AT + 4;
+const PENDING_AT: usize = CACHED_TGID_AT + 16;
 
 /// One attached object: its links go first, so that they are detached before the object closes.
 struct Attached {
@@ -34,6 +39,8 @@ struct Attached {
 /// Every program that could be loaded and attached, and the map that says which processes count.
 pub struct Programs {
     targets: MapHandle,
+    /// Bumped at every change of the target set (bpf/denet.h `generation`).
+    generation: MapHandle,
     lifecycle: Attached,
     syscalls: Option<Attached>,
     offcpu: Option<Attached>,
@@ -55,14 +62,16 @@ pub fn load() -> Loaded {
         checks.push(Check::failed("tracefs", reason));
         return Loaded { programs: None, checks };
     }
-    let targets = match create_targets() {
+    let shared = create_targets().and_then(|t| Ok((t, create_generation()?)));
+    let (targets, generation) = match shared {
         Ok(t) => t,
         Err(e) => {
             checks.push(Check::failed("bpf maps", probe::explain(&e)));
             return Loaded { programs: None, checks };
         }
     };
-    let lifecycle = match attach_lifecycle(&targets) {
+    let shared = Shared { targets, generation };
+    let lifecycle = match attach_lifecycle(&shared) {
         Ok(a) => a,
         Err(e) => {
             checks.push(Check::failed("lifecycle (task_newtask, sched_process_exec/exit)", probe::explain(&e)));
@@ -70,11 +79,12 @@ pub fn load() -> Loaded {
         }
     };
     checks.push(Check::ok("lifecycle (task_newtask, sched_process_exec/exit)"));
-    let syscalls = part(&mut checks, "syscalls (raw_tp/sys_enter)", attach_syscalls(&targets));
-    let offcpu = part(&mut checks, "off-CPU (sched/sched_switch)", attach_offcpu(&targets));
-    let net = attach_net(&targets, &mut checks);
+    let syscalls = part(&mut checks, "syscalls (raw_tp/sys_enter)", attach_syscalls(&shared));
+    let offcpu = part(&mut checks, "off-CPU (sched/sched_switch)", attach_offcpu(&shared));
+    let net = attach_net(&shared, &mut checks);
     let ncpus = libbpf_rs::num_possible_cpus().unwrap_or(1);
-    Loaded { programs: Some(Programs { targets, lifecycle, syscalls, offcpu, net, ncpus }), checks }
+    let Shared { targets, generation } = shared;
+    Loaded { programs: Some(Programs { targets, generation, lifecycle, syscalls, offcpu, net, ncpus }), checks }
 }
 
 fn part(checks: &mut Vec<Check>, name: &str, r: anyhow::Result<Attached>) -> Option<Attached> {
@@ -107,11 +117,25 @@ fn create_targets() -> anyhow::Result<MapHandle> {
         .context("cannot create the target map")
 }
 
-/// Open an embedded object with the shared target map, let `configure` adjust it, and load it.
+fn create_generation() -> anyhow::Result<MapHandle> {
+    let opts = libbpf_rs::libbpf_sys::bpf_map_create_opts {
+        sz: std::mem::size_of::<libbpf_rs::libbpf_sys::bpf_map_create_opts>() as _,
+        ..Default::default()
+    };
+    MapHandle::create(MapType::Array, Some("denet_gen"), 4, 8, 1, &opts).context("cannot create the generation map")
+}
+
+/// The maps every object shares (created once, passed to each object by fd).
+struct Shared {
+    targets: MapHandle,
+    generation: MapHandle,
+}
+
+/// Open an embedded object with the shared maps, let `configure` adjust it, and load it.
 fn open_and_load(
     bytes: &[u8],
     name: &str,
-    targets: &MapHandle,
+    shared: &Shared,
     configure: impl FnOnce(&mut OpenObject),
 ) -> anyhow::Result<Object> {
     let mut open = ObjectBuilder::default()
@@ -119,8 +143,10 @@ fn open_and_load(
         .open_memory(bytes)
         .with_context(|| format!("cannot open the {name} program"))?;
     for mut map in open.maps_mut() {
-        if map.name() == "targets" {
-            map.reuse_fd(targets.as_fd())?;
+        match map.name().to_str() {
+            Some("targets") => map.reuse_fd(shared.targets.as_fd())?,
+            Some("generation") => map.reuse_fd(shared.generation.as_fd())?,
+            _ => {}
         }
     }
     configure(&mut open);
@@ -144,9 +170,9 @@ fn attach_tracepoints(object: &Object, points: &[(&str, &str, &str)]) -> anyhow:
     Ok(links)
 }
 
-fn attach_lifecycle(targets: &MapHandle) -> anyhow::Result<Attached> {
+fn attach_lifecycle(shared: &Shared) -> anyhow::Result<Attached> {
     let group_dead = probe::tracepoint_field_offset("sched", "sched_process_exit", "group_dead").unwrap_or(0);
-    let object = open_and_load(LIFECYCLE, "denet_lifecycle", targets, |open| set_rodata_u32(open, group_dead))?;
+    let object = open_and_load(LIFECYCLE, "denet_lifecycle", shared, |open| set_rodata_u32(open, group_dead))?;
     let links = attach_tracepoints(
         &object,
         &[
@@ -169,15 +195,15 @@ fn set_rodata_u32(open: &mut OpenObject, value: u32) {
     }
 }
 
-fn attach_syscalls(targets: &MapHandle) -> anyhow::Result<Attached> {
-    let object = open_and_load(SYSCALLS, "denet_syscalls", targets, |_| {})?;
+fn attach_syscalls(shared: &Shared) -> anyhow::Result<Attached> {
+    let object = open_and_load(SYSCALLS, "denet_syscalls", shared, |_| {})?;
     let prog = object.progs_mut().find(|p| p.name() == "denet_sys_enter").context("program missing")?;
     let link = prog.attach_raw_tracepoint("sys_enter").context("cannot attach to the raw tracepoint sys_enter")?;
     Ok(Attached { counts: counts_of(&object)?, off_since: None, _links: vec![link], _object: object })
 }
 
-fn attach_offcpu(targets: &MapHandle) -> anyhow::Result<Attached> {
-    let object = open_and_load(OFFCPU, "denet_offcpu", targets, |_| {})?;
+fn attach_offcpu(shared: &Shared) -> anyhow::Result<Attached> {
+    let object = open_and_load(OFFCPU, "denet_offcpu", shared, |_| {})?;
     let links = attach_tracepoints(&object, &[("denet_sched_switch", "sched", "sched_switch")])?;
     let off_since = object.maps().find(|m| m.name() == "off_since").context("the off_since map is missing")?;
     let off_since = Some(MapHandle::try_from(&off_since)?);
@@ -185,10 +211,10 @@ fn attach_offcpu(targets: &MapHandle) -> anyhow::Result<Attached> {
 }
 
 /// TCP bytes: kretprobes on tcp_sendmsg/tcp_recvmsg first, the sock tracepoints where kprobes fail.
-fn attach_net(targets: &MapHandle, checks: &mut Vec<Check>) -> Option<Attached> {
+fn attach_net(shared: &Shared, checks: &mut Vec<Check>) -> Option<Attached> {
     const KPROBES: &str = "TCP bytes (kretprobe tcp_sendmsg, tcp_recvmsg)";
     const TRACEPOINTS: &str = "TCP bytes (sock/sock_send_length, sock_recv_length)";
-    let object = match open_and_load(NET, "denet_net", targets, |_| {}) {
+    let object = match open_and_load(NET, "denet_net", shared, |_| {}) {
         Ok(o) => o,
         Err(e) => {
             checks.push(Check::failed(KPROBES, probe::explain(&e)));
@@ -250,7 +276,10 @@ impl Programs {
         let mut value = [0u8; TARGET_SIZE];
         value[..4].copy_from_slice(&flags.to_ne_bytes());
         match self.targets.update(&pid.to_ne_bytes(), &value, MapFlags::NO_EXIST) {
-            Ok(()) => Ok(()),
+            Ok(()) => {
+                self.bump_generation();
+                Ok(())
+            }
             Err(e) if e.kind() == libbpf_rs::ErrorKind::AlreadyExists => Ok(()),
             Err(e) => Err(anyhow::Error::new(e).context(format!("cannot add process {pid} to the eBPF targets"))),
         }
@@ -259,6 +288,17 @@ impl Programs {
     /// Stop following `pid` (denet itself or its spawner, once the command is started).
     pub fn unwatch(&self, pid: u32) {
         let _ = self.targets.delete(&pid.to_ne_bytes());
+        self.bump_generation();
+    }
+
+    /// Make every CPU ask the target map again (its cached answer may be about `pid`).
+    //
+    // Not atomic against the programs' own bumps, which is fine: any change of the value
+    // invalidates the caches, and two bumps that collapse into one still change it.
+    fn bump_generation(&self) {
+        let key = 0u32.to_ne_bytes();
+        let now = self.generation.lookup(&key, MapFlags::ANY).ok().flatten().map_or(0, |v| u64_at(&v, 0));
+        let _ = self.generation.update(&key, &now.wrapping_add(1).to_ne_bytes(), MapFlags::ANY);
     }
 
     /// The cumulative counters, summed over CPUs.
@@ -298,14 +338,33 @@ impl Programs {
         total
     }
 
-    /// Each live target's own counts.
+    /// Each live target's own counts: its entry, plus the syscalls that CPUs hold for it in their cache.
     pub fn per_process(&self) -> HashMap<u32, ProcessKernel> {
         let Ok(batch) = self.targets.lookup_batch(1024, MapFlags::ANY, MapFlags::ANY) else {
             return HashMap::new();
         };
-        batch
+        let mut out: HashMap<u32, ProcessKernel> = batch
             .filter(|(_, v)| v.len() >= TARGET_SIZE && u32_at(v, 0) & COUNT != 0)
             .map(|(k, v)| (u32_at(&k, 0), ProcessKernel { syscalls: u64_at(&v, 8), off_cpu_ns: u64_at(&v, 16) }))
+            .collect();
+        for (tgid, pending) in self.pending_syscalls() {
+            if let Some(p) = out.get_mut(&tgid) {
+                p.syscalls += pending;
+            }
+        }
+        out
+    }
+
+    /// (process, syscalls not yet added to its entry) for each CPU whose cache holds a counted process.
+    fn pending_syscalls(&self) -> Vec<(u32, u64)> {
+        let Some(a) = &self.syscalls else { return Vec::new() };
+        let Ok(Some(per_cpu)) = a.counts.lookup_percpu(&0u32.to_ne_bytes(), MapFlags::ANY) else {
+            return Vec::new();
+        };
+        per_cpu
+            .iter()
+            .filter(|cpu| u32_at(cpu, CACHED_COUNTED_AT) != 0)
+            .map(|cpu| (u32_at(cpu, CACHED_TGID_AT), u64_at(cpu, PENDING_AT)))
             .collect()
     }
 }
