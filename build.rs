@@ -1,4 +1,4 @@
-//! Build script: with the `ebpf` feature, compiles the BPF programs in bpf/ with clang into OUT_DIR.
+//! Build script: the tiny benchmark spawner (spawner/, when a static C build works) and, with the `ebpf` feature, the BPF programs in bpf/.
 
 use std::env;
 use std::path::{Path, PathBuf};
@@ -6,8 +6,46 @@ use std::process::Command;
 
 fn main() {
     println!("cargo:rerun-if-changed=build.rs");
+    println!("cargo::rustc-check-cfg=cfg(denet_tiny_spawner)");
+    spawner::build();
     if env::var_os("CARGO_FEATURE_EBPF").is_some() {
         bpf::build();
+    }
+}
+
+/// The tiny spawner (src/bench/spawner.rs says why): a static C program embedded in denet. Optional:
+/// where it cannot be built (no C compiler, no static libc such as Debian's libc6-dev or Fedora's
+/// glibc-static), denet forks from its own binary instead, correct but slower per run.
+mod spawner {
+    use super::*;
+
+    pub fn build() {
+        let source = Path::new("spawner/denet-spawner.c");
+        println!("cargo:rerun-if-changed={}", source.display());
+        println!("cargo:rerun-if-env-changed=DENET_NO_TINY_SPAWNER");
+        if env::var("CARGO_CFG_TARGET_OS").as_deref() != Ok("linux") || env::var_os("DENET_NO_TINY_SPAWNER").is_some() {
+            return;
+        }
+        let out = PathBuf::from(env::var("OUT_DIR").expect("cargo sets OUT_DIR")).join("denet-spawner");
+        let compiler = match cc::Build::new().cargo_metadata(false).opt_level(2).try_get_compiler() {
+            Ok(c) => c,
+            Err(e) => return skip(&format!("no C compiler ({e})")),
+        };
+        let mut cmd = compiler.to_command();
+        cmd.args(["-static", "-O2", "-s", "-o"]).arg(&out).arg(source);
+        match cmd.output() {
+            Ok(o) if o.status.success() => println!("cargo:rustc-cfg=denet_tiny_spawner"),
+            Ok(o) => skip(String::from_utf8_lossy(&o.stderr).lines().next().unwrap_or("the compiler failed")),
+            Err(e) => skip(&format!("cannot run the C compiler: {e}")),
+        }
+    }
+
+    fn skip(why: &str) {
+        println!(
+            "cargo:warning=denet: the tiny spawner was not built ({why}); `denet bench` will fork each run from \
+             its own binary (same figures, about 0.1-0.2 ms more per run). For static linking install \
+             libc6-dev (apt) or glibc-static (dnf)."
+        );
     }
 }
 

@@ -6,6 +6,7 @@ use std::time::Instant;
 
 use thiserror::Error;
 
+use super::protocol::Batch;
 use crate::monitor::ebpf::{Kernel, Snapshot};
 use crate::monitor::source::{self, ProcessSource};
 use crate::monitor::tree::{Baseline, TreeAccumulator};
@@ -57,10 +58,39 @@ pub enum RunError {
 
 /// Runs invocations and measures them. The real one spawns processes; the mock one computes timings.
 pub trait Runner {
-    /// Run `inv` once and measure it; `profile` follows its process tree in /proc (timing runs).
+    /// Run `inv` once and measure it; `sample` follows its process tree in /proc (timing runs).
     fn measure(&mut self, inv: &Invocation, sample: bool) -> Result<RunProfile, RunError>;
+
+    /// Run a batch, handing each run to `each` in order, which says whether to go on. The batch
+    /// also ends after the first run its `accept` refuses (that run is handed over first).
+    fn measure_batch(
+        &mut self,
+        batch: &Batch,
+        sample: bool,
+        each: &mut dyn FnMut(RunProfile) -> bool,
+    ) -> Result<(), RunError> {
+        one_by_one(self, batch, sample, each)
+    }
+
     /// True once Ctrl-C or SIGTERM has been received.
     fn interrupted(&self) -> bool;
+}
+
+/// A batch as single runs, each with its own `measure`.
+pub fn one_by_one<R: Runner + ?Sized>(
+    runner: &mut R,
+    batch: &Batch,
+    sample: bool,
+    each: &mut dyn FnMut(RunProfile) -> bool,
+) -> Result<(), RunError> {
+    for i in 0..u64::from(batch.count) {
+        let run = runner.measure(&batch.invocation(batch.first + i), sample)?;
+        let accepted = batch.accept.accepts(run.exit.unwrap_or_default());
+        if !each(run) || !accepted {
+            break;
+        }
+    }
+    Ok(())
 }
 
 /// Follows one run's process tree and folds the samples into a [`TreeProfile`].
@@ -122,8 +152,18 @@ impl Follower {
     /// The profile, with the exited child's own final I/O counters (which include every descendant
     /// it reaped) when the spawner could read them: exact even for a run shorter than one tick.
     #[cfg(unix)]
-    pub fn finish(self, io: Option<crate::bench::spawner::FinalIo>) -> TreeProfile {
-        let mut p = self.profile;
+    pub fn finish(self, io: Option<crate::bench::protocol::FinalIo>) -> TreeProfile {
+        Self::with_final_io(self.profile, io)
+    }
+
+    /// The profile of a run that ended before its first tick: only the exited child's final counters.
+    #[cfg(unix)]
+    pub fn unsampled(io: Option<crate::bench::protocol::FinalIo>) -> TreeProfile {
+        Self::with_final_io(TreeProfile::default(), io)
+    }
+
+    #[cfg(unix)]
+    fn with_final_io(mut p: TreeProfile, io: Option<crate::bench::protocol::FinalIo>) -> TreeProfile {
         if let Some(io) = io {
             p.read_bytes = p.read_bytes.max(io.read_bytes);
             p.write_bytes = p.write_bytes.max(io.write_bytes);
@@ -182,19 +222,11 @@ mod unix {
     use std::os::unix::process::CommandExt;
 
     use super::*;
-    use crate::bench::spawner::{FinalIo, Reply, Request, Spawner};
-
-    /// What the spawner reports when a run is over.
-    struct Done {
-        wall_s: f64,
-        status: ExitStatus,
-        rusage: crate::profile::Rusage,
-        io: Option<FinalIo>,
-    }
+    use crate::bench::protocol::{Done, FailedPart, Reply};
+    use crate::bench::spawner::Spawner;
     use crate::bench::wait::{pollfd, ppoll};
     use crate::error::UserError;
     use crate::monitor::ebpf::Role;
-    use crate::profile::ExitStatus;
 
     /// Put the command in its own process group, so that Ctrl-C reaches denet alone and denet can kill the whole group.
     pub fn own_process_group(cmd: &mut Command) {
@@ -217,6 +249,14 @@ mod unix {
         interrupted: bool,
         /// The eBPF programs (`--ebpf`); each run's counts are the difference around it.
         kernel: Option<Kernel>,
+    }
+
+    /// The run in progress: its pid, when denet heard of it, and its follower once the first tick came.
+    struct Current {
+        pid: u32,
+        start: Instant,
+        follower: Option<Follower>,
+        deadline: Option<Instant>,
     }
 
     impl ProcRunner {
@@ -247,75 +287,115 @@ mod unix {
             RunError::Failed(anyhow::Error::new(e).context("lost the spawner process"))
         }
 
-        /// Sample until the spawner reports the end; `None` when Ctrl-C came first.
-        fn follow(&mut self, follower: &mut Option<Follower>, start: Instant) -> Result<Option<Done>, RunError> {
-            let schedule = self.schedule.filter(|_| follower.is_some());
-            let mut deadline = schedule.map(|s| start + s.base);
+        /// The next reply, sampling the current run at its deadlines meanwhile; `None` on Ctrl-C.
+        fn next_reply(&mut self, current: &mut Option<Current>) -> Result<Option<Reply>, RunError> {
             loop {
                 if self.spawner.has_buffered() {
-                    return self.done().map(Some);
+                    return self.spawner.recv().map(Some).map_err(Self::io);
                 }
                 let mut fds = [pollfd(self.spawner.fd()), pollfd(self.signal_pipe.as_raw_fd())];
+                let deadline = current.as_ref().and_then(|c| c.deadline);
                 let timeout = deadline.map(|d| d.saturating_duration_since(Instant::now()));
                 let Some(n) = ppoll(&mut fds, timeout).map_err(Self::io)? else { continue };
                 if n == 0 {
-                    if let Some(f) = follower.as_mut() {
-                        f.tick(self.kernel.as_ref());
-                    }
-                    deadline = deadline.zip(schedule).map(|(d, s)| s.next_deadline(start, d, Instant::now()));
+                    self.tick(current);
                 } else if fds[1].revents != 0 {
                     return Ok(None);
                 } else if fds[0].revents != 0 {
-                    return self.done().map(Some);
+                    return self.spawner.recv().map(Some).map_err(Self::io);
                 }
             }
         }
 
-        fn done(&mut self) -> Result<Done, RunError> {
-            match self.spawner.recv().map_err(Self::io)? {
-                Reply::Done { wall_s, status, rusage, io } => Ok(Done { wall_s, status, rusage, io }),
-                other => Err(RunError::Failed(anyhow::anyhow!("unexpected message from the spawner: {other:?}"))),
-            }
+        /// A sampling deadline passed with the run still going: follow it from now on.
+        fn tick(&mut self, current: &mut Option<Current>) {
+            let (Some(c), Some(schedule)) = (current.as_mut(), self.schedule) else { return };
+            let (backend, kernel) = (self.backend, self.kernel.as_ref());
+            c.follower.get_or_insert_with(|| Follower::new(c.pid, backend, c.start, kernel)).tick(kernel);
+            c.deadline = c.deadline.map(|d| schedule.next_deadline(c.start, d, Instant::now()));
         }
 
-        /// Ctrl-C: the spawner kills the run's process group, and when it leaves, every process it
-        /// adopted (as subreaper): members that left the group die too, and no PID seen earlier
-        /// (perhaps reused since) is signalled.
+        /// Ctrl-C: the spawner kills the run's process group and stops; when it leaves, it kills every
+        /// process it adopted (as subreaper): members that left the group die too, and no PID seen
+        /// earlier (perhaps reused since) is signalled.
         fn abort(&mut self) -> RunError {
             self.interrupted = true;
-            let _ = self.spawner.send(&Request::Kill);
-            let _ = self.done();
+            let _ = self.spawner.kill();
+            while !matches!(self.spawner.recv(), Ok(Reply::End(_)) | Err(_)) {}
             RunError::Interrupted
         }
-    }
 
-    impl Runner for ProcRunner {
-        fn measure(&mut self, inv: &Invocation, profile: bool) -> Result<RunProfile, RunError> {
-            if self.check_signals() {
-                return Err(RunError::Interrupted);
-            }
-            let before = self.kernel.as_ref().map(Kernel::snapshot);
-            self.spawner.send(&Request::Spawn(inv.clone())).map_err(Self::io)?;
-            let start = Instant::now();
-            let pid = match self.spawner.recv().map_err(Self::io)? {
-                Reply::Spawned { pid } => pid,
-                Reply::Failed { kind, message } => return Err(spawn_failure(&inv.argv[0], &kind, message)),
-                other => {
-                    return Err(RunError::Failed(anyhow::anyhow!("unexpected message from the spawner: {other:?}")))
+        /// Kill what runs and read up to the end of the batch.
+        fn stop_batch(&mut self) -> Result<(), RunError> {
+            self.spawner.kill().map_err(Self::io)?;
+            loop {
+                if let Reply::End(_) = self.spawner.recv().map_err(Self::io)? {
+                    return Ok(());
                 }
+            }
+        }
+
+        fn profile(&self, done: Done, current: Option<Current>) -> RunProfile {
+            let tree = match current.and_then(|c| c.follower) {
+                Some(f) => f.finish(done.io),
+                None => Follower::unsampled(done.io),
             };
-            let mut follower = profile.then(|| Follower::new(pid, self.backend, start, self.kernel.as_ref()));
-            let Some(done) = self.follow(&mut follower, start)? else {
-                return Err(self.abort());
-            };
-            let tree = follower.map(|f| f.finish(done.io)).unwrap_or_default();
-            let mut run = RunProfile {
+            RunProfile {
                 wall_s: done.wall_s,
                 rusage: done.rusage,
                 tree,
                 exit: Some(done.status),
                 ..RunProfile::default()
-            };
+            }
+        }
+
+        /// Send a batch and hand each run to `each` as its result streams in.
+        fn stream(
+            &mut self,
+            batch: &Batch,
+            sample: bool,
+            each: &mut dyn FnMut(RunProfile) -> bool,
+        ) -> Result<(), RunError> {
+            if self.check_signals() {
+                return Err(RunError::Interrupted);
+            }
+            self.spawner.send_batch(batch).map_err(Self::io)?;
+            let mut current: Option<Current> = None;
+            let mut failure = None;
+            loop {
+                let Some(reply) = self.next_reply(&mut current)? else { return Err(self.abort()) };
+                match reply {
+                    Reply::Spawned(pid) => {
+                        let start = Instant::now();
+                        let deadline = self.schedule.filter(|_| sample).map(|s| start + s.base);
+                        current = Some(Current { pid, start, follower: None, deadline });
+                    }
+                    Reply::Done(done) => {
+                        let killed = done.killed;
+                        let run = self.profile(done, current.take());
+                        if killed {
+                            return Err(self.abort());
+                        }
+                        if !each(run) {
+                            return self.stop_batch();
+                        }
+                    }
+                    Reply::Failed(part, errno) => failure = Some(spawn_failure(&batch.inv, part, errno)),
+                    Reply::End(_) => return failure.map_or(Ok(()), Err),
+                }
+            }
+        }
+    }
+
+    impl Runner for ProcRunner {
+        fn measure(&mut self, inv: &Invocation, sample: bool) -> Result<RunProfile, RunError> {
+            let before = self.kernel.as_ref().map(Kernel::snapshot);
+            let mut out = None;
+            self.stream(&Batch::single(inv), sample, &mut |run| {
+                out = Some(run);
+                true
+            })?;
+            let mut run = out.ok_or_else(|| RunError::Failed(anyhow::anyhow!("the spawner reported no run")))?;
             if let (Some(k), Some(before)) = (&self.kernel, before) {
                 let after = k.snapshot();
                 run.kernel = after.since(&before);
@@ -324,16 +404,40 @@ mod unix {
             Ok(run)
         }
 
+        /// Runs stream back to back, unless eBPF needs a snapshot around each run.
+        fn measure_batch(
+            &mut self,
+            batch: &Batch,
+            sample: bool,
+            each: &mut dyn FnMut(RunProfile) -> bool,
+        ) -> Result<(), RunError> {
+            if self.kernel.is_some() {
+                return one_by_one(self, batch, sample, each);
+            }
+            self.stream(batch, sample, each)
+        }
+
         fn interrupted(&self) -> bool {
             self.interrupted
         }
     }
 
-    fn spawn_failure(program: &str, kind: &str, message: String) -> RunError {
-        let e: anyhow::Error = match kind {
-            "not_found" => UserError::BenchCommandNotFound(program.to_string()).into(),
-            "permission_denied" => UserError::NotExecutable(program.to_string()).into(),
-            _ => anyhow::anyhow!("cannot start '{program}': {message}"),
+    fn spawn_failure(inv: &Invocation, part: FailedPart, errno: i32) -> RunError {
+        let program = inv.argv[0].clone();
+        let os = std::io::Error::from_raw_os_error(errno);
+        let e: anyhow::Error = match (part, os.kind()) {
+            (FailedPart::Exec, std::io::ErrorKind::NotFound) => UserError::BenchCommandNotFound(program).into(),
+            (FailedPart::Exec, std::io::ErrorKind::PermissionDenied) => UserError::NotExecutable(program).into(),
+            (FailedPart::Exec, _) => anyhow::anyhow!("cannot start '{program}': {os}"),
+            (FailedPart::Input, _) => match &inv.input {
+                Input::File(p) => anyhow::anyhow!("cannot open the input file {}: {os}", p.display()),
+                Input::Null => anyhow::anyhow!("cannot open /dev/null for input: {os}"),
+            },
+            (FailedPart::Output, _) => match &inv.output {
+                Output::File(p) => anyhow::anyhow!("cannot write the output file {}: {os}", p.display()),
+                _ => anyhow::anyhow!("cannot set up the output of '{program}': {os}"),
+            },
+            (FailedPart::Other, _) => anyhow::anyhow!("cannot start '{program}': {os}"),
         };
         RunError::Failed(e)
     }

@@ -4,9 +4,10 @@ use rand::seq::SliceRandom;
 use rand::SeedableRng;
 use rand_chacha::ChaCha8Rng;
 
+use super::protocol::{Accept, Batch, IterationVar};
 use super::runner::{Invocation, RunError, Runner};
 
-use crate::options::bench::{BenchOptions, BenchmarkSpec, Interleave};
+use crate::options::bench::{BenchOptions, BenchmarkSpec, IgnoreFailure, Interleave};
 use crate::profile::RunProfile;
 
 /// A problem worth telling the user about a benchmark's numbers.
@@ -148,6 +149,9 @@ impl<'a, R: Runner> Scheduler<'a, R> {
             self.hook(i, "setup", Iteration::None)?;
             self.warmups(i, obs)?;
             let target = self.first_run(i, &mut results[i], obs)?;
+            if self.batchable(i) {
+                self.timed_batch(i, &mut results[i], obs, target)?;
+            }
             while (results[i].runs.len() as u64) < target {
                 self.timed_run(i, &mut results[i], obs, target)?;
             }
@@ -202,6 +206,10 @@ impl<'a, R: Runner> Scheduler<'a, R> {
         if self.opts.warmup > 0 {
             obs.phase(i, "Performing warmup runs");
         }
+        if self.batchable(i) && self.opts.warmup > 0 {
+            let batch = self.batch(i, self.opts.warmup, 0, IterationVar::Warmup);
+            return self.run_batch(&batch, false, &mut |_| Ok(()));
+        }
         for w in 0..self.opts.warmup {
             let it = Iteration::Warmup(w);
             self.hook(i, "preparation", it)?;
@@ -243,6 +251,81 @@ impl<'a, R: Runner> Scheduler<'a, R> {
         Ok(())
     }
 
+    /// Runs with nothing between them (no prepare or conclude hook) go to the spawner as one
+    /// batch, so that no message from denet sits between two runs: the per-run cost is then
+    /// what spawning costs, as in hyperfine.
+    fn batchable(&self, i: usize) -> bool {
+        let spec = self.spec(i);
+        spec.prepare.is_none() && spec.conclude.is_none()
+    }
+
+    fn batch(&self, i: usize, count: u64, first: u64, iteration: IterationVar) -> Batch {
+        let spec = self.spec(i);
+        let inv = Invocation {
+            argv: spec.argv.clone(),
+            program: spec.program.clone(),
+            env: spec.env.clone(),
+            input: self.opts.input.clone(),
+            output: spec.output.clone(),
+        };
+        let accept = match &self.opts.ignore {
+            IgnoreFailure::Never => Accept::Zero,
+            IgnoreFailure::AllNonZero => Accept::Any,
+            IgnoreFailure::Codes(c) => Accept::ZeroOr(c.clone()),
+        };
+        Batch { inv, count: count.min(u64::from(u32::MAX)) as u32, first, iteration, accept }
+    }
+
+    /// The remaining timing runs of benchmark `i` as one batch.
+    fn timed_batch(
+        &mut self,
+        i: usize,
+        result: &mut BenchmarkResult,
+        obs: &mut dyn Observer,
+        target: u64,
+    ) -> Result<(), Stop> {
+        let done = result.runs.len() as u64;
+        if done >= target {
+            return Ok(());
+        }
+        let batch = self.batch(i, target - done, done, IterationVar::Run);
+        self.run_batch(&batch, true, &mut |run| {
+            result.runs.push(run);
+            obs.run_done(i, result, target);
+            Ok(())
+        })
+    }
+
+    /// Run a batch, checking each run as a single run is checked; `keep` takes the accepted ones.
+    fn run_batch(
+        &mut self,
+        batch: &Batch,
+        timed: bool,
+        keep: &mut dyn FnMut(RunProfile) -> Result<(), Stop>,
+    ) -> Result<(), Stop> {
+        // `each` reads the options and the clock while the runner is borrowed: split the fields.
+        let Scheduler { opts, runner, shell_overhead, clock } = self;
+        let mut stop = None;
+        let mut index = batch.first;
+        let mut each = |mut run: RunProfile| {
+            let it = match batch.iteration {
+                IterationVar::Warmup => Iteration::Warmup(index),
+                _ => Iteration::Run(index),
+            };
+            index += 1;
+            run.started_s = (clock.elapsed().as_secs_f64() - run.wall_s).max(0.0);
+            match check_run(opts, *shell_overhead, run, it).and_then(&mut *keep) {
+                Ok(()) => true,
+                Err(e) => {
+                    stop = Some(e);
+                    false
+                }
+            }
+        };
+        runner.measure_batch(batch, timed, &mut each)?;
+        stop.map_or(Ok(()), Err)
+    }
+
     fn spec(&self, i: usize) -> &'a BenchmarkSpec {
         &self.opts.benchmarks[i]
     }
@@ -260,22 +343,7 @@ impl<'a, R: Runner> Scheduler<'a, R> {
         let started = self.clock.elapsed().as_secs_f64();
         let mut run = self.runner.measure(&inv, timed)?;
         run.started_s = started;
-        let exit = run.exit.unwrap_or_default();
-        if !self.opts.ignore.accepts(exit.code) {
-            let what = match (exit.code, exit.signal) {
-                (Some(127), _) if self.opts.shell_commands => {
-                    "Command terminated with non-zero exit code 127 (the shell did not find the command?)".to_string()
-                }
-                (Some(c), _) => format!("Command terminated with non-zero exit code {c}"),
-                (None, Some(s)) => format!("The process has been terminated by signal {s}"),
-                _ => "The process ended abnormally".to_string(),
-            };
-            return Err(BenchError::CommandFailed { what, when: it.describe() }.into());
-        }
-        if self.opts.shell_commands {
-            self.subtract_shell(&mut run);
-        }
-        Ok(run)
+        check_run(self.opts, self.shell_overhead, run, it)
     }
 
     /// Run a hook through the shell if it is set; returns its wall time (0 when unset).
@@ -341,13 +409,35 @@ impl<'a, R: Runner> Scheduler<'a, R> {
         self.shell_overhead = sum.map(|s| s / RUNS as f64);
         Ok(())
     }
+}
 
-    fn subtract_shell(&self, run: &mut RunProfile) {
-        let [w, u, s] = self.shell_overhead;
+/// A run's exit against `-i` (a refused one stops everything, with hyperfine's message), and the
+/// shell's start-up taken off shell runs.
+fn check_run(
+    opts: &BenchOptions,
+    shell_overhead: [f64; 3],
+    mut run: RunProfile,
+    it: Iteration,
+) -> Result<RunProfile, Stop> {
+    let exit = run.exit.unwrap_or_default();
+    if !opts.ignore.accepts(exit.code) {
+        let what = match (exit.code, exit.signal) {
+            (Some(127), _) if opts.shell_commands => {
+                "Command terminated with non-zero exit code 127 (the shell did not find the command?)".to_string()
+            }
+            (Some(c), _) => format!("Command terminated with non-zero exit code {c}"),
+            (None, Some(s)) => format!("The process has been terminated by signal {s}"),
+            _ => "The process ended abnormally".to_string(),
+        };
+        return Err(BenchError::CommandFailed { what, when: it.describe() }.into());
+    }
+    if opts.shell_commands {
+        let [w, u, s] = shell_overhead;
         run.wall_s = (run.wall_s - w).max(0.0);
         run.rusage.user_s = (run.rusage.user_s - u).max(0.0);
         run.rusage.system_s = (run.rusage.system_s - s).max(0.0);
     }
+    Ok(run)
 }
 
 fn new_result(spec: &BenchmarkSpec) -> BenchmarkResult {

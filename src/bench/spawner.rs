@@ -1,101 +1,80 @@
-//! The spawner: a small process started with the benchmark, which forks, times and reaps every run.
+//! The spawner: a small process started with the benchmark, which spawns, times and reaps every run and streams the results.
 //!
 //! Why a separate process: at exec the kernel folds the old address space's
 //! high-water RSS into the new program's `ru_maxrss`. A child forked straight
 //! from denet starts from denet's anonymous pages, which grow as results pile
-//! up, so the same command would report more memory in later benchmarks (and
-//! a vfork child would start from all of denet's RSS). The spawner is denet's
-//! own binary exec'd fresh, doing nothing but this loop: its anonymous memory
-//! is small and the same in every invocation, so every run starts from the
-//! same small floor (about what `/usr/bin/time` shows) and baselines taken on
-//! different days compare fairly.
+//! up, and a vfork child from all of denet's RSS. So runs are started by a
+//! process that stays small and the same in every invocation.
 //!
-//! Protocol: one JSON line per message over a socket pair. denet sends
-//! `Spawn`; the spawner answers `Spawned` (or `Failed`), and when its pidfd
-//! fires, reads the exited child's I/O counters, reaps it, and answers `Done`
-//! with the wall time, the `wait4` figures and those counters. Meanwhile denet
-//! samples the run's tree. `Kill` kills the run's process group (Ctrl-C).
+//! Two spawners speak one protocol (protocol.rs):
+//! - the tiny one, spawner/denet-spawner.c, built static by build.rs and
+//!   embedded: its peak RSS (about 0.3 MiB) is below any dynamically linked
+//!   program's, so it can use posix_spawn (vfork), which costs a run about
+//!   what it costs hyperfine; exec'd from a memfd;
+//! - the fallback, denet's own binary exec'd as `denet __spawner`, which must
+//!   fork (its RSS is a few MiB) and is slower by the fork. Used where the tiny
+//!   one could not be built or exec'd, or with `DENET_SPAWNER=fork`.
+//!
+//! A batch runs a command N times in a row without a message from denet in
+//! between, so denet's wake-ups are off each run's path.
 
-use std::io::{self, BufRead, BufReader, Write};
+use std::io::{self, BufReader, Write};
 use std::os::fd::AsRawFd;
 use std::os::unix::net::UnixStream;
 use std::time::Instant;
 
-use serde::{Deserialize, Serialize};
-
+use super::protocol::{self, Batch, Done, FailedPart, FinalIo, Reply, Request};
 use super::runner::{command, Invocation};
 use super::wait::{drain, pidfd_open, pollfd, ppoll};
 use crate::monitor::child;
-use crate::profile::{ExitStatus, Rusage};
-
-#[derive(Debug, Serialize, Deserialize)]
-pub enum Request {
-    Spawn(Invocation),
-    Kill,
-}
-
-/// The I/O counters of the exited child (its reaped descendants included), read before reaping it.
-#[derive(Debug, Clone, Copy, Default, Serialize, Deserialize)]
-pub struct FinalIo {
-    pub read_bytes: u64,
-    pub write_bytes: u64,
-    pub rchar: u64,
-    pub wchar: u64,
-}
-
-#[derive(Debug, Serialize, Deserialize)]
-pub enum Reply {
-    Spawned {
-        pid: u32,
-    },
-    /// The spawn failed: `not_found`, `permission_denied` or `other`, with the OS message.
-    Failed {
-        kind: String,
-        message: String,
-    },
-    /// The run is over and reaped.
-    Done {
-        wall_s: f64,
-        status: ExitStatus,
-        rusage: Rusage,
-        io: Option<FinalIo>,
-    },
-}
 
 /// denet's end of the socket.
 pub struct Spawner {
     writer: UnixStream,
     reader: BufReader<UnixStream>,
     pid: u32,
+    /// "posix_spawn (tiny spawner)" or "fork (denet __spawner)": for the debug log and the docs' figures.
+    pub kind: &'static str,
 }
 
 impl Spawner {
-    /// Start the spawner: denet's own binary, exec'd fresh as `denet __spawner` with the socket as its
-    /// stdin, so that its footprint is the same whatever this denet did before (arguments, results).
+    /// Start the tiny spawner, or denet's own binary as the fallback (`DENET_SPAWNER=fork` forces it).
     pub fn start() -> anyhow::Result<Spawner> {
         let (ours, theirs) = UnixStream::pair()?;
-        let exe = std::env::current_exe().map_err(|e| anyhow::anyhow!("cannot find denet's own executable: {e}"))?;
-        let child = std::process::Command::new(exe)
-            .arg(SPAWNER_ARG)
-            .stdin(std::process::Stdio::from(std::os::fd::OwnedFd::from(theirs)))
-            .spawn()
-            .map_err(|e| anyhow::anyhow!("cannot start the spawner process: {e}"))?;
-        Ok(Spawner { reader: BufReader::new(ours.try_clone()?), writer: ours, pid: child.id() })
+        let forced_fork = std::env::var_os("DENET_SPAWNER").is_some_and(|v| v == "fork");
+        let tiny = if forced_fork { None } else { tiny::start(&theirs) };
+        let (child, kind) = match tiny {
+            Some(Ok(child)) => (child, "posix_spawn (tiny spawner)"),
+            other => {
+                if let Some(Err(e)) = other {
+                    log::debug!("tiny spawner unavailable ({e}): forking from denet's own binary");
+                }
+                let exe =
+                    std::env::current_exe().map_err(|e| anyhow::anyhow!("cannot find denet's own executable: {e}"))?;
+                let child = std::process::Command::new(exe)
+                    .arg(SPAWNER_ARG)
+                    .stdin(std::process::Stdio::from(std::os::fd::OwnedFd::from(theirs)))
+                    .spawn()
+                    .map_err(|e| anyhow::anyhow!("cannot start the spawner process: {e}"))?;
+                (child, "fork (denet __spawner)")
+            }
+        };
+        log::debug!("spawner: {kind}, pid {}", child.id());
+        Ok(Spawner { reader: BufReader::new(ours.try_clone()?), writer: ours, pid: child.id(), kind })
     }
 
-    pub fn send(&mut self, req: &Request) -> io::Result<()> {
-        let mut line = serde_json::to_vec(req).map_err(io::Error::other)?;
-        line.push(b'\n');
-        self.writer.write_all(&line)
+    pub fn send_batch(&mut self, b: &Batch) -> io::Result<()> {
+        self.writer.write_all(&protocol::encode_batch(b))
+    }
+
+    /// Kill the running run and stop the batch.
+    pub fn kill(&mut self) -> io::Result<()> {
+        self.writer.write_all(&protocol::encode_kill())
     }
 
     /// Block until the next reply.
     pub fn recv(&mut self) -> io::Result<Reply> {
-        let mut line = String::new();
-        if self.reader.read_line(&mut line)? == 0 {
-            return Err(io::Error::new(io::ErrorKind::UnexpectedEof, "the spawner process ended"));
-        }
-        serde_json::from_str(&line).map_err(io::Error::other)
+        protocol::read_reply(&mut self.reader)
     }
 
     /// True when a reply is already buffered (poll would not see it).
@@ -123,10 +102,47 @@ impl Drop for Spawner {
     }
 }
 
-/// The hidden first argument that makes the denet binary act as the spawner.
+/// The tiny spawner, embedded at build time where it could be built.
+mod tiny {
+    use std::os::unix::net::UnixStream;
+    use std::process::Child;
+
+    #[cfg(denet_tiny_spawner)]
+    const BINARY: &[u8] = include_bytes!(concat!(env!("OUT_DIR"), "/denet-spawner"));
+
+    /// Exec it from a memfd with the socket as its stdin; `None` when this build has none.
+    #[cfg(denet_tiny_spawner)]
+    pub fn start(sock: &UnixStream) -> Option<std::io::Result<Child>> {
+        Some(exec_from_memfd(sock))
+    }
+
+    #[cfg(not(denet_tiny_spawner))]
+    pub fn start(_sock: &UnixStream) -> Option<std::io::Result<Child>> {
+        None
+    }
+
+    #[cfg(denet_tiny_spawner)]
+    fn exec_from_memfd(sock: &UnixStream) -> std::io::Result<Child> {
+        use std::io::Write;
+        use std::os::fd::{AsRawFd, FromRawFd, OwnedFd};
+        // SAFETY: memfd_create takes a NUL-terminated name and flags.
+        let fd = unsafe { libc::memfd_create(c"denet-spawner".as_ptr(), libc::MFD_CLOEXEC) };
+        if fd < 0 {
+            return Err(std::io::Error::last_os_error());
+        }
+        // SAFETY: the kernel just gave us this descriptor; we own it.
+        let mut file = std::fs::File::from(unsafe { OwnedFd::from_raw_fd(fd) });
+        file.write_all(BINARY)?;
+        // The child resolves /proc/self/fd/N before exec closes it (CLOEXEC).
+        let path = format!("/proc/self/fd/{}", file.as_raw_fd());
+        std::process::Command::new(path).stdin(std::process::Stdio::from(OwnedFd::from(sock.try_clone()?))).spawn()
+    }
+}
+
+/// The hidden first argument that makes the denet binary act as the fallback spawner.
 pub const SPAWNER_ARG: &str = "__spawner";
 
-/// The spawner's entry point (`denet __spawner`): serve the socket on stdin; the exit code is 0 when denet closed it.
+/// The fallback spawner's entry point (`denet __spawner`): serve the socket on stdin; exit 0 when denet closed it.
 pub fn main() -> std::process::ExitCode {
     use std::os::fd::FromRawFd;
     // SAFETY: denet passes the socket as our stdin, and nothing else in this process uses fd 0.
@@ -137,7 +153,7 @@ pub fn main() -> std::process::ExitCode {
     }
 }
 
-/// The spawner's loop: one run at a time until denet closes the socket.
+/// The fallback's loop: one batch at a time until denet closes the socket.
 fn serve(sock: UnixStream) -> io::Result<()> {
     for sig in [libc::SIGINT, libc::SIGTERM, libc::SIGHUP, libc::SIGQUIT] {
         // SAFETY: ignoring signals; Ctrl-C is denet's to handle, and it tells us what to kill.
@@ -146,19 +162,53 @@ fn serve(sock: UnixStream) -> io::Result<()> {
     child::become_subreaper();
     let mut reader = BufReader::new(sock.try_clone()?);
     let mut writer = sock;
-    let mut line = String::new();
     let mut killed = false;
     loop {
-        line.clear();
-        if reader.read_line(&mut line)? == 0 {
-            finish(killed);
-            return Ok(());
-        }
-        match serde_json::from_str::<Request>(&line).map_err(io::Error::other)? {
-            Request::Spawn(inv) => killed |= run_one(&inv, &mut reader, &mut writer)?,
-            Request::Kill => killed = true,
+        match protocol::read_request(&mut reader)? {
+            None => {
+                finish(killed);
+                return Ok(());
+            }
+            Some(Request::Batch(b)) => killed |= serve_batch(&b, &mut reader, &mut writer)?,
+            // A Kill between batches has nothing to kill.
+            Some(Request::Kill) => {}
         }
     }
+}
+
+/// Run a batch; true when a run was killed on request.
+fn serve_batch(b: &Batch, reader: &mut BufReader<UnixStream>, writer: &mut UnixStream) -> io::Result<bool> {
+    let mut done = 0;
+    let mut killed = false;
+    for i in 0..b.count {
+        if i > 0 && stop_requested(reader)? {
+            break;
+        }
+        let inv = b.invocation(b.first + u64::from(i));
+        let Some(d) = run_one(&inv, reader, writer)? else { break };
+        done += 1;
+        killed |= d.killed;
+        if d.killed || !b.accept.accepts(d.status) {
+            break;
+        }
+    }
+    protocol::write_reply(writer, &Reply::End(done))?;
+    Ok(killed)
+}
+
+/// Between runs: a Kill waiting on the socket stops the batch.
+fn stop_requested(reader: &mut BufReader<UnixStream>) -> io::Result<bool> {
+    if !reader.buffer().is_empty() {
+        return Ok(true);
+    }
+    let mut fds = [pollfd(reader.get_ref().as_raw_fd())];
+    if ppoll(&mut fds, Some(std::time::Duration::ZERO))? == Some(1) {
+        return match protocol::read_request(reader)? {
+            None => Err(io::Error::new(io::ErrorKind::UnexpectedEof, "denet went away")),
+            Some(_) => Ok(true),
+        };
+    }
+    Ok(false)
 }
 
 /// Before leaving. After a Ctrl-C, the killed run's descendants that we adopted (as subreaper) may
@@ -195,36 +245,29 @@ fn own_children() -> Vec<u32> {
         .collect()
 }
 
-fn reply(w: &mut UnixStream, r: &Reply) -> io::Result<()> {
-    let mut line = serde_json::to_vec(r).map_err(io::Error::other)?;
-    line.push(b'\n');
-    w.write_all(&line)
-}
-
-/// Spawn, time, and (on request) reap one run; true when denet asked to kill it.
-fn run_one(inv: &Invocation, reader: &mut BufReader<UnixStream>, writer: &mut UnixStream) -> io::Result<bool> {
+/// Spawn, time and reap one run, reporting each step; `None` when it could not be started.
+fn run_one(inv: &Invocation, reader: &mut BufReader<UnixStream>, writer: &mut UnixStream) -> io::Result<Option<Done>> {
     let (mut cmd, pipe) = match command(inv) {
         Ok(c) => c,
         Err(e) => {
-            return reply(writer, &Reply::Failed { kind: "other".into(), message: format!("{e:#}") }).map(|_| false)
+            let part = if e.to_string().contains("input file") { FailedPart::Input } else { FailedPart::Output };
+            let errno = e.downcast_ref::<io::Error>().and_then(io::Error::raw_os_error).unwrap_or(libc::EIO);
+            protocol::write_reply(writer, &Reply::Failed(part, errno))?;
+            return Ok(None);
         }
     };
     let start = Instant::now();
     let proc = match cmd.spawn() {
         Ok(p) => p,
         Err(e) => {
-            let kind = match e.kind() {
-                io::ErrorKind::NotFound => "not_found",
-                io::ErrorKind::PermissionDenied => "permission_denied",
-                _ => "other",
-            };
-            return reply(writer, &Reply::Failed { kind: kind.into(), message: e.to_string() }).map(|_| false);
+            protocol::write_reply(writer, &Reply::Failed(FailedPart::Exec, e.raw_os_error().unwrap_or(libc::EIO)))?;
+            return Ok(None);
         }
     };
     let pid = proc.id();
     // Close our copies of the child's pipe ends.
     drop(cmd);
-    reply(writer, &Reply::Spawned { pid })?;
+    protocol::write_reply(writer, &Reply::Spawned(pid))?;
     let (end, killed) = wait_exit(pid, pipe.as_ref().map(|p| p.as_raw_fd()), reader)?;
     let wall_s = (end - start).as_secs_f64();
     // The child is a zombie until reaped: its final I/O counters are still readable.
@@ -233,8 +276,9 @@ fn run_one(inv: &Invocation, reader: &mut BufReader<UnixStream>, writer: &mut Un
     // Orphans adopted from earlier runs are reaped so they do not linger as zombies, but their usage
     // is not this run's: it is dropped (as /usr/bin/time and hyperfine, which never see it, do).
     child::reap_exited();
-    reply(writer, &Reply::Done { wall_s, status, rusage, io })?;
-    Ok(killed)
+    let done = Done { wall_s, status, rusage, io, killed };
+    protocol::write_reply(writer, &Reply::Done(done.clone()))?;
+    Ok(Some(done))
 }
 
 /// `/proc/PID/io` of an exited, unreaped child (Linux).
@@ -250,7 +294,7 @@ fn final_io(pid: u32) -> Option<FinalIo> {
     })
 }
 
-/// Wait for the child's exit, draining its output pipe and obeying `Kill`; true when killed.
+/// Wait for the child's exit, draining its output pipe and obeying Kill; true when killed.
 fn wait_exit(pid: u32, mut pipe: Option<i32>, reader: &mut BufReader<UnixStream>) -> io::Result<(Instant, bool)> {
     let pidfd = pidfd_open(pid).ok();
     let sock = reader.get_ref().as_raw_fd();
@@ -275,8 +319,7 @@ fn wait_exit(pid: u32, mut pipe: Option<i32>, reader: &mut BufReader<UnixStream>
             return Ok((Instant::now(), killed));
         }
         if fds[0].revents != 0 {
-            let mut line = String::new();
-            let gone = reader.read_line(&mut line)? == 0;
+            let gone = protocol::read_request(reader)?.is_none();
             kill_group(pid);
             killed = true;
             if gone {

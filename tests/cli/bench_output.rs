@@ -398,5 +398,9 @@ fn identical_commands_have_identical_peak_rss() {
     assert_eq!((a.len(), b.len()), (5, 5));
     let all: Vec<f64> = a.iter().chain(&b).copied().collect();
     let spread = all.iter().copied().fold(f64::MIN, f64::max) - all.iter().copied().fold(f64::MAX, f64::min);
-    assert!(spread <= 65536.0, "peak RSS of `true` varies by {spread} bytes: first {a:?}, second {b:?}");
+    // `true`'s own peak varies by about 150 KiB from run to run (`/usr/bin/time -f %M true` gives
+    // 960-1108 KiB here: how many file pages the loader maps around each fault). What must not
+    // happen is the second command starting from a higher floor than the first.
+    assert!(spread <= 256.0 * 1024.0, "peak RSS of `true` varies by {spread} bytes: first {a:?}, second {b:?}");
+    assert!(all.iter().all(|&v| v < 2.0 * MIB as f64), "`true` peaks at about 1 MiB: first {a:?}, second {b:?}");
 }
