@@ -554,8 +554,12 @@ static int run_once(const struct batch *b, char **env, struct done *d)
 			close(pipe_fds[0]);
 		return fail(FAIL_EXEC, err) < 0 ? -1 : 1;
 	}
+	uint8_t spawned[12];
 	uint32_t p32 = (uint32_t)pid;
-	if (reply('S', &p32, 4) < 0)
+	uint64_t at_ns = (uint64_t)(start * 1e9);
+	memcpy(spawned, &p32, 4);
+	memcpy(spawned + 4, &at_ns, 8);
+	if (reply('S', spawned, 12) < 0)
 		return -1;
 	int killed = 0;
 	wait_exit(pid, pipe_fds[0], &killed);
@@ -648,6 +652,8 @@ int main(void)
 	signal(SIGQUIT, SIG_IGN);
 	signal(SIGPIPE, SIG_IGN);
 	prctl(PR_SET_CHILD_SUBREAPER, 1);
+	/* Exec'd from a memfd, our name would be its fd number. */
+	prctl(PR_SET_NAME, "denet-spawner");
 	for (;;) {
 		uint32_t len;
 		if (read_all(&len, 4) < 0)

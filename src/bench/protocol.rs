@@ -14,7 +14,8 @@
 //!   a string is `u32` length and bytes, a list is `u32` count and strings.
 //! - `K` kill: kill the running run's process group, stop the batch.
 //!
-//! Replies, for each run: `S` spawned (`u32` pid), then `D` done (see [`Done`]);
+//! Replies, for each run: `S` spawned (`u32` pid, `u64` CLOCK_MONOTONIC
+//! nanoseconds of the spawn), then `D` done (see [`Done`]);
 //! or `F` failed (`u8` what: 0 exec, 1 input file, 2 output file, 3 other;
 //! `i32` errno). After the last run, or the first run that failed or was not
 //! accepted: `E` end (`u32` runs done).
@@ -115,7 +116,8 @@ pub enum FailedPart {
 
 #[derive(Debug, Clone, PartialEq)]
 pub enum Reply {
-    Spawned(u32),
+    /// The run's pid, and when it was spawned (CLOCK_MONOTONIC, nanoseconds).
+    Spawned(u32, u64),
     Failed(FailedPart, i32),
     Done(Done),
     End(u32),
@@ -342,13 +344,21 @@ fn read_frame(r: &mut impl Read) -> io::Result<Option<Vec<u8>>> {
     Ok(Some(body))
 }
 
+/// CLOCK_MONOTONIC now, in nanoseconds (the clock of `Instant` on Linux, and of the spawn times).
+pub fn monotonic_ns() -> u64 {
+    let mut ts = libc::timespec { tv_sec: 0, tv_nsec: 0 };
+    // SAFETY: a valid pointer to a local timespec.
+    unsafe { libc::clock_gettime(libc::CLOCK_MONOTONIC, &mut ts) };
+    ts.tv_sec as u64 * 1_000_000_000 + ts.tv_nsec as u64
+}
+
 /// Read one reply; end of file is an error (the spawner never closes first).
 pub fn read_reply(r: &mut impl Read) -> io::Result<Reply> {
     let body =
         read_frame(r)?.ok_or_else(|| io::Error::new(io::ErrorKind::UnexpectedEof, "the spawner process ended"))?;
     let mut r = Reader(&body);
     match r.u8()? {
-        b'S' => Ok(Reply::Spawned(r.u32()?)),
+        b'S' => Ok(Reply::Spawned(r.u32()?, r.u64()?)),
         b'F' => {
             let part = match r.u8()? {
                 0 => FailedPart::Exec,
@@ -393,9 +403,10 @@ fn decode_done(r: &mut Reader) -> io::Result<Done> {
 pub fn write_reply(w: &mut impl Write, reply: &Reply) -> io::Result<()> {
     let mut m = Writer(Vec::with_capacity(160));
     match reply {
-        Reply::Spawned(pid) => {
+        Reply::Spawned(pid, at_ns) => {
             m.u8(b'S');
             m.u32(*pid);
+            m.u64(*at_ns);
         }
         Reply::Failed(part, errno) => {
             m.u8(b'F');
@@ -480,7 +491,7 @@ mod tests {
             io: Some(FinalIo { read_bytes: 1, write_bytes: 2, rchar: 3, wchar: 4 }),
             killed: true,
         };
-        for reply in [Reply::Spawned(42), Reply::Failed(FailedPart::Input, 2), Reply::Done(done), Reply::End(5)] {
+        for reply in [Reply::Spawned(42, 7), Reply::Failed(FailedPart::Input, 2), Reply::Done(done), Reply::End(5)] {
             let mut bytes = Vec::new();
             write_reply(&mut bytes, &reply).unwrap();
             assert_eq!(read_reply(&mut bytes.as_slice()).unwrap(), reply);

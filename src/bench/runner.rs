@@ -287,29 +287,28 @@ mod unix {
             RunError::Failed(anyhow::Error::new(e).context("lost the spawner process"))
         }
 
-        /// The next reply, sampling the current run at its deadlines meanwhile; `None` on Ctrl-C.
-        fn next_reply(&mut self, current: &mut Option<Current>) -> Result<Option<Reply>, RunError> {
-            loop {
-                if self.spawner.has_buffered() {
-                    return self.spawner.recv().map(Some).map_err(Self::io);
-                }
-                let mut fds = [pollfd(self.spawner.fd()), pollfd(self.signal_pipe.as_raw_fd())];
-                let deadline = current.as_ref().and_then(|c| c.deadline);
-                let timeout = deadline.map(|d| d.saturating_duration_since(Instant::now()));
-                let Some(n) = ppoll(&mut fds, timeout).map_err(Self::io)? else { continue };
-                if n == 0 {
-                    self.tick(current);
-                } else if fds[1].revents != 0 {
-                    return Ok(None);
-                } else if fds[0].revents != 0 {
-                    return self.spawner.recv().map(Some).map_err(Self::io);
-                }
-            }
+        /// Wait until `until`, or Ctrl-C (true), or with `socket`, a reply.
+        fn wait(&mut self, until: Instant, socket: bool) -> Result<bool, RunError> {
+            let mut fds = [pollfd(self.signal_pipe.as_raw_fd()), pollfd(if socket { self.spawner.fd() } else { -1 })];
+            let timeout = until.saturating_duration_since(Instant::now());
+            let Some(n) = ppoll(&mut fds, Some(timeout)).map_err(Self::io)? else { return Ok(false) };
+            Ok(n > 0 && fds[0].revents != 0)
         }
 
-        /// A sampling deadline passed with the run still going: follow it from now on.
-        fn tick(&mut self, current: &mut Option<Current>) {
-            let (Some(c), Some(schedule)) = (current.as_mut(), self.schedule) else { return };
+        /// A reply if one has arrived, without waiting for one.
+        fn ready_reply(&mut self) -> Result<Option<Reply>, RunError> {
+            if !self.spawner.has_buffered() {
+                let mut fds = [pollfd(self.spawner.fd())];
+                if ppoll(&mut fds, Some(std::time::Duration::ZERO)).map_err(Self::io)? != Some(1) {
+                    return Ok(None);
+                }
+            }
+            self.spawner.recv().map(Some).map_err(Self::io)
+        }
+
+        /// The run's first sampling tick came with the run still going: follow it from now on.
+        fn tick(&mut self, c: &mut Current) {
+            let Some(schedule) = self.schedule else { return };
             let (backend, kernel) = (self.backend, self.kernel.as_ref());
             c.follower.get_or_insert_with(|| Follower::new(c.pid, backend, c.start, kernel)).tick(kernel);
             c.deadline = c.deadline.map(|d| schedule.next_deadline(c.start, d, Instant::now()));
@@ -350,6 +349,11 @@ mod unix {
         }
 
         /// Send a batch and hand each run to `each` as its result streams in.
+        //
+        // denet does not wake up for each reply: it sleeps until the running run's next sampling
+        // deadline (or a short cadence when none is due) and then takes every reply that came, so
+        // the spawner's loop runs with no wake-up of denet's between two runs. Only the last run
+        // of a batch is waited for on the socket, so that the batch's end is seen at once.
         fn stream(
             &mut self,
             batch: &Batch,
@@ -360,31 +364,54 @@ mod unix {
                 return Err(RunError::Interrupted);
             }
             self.spawner.send_batch(batch).map_err(Self::io)?;
+            let schedule = self.schedule.filter(|_| sample);
+            let cadence = schedule.map_or(DRAIN_CADENCE, |s| s.base.min(DRAIN_CADENCE));
             let mut current: Option<Current> = None;
             let mut failure = None;
+            let mut finished = 0u32;
             loop {
-                let Some(reply) = self.next_reply(&mut current)? else { return Err(self.abort()) };
-                match reply {
-                    Reply::Spawned(pid) => {
-                        let start = Instant::now();
-                        let deadline = self.schedule.filter(|_| sample).map(|s| start + s.base);
-                        current = Some(Current { pid, start, follower: None, deadline });
-                    }
-                    Reply::Done(done) => {
-                        let killed = done.killed;
-                        let run = self.profile(done, current.take());
-                        if killed {
-                            return Err(self.abort());
+                while let Some(reply) = self.ready_reply()? {
+                    match reply {
+                        Reply::Spawned(pid, at_ns) => {
+                            let age = std::time::Duration::from_nanos(protocol_now().saturating_sub(at_ns));
+                            let start = Instant::now().checked_sub(age).unwrap_or_else(Instant::now);
+                            let deadline = schedule.map(|s| start + s.base);
+                            current = Some(Current { pid, start, follower: None, deadline });
                         }
-                        if !each(run) {
-                            return self.stop_batch();
+                        Reply::Done(done) => {
+                            finished += 1;
+                            let killed = done.killed;
+                            let run = self.profile(done, current.take());
+                            if killed {
+                                return Err(self.abort());
+                            }
+                            if !each(run) {
+                                return self.stop_batch();
+                            }
                         }
+                        Reply::Failed(part, errno) => failure = Some(spawn_failure(&batch.inv, part, errno)),
+                        Reply::End(_) => return failure.map_or(Ok(()), Err),
                     }
-                    Reply::Failed(part, errno) => failure = Some(spawn_failure(&batch.inv, part, errno)),
-                    Reply::End(_) => return failure.map_or(Ok(()), Err),
+                }
+                let now = Instant::now();
+                if let Some(c) = current.as_mut().filter(|c| c.deadline.is_some_and(|d| d <= now)) {
+                    self.tick(c);
+                }
+                let due = current.as_ref().and_then(|c| c.deadline);
+                let until = due.map_or(now + cadence, |d| d.min(now + cadence));
+                let last_run = finished + 1 >= batch.count;
+                if self.wait(until, last_run)? {
+                    return Err(self.abort());
                 }
             }
         }
+    }
+
+    /// How often denet takes the replies of runs that end before their first sampling tick.
+    const DRAIN_CADENCE: std::time::Duration = std::time::Duration::from_millis(10);
+
+    fn protocol_now() -> u64 {
+        crate::bench::protocol::monotonic_ns()
     }
 
     impl Runner for ProcRunner {

@@ -257,6 +257,7 @@ fn run_one(inv: &Invocation, reader: &mut BufReader<UnixStream>, writer: &mut Un
         }
     };
     let start = Instant::now();
+    let start_ns = protocol::monotonic_ns();
     let proc = match cmd.spawn() {
         Ok(p) => p,
         Err(e) => {
@@ -267,7 +268,7 @@ fn run_one(inv: &Invocation, reader: &mut BufReader<UnixStream>, writer: &mut Un
     let pid = proc.id();
     // Close our copies of the child's pipe ends.
     drop(cmd);
-    protocol::write_reply(writer, &Reply::Spawned(pid))?;
+    protocol::write_reply(writer, &Reply::Spawned(pid, start_ns))?;
     let (end, killed) = wait_exit(pid, pipe.as_ref().map(|p| p.as_raw_fd()), reader)?;
     let wall_s = (end - start).as_secs_f64();
     // The child is a zombie until reaped: its final I/O counters are still readable.

@@ -8,7 +8,7 @@
 //! *inconclusive* when it straddles a boundary (the runs are too noisy to tell).
 //! Higher is worse for every metric denet measures.
 
-use rand::{Rng, SeedableRng};
+use rand::SeedableRng;
 use serde::{Deserialize, Serialize};
 use statrs::distribution::{ContinuousCDF, Normal};
 
@@ -98,7 +98,7 @@ pub fn check(baseline: &[f64], current: &[f64], threshold: Threshold, alpha: f64
 fn bootstrap_ci(b: &[f64], c: &[f64], relative: bool, alpha: f64) -> [f64; 2] {
     let mut rng = rand_chacha::ChaCha8Rng::seed_from_u64(0x0c0f_fee5);
     let resamples = (BUDGET / (b.len() + c.len())).clamp(1_000, RESAMPLES);
-    let mut mean_of = |x: &[f64]| (0..x.len()).map(|_| x[rng.random_range(0..x.len())]).sum::<f64>() / x.len() as f64;
+    let mut mean_of = |x: &[f64]| super::describe::resample_mean(&mut rng, x);
     let changes: Vec<f64> = (0..resamples)
         .map(|_| {
             let (mb, mc) = (mean_of(b), mean_of(c));
