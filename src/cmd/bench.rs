@@ -37,8 +37,9 @@ pub fn bench(opts: &BenchOptions) -> anyhow::Result<ExitCode> {
         let (outcome, error) = Scheduler::new(opts, MockRunner).run(&mut printer);
         (printer.finish(outcome, error)?, printer)
     } else {
-        let runner = real_runner(opts.sampling, kernel)?;
+        // First, so that the environment is read while the spawner starts.
         let mut printer = Printer::new(opts);
+        let runner = real_runner(opts.sampling, kernel)?;
         let (outcome, error) = Scheduler::new(opts, runner).run(&mut printer);
         (printer.finish(outcome, error)?, printer)
     };
@@ -150,7 +151,10 @@ impl Baseline {
 struct Printer<'a> {
     opts: &'a BenchOptions,
     exports: Exports,
-    env: EnvRecord,
+    /// The environment record, read on a thread of its own (sysfs and procfs: about a millisecond,
+    /// which would otherwise delay the first run); joined when the first export needs it.
+    env: std::cell::OnceCell<EnvRecord>,
+    env_capture: std::cell::Cell<Option<std::thread::JoinHandle<EnvRecord>>>,
     start_time: String,
     done: Vec<Summarized>,
     bar: Option<ProgressBar>,
@@ -164,13 +168,21 @@ impl<'a> Printer<'a> {
         Printer {
             opts,
             exports: Exports::new(opts.exports.clone()),
-            env: EnvRecord::capture(),
+            env: std::cell::OnceCell::new(),
+            env_capture: std::cell::Cell::new(std::thread::Builder::new().spawn(EnvRecord::capture).ok()),
             start_time: chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Secs, true),
             done: Vec::new(),
             bar: None,
             primary_sum: 0.0,
             paint: Paint { colors: opts.look.colors },
         }
+    }
+
+    fn env(&self) -> &EnvRecord {
+        self.env.get_or_init(|| match self.env_capture.take() {
+            Some(thread) => thread.join().unwrap_or_else(|_| EnvRecord::capture()),
+            None => EnvRecord::capture(),
+        })
     }
 
     fn primary(&self) -> &'a Selected {
@@ -183,7 +195,7 @@ impl<'a> Printer<'a> {
             selected: &self.opts.metrics,
             alpha: self.opts.alpha,
             start_time: &self.start_time,
-            env: &self.env,
+            env: self.env(),
             ebpf: &self.opts.ebpf_checks,
         }
     }
