@@ -6,7 +6,7 @@ use serde::{Deserialize, Serialize};
 /// Resamples for the bootstrap confidence interval: enough for a stable 95% interval.
 const BOOTSTRAP_RESAMPLES: usize = 10_000;
 /// Keep the bootstrap cheap for long series: resamples × runs stays under this.
-const BOOTSTRAP_BUDGET: usize = 1_000_000;
+const BOOTSTRAP_BUDGET: usize = 500_000;
 
 /// Summary statistics of one metric.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]

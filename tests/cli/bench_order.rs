@@ -426,3 +426,43 @@ fn interleaved_commands_keep_their_own_run_counts() {
         assert_eq!(counts, [10, 300], "{mode}");
     }
 }
+
+/// Both spawners (the tiny one, and the fork fallback of `DENET_SPAWNER=fork`) run batches in the
+/// same order, with the same iteration counters, and stop after the first run that fails: a
+/// failing command runs exactly as often as under hyperfine, not once more.
+#[test]
+fn a_batch_stops_at_the_first_failing_run_with_either_spawner() {
+    let _cpu = cpu_shared();
+    for spawner in ["default", "fork"] {
+        let log = Log::new();
+        let cmd = format!("{}; test $DENET_ITERATION != 3", log.echo("$DENET_ITERATION"));
+        let out = denet()
+            .env("DENET_SPAWNER", spawner)
+            .args(["bench", "--style", "none", "-S", "--runs=10", "--warmup=2", &cmd])
+            .output()
+            .expect("denet runs");
+        assert_eq!(out.status.code(), Some(1), "{spawner}: a failing run is an error: {out:?}");
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert!(stderr.contains("benchmark iteration 3"), "{spawner}: {stderr}");
+        assert_eq!(log.lines(), strings(&["warmup-0", "warmup-1", "0", "1", "2", "3"]), "{spawner}");
+    }
+}
+
+/// Where build.rs could build the tiny spawner (CI can: gcc and libc6-dev), it is the one in use.
+#[test]
+fn the_tiny_spawner_runs_where_it_was_built() {
+    let _cpu = cpu_shared();
+    let out = denet()
+        .env("DENET_LOG", "debug")
+        .args(["bench", "--style", "none", "-N", "--runs=2", "true"])
+        .output()
+        .expect("denet runs");
+    assert!(out.status.success(), "{out:?}");
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    if cfg!(denet_tiny_spawner) {
+        assert!(stderr.contains("spawner: posix_spawn (tiny spawner)"), "{stderr}");
+    } else {
+        eprintln!("skipped: this build has no tiny spawner (see the build warning)");
+        assert!(stderr.contains("spawner: fork (denet __spawner)"), "{stderr}");
+    }
+}
