@@ -401,3 +401,16 @@ fn review() {
         println!("  {:40} {:>8} bytes", c.id, c.svg.len());
     }
 }
+
+/// A run as short as one sampling tick has one point in its timeline: it is drawn as a marker, not lost.
+#[test]
+fn a_single_sample_timeline_is_marked() {
+    let mut data = report(&["a"], 5);
+    // One sample, taken one tick after the start.
+    let tick = data.benchmarks[0].timeline[60];
+    data.benchmarks[0].timeline = vec![tick];
+    let charts = check(&data);
+    let svg = &charts.iter().find(|c| c.id == "timeline").expect("a timeline").svg;
+    // Series 0's marker is a circle; the legend swatch of a line is not.
+    assert_eq!(svg.matches("<circle").count(), 2, "one marker per panel (CPU, RSS): {svg}");
+}

@@ -108,7 +108,10 @@ use timeline::timeline;
 fn draw_line(chart: &mut super::frame::Ctx, points: &[(f64, f64)], s: Series) -> anyhow::Result<()> {
     let points = downsample(points, MAX_LINE_POINTS);
     chart.draw_series(std::iter::once(PathElement::new(points.clone(), s.color.stroke_width(2))))?;
-    if s.marked && !points.is_empty() {
+    // A run sampled once or twice (a run of one or two ticks) is a dot or a stub: mark its points, or the chart looks empty.
+    if points.len() <= 2 {
+        chart.draw_series(points.iter().map(|&p| Marker::new(p, s.shape, 4, s.color.filled())))?;
+    } else if s.marked {
         let marks = spread(points.len(), 12);
         chart.draw_series(marks.into_iter().map(|k| Marker::new(points[k], s.shape, 4, s.color.filled())))?;
     }
