@@ -23,6 +23,10 @@ mod spawner {
         let source = Path::new("spawner/denet-spawner.c");
         println!("cargo:rerun-if-changed={}", source.display());
         println!("cargo:rerun-if-env-changed=DENET_NO_TINY_SPAWNER");
+        // A static C library installed later is picked up when the compiler settings change.
+        for var in ["CC", "CFLAGS", "TARGET_CC", "TARGET_CFLAGS"] {
+            println!("cargo:rerun-if-env-changed={var}");
+        }
         if env::var("CARGO_CFG_TARGET_OS").as_deref() != Ok("linux") || env::var_os("DENET_NO_TINY_SPAWNER").is_some() {
             return;
         }

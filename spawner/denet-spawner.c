@@ -172,6 +172,8 @@ static int decode(char *buf, uint32_t len, struct batch *b)
 	if (b->n_accept > 4096)
 		return -1;
 	b->accept = calloc(b->n_accept + 1, sizeof(int32_t));
+	if (!b->accept)
+		return -1;
 	for (uint32_t i = 0; i < b->n_accept; i++)
 		take(&c, &b->accept[i], 4);
 	b->program = take_str(&c);
@@ -323,21 +325,20 @@ static void read_io(pid_t pid, struct done *d)
 	d->io_ok = found == 4;
 }
 
+/* Read and discard what the run wrote; at end of file stop polling the pipe (the caller closes it). */
 static void drain(int fd, int *open_)
 {
 	char buf[65536];
 	ssize_t r = read(fd, buf, sizeof buf);
-	if (r == 0 || (r < 0 && errno != EINTR && errno != EAGAIN)) {
-		close(fd);
+	if (r == 0 || (r < 0 && errno != EINTR && errno != EAGAIN))
 		*open_ = 0;
-	}
 }
 
 /* Kill every child we have (the killed run's adopted descendants) and reap them all. */
 static void kill_and_reap_all(void)
 {
 	for (;;) {
-		char path[64] = "/proc/self/task/", buf[4096];
+		char path[64] = "/proc/self/task/", buf[65536];
 		pid_t me = getpid(), x = me;
 		char digits[16];
 		int n = 0;
@@ -355,16 +356,19 @@ static void kill_and_reap_all(void)
 			close(fd);
 		if (r > 0) {
 			buf[r] = 0;
+			/* Only numbers followed by a separator: one cut off by a full buffer is taken next time round. */
 			for (char *p = buf; *p;) {
-				while (*p == ' ')
+				while (*p == ' ' || *p == '\n')
 					p++;
 				long pid = 0;
 				while (*p >= '0' && *p <= '9')
 					pid = pid * 10 + (*p++ - '0');
-				if (pid > 0)
+				if (pid > 0 && (*p == ' ' || *p == '\n'))
 					kill((pid_t)pid, SIGKILL);
 				if (*p && (*p < '0' || *p > '9'))
 					p++;
+				else if (!*p)
+					break;
 			}
 		}
 		int st;
@@ -393,8 +397,11 @@ static int on_request(pid_t pid)
 	char kind = 0;
 	for (uint32_t i = 0; i < len; i++) {
 		char ch;
-		if (read_all(&ch, 1) < 0)
+		if (read_all(&ch, 1) < 0) {
+			kill(-pid, SIGKILL);
+			kill_and_reap_all();
 			_exit(1);
+		}
 		if (i == 0)
 			kind = ch;
 	}
@@ -422,7 +429,7 @@ static int wait_exit(pid_t pid, int pipe_fd, int *killed)
 		}
 		int n = poll(fds, 3, timeout);
 		if (n < 0 && errno != EINTR)
-			return -1;
+			break; /* cannot happen with valid fds; wait4 below still ends the run */
 		if (n <= 0)
 			continue;
 		if (fds[1].revents)
@@ -483,6 +490,74 @@ static int send_done(const struct done *d)
 	return reply('D', p, (uint32_t)at);
 }
 
+/*
+ * posix_spawn, and as execvp does, a file without a #! line that the kernel
+ * refuses (ENOEXEC) is run by /bin/sh.
+ */
+static int spawn_path(pid_t *pid, const char *path, char **argv, char **env, posix_spawn_file_actions_t *fa,
+		      posix_spawnattr_t *at)
+{
+	int err = posix_spawn(pid, path, fa, at, argv, env);
+	if (err != ENOEXEC)
+		return err;
+	size_t n = 0;
+	while (argv[n])
+		n++;
+	char **sh = calloc(n + 2, sizeof(char *));
+	if (!sh)
+		return ENOMEM;
+	sh[0] = "sh";
+	sh[1] = (char *)path;
+	for (size_t i = 1; i < n; i++)
+		sh[i + 1] = argv[i];
+	err = posix_spawn(pid, "/bin/sh", fa, at, sh, env);
+	free(sh);
+	return err;
+}
+
+/* The value of PATH in the run's own environment (a --env PATH=... applies to the search, as in execvp). */
+static const char *path_of(char **env)
+{
+	for (; *env; env++)
+		if (same_name(*env, "PATH"))
+			return strchr(*env, '=') + 1;
+	return "/usr/local/bin:/usr/bin:/bin";
+}
+
+/* execvp's search: each PATH entry in turn; a permission error is kept if nothing else is found. */
+static int spawn_searching(pid_t *pid, char **argv, char **env, posix_spawn_file_actions_t *fa, posix_spawnattr_t *at)
+{
+	const char *name = argv[0];
+	if (strchr(name, '/'))
+		return spawn_path(pid, name, argv, env, fa, at);
+	int seen_eacces = 0;
+	const char *dirs = path_of(env);
+	char full[4096];
+	for (const char *d = dirs;; d++) {
+		const char *end = strchr(d, ':');
+		size_t len = end ? (size_t)(end - d) : strlen(d);
+		if (len + 1 + strlen(name) + 1 <= sizeof full) {
+			memcpy(full, d, len);
+			size_t at_ = len;
+			if (len == 0)
+				full[at_++] = '.'; /* an empty entry is the current directory */
+			full[at_++] = '/';
+			strcpy(full + at_, name);
+			int err = spawn_path(pid, full, argv, env, fa, at);
+			if (err == 0)
+				return 0;
+			if (err == EACCES)
+				seen_eacces = 1;
+			else if (err != ENOENT && err != ENOTDIR && err != ENAMETOOLONG)
+				return err;
+		}
+		if (!end)
+			break;
+		d = end;
+	}
+	return seen_eacces ? EACCES : ENOENT;
+}
+
 /* One run: spawn, report the pid, wait, read its I/O, reap, report. 1: stop the batch; -1: lost denet. */
 static int run_once(const struct batch *b, char **env, struct done *d)
 {
@@ -519,9 +594,12 @@ static int run_once(const struct batch *b, char **env, struct done *d)
 		posix_spawn_file_actions_adddup2(&fa, 1, 2);
 	} else if (b->out_mode == OUT_PIPE) {
 		if (pipe2(pipe_fds, O_CLOEXEC) < 0) {
+			int e = errno;
 			if (in_fd >= 0)
 				close(in_fd);
-			return fail(FAIL_OTHER, errno) < 0 ? -1 : 1;
+			posix_spawn_file_actions_destroy(&fa);
+			posix_spawnattr_destroy(&at);
+			return fail(FAIL_OTHER, e) < 0 ? -1 : 1;
 		}
 		posix_spawn_file_actions_adddup2(&fa, pipe_fds[1], 1);
 		posix_spawn_file_actions_adddup2(&fa, pipe_fds[1], 2);
@@ -531,16 +609,17 @@ static int run_once(const struct batch *b, char **env, struct done *d)
 			int e = errno;
 			if (in_fd >= 0)
 				close(in_fd);
+			posix_spawn_file_actions_destroy(&fa);
+			posix_spawnattr_destroy(&at);
 			return fail(FAIL_OUTPUT, e) < 0 ? -1 : 1;
 		}
 		posix_spawn_file_actions_adddup2(&fa, out_fd, 1);
 		posix_spawn_file_actions_adddup2(&fa, out_fd, 2);
 	}
 	pid_t pid;
-	const char *path = b->search_path ? b->argv[0] : b->program;
 	double start = now_s();
-	int err = b->search_path ? posix_spawnp(&pid, path, &fa, &at, b->argv, env)
-				 : posix_spawn(&pid, path, &fa, &at, b->argv, env);
+	int err = b->search_path ? spawn_searching(&pid, b->argv, env, &fa, &at)
+				 : spawn_path(&pid, b->program, b->argv, env, &fa, &at);
 	posix_spawn_file_actions_destroy(&fa);
 	posix_spawnattr_destroy(&at);
 	if (pipe_fds[1] >= 0)
@@ -559,8 +638,13 @@ static int run_once(const struct batch *b, char **env, struct done *d)
 	uint64_t at_ns = (uint64_t)(start * 1e9);
 	memcpy(spawned, &p32, 4);
 	memcpy(spawned + 4, &at_ns, 8);
-	if (reply('S', spawned, 12) < 0)
+	if (reply('S', spawned, 12) < 0) {
+		/* denet is gone: leave nothing behind. */
+		kill(-pid, SIGKILL);
+		while (waitpid(pid, NULL, 0) < 0 && errno == EINTR)
+			;
 		return -1;
+	}
 	int killed = 0;
 	wait_exit(pid, pipe_fds[0], &killed);
 	double end = now_s();
@@ -571,8 +655,11 @@ static int run_once(const struct batch *b, char **env, struct done *d)
 	int st = 0;
 	struct rusage ru;
 	memset(&ru, 0, sizeof ru);
-	while (wait4(pid, &st, 0, &ru) < 0 && errno == EINTR)
+	int rc;
+	while ((rc = wait4(pid, &st, 0, &ru)) < 0 && errno == EINTR)
 		;
+	if (rc < 0)
+		return fail(FAIL_OTHER, errno) < 0 ? -1 : 1;
 	/* Orphans adopted from this run are reaped so they do not linger; their usage is not this run's. */
 	reap_exited();
 	d->wall_s = end - start;
@@ -601,7 +688,7 @@ static int stop_requested(void)
 		return 0;
 	uint32_t len;
 	if (read_all(&len, 4) < 0)
-		_exit(1);
+		_exit(1); /* denet is gone; no run is going */
 	char kind = 0;
 	for (uint32_t i = 0; i < len; i++) {
 		char ch;
@@ -629,10 +716,12 @@ static int serve_batch(char *buf, uint32_t len)
 			break;
 		set_iteration(&b, b.first + i, iter_a, iter_b);
 		struct done d;
+		d.wall_s = -1;
 		int rc = run_once(&b, env, &d);
 		if (rc < 0)
 			return -1;
-		done++;
+		if (d.wall_s >= 0)
+			done++;
 		if (rc)
 			break;
 	}
@@ -651,6 +740,8 @@ int main(void)
 	signal(SIGHUP, SIG_IGN);
 	signal(SIGQUIT, SIG_IGN);
 	signal(SIGPIPE, SIG_IGN);
+	/* An ignored SIGCHLD (inherited across exec) would make the kernel reap runs before wait4 sees them. */
+	signal(SIGCHLD, SIG_DFL);
 	prctl(PR_SET_CHILD_SUBREAPER, 1);
 	/* Exec'd from a memfd, our name would be its fd number. */
 	prctl(PR_SET_NAME, "denet-spawner");

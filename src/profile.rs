@@ -424,4 +424,7 @@ pub struct RunProfile {
     /// This run's most frequent syscalls (eBPF), at most ten.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub top_syscalls: Vec<SyscallCount>,
+    /// When the spawner started it (for `started_s`; replies can be read well after the run).
+    #[serde(skip)]
+    pub spawned_at: Option<std::time::Instant>,
 }

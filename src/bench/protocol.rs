@@ -255,7 +255,16 @@ pub fn encode_batch(b: &Batch) -> Vec<u8> {
     w.bytes(&input.map(|p| path_bytes(p)).unwrap_or_default());
     w.bytes(&out_path.map(|p| path_bytes(p)).unwrap_or_default());
     w.list(b.inv.argv.iter().map(|a| a.as_bytes()));
-    let env: Vec<Vec<u8>> = b.inv.env.iter().map(|(k, v)| format!("{k}={v}").into_bytes()).collect();
+    // One entry per name, the last given winning (as `Command::env` does): a duplicate in an
+    // environment is read as the first by some programs and the last by others.
+    let env: Vec<Vec<u8>> = b
+        .inv
+        .env
+        .iter()
+        .enumerate()
+        .filter(|(i, (k, _))| !b.inv.env[i + 1..].iter().any(|(later, _)| later == k))
+        .map(|(_, (k, v))| format!("{k}={v}").into_bytes())
+        .collect();
     w.list(env.iter().map(Vec::as_slice));
     w.frame()
 }

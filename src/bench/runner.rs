@@ -109,7 +109,8 @@ pub struct Follower {
 const MAX_TIMELINE: usize = 256;
 
 impl Follower {
-    pub fn new(pid: u32, backend: Backend, start: Instant, kernel: Option<&Kernel>) -> Follower {
+    /// `kernel_base`: the eBPF counters at the run's start (with `--ebpf`), for its syscall timeline.
+    pub fn new(pid: u32, backend: Backend, start: Instant, kernel_base: Option<Snapshot>) -> Follower {
         Follower {
             source: source::open(backend, pid),
             acc: TreeAccumulator::new(Baseline::Zero),
@@ -117,7 +118,7 @@ impl Follower {
             start,
             last: start,
             stride: 1,
-            kernel_base: kernel.map(Kernel::snapshot),
+            kernel_base,
         }
     }
 
@@ -188,7 +189,8 @@ pub fn command(inv: &Invocation) -> anyhow::Result<(Command, Option<std::io::Pip
     cmd.stdin(match &inv.input {
         Input::Null => Stdio::null(),
         Input::File(p) => Stdio::from(
-            std::fs::File::open(p).map_err(|e| anyhow::anyhow!("cannot open the input file {}: {e}", p.display()))?,
+            std::fs::File::open(p)
+                .map_err(|e| anyhow::Error::new(e).context(format!("cannot open the input file {}", p.display())))?,
         ),
     });
     let mut reader = None;
@@ -202,7 +204,7 @@ pub fn command(inv: &Invocation) -> anyhow::Result<(Command, Option<std::io::Pip
         }
         Output::File(p) => {
             let f = std::fs::File::create(p)
-                .map_err(|e| anyhow::anyhow!("cannot write the output file {}: {e}", p.display()))?;
+                .map_err(|e| anyhow::Error::new(e).context(format!("cannot write the output file {}", p.display())))?;
             (Stdio::from(f.try_clone()?), Stdio::from(f))
         }
     };
@@ -257,6 +259,8 @@ mod unix {
         start: Instant,
         follower: Option<Follower>,
         deadline: Option<Instant>,
+        /// The eBPF counters when the spawn was reported, the base of the run's syscall timeline.
+        kernel_base: Option<Snapshot>,
     }
 
     impl ProcRunner {
@@ -310,18 +314,31 @@ mod unix {
         fn tick(&mut self, c: &mut Current) {
             let Some(schedule) = self.schedule else { return };
             let (backend, kernel) = (self.backend, self.kernel.as_ref());
-            c.follower.get_or_insert_with(|| Follower::new(c.pid, backend, c.start, kernel)).tick(kernel);
+            let base = c.kernel_base.take();
+            c.follower.get_or_insert_with(|| Follower::new(c.pid, backend, c.start, base)).tick(kernel);
             c.deadline = c.deadline.map(|d| schedule.next_deadline(c.start, d, Instant::now()));
         }
 
         /// Ctrl-C: the spawner kills the run's process group and stops; when it leaves, it kills every
         /// process it adopted (as subreaper): members that left the group die too, and no PID seen
         /// earlier (perhaps reused since) is signalled.
-        fn abort(&mut self) -> RunError {
+        ///
+        /// Runs that finished before the kill but were not read yet are still handed to `each`.
+        fn abort(&mut self, each: &mut dyn FnMut(RunProfile) -> bool) -> RunError {
             self.interrupted = true;
             let _ = self.spawner.kill();
-            while !matches!(self.spawner.recv(), Ok(Reply::End(_)) | Err(_)) {}
-            RunError::Interrupted
+            let mut current = None;
+            loop {
+                match self.spawner.recv() {
+                    Ok(Reply::Spawned(pid, _)) => current = Some(pid),
+                    Ok(Reply::Done(done)) if !done.killed => {
+                        let _ = current.take();
+                        let _ = each(self.profile(done, None));
+                    }
+                    Ok(Reply::End(_)) | Err(_) => return RunError::Interrupted,
+                    Ok(_) => {}
+                }
+            }
         }
 
         /// Kill what runs and read up to the end of the batch.
@@ -335,6 +352,7 @@ mod unix {
         }
 
         fn profile(&self, done: Done, current: Option<Current>) -> RunProfile {
+            let spawned_at = current.as_ref().map(|c| c.start);
             let tree = match current.and_then(|c| c.follower) {
                 Some(f) => f.finish(done.io),
                 None => Follower::unsampled(done.io),
@@ -344,6 +362,7 @@ mod unix {
                 rusage: done.rusage,
                 tree,
                 exit: Some(done.status),
+                spawned_at,
                 ..RunProfile::default()
             }
         }
@@ -376,14 +395,15 @@ mod unix {
                             let age = std::time::Duration::from_nanos(protocol_now().saturating_sub(at_ns));
                             let start = Instant::now().checked_sub(age).unwrap_or_else(Instant::now);
                             let deadline = schedule.map(|s| start + s.base);
-                            current = Some(Current { pid, start, follower: None, deadline });
+                            let kernel_base = self.kernel.as_ref().filter(|_| sample).map(Kernel::snapshot);
+                            current = Some(Current { pid, start, follower: None, deadline, kernel_base });
                         }
                         Reply::Done(done) => {
                             finished += 1;
                             let killed = done.killed;
                             let run = self.profile(done, current.take());
                             if killed {
-                                return Err(self.abort());
+                                return Err(self.abort(each));
                             }
                             if !each(run) {
                                 return self.stop_batch();
@@ -401,7 +421,7 @@ mod unix {
                 let until = due.map_or(now + cadence, |d| d.min(now + cadence));
                 let last_run = finished + 1 >= batch.count;
                 if self.wait(until, last_run)? {
-                    return Err(self.abort());
+                    return Err(self.abort(each));
                 }
             }
         }

@@ -313,7 +313,7 @@ impl<'a, R: Runner> Scheduler<'a, R> {
                 _ => Iteration::Run(index),
             };
             index += 1;
-            run.started_s = (clock.elapsed().as_secs_f64() - run.wall_s).max(0.0);
+            run.started_s = started_s(&run, *clock, clock.elapsed().as_secs_f64() - run.wall_s);
             match check_run(opts, *shell_overhead, run, it).and_then(&mut *keep) {
                 Ok(()) => true,
                 Err(e) => {
@@ -342,7 +342,7 @@ impl<'a, R: Runner> Scheduler<'a, R> {
         };
         let started = self.clock.elapsed().as_secs_f64();
         let mut run = self.runner.measure(&inv, timed)?;
-        run.started_s = started;
+        run.started_s = started_s(&run, self.clock, started);
         check_run(self.opts, self.shell_overhead, run, it)
     }
 
@@ -409,6 +409,11 @@ impl<'a, R: Runner> Scheduler<'a, R> {
         self.shell_overhead = sum.map(|s| s / RUNS as f64);
         Ok(())
     }
+}
+
+/// Seconds from the benchmark's start to the run's spawn, as the spawner saw it (`fallback` without it).
+fn started_s(run: &RunProfile, clock: std::time::Instant, fallback: f64) -> f64 {
+    run.spawned_at.map_or(fallback, |t| t.saturating_duration_since(clock).as_secs_f64()).max(0.0)
 }
 
 /// A run's exit against `-i` (a refused one stops everything, with hyperfine's message), and the

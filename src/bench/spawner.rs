@@ -159,6 +159,9 @@ fn serve(sock: UnixStream) -> io::Result<()> {
         // SAFETY: ignoring signals; Ctrl-C is denet's to handle, and it tells us what to kill.
         unsafe { libc::signal(sig, libc::SIG_IGN) };
     }
+    // SAFETY: restoring a default disposition. An ignored SIGCHLD (inherited across exec) would
+    // make the kernel reap runs before wait4 sees them.
+    unsafe { libc::signal(libc::SIGCHLD, libc::SIG_DFL) };
     child::become_subreaper();
     let mut reader = BufReader::new(sock.try_clone()?);
     let mut writer = sock;
@@ -250,8 +253,7 @@ fn run_one(inv: &Invocation, reader: &mut BufReader<UnixStream>, writer: &mut Un
     let (mut cmd, pipe) = match command(inv) {
         Ok(c) => c,
         Err(e) => {
-            let part = if e.to_string().contains("input file") { FailedPart::Input } else { FailedPart::Output };
-            let errno = e.downcast_ref::<io::Error>().and_then(io::Error::raw_os_error).unwrap_or(libc::EIO);
+            let (part, errno) = setup_failure(&e);
             protocol::write_reply(writer, &Reply::Failed(part, errno))?;
             return Ok(None);
         }
@@ -268,7 +270,12 @@ fn run_one(inv: &Invocation, reader: &mut BufReader<UnixStream>, writer: &mut Un
     let pid = proc.id();
     // Close our copies of the child's pipe ends.
     drop(cmd);
-    protocol::write_reply(writer, &Reply::Spawned(pid, start_ns))?;
+    if let Err(e) = protocol::write_reply(writer, &Reply::Spawned(pid, start_ns)) {
+        // denet is gone: leave nothing behind.
+        kill_group(pid);
+        let _ = child::reap(pid);
+        return Err(e);
+    }
     let (end, killed) = wait_exit(pid, pipe.as_ref().map(|p| p.as_raw_fd()), reader)?;
     let wall_s = (end - start).as_secs_f64();
     // The child is a zombie until reaped: its final I/O counters are still readable.
@@ -280,6 +287,17 @@ fn run_one(inv: &Invocation, reader: &mut BufReader<UnixStream>, writer: &mut Un
     let done = Done { wall_s, status, rusage, io, killed };
     protocol::write_reply(writer, &Reply::Done(done.clone()))?;
     Ok(Some(done))
+}
+
+/// What could not be set up for a run (its input or output file, or a pipe), and the OS error.
+fn setup_failure(e: &anyhow::Error) -> (FailedPart, i32) {
+    let errno = e.chain().find_map(|c| c.downcast_ref::<io::Error>()).and_then(io::Error::raw_os_error);
+    let part = match e.to_string() {
+        m if m.contains("input file") => FailedPart::Input,
+        m if m.contains("output file") => FailedPart::Output,
+        _ => FailedPart::Other,
+    };
+    (part, errno.unwrap_or(libc::EIO))
 }
 
 /// `/proc/PID/io` of an exited, unreaped child (Linux).
@@ -301,6 +319,12 @@ fn wait_exit(pid: u32, mut pipe: Option<i32>, reader: &mut BufReader<UnixStream>
     let sock = reader.get_ref().as_raw_fd();
     let mut killed = false;
     loop {
+        // A Kill that came in the same read as its batch is already buffered, where poll cannot see it.
+        if !reader.buffer().is_empty() {
+            kill_group(pid);
+            killed = true;
+            let _ = protocol::read_request(reader)?;
+        }
         if pidfd.is_none() && super::wait::has_exited(pid)? {
             return Ok((Instant::now(), killed));
         }

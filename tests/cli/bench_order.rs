@@ -466,3 +466,26 @@ fn the_tiny_spawner_runs_where_it_was_built() {
         assert!(stderr.contains("spawner: fork (denet __spawner)"), "{stderr}");
     }
 }
+
+/// Both spawners find a program as execvp does: through the PATH given with `--env` (not denet's
+/// own), and a script without a `#!` line runs through /bin/sh.
+#[test]
+fn programs_are_found_as_execvp_finds_them_with_either_spawner() {
+    use std::os::unix::fs::PermissionsExt;
+    let _cpu = cpu_shared();
+    for spawner in ["default", "fork"] {
+        let log = Log::new();
+        let dir = tempfile::tempdir().unwrap();
+        let tool = dir.path().join("denet-test-tool");
+        std::fs::write(&tool, format!("{}\n", log.echo("$DENET_ITERATION"))).unwrap();
+        std::fs::set_permissions(&tool, std::fs::Permissions::from_mode(0o755)).unwrap();
+        let path = format!("PATH={}:/usr/bin:/bin", dir.path().display());
+        let out = denet()
+            .env("DENET_SPAWNER", spawner)
+            .args(["bench", "--style", "none", "-N", "--runs=2", "--env", &path, "denet-test-tool"])
+            .output()
+            .expect("denet runs");
+        assert!(out.status.success(), "{spawner}: {out:?}");
+        assert_eq!(log.lines(), strings(&["0", "1"]), "{spawner}");
+    }
+}
