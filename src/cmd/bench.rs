@@ -160,6 +160,8 @@ struct Printer<'a> {
     bar: Option<ProgressBar>,
     /// Running sum of the primary metric, for the progress estimate.
     primary_sum: f64,
+    /// The benchmark whose "Benchmark N: name" line was printed when it started.
+    announced: Option<usize>,
     paint: Paint,
 }
 
@@ -174,6 +176,7 @@ impl<'a> Printer<'a> {
             done: Vec::new(),
             bar: None,
             primary_sum: 0.0,
+            announced: None,
             paint: Paint { colors: opts.look.colors },
         }
     }
@@ -206,7 +209,11 @@ impl<'a> Printer<'a> {
         }
         let reference = self.done.first().unwrap_or(s);
         let mut out = std::io::stdout().lock();
-        let _ = write!(out, "{}", bench_report::block(index, s, reference, &self.opts.metrics, self.paint));
+        let text = match self.announced {
+            Some(i) if i == index => bench_report::body(s, reference, &self.opts.metrics, self.paint),
+            _ => bench_report::block(index, s, reference, &self.opts.metrics, self.paint),
+        };
+        let _ = write!(out, "{text}");
         let _ = writeln!(out, " ");
         let _ = out.flush();
         let spec = &s.result.spec;
@@ -293,6 +300,14 @@ impl Observer for Printer<'_> {
     fn benchmark_started(&mut self, index: usize, spec: &BenchmarkSpec, total: usize) {
         if let Some(bar) = self.bar.take() {
             bar.finish_and_clear();
+        }
+        // As hyperfine: the name first, so that output shown with --show-output comes under it.
+        // (Interleaved benchmarks start together: their blocks carry the name at the end.)
+        if self.opts.look.report && self.opts.interleave.is_none() {
+            let mut out = std::io::stdout().lock();
+            let _ = writeln!(out, "{}", bench_report::header(index, &spec.name, self.paint));
+            let _ = out.flush();
+            self.announced = Some(index);
         }
         self.primary_sum = 0.0;
         self.bar = self.new_bar(index, total, spec);

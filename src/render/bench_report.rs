@@ -60,12 +60,24 @@ pub fn unit_for(m: &MetricSummary, selected: &[Selected], reference_mean: f64) -
 
 /// The block printed when a benchmark finishes.
 pub fn block(index: usize, s: &Summarized, reference: &Summarized, selected: &[Selected], paint: Paint) -> String {
-    let runs = s.result.runs.len();
     let mut out = format!(
         "{}{}\n",
-        paint.bold(&format!("Benchmark {}: {}", index + 1, s.result.spec.name)),
+        header(index, &s.result.spec.name, paint),
         if s.result.complete { String::new() } else { paint.yellow(" (interrupted)") }
     );
+    out += &body(s, reference, selected, paint);
+    out
+}
+
+/// "Benchmark N: name", as hyperfine prints it when the benchmark starts.
+pub fn header(index: usize, name: &str, paint: Paint) -> String {
+    paint.bold(&format!("Benchmark {}: {name}", index + 1))
+}
+
+/// The block without its header line (printed when the benchmark started).
+pub fn body(s: &Summarized, reference: &Summarized, selected: &[Selected], paint: Paint) -> String {
+    let runs = s.result.runs.len();
+    let mut out = if s.result.complete { String::new() } else { format!("  {}\n", paint.yellow("(interrupted)")) };
     let u = |name: &str| unit_for(s.metric(name), selected, reference.metric(name).stats.mean);
     let wall = &s.metric("time_wall_clock").stats;
     let wu = u("time_wall_clock");

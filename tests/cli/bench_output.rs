@@ -404,3 +404,21 @@ fn identical_commands_have_identical_peak_rss() {
     assert!(spread <= 256.0 * 1024.0, "peak RSS of `true` varies by {spread} bytes: first {a:?}, second {b:?}");
     assert!(all.iter().all(|&v| v < 2.0 * MIB as f64), "`true` peaks at about 1 MiB: first {a:?}, second {b:?}");
 }
+
+/// As in hyperfine, "Benchmark 1: name" is printed when the benchmark starts, so the command's own
+/// output (--show-output) comes under its name, and the figures after it.
+#[test]
+fn shown_output_comes_under_the_benchmark_name() {
+    let _cpu = cpu_shared();
+    let out = denet()
+        .args(["bench", "-N", "--runs", "2", "--style", "basic", "--show-output", "echo shown-line"])
+        .output()
+        .expect("denet runs");
+    assert!(out.status.success(), "{out:?}");
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    let at = |needle: &str| stdout.find(needle).unwrap_or_else(|| panic!("no {needle:?} in {stdout}"));
+    // The command's output is a line of its own ("\nshown-line\n"); the header ends with the name.
+    assert!(at("Benchmark 1: echo shown-line") < at("\nshown-line\n"), "{stdout}");
+    assert!(at("\nshown-line\n") < at("Time (mean"), "{stdout}");
+    assert_eq!(stdout.matches("Benchmark 1:").count(), 1, "{stdout}");
+}
