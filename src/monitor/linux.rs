@@ -322,6 +322,16 @@ mod tests {
             .spawn()
             .unwrap();
         let pid = sh.id();
+        // Wait until the shell sleeps in read(2) itself: asleep earlier (loading, a page fault) it
+        // would wake up and move its counters. Where wchan is hidden ("0"), go on.
+        let give_up = std::time::Instant::now() + std::time::Duration::from_secs(10);
+        while std::time::Instant::now() < give_up {
+            let wchan = std::fs::read_to_string(format!("/proc/{pid}/wchan")).unwrap_or_default();
+            if wchan.contains("pipe") || wchan == "0" || wchan.is_empty() {
+                break;
+            }
+            std::thread::sleep(std::time::Duration::from_millis(1));
+        }
         let mut src = ProcfsSource::new(pid);
         let idle = |src: &ProcfsSource, _: &RawProcess| src.tracked[&pid].idle.is_some();
         let before = scan_until(&mut src, pid, idle);

@@ -24,6 +24,39 @@ pub struct Stats {
 
 /// Describe `values` (non-empty, no NaN).
 pub fn describe(values: &[f64]) -> Stats {
+    describe_all(&[values]).remove(0)
+}
+
+/// Describe several series of the same runs (a benchmark's metrics) at once. Each gets exactly
+/// what `describe` would give it alone; the bootstrap's resamples (which runs are drawn) are
+/// shared, so the random draws, most of the cost, are made once for all of them.
+pub fn describe_all(columns: &[&[f64]]) -> Vec<Stats> {
+    let mut stats: Vec<Stats> = columns.iter().map(|values| point_stats(values)).collect();
+    let varying: Vec<usize> = (0..columns.len())
+        .filter(|&c| columns[c].len() > 1 && columns[c].iter().any(|&v| v != columns[c][0]))
+        .collect();
+    for (c, st) in stats.iter_mut().enumerate() {
+        if columns[c].len() > 1 && !varying.contains(&c) {
+            // Constant data: a degenerate interval, returned as is.
+            st.ci95_mean = Some([st.mean, st.mean]);
+        }
+    }
+    // Series of one length share resamples (a benchmark's metrics all have one value per run).
+    let mut lengths: Vec<usize> = varying.iter().map(|&c| columns[c].len()).collect();
+    lengths.sort_unstable();
+    lengths.dedup();
+    for n in lengths {
+        let group: Vec<usize> = varying.iter().copied().filter(|&c| columns[c].len() == n).collect();
+        let cols: Vec<&[f64]> = group.iter().map(|&c| columns[c]).collect();
+        for (c, ci) in group.into_iter().zip(bootstrap_cis(&cols)) {
+            stats[c].ci95_mean = Some(ci);
+        }
+    }
+    stats
+}
+
+/// Everything but the confidence interval.
+fn point_stats(values: &[f64]) -> Stats {
     assert!(!values.is_empty(), "describe needs at least one value");
     let min = values.iter().copied().fold(f64::INFINITY, f64::min);
     let max = values.iter().copied().fold(f64::NEG_INFINITY, f64::max);
@@ -40,25 +73,94 @@ pub fn describe(values: &[f64]) -> Stats {
         median: sample.percentiles().median(),
         min,
         max,
-        ci95_mean: Some(bootstrap_ci_of_mean(values, mean)),
+        ci95_mean: None,
     }
 }
 
-/// Percentile bootstrap CI of the mean. Constant data has a degenerate interval, returned as is.
+/// Resamples drawn from one seeded generator stream each, so that results do not depend on
+/// how the chunks are shared out over threads.
+const RESAMPLE_CHUNK: usize = 100;
+
+/// Percentile bootstrap 95% CIs of the means of `columns` (same length n ≥ 2), on shared resamples.
 ///
-/// The resampling is seeded, so the same runs always give the same interval
-/// (criterion-stats' own bootstrap draws from the thread RNG on several
-/// threads; here one seeded thread is fast enough and keeps denet's memory flat).
-fn bootstrap_ci_of_mean(values: &[f64], mean: f64) -> [f64; 2] {
-    use rand::SeedableRng;
-    if values.iter().all(|&v| v == values[0]) {
-        return [mean, mean];
-    }
-    let n = values.len();
+/// The resampling is seeded, so the same runs always give the same interval. Chunks of
+/// resamples are shared out over the CPUs when there is enough work.
+fn bootstrap_cis(columns: &[&[f64]]) -> Vec<[f64; 2]> {
+    let n = columns[0].len();
     let resamples = (BOOTSTRAP_BUDGET / n).clamp(1_000, BOOTSTRAP_RESAMPLES);
-    let mut rng = rand_chacha::ChaCha8Rng::seed_from_u64(0x05ee_d0fd_e1e7);
-    let mut means: Vec<f64> = (0..resamples).map(|_| resample_mean(&mut rng, values)).collect();
-    [select_quantile(&mut means, 0.025), select_quantile(&mut means, 0.975)]
+    let chunks = resamples.div_ceil(RESAMPLE_CHUNK);
+    let cpus = std::thread::available_parallelism().map_or(1, |c| c.get()).min(chunks);
+    let work = resamples * n * columns.len();
+    // means[chunk] = the chunk's resample means, column by column.
+    let per_chunk = |k: usize| chunk_means(columns, n, k, (resamples - k * RESAMPLE_CHUNK).min(RESAMPLE_CHUNK));
+    let parts: Vec<Vec<Vec<f64>>> = if cpus < 2 || work < 2_000_000 {
+        (0..chunks).map(per_chunk).collect()
+    } else {
+        std::thread::scope(|s| {
+            let handles: Vec<_> = (0..cpus)
+                .map(|t| s.spawn(move || (t..chunks).step_by(cpus).map(|k| (k, per_chunk(k))).collect::<Vec<_>>()))
+                .collect();
+            let mut all: Vec<(usize, Vec<Vec<f64>>)> =
+                handles.into_iter().flat_map(|h| h.join().expect("a bootstrap thread panicked")).collect();
+            all.sort_by_key(|(k, _)| *k);
+            all.into_iter().map(|(_, m)| m).collect()
+        })
+    };
+    (0..columns.len())
+        .map(|c| {
+            let mut means: Vec<f64> = parts.iter().flat_map(|p| p[c].iter().copied()).collect();
+            [select_quantile(&mut means, 0.025), select_quantile(&mut means, 0.975)]
+        })
+        .collect()
+}
+
+/// Chunk `k` of the resamples: `count` resamples of n runs, each column's mean over each.
+fn chunk_means(columns: &[&[f64]], n: usize, k: usize, count: usize) -> Vec<Vec<f64>> {
+    use rand::SeedableRng;
+    let mut rng =
+        rand_chacha::ChaCha8Rng::seed_from_u64(0x05ee_d0fd_e1e7 ^ (k as u64).wrapping_mul(0x9e37_79b9_7f4a_7c15));
+    let mut means = vec![Vec::with_capacity(count); columns.len()];
+    let mut idx = Vec::with_capacity(n);
+    for _ in 0..count {
+        resample_indices(&mut rng, n, &mut idx);
+        for (c, col) in columns.iter().enumerate() {
+            means[c].push(gathered_sum(col, &idx) / n as f64);
+        }
+    }
+    means
+}
+
+/// The sum of `col` at `idx`, in four independent partial sums: one running sum would wait on
+/// each addition (its latency), four keep the CPU busy.
+fn gathered_sum(col: &[f64], idx: &[u32]) -> f64 {
+    let mut acc = [0.0f64; 4];
+    let mut quads = idx.chunks_exact(4);
+    for q in &mut quads {
+        for (a, &i) in acc.iter_mut().zip(q) {
+            *a += col[i as usize];
+        }
+    }
+    let rest: f64 = quads.remainder().iter().map(|&i| col[i as usize]).sum();
+    (acc[0] + acc[1]) + (acc[2] + acc[3]) + rest
+}
+
+/// n indices drawn with replacement from 0..n.
+//
+// The draws are the whole cost of a benchmark's statistics, so they come two per 64-bit number
+// by multiply-shift (Lemire) instead of a rejection-sampled range: the bias, under n / 2^32, is
+// far below the interval's own Monte Carlo error.
+fn resample_indices(rng: &mut impl rand::RngCore, n: usize, out: &mut Vec<u32>) {
+    debug_assert!(n > 0 && n < (1 << 32));
+    let index = |x: u32| ((u64::from(x) * n as u64) >> 32) as u32;
+    out.clear();
+    while out.len() + 2 <= n {
+        let x = rng.next_u64();
+        out.push(index(x as u32));
+        out.push(index((x >> 32) as u32));
+    }
+    if out.len() < n {
+        out.push(index(rng.next_u32()));
+    }
 }
 
 /// The mean of one bootstrap resample of `values` (n draws with replacement).
@@ -135,6 +237,18 @@ mod tests {
         let v = [5.0, 1.0, 4.0, 2.0, 3.0, 9.5, 0.5];
         for q in [0.0, 0.025, 0.3, 0.5, 0.975, 1.0] {
             assert_eq!(select_quantile(&mut v.to_vec(), q), quantile(&v, q), "q = {q}");
+        }
+    }
+
+    #[test]
+    fn series_described_together_get_what_each_gets_alone() {
+        let b: Vec<f64> = A.iter().map(|v| v * 3.0 + 1.0).collect();
+        let constant = [2.0; 7];
+        let long: Vec<f64> = (0..3000).map(|i| ((i * 7919) % 101) as f64).collect();
+        let long2: Vec<f64> = long.iter().map(|v| v.sqrt()).collect();
+        let together = describe_all(&[&A, &b, &constant, &long, &long2]);
+        for (values, st) in [&A[..], &b, &constant, &long, &long2].into_iter().zip(together) {
+            assert_eq!(describe(values), st);
         }
     }
 

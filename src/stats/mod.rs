@@ -28,30 +28,18 @@ pub struct Summarized {
 }
 
 impl Summarized {
-    /// Summarise every metric of a benchmark that has at least one run.
-    ///
-    /// The bootstraps are most of the time between a benchmark's last run and its results
-    /// (about 1 ms per metric at 500 runs), so the metrics are shared out over the CPUs.
+    /// Summarise every metric of a benchmark that has at least one run (one shared bootstrap).
     pub fn new(result: &BenchmarkResult) -> Summarized {
         let measured = crate::metrics::measured(&result.runs);
-        let summarize = |m: &&'static Metric| {
-            let values: Vec<f64> = result.runs.iter().map(m.extract).collect();
-            let stats = describe(&values);
-            MetricSummary { metric: m, values, stats }
-        };
-        let cpus = std::thread::available_parallelism().map_or(1, |n| n.get());
-        let metrics = if cpus < 2 || result.runs.len() < 100 {
-            measured.iter().map(summarize).collect()
-        } else {
-            let chunk = measured.len().div_ceil(cpus).max(1);
-            std::thread::scope(|s| {
-                let parts: Vec<_> = measured
-                    .chunks(chunk)
-                    .map(|ms| s.spawn(move || ms.iter().map(summarize).collect::<Vec<_>>()))
-                    .collect();
-                parts.into_iter().flat_map(|p| p.join().expect("a summary thread panicked")).collect()
-            })
-        };
+        let columns: Vec<Vec<f64>> = measured.iter().map(|m| result.runs.iter().map(m.extract).collect()).collect();
+        let slices: Vec<&[f64]> = columns.iter().map(Vec::as_slice).collect();
+        let stats = describe::describe_all(&slices);
+        let metrics = measured
+            .into_iter()
+            .zip(columns)
+            .zip(stats)
+            .map(|((metric, values), stats)| MetricSummary { metric, values, stats })
+            .collect();
         Summarized { result: result.clone(), metrics }
     }
 
