@@ -103,11 +103,12 @@ static int reply(uint8_t kind, const void *payload, uint32_t len)
 	return write_all(buf, 5 + len);
 }
 
-static double now_s(void)
+/* CLOCK_MONOTONIC in nanoseconds: the clock of denet's `Instant`, so spawn times cross over as they are. */
+static uint64_t now_ns(void)
 {
 	struct timespec t;
 	clock_gettime(CLOCK_MONOTONIC, &t);
-	return (double)t.tv_sec + (double)t.tv_nsec * 1e-9;
+	return (uint64_t)t.tv_sec * 1000000000u + (uint64_t)t.tv_nsec;
 }
 
 /* Cursor over a request's bytes. */
@@ -384,26 +385,31 @@ static void reap_exited(void)
 		;
 }
 
+/* Read a request frame and keep only its kind (during a batch only Kill can come); -1 at end of file. */
+static int request_kind(char *kind)
+{
+	uint32_t len;
+	if (read_all(&len, 4) < 0)
+		return -1;
+	*kind = 0;
+	for (uint32_t i = 0; i < len; i++) {
+		char ch;
+		if (read_all(&ch, 1) < 0)
+			return -1;
+		if (i == 0)
+			*kind = ch;
+	}
+	return 0;
+}
+
 /* A request while a run is going: Kill (kill its group, stop the batch) or end of file (denet is gone). */
 static int on_request(pid_t pid)
 {
-	uint32_t len;
-	if (read_all(&len, 4) < 0) {
+	char kind;
+	if (request_kind(&kind) < 0) {
 		kill(-pid, SIGKILL);
-		killed_any = 1;
 		kill_and_reap_all();
 		_exit(1);
-	}
-	char kind = 0;
-	for (uint32_t i = 0; i < len; i++) {
-		char ch;
-		if (read_all(&ch, 1) < 0) {
-			kill(-pid, SIGKILL);
-			kill_and_reap_all();
-			_exit(1);
-		}
-		if (i == 0)
-			kind = ch;
 	}
 	if (kind == 'K') {
 		kill(-pid, SIGKILL);
@@ -617,7 +623,7 @@ static int run_once(const struct batch *b, char **env, struct done *d)
 		posix_spawn_file_actions_adddup2(&fa, out_fd, 2);
 	}
 	pid_t pid;
-	double start = now_s();
+	uint64_t start = now_ns();
 	int err = b->search_path ? spawn_searching(&pid, b->argv, env, &fa, &at)
 				 : spawn_path(&pid, b->program, b->argv, env, &fa, &at);
 	posix_spawn_file_actions_destroy(&fa);
@@ -635,9 +641,8 @@ static int run_once(const struct batch *b, char **env, struct done *d)
 	}
 	uint8_t spawned[12];
 	uint32_t p32 = (uint32_t)pid;
-	uint64_t at_ns = (uint64_t)(start * 1e9);
 	memcpy(spawned, &p32, 4);
-	memcpy(spawned + 4, &at_ns, 8);
+	memcpy(spawned + 4, &start, 8);
 	if (reply('S', spawned, 12) < 0) {
 		/* denet is gone: leave nothing behind. */
 		kill(-pid, SIGKILL);
@@ -647,7 +652,7 @@ static int run_once(const struct batch *b, char **env, struct done *d)
 	}
 	int killed = 0;
 	wait_exit(pid, pipe_fds[0], &killed);
-	double end = now_s();
+	uint64_t end = now_ns();
 	if (pipe_fds[0] >= 0)
 		close(pipe_fds[0]);
 	memset(d, 0, sizeof *d);
@@ -662,7 +667,7 @@ static int run_once(const struct batch *b, char **env, struct done *d)
 		return fail(FAIL_OTHER, errno) < 0 ? -1 : 1;
 	/* Orphans adopted from this run are reaped so they do not linger; their usage is not this run's. */
 	reap_exited();
-	d->wall_s = end - start;
+	d->wall_s = (double)(end - start) * 1e-9;
 	d->code = WIFEXITED(st) ? WEXITSTATUS(st) : -1;
 	d->signal = WIFSIGNALED(st) ? WTERMSIG(st) : 0;
 	d->user_s = (double)ru.ru_utime.tv_sec + (double)ru.ru_utime.tv_usec * 1e-6;
@@ -686,17 +691,9 @@ static int stop_requested(void)
 	struct pollfd p = { SOCK, POLLIN, 0 };
 	if (poll(&p, 1, 0) <= 0)
 		return 0;
-	uint32_t len;
-	if (read_all(&len, 4) < 0)
+	char kind;
+	if (request_kind(&kind) < 0)
 		_exit(1); /* denet is gone; no run is going */
-	char kind = 0;
-	for (uint32_t i = 0; i < len; i++) {
-		char ch;
-		if (read_all(&ch, 1) < 0)
-			_exit(1);
-		if (i == 0)
-			kind = ch;
-	}
 	return kind == 'K';
 }
 

@@ -23,6 +23,7 @@
 use std::io::{self, Read, Write};
 
 use super::runner::{Input, Invocation, Output};
+use crate::options::bench::IgnoreFailure;
 use crate::profile::{ExitStatus, Rusage};
 
 /// Which iteration counter the runs of a batch see in their environment.
@@ -36,25 +37,6 @@ pub enum IterationVar {
     Warmup,
 }
 
-/// Which exits let the batch go on (any other stops it after that run).
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Accept {
-    Zero,
-    Any,
-    ZeroOr(Vec<i32>),
-}
-
-impl Accept {
-    pub fn accepts(&self, status: ExitStatus) -> bool {
-        match (self, status.code) {
-            (Accept::Any, _) => true,
-            (_, Some(0)) => true,
-            (Accept::ZeroOr(codes), Some(c)) => codes.contains(&c),
-            _ => false,
-        }
-    }
-}
-
 /// Run `inv` `count` times in a row, the iteration counter going from `first`.
 #[derive(Debug, Clone)]
 pub struct Batch {
@@ -62,27 +44,35 @@ pub struct Batch {
     pub count: u32,
     pub first: u64,
     pub iteration: IterationVar,
-    pub accept: Accept,
+    /// Which exits let the batch go on (`-i`); any other stops it after that run.
+    pub accept: IgnoreFailure,
 }
 
 impl Batch {
     /// A batch of one run of `inv` as it is (hooks, calibration: their environment is complete).
     pub fn single(inv: &Invocation) -> Batch {
-        Batch { inv: inv.clone(), count: 1, first: 0, iteration: IterationVar::None, accept: Accept::Any }
+        Batch { inv: inv.clone(), count: 1, first: 0, iteration: IterationVar::None, accept: IgnoreFailure::AllNonZero }
     }
 
     /// Iteration `i`'s invocation: the batch's environment plus the iteration counter.
     pub fn invocation(&self, i: u64) -> Invocation {
         let mut inv = self.inv.clone();
-        let value = match self.iteration {
-            IterationVar::None => return inv,
-            IterationVar::Run => i.to_string(),
-            IterationVar::Warmup => format!("warmup-{i}"),
-        };
-        inv.env.push(("DENET_ITERATION".into(), value.clone()));
-        inv.env.push(("HYPERFINE_ITERATION".into(), value));
+        inv.env = with_iteration(inv.env, self.iteration, i);
         inv
     }
+}
+
+/// `env` plus `DENET_ITERATION` and `HYPERFINE_ITERATION` for iteration `i` (none for setup and
+/// cleanup). The tiny spawner writes the same values (spawner/denet-spawner.c `set_iteration`).
+pub fn with_iteration(mut env: Vec<(String, String)>, var: IterationVar, i: u64) -> Vec<(String, String)> {
+    let value = match var {
+        IterationVar::None => return env,
+        IterationVar::Run => i.to_string(),
+        IterationVar::Warmup => format!("warmup-{i}"),
+    };
+    env.push(("DENET_ITERATION".into(), value.clone()));
+    env.push(("HYPERFINE_ITERATION".into(), value));
+    env
 }
 
 /// The I/O counters of the exited child (its reaped descendants included), read before reaping it.
@@ -236,15 +226,15 @@ pub fn encode_batch(b: &Batch) -> Vec<u8> {
     w.u8(input.is_some() as u8);
     w.u8(b.inv.program.is_none() as u8);
     let codes: &[i32] = match &b.accept {
-        Accept::Zero => {
+        IgnoreFailure::Never => {
             w.u8(0);
             &[]
         }
-        Accept::Any => {
+        IgnoreFailure::AllNonZero => {
             w.u8(1);
             &[]
         }
-        Accept::ZeroOr(c) => {
+        IgnoreFailure::Codes(c) => {
             w.u8(2);
             c
         }
@@ -330,9 +320,9 @@ fn decode_batch(r: &mut Reader) -> io::Result<Batch> {
         },
     };
     let accept = match accept_mode {
-        0 => Accept::Zero,
-        1 => Accept::Any,
-        _ => Accept::ZeroOr(codes),
+        0 => IgnoreFailure::Never,
+        1 => IgnoreFailure::AllNonZero,
+        _ => IgnoreFailure::Codes(codes),
     };
     Ok(Batch { inv, count, first, iteration, accept })
 }
@@ -351,14 +341,6 @@ fn read_frame(r: &mut impl Read) -> io::Result<Option<Vec<u8>>> {
     let mut body = vec![0u8; len];
     r.read_exact(&mut body)?;
     Ok(Some(body))
-}
-
-/// CLOCK_MONOTONIC now, in nanoseconds (the clock of `Instant` on Linux, and of the spawn times).
-pub fn monotonic_ns() -> u64 {
-    let mut ts = libc::timespec { tv_sec: 0, tv_nsec: 0 };
-    // SAFETY: a valid pointer to a local timespec.
-    unsafe { libc::clock_gettime(libc::CLOCK_MONOTONIC, &mut ts) };
-    ts.tv_sec as u64 * 1_000_000_000 + ts.tv_nsec as u64
 }
 
 /// Read one reply; end of file is an error (the spawner never closes first).
@@ -478,7 +460,7 @@ mod tests {
             count: 7,
             first: 3,
             iteration: IterationVar::Warmup,
-            accept: Accept::ZeroOr(vec![1, 255]),
+            accept: IgnoreFailure::Codes(vec![1, 255]),
         };
         let frame = encode_batch(&b);
         let Some(Request::Batch(back)) = read_request(&mut frame.as_slice()).unwrap() else { panic!("not a batch") };
@@ -505,15 +487,5 @@ mod tests {
             write_reply(&mut bytes, &reply).unwrap();
             assert_eq!(read_reply(&mut bytes.as_slice()).unwrap(), reply);
         }
-    }
-
-    #[test]
-    fn exits_are_accepted_as_hyperfine_does() {
-        let exit = |code| ExitStatus { code: Some(code), signal: None };
-        let killed = ExitStatus { code: None, signal: Some(9) };
-        assert!(Accept::Zero.accepts(exit(0)) && !Accept::Zero.accepts(exit(1)) && !Accept::Zero.accepts(killed));
-        assert!(Accept::Any.accepts(exit(3)) && Accept::Any.accepts(killed));
-        let some = Accept::ZeroOr(vec![2]);
-        assert!(some.accepts(exit(2)) && some.accepts(exit(0)) && !some.accepts(exit(3)) && !some.accepts(killed));
     }
 }

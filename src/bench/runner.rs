@@ -85,7 +85,7 @@ pub fn one_by_one<R: Runner + ?Sized>(
 ) -> Result<(), RunError> {
     for i in 0..u64::from(batch.count) {
         let run = runner.measure(&batch.invocation(batch.first + i), sample)?;
-        let accepted = batch.accept.accepts(run.exit.unwrap_or_default());
+        let accepted = batch.accept.accepts(run.exit.unwrap_or_default().code);
         if !each(run) || !accepted {
             break;
         }
@@ -327,12 +327,9 @@ mod unix {
         fn abort(&mut self, each: &mut dyn FnMut(RunProfile) -> bool) -> RunError {
             self.interrupted = true;
             let _ = self.spawner.kill();
-            let mut current = None;
             loop {
                 match self.spawner.recv() {
-                    Ok(Reply::Spawned(pid, _)) => current = Some(pid),
                     Ok(Reply::Done(done)) if !done.killed => {
-                        let _ = current.take();
                         let _ = each(self.profile(done, None));
                     }
                     Ok(Reply::End(_)) | Err(_) => return RunError::Interrupted,
@@ -367,7 +364,8 @@ mod unix {
             }
         }
 
-        /// Send a batch and hand each run to `each` as its result streams in.
+        /// Send a batch and hand each run to `each` as its result streams in. `kernel_base`: the
+        /// eBPF counters before a single run, the base of its syscall timeline.
         //
         // denet does not wake up for each reply: it sleeps until the running run's next sampling
         // deadline (or a short cadence when none is due) and then takes every reply that came, so
@@ -377,6 +375,7 @@ mod unix {
             &mut self,
             batch: &Batch,
             sample: bool,
+            mut kernel_base: Option<Snapshot>,
             each: &mut dyn FnMut(RunProfile) -> bool,
         ) -> Result<(), RunError> {
             if self.check_signals() {
@@ -392,10 +391,11 @@ mod unix {
                 while let Some(reply) = self.ready_reply()? {
                     match reply {
                         Reply::Spawned(pid, at_ns) => {
-                            let age = std::time::Duration::from_nanos(protocol_now().saturating_sub(at_ns));
+                            let now_ns = crate::monitor::schedule::monotonic_ns();
+                            let age = std::time::Duration::from_nanos(now_ns.saturating_sub(at_ns));
                             let start = Instant::now().checked_sub(age).unwrap_or_else(Instant::now);
                             let deadline = schedule.map(|s| start + s.base);
-                            let kernel_base = self.kernel.as_ref().filter(|_| sample).map(Kernel::snapshot);
+                            let kernel_base = kernel_base.take().filter(|_| sample);
                             current = Some(Current { pid, start, follower: None, deadline, kernel_base });
                         }
                         Reply::Done(done) => {
@@ -430,15 +430,11 @@ mod unix {
     /// How often denet takes the replies of runs that end before their first sampling tick.
     const DRAIN_CADENCE: std::time::Duration = std::time::Duration::from_millis(10);
 
-    fn protocol_now() -> u64 {
-        crate::bench::protocol::monotonic_ns()
-    }
-
     impl Runner for ProcRunner {
         fn measure(&mut self, inv: &Invocation, sample: bool) -> Result<RunProfile, RunError> {
             let before = self.kernel.as_ref().map(Kernel::snapshot);
             let mut out = None;
-            self.stream(&Batch::single(inv), sample, &mut |run| {
+            self.stream(&Batch::single(inv), sample, before.clone(), &mut |run| {
                 out = Some(run);
                 true
             })?;
@@ -461,7 +457,7 @@ mod unix {
             if self.kernel.is_some() {
                 return one_by_one(self, batch, sample, each);
             }
-            self.stream(batch, sample, each)
+            self.stream(batch, sample, None, each)
         }
 
         fn interrupted(&self) -> bool {

@@ -4,10 +4,10 @@ use rand::seq::SliceRandom;
 use rand::SeedableRng;
 use rand_chacha::ChaCha8Rng;
 
-use super::protocol::{Accept, Batch, IterationVar};
+use super::protocol::{self, Batch, IterationVar};
 use super::runner::{Invocation, RunError, Runner};
 
-use crate::options::bench::{BenchOptions, BenchmarkSpec, IgnoreFailure, Interleave};
+use crate::options::bench::{BenchOptions, BenchmarkSpec, Interleave};
 use crate::profile::RunProfile;
 
 /// A problem worth telling the user about a benchmark's numbers.
@@ -45,12 +45,12 @@ pub enum Iteration {
 }
 
 impl Iteration {
-    /// The value of `DENET_ITERATION` / `HYPERFINE_ITERATION`.
-    fn env_value(self) -> Option<String> {
+    /// The iteration counter a run of this turn sees, and its value.
+    fn var(self) -> (IterationVar, u64) {
         match self {
-            Iteration::Warmup(i) => Some(format!("warmup-{i}")),
-            Iteration::Run(i) => Some(i.to_string()),
-            Iteration::None => None,
+            Iteration::Warmup(i) => (IterationVar::Warmup, i),
+            Iteration::Run(i) => (IterationVar::Run, i),
+            Iteration::None => (IterationVar::None, 0),
         }
     }
 
@@ -261,19 +261,28 @@ impl<'a, R: Runner> Scheduler<'a, R> {
 
     fn batch(&self, i: usize, count: u64, first: u64, iteration: IterationVar) -> Batch {
         let spec = self.spec(i);
-        let inv = Invocation {
-            argv: spec.argv.clone(),
-            program: spec.program.clone(),
-            env: spec.env.clone(),
+        let inv = self.invocation(spec, spec.argv.clone(), spec.program.clone(), Iteration::None);
+        let count = count.min(u64::from(u32::MAX)) as u32;
+        Batch { inv, count, first, iteration, accept: self.opts.ignore.clone() }
+    }
+
+    /// How `argv` runs for benchmark `spec` at turn `it`: its environment with the iteration counter,
+    /// the input, and the output.
+    fn invocation(
+        &self,
+        spec: &BenchmarkSpec,
+        argv: Vec<String>,
+        program: Option<std::path::PathBuf>,
+        it: Iteration,
+    ) -> Invocation {
+        let (var, i) = it.var();
+        Invocation {
+            argv,
+            program,
+            env: protocol::with_iteration(spec.env.clone(), var, i),
             input: self.opts.input.clone(),
             output: spec.output.clone(),
-        };
-        let accept = match &self.opts.ignore {
-            IgnoreFailure::Never => Accept::Zero,
-            IgnoreFailure::AllNonZero => Accept::Any,
-            IgnoreFailure::Codes(c) => Accept::ZeroOr(c.clone()),
-        };
-        Batch { inv, count: count.min(u64::from(u32::MAX)) as u32, first, iteration, accept }
+        }
     }
 
     /// The remaining timing runs of benchmark `i` as one batch.
@@ -333,13 +342,7 @@ impl<'a, R: Runner> Scheduler<'a, R> {
     /// Run the benchmarked command once; a failure not covered by `-i` stops everything.
     fn command(&mut self, i: usize, it: Iteration, timed: bool) -> Result<RunProfile, Stop> {
         let spec = self.spec(i);
-        let inv = Invocation {
-            argv: spec.argv.clone(),
-            program: spec.program.clone(),
-            env: self.env(spec, it),
-            input: self.opts.input.clone(),
-            output: spec.output.clone(),
-        };
+        let inv = self.invocation(spec, spec.argv.clone(), spec.program.clone(), it);
         let started = self.clock.elapsed().as_secs_f64();
         let mut run = self.runner.measure(&inv, timed)?;
         run.started_s = started_s(&run, self.clock, started);
@@ -357,27 +360,12 @@ impl<'a, R: Runner> Scheduler<'a, R> {
         };
         let Some(cmd) = cmd else { return Ok(0.0) };
         let argv = self.opts.shell.iter().cloned().chain(["-c".to_string(), cmd.clone()]).collect();
-        let inv = Invocation {
-            argv,
-            program: None,
-            env: self.env(spec, it),
-            input: self.opts.input.clone(),
-            output: spec.output.clone(),
-        };
+        let inv = self.invocation(spec, argv, None, it);
         let run = self.runner.measure(&inv, false)?;
         if run.exit.and_then(|e| e.code) != Some(0) {
             return Err(BenchError::Hook(kind).into());
         }
         Ok(run.wall_s + self.shell_overhead[0])
-    }
-
-    fn env(&self, spec: &BenchmarkSpec, it: Iteration) -> Vec<(String, String)> {
-        let mut env = spec.env.clone();
-        if let Some(v) = it.env_value() {
-            env.push(("DENET_ITERATION".into(), v.clone()));
-            env.push(("HYPERFINE_ITERATION".into(), v));
-        }
-        env
     }
 
     /// With a shell, measure its start-up 50 times, as hyperfine does, to subtract it from every run.

@@ -33,8 +33,6 @@ pub struct Spawner {
     writer: UnixStream,
     reader: BufReader<UnixStream>,
     pid: u32,
-    /// "posix_spawn (tiny spawner)" or "fork (denet __spawner)": for the debug log and the docs' figures.
-    pub kind: &'static str,
 }
 
 impl Spawner {
@@ -60,7 +58,7 @@ impl Spawner {
             }
         };
         log::debug!("spawner: {kind}, pid {}", child.id());
-        Ok(Spawner { reader: BufReader::new(ours.try_clone()?), writer: ours, pid: child.id(), kind })
+        Ok(Spawner { reader: BufReader::new(ours.try_clone()?), writer: ours, pid: child.id() })
     }
 
     pub fn send_batch(&mut self, b: &Batch) -> io::Result<()> {
@@ -191,7 +189,7 @@ fn serve_batch(b: &Batch, reader: &mut BufReader<UnixStream>, writer: &mut UnixS
         let Some(d) = run_one(&inv, reader, writer)? else { break };
         done += 1;
         killed |= d.killed;
-        if d.killed || !b.accept.accepts(d.status) {
+        if d.killed || !b.accept.accepts(d.status.code) {
             break;
         }
     }
@@ -259,7 +257,7 @@ fn run_one(inv: &Invocation, reader: &mut BufReader<UnixStream>, writer: &mut Un
         }
     };
     let start = Instant::now();
-    let start_ns = protocol::monotonic_ns();
+    let start_ns = crate::monitor::schedule::monotonic_ns();
     let proc = match cmd.spawn() {
         Ok(p) => p,
         Err(e) => {

@@ -26,7 +26,7 @@ pub fn attach(opts: &MonitorOptions, pid: u32) -> anyhow::Result<ExitCode> {
     let monitor = Monitor::start(pid, config, sink)?;
     let finished = interrupt::wait(monitor)?;
     let summary = finished.summary.clone();
-    session::finish(finished, &summary, opts, &reported)?;
+    session::finish(finished, summary, opts, &reported)?;
     Ok(ExitCode::SUCCESS)
 }
 

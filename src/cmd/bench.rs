@@ -153,15 +153,12 @@ struct Printer<'a> {
     exports: Exports,
     /// The environment record, read on a thread of its own (sysfs and procfs: about a millisecond,
     /// which would otherwise delay the first run); joined when the first export needs it.
-    env: std::cell::OnceCell<EnvRecord>,
-    env_capture: std::cell::Cell<Option<std::thread::JoinHandle<EnvRecord>>>,
+    env: std::cell::LazyCell<EnvRecord, Box<dyn FnOnce() -> EnvRecord>>,
     start_time: String,
     done: Vec<Summarized>,
     bar: Option<ProgressBar>,
     /// Running sum of the primary metric, for the progress estimate.
     primary_sum: f64,
-    /// The benchmark whose "Benchmark N: name" line was printed when it started.
-    announced: Option<usize>,
     paint: Paint,
 }
 
@@ -170,22 +167,25 @@ impl<'a> Printer<'a> {
         Printer {
             opts,
             exports: Exports::new(opts.exports.clone()),
-            env: std::cell::OnceCell::new(),
-            env_capture: std::cell::Cell::new(std::thread::Builder::new().spawn(EnvRecord::capture).ok()),
+            env: {
+                // Started now, joined when first needed.
+                let thread = std::thread::Builder::new().spawn(EnvRecord::capture).ok();
+                std::cell::LazyCell::new(Box::new(move || {
+                    thread.and_then(|t| t.join().ok()).unwrap_or_else(EnvRecord::capture)
+                }))
+            },
             start_time: chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Secs, true),
             done: Vec::new(),
             bar: None,
             primary_sum: 0.0,
-            announced: None,
             paint: Paint { colors: opts.look.colors },
         }
     }
 
-    fn env(&self) -> &EnvRecord {
-        self.env.get_or_init(|| match self.env_capture.take() {
-            Some(thread) => thread.join().unwrap_or_else(|_| EnvRecord::capture()),
-            None => EnvRecord::capture(),
-        })
+    /// Whether each benchmark's name is printed when it starts, as hyperfine does (interleaved
+    /// benchmarks start together: their blocks carry the name at the end).
+    fn announces(&self) -> bool {
+        self.opts.look.report && self.opts.interleave.is_none()
     }
 
     fn primary(&self) -> &'a Selected {
@@ -198,7 +198,7 @@ impl<'a> Printer<'a> {
             selected: &self.opts.metrics,
             alpha: self.opts.alpha,
             start_time: &self.start_time,
-            env: self.env(),
+            env: &self.env,
             ebpf: &self.opts.ebpf_checks,
         }
     }
@@ -209,9 +209,10 @@ impl<'a> Printer<'a> {
         }
         let reference = self.done.first().unwrap_or(s);
         let mut out = std::io::stdout().lock();
-        let text = match self.announced {
-            Some(i) if i == index => bench_report::body(s, reference, &self.opts.metrics, self.paint),
-            _ => bench_report::block(index, s, reference, &self.opts.metrics, self.paint),
+        let text = if self.announces() {
+            bench_report::body(s, reference, &self.opts.metrics, self.paint)
+        } else {
+            bench_report::block(index, s, reference, &self.opts.metrics, self.paint)
         };
         let _ = write!(out, "{text}");
         let _ = writeln!(out, " ");
@@ -302,12 +303,10 @@ impl Observer for Printer<'_> {
             bar.finish_and_clear();
         }
         // As hyperfine: the name first, so that output shown with --show-output comes under it.
-        // (Interleaved benchmarks start together: their blocks carry the name at the end.)
-        if self.opts.look.report && self.opts.interleave.is_none() {
+        if self.announces() {
             let mut out = std::io::stdout().lock();
             let _ = writeln!(out, "{}", bench_report::header(index, &spec.name, self.paint));
             let _ = out.flush();
-            self.announced = Some(index);
         }
         self.primary_sum = 0.0;
         self.bar = self.new_bar(index, total, spec);

@@ -77,7 +77,7 @@ pub fn run(opts: &MonitorOptions, argv: &[String], silent: bool) -> anyhow::Resu
     }
     summary.rusage = rusage;
     summary.exit = Some(exit);
-    session::finish(finished, &summary, opts, &reported)?;
+    session::finish(finished, summary, opts, &reported)?;
     Ok(ExitCode::from(exit.shell_code().clamp(0, 255) as u8))
 }
 

@@ -113,11 +113,10 @@ pub fn unavailable(caps: &[Capability]) -> Vec<String> {
 /// into the summary's `unavailable` list.
 pub fn finish(
     mut finished: Finished<MonitorSink>,
-    summary: &Summary,
+    mut summary: Summary,
     opts: &MonitorOptions,
     reported: &[String],
 ) -> anyhow::Result<()> {
-    let mut summary = summary.clone();
     summary.unavailable =
         finished.capabilities.iter().filter(|c| !c.available && !reported.contains(&c.metric)).cloned().collect();
     for c in &summary.unavailable {

@@ -63,10 +63,11 @@ impl Tracked {
             }
         }
         let status = self.files.status().ok();
-        let io =
-            if self.files.retry_io(pid) { self.files.io().unwrap_or(Ok(Io::default())) } else { Ok(Io::default()) };
-        let refused = !self.files.io_readable()
-            || io.as_ref().is_err_and(|e| matches!(e.raw_os_error(), Some(libc::EACCES | libc::EPERM)));
+        // A denial (two refusals in a row) is final: no open attempt at every tick after it.
+        let readable = if self.io_refusals < 2 { self.files.retry_io(pid) } else { self.files.io_readable() };
+        let io = if readable { self.files.io().unwrap_or(Ok(Io::default())) } else { Ok(Io::default()) };
+        let refused =
+            !readable || io.as_ref().is_err_and(|e| matches!(e.raw_os_error(), Some(libc::EACCES | libc::EPERM)));
         self.io_refusals = if refused { self.io_refusals + 1 } else { 0 };
         self.idle = match (sign, status, &io) {
             (Some(schedstat), Some(status), Ok(io)) => {

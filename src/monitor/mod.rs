@@ -205,8 +205,8 @@ impl<'a> KernelFollower<'a> {
                 }
             }
         }
-        sample.aggregate.kernel = self.kernel.snapshot().since(&ebpf::Snapshot::default());
-        let own = self.kernel.per_process();
+        let (snapshot, own) = self.kernel.snapshot_and_processes();
+        sample.aggregate.kernel = snapshot.since(&ebpf::Snapshot::default());
         for p in &mut sample.processes {
             if let Some(k) = own.get(&p.pid) {
                 p.syscalls = self.kernel.has_syscalls().then_some(k.syscalls);

@@ -38,6 +38,16 @@ impl Schedule {
     }
 }
 
+/// CLOCK_MONOTONIC now, in nanoseconds: the clock of `Instant` on Linux, of `bpf_ktime_get_ns`,
+/// and of the spawner's spawn times.
+#[cfg(unix)]
+pub fn monotonic_ns() -> u64 {
+    let mut ts = libc::timespec { tv_sec: 0, tv_nsec: 0 };
+    // SAFETY: a valid pointer to a local timespec.
+    unsafe { libc::clock_gettime(libc::CLOCK_MONOTONIC, &mut ts) };
+    ts.tv_sec as u64 * 1_000_000_000 + ts.tv_nsec as u64
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -516,3 +516,19 @@ fn argv(a: &BenchArgs, shell: Option<&[String]>, line: &str) -> Result<Vec<Strin
     }
     Ok(words)
 }
+
+#[cfg(test)]
+mod ignore_tests {
+    use super::IgnoreFailure;
+
+    #[test]
+    fn exits_are_accepted_as_hyperfine_does() {
+        let killed = None;
+        let never = IgnoreFailure::Never;
+        assert!(never.accepts(Some(0)) && !never.accepts(Some(1)) && !never.accepts(killed));
+        let all = IgnoreFailure::AllNonZero;
+        assert!(all.accepts(Some(3)) && all.accepts(killed));
+        let some = IgnoreFailure::Codes(vec![2]);
+        assert!(some.accepts(Some(2)) && some.accepts(Some(0)) && !some.accepts(Some(3)) && !some.accepts(killed));
+    }
+}

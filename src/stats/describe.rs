@@ -163,26 +163,10 @@ fn resample_indices(rng: &mut impl rand::RngCore, n: usize, out: &mut Vec<u32>) 
     }
 }
 
-/// The mean of one bootstrap resample of `values` (n draws with replacement).
-//
-// This is the whole cost of a benchmark's statistics (a million draws per metric at 500 runs),
-// so the indices come two per 64-bit draw by multiply-shift (Lemire) instead of a rejection-
-// sampled range: the bias, under n / 2^32, is far below the interval's own Monte Carlo error.
-pub fn resample_mean(rng: &mut impl rand::RngCore, values: &[f64]) -> f64 {
-    let n = values.len();
-    debug_assert!(n > 0 && n < (1 << 32));
-    let index = |x: u32| ((u64::from(x) * n as u64) >> 32) as usize;
-    let mut sum = 0.0;
-    let mut left = n;
-    while left >= 2 {
-        let x = rng.next_u64();
-        sum += values[index(x as u32)] + values[index((x >> 32) as u32)];
-        left -= 2;
-    }
-    if left == 1 {
-        sum += values[index(rng.next_u32())];
-    }
-    sum / n as f64
+/// The mean of one bootstrap resample of `values` (n draws with replacement); `idx` is scratch.
+pub fn resample_mean(rng: &mut impl rand::RngCore, values: &[f64], idx: &mut Vec<u32>) -> f64 {
+    resample_indices(rng, values.len(), idx);
+    gathered_sum(values, idx) / values.len() as f64
 }
 
 /// `quantile` by selection rather than a full sort (reorders `v`): the bootstrap's 10,000 means.

@@ -98,7 +98,8 @@ pub fn check(baseline: &[f64], current: &[f64], threshold: Threshold, alpha: f64
 fn bootstrap_ci(b: &[f64], c: &[f64], relative: bool, alpha: f64) -> [f64; 2] {
     let mut rng = rand_chacha::ChaCha8Rng::seed_from_u64(0x0c0f_fee5);
     let resamples = (BUDGET / (b.len() + c.len())).clamp(1_000, RESAMPLES);
-    let mut mean_of = |x: &[f64]| super::describe::resample_mean(&mut rng, x);
+    let mut idx = Vec::new();
+    let mut mean_of = |x: &[f64]| super::describe::resample_mean(&mut rng, x, &mut idx);
     let changes: Vec<f64> = (0..resamples)
         .map(|_| {
             let (mb, mc) = (mean_of(b), mean_of(c));

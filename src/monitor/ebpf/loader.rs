@@ -45,7 +45,6 @@ pub struct Programs {
     syscalls: Option<Attached>,
     offcpu: Option<Attached>,
     net: Option<Attached>,
-    ncpus: usize,
 }
 
 /// What loading produced: the programs (when the core could be attached) and a check per part.
@@ -82,9 +81,8 @@ pub fn load() -> Loaded {
     let syscalls = part(&mut checks, "syscalls (raw_tp/sys_enter)", attach_syscalls(&shared));
     let offcpu = part(&mut checks, "off-CPU (sched/sched_switch)", attach_offcpu(&shared));
     let net = attach_net(&shared, &mut checks);
-    let ncpus = libbpf_rs::num_possible_cpus().unwrap_or(1);
     let Shared { targets, generation } = shared;
-    Loaded { programs: Some(Programs { targets, generation, lifecycle, syscalls, offcpu, net, ncpus }), checks }
+    Loaded { programs: Some(Programs { targets, generation, lifecycle, syscalls, offcpu, net }), checks }
 }
 
 fn part(checks: &mut Vec<Check>, name: &str, r: anyhow::Result<Attached>) -> Option<Attached> {
@@ -303,43 +301,44 @@ impl Programs {
 
     /// The cumulative counters, summed over CPUs.
     pub fn snapshot(&self) -> Snapshot {
+        self.snapshot_from(&self.syscall_slots())
+    }
+
+    /// The snapshot and each live target's own counts, with the syscall counters (one slot per
+    /// CPU, 4 KiB each) read once for both: what the monitor takes at every tick.
+    pub fn snapshot_and_processes(&self) -> (Snapshot, HashMap<u32, ProcessKernel>) {
+        let slots = self.syscall_slots();
+        (self.snapshot_from(&slots), self.per_process(&slots))
+    }
+
+    /// The syscall program's per-CPU slots (empty without that program).
+    fn syscall_slots(&self) -> Vec<Vec<u8>> {
+        self.syscalls.as_ref().map(|a| per_cpu_slots(&a.counts)).unwrap_or_default()
+    }
+
+    fn snapshot_from(&self, syscall_slots: &[Vec<u8>]) -> Snapshot {
         let mut s = Snapshot::default();
-        if let Some(a) = &self.syscalls {
-            let v = self.sum(a, NR_SYSCALLS + 1);
+        if self.syscalls.is_some() {
+            let v = sum(syscall_slots, NR_SYSCALLS + 1);
             s.by_nr = Some(v[..NR_SYSCALLS].to_vec());
             s.other_nr = v[NR_SYSCALLS];
         }
         if let Some(a) = &self.offcpu {
-            let v = self.sum(a, 2);
+            let v = sum(&per_cpu_slots(&a.counts), 2);
             let (blocked, runnable) = a.off_since.as_ref().map(in_progress).unwrap_or_default();
             s.off_cpu = Some((v[0] + blocked, v[1] + runnable));
         }
-        let v = self.sum(&self.lifecycle, 4);
+        let v = sum(&per_cpu_slots(&self.lifecycle.counts), 4);
         s.lifecycle = (v[0], v[1], v[2], v[3]);
         if let Some(a) = &self.net {
-            let v = self.sum(a, 2);
+            let v = sum(&per_cpu_slots(&a.counts), 2);
             s.net = Some((v[0], v[1]));
         }
         s
     }
 
-    /// Sum the first `n` u64 fields of a per-CPU counters map over every CPU.
-    fn sum(&self, a: &Attached, n: usize) -> Vec<u64> {
-        let mut total = vec![0u64; n];
-        let Ok(Some(per_cpu)) = a.counts.lookup_percpu(&0u32.to_ne_bytes(), MapFlags::ANY) else {
-            return total;
-        };
-        debug_assert!(per_cpu.len() <= self.ncpus.max(per_cpu.len()));
-        for cpu in &per_cpu {
-            for (i, t) in total.iter_mut().enumerate() {
-                *t += u64_at(cpu, i * 8);
-            }
-        }
-        total
-    }
-
     /// Each live target's own counts: its entry, plus the syscalls that CPUs hold for it in their cache.
-    pub fn per_process(&self) -> HashMap<u32, ProcessKernel> {
+    fn per_process(&self, syscall_slots: &[Vec<u8>]) -> HashMap<u32, ProcessKernel> {
         let Ok(batch) = self.targets.lookup_batch(1024, MapFlags::ANY, MapFlags::ANY) else {
             return HashMap::new();
         };
@@ -347,26 +346,30 @@ impl Programs {
             .filter(|(_, v)| v.len() >= TARGET_SIZE && u32_at(v, 0) & COUNT != 0)
             .map(|(k, v)| (u32_at(&k, 0), ProcessKernel { syscalls: u64_at(&v, 8), off_cpu_ns: u64_at(&v, 16) }))
             .collect();
-        for (tgid, pending) in self.pending_syscalls() {
-            if let Some(p) = out.get_mut(&tgid) {
-                p.syscalls += pending;
+        // (process, syscalls not yet added to its entry) for each CPU whose cache holds a counted process.
+        for cpu in syscall_slots.iter().filter(|cpu| u32_at(cpu, CACHED_COUNTED_AT) != 0) {
+            if let Some(p) = out.get_mut(&u32_at(cpu, CACHED_TGID_AT)) {
+                p.syscalls += u64_at(cpu, PENDING_AT);
             }
         }
         out
     }
+}
 
-    /// (process, syscalls not yet added to its entry) for each CPU whose cache holds a counted process.
-    fn pending_syscalls(&self) -> Vec<(u32, u64)> {
-        let Some(a) = &self.syscalls else { return Vec::new() };
-        let Ok(Some(per_cpu)) = a.counts.lookup_percpu(&0u32.to_ne_bytes(), MapFlags::ANY) else {
-            return Vec::new();
-        };
-        per_cpu
-            .iter()
-            .filter(|cpu| u32_at(cpu, CACHED_COUNTED_AT) != 0)
-            .map(|cpu| (u32_at(cpu, CACHED_TGID_AT), u64_at(cpu, PENDING_AT)))
-            .collect()
+/// The single slot of a per-CPU counters map, one value per CPU (empty if it cannot be read).
+fn per_cpu_slots(map: &MapHandle) -> Vec<Vec<u8>> {
+    map.lookup_percpu(&0u32.to_ne_bytes(), MapFlags::ANY).ok().flatten().unwrap_or_default()
+}
+
+/// Sum the first `n` u64 fields of per-CPU values over every CPU.
+fn sum(per_cpu: &[Vec<u8>], n: usize) -> Vec<u64> {
+    let mut total = vec![0u64; n];
+    for cpu in per_cpu {
+        for (i, t) in total.iter_mut().enumerate() {
+            *t += u64_at(cpu, i * 8);
+        }
     }
+    total
 }
 
 /// The off-CPU time so far of the threads that are switched out now: (blocked, runnable) nanoseconds.
@@ -376,7 +379,7 @@ fn in_progress(off_since: &MapHandle) -> (u64, u64) {
     let Ok(entries) = off_since.lookup_batch(1024, MapFlags::ANY, MapFlags::ANY) else {
         return (0, 0);
     };
-    let now = monotonic_ns();
+    let now = crate::monitor::schedule::monotonic_ns();
     let mut out = (0, 0);
     for (_, v) in entries {
         // struct switched_out: at_ns, tgid, runnable (bpf/offcpu.bpf.c).
@@ -388,14 +391,6 @@ fn in_progress(off_since: &MapHandle) -> (u64, u64) {
         }
     }
     out
-}
-
-/// CLOCK_MONOTONIC in nanoseconds: the clock of `bpf_ktime_get_ns`.
-fn monotonic_ns() -> u64 {
-    let mut ts = libc::timespec { tv_sec: 0, tv_nsec: 0 };
-    // SAFETY: a valid pointer to a local timespec.
-    unsafe { libc::clock_gettime(libc::CLOCK_MONOTONIC, &mut ts) };
-    ts.tv_sec as u64 * 1_000_000_000 + ts.tv_nsec as u64
 }
 
 fn u64_at(bytes: &[u8], at: usize) -> u64 {

@@ -256,8 +256,9 @@ impl Kernel {
         self.programs.snapshot()
     }
 
-    pub fn per_process(&self) -> HashMap<u32, ProcessKernel> {
-        self.programs.per_process()
+    /// The snapshot and each live target's own counts, read together (once per tick).
+    pub fn snapshot_and_processes(&self) -> (Snapshot, HashMap<u32, ProcessKernel>) {
+        self.programs.snapshot_and_processes()
     }
 
     pub fn has_syscalls(&self) -> bool {
@@ -287,7 +288,7 @@ impl Kernel {
         match self._never {}
     }
 
-    pub fn per_process(&self) -> HashMap<u32, ProcessKernel> {
+    pub fn snapshot_and_processes(&self) -> (Snapshot, HashMap<u32, ProcessKernel>) {
         match self._never {}
     }
 
