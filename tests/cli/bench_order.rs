@@ -454,6 +454,7 @@ fn the_tiny_spawner_runs_where_it_was_built() {
     let _cpu = cpu_shared();
     let out = denet()
         .env("DENET_LOG", "debug")
+        .env_remove("DENET_SPAWNER")
         .args(["bench", "--style", "none", "-N", "--runs=2", "true"])
         .output()
         .expect("denet runs");
