@@ -8,17 +8,13 @@ use clap::{Args, Parser, Subcommand, ValueEnum};
 #[derive(Debug, Parser)]
 #[command(name = "denet", version, about, long_about = None, propagate_version = true)]
 pub struct Cli {
-    #[command(flatten)]
-    pub sampling: SamplingArgs,
-    #[command(flatten)]
-    pub global: GlobalArgs,
     #[command(subcommand)]
     pub command: Command,
 }
 
-/// The sampling schedule. Accepted before the subcommand (`denet -i 50 run ...`) and
-/// after it; not global, because `bench` keeps hyperfine's `-i` and `-m`.
-#[derive(Debug, Args, Default)]
+/// How a monitor samples (`run`, `attach`); `bench` has its own `--sample-interval`.
+#[derive(Debug, Args)]
+#[command(next_help_heading = "Sampling")]
 pub struct SamplingArgs {
     /// Base sampling interval in milliseconds, or with a unit (50ms, 0.5s) [default: 100]
     #[arg(short = 'i', long, value_name = "DURATION")]
@@ -26,26 +22,27 @@ pub struct SamplingArgs {
     /// Maximum sampling interval; the interval ramps from the base to this between 1 s and 10 s of runtime [default: 1000]
     #[arg(short = 'm', long, value_name = "DURATION")]
     pub max_interval: Option<String>,
+    /// How to read processes: procfs (Linux, every metric) or sysinfo (portable, fewer metrics).
+    #[arg(long, value_enum, default_value_t = BackendArg::Auto)]
+    pub backend: BackendArg,
 }
 
-/// Flags shared by every command.
+/// Where a monitor's records go and what people see (`run`, `attach`).
 #[derive(Debug, Args)]
-pub struct GlobalArgs {
-    /// Write JSONL records to stdout (for `stats`: print the summary as JSON).
-    #[arg(long, global = true)]
+#[command(next_help_heading = "Output")]
+pub struct RecordArgs {
+    /// Write JSONL records to stdout (the command's stdout then goes to stderr).
+    #[arg(long)]
     pub json: bool,
-    /// Write JSONL records to FILE (for `report`: the HTML file).
-    #[arg(short = 'o', long, global = true, value_name = "FILE")]
+    /// Write JSONL records to FILE.
+    #[arg(short = 'o', long, value_name = "FILE")]
     pub out: Option<PathBuf>,
     /// No live status line and no summary table on stderr.
-    #[arg(short = 'q', long, global = true)]
+    #[arg(short = 'q', long)]
     pub quiet: bool,
     /// Add an `env` record (host, kernel, CPU, governor, affinity, THP, SMT) to the output.
-    #[arg(long, global = true)]
+    #[arg(long)]
     pub env_record: bool,
-    /// How to read processes: procfs (Linux, every metric) or sysinfo (portable, fewer metrics).
-    #[arg(long, global = true, value_enum, default_value_t = BackendArg::Auto)]
-    pub backend: BackendArg,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -71,7 +68,7 @@ pub enum Command {
     /// Render benchmark results (denet or hyperfine 2.0 JSON) or a recording (JSONL) as an HTML report: `-o FILE.html`.
     Report(ReportArgs),
     /// Check what eBPF can measure here (kernel, privileges, each probe), and why a part cannot.
-    Doctor,
+    Doctor(DoctorArgs),
     /// Print a shell completion script.
     Completions(CompletionsArgs),
     /// Print the man page (roff) to stdout.
@@ -82,6 +79,8 @@ pub enum Command {
 pub struct RunArgs {
     #[command(flatten)]
     pub sampling: SamplingArgs,
+    #[command(flatten)]
+    pub record: RecordArgs,
     /// Stop after this long (seconds, or with a unit: 500ms, 2m): the command gets SIGTERM, then SIGKILL 2 s later.
     #[arg(short = 'd', long, value_name = "DURATION")]
     pub duration: Option<String>,
@@ -101,6 +100,8 @@ pub struct RunArgs {
 pub struct AttachArgs {
     #[command(flatten)]
     pub sampling: SamplingArgs,
+    #[command(flatten)]
+    pub record: RecordArgs,
     /// Stop after this long (seconds, or with a unit: 500ms, 2m).
     #[arg(short = 'd', long, value_name = "DURATION")]
     pub duration: Option<String>,
@@ -116,6 +117,16 @@ pub struct AttachArgs {
 pub struct StatsArgs {
     /// A JSONL recording written by `denet run --out` or `--json`.
     pub file: PathBuf,
+    /// Print the summary as a JSON `summary` record instead of a table.
+    #[arg(long)]
+    pub json: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct DoctorArgs {
+    /// Print the findings as JSON.
+    #[arg(long)]
+    pub json: bool,
 }
 
 #[derive(Debug, Args)]
@@ -329,6 +340,9 @@ pub enum FailOn {
 pub struct ReportArgs {
     /// Benchmark results (`denet bench --export-json`, or hyperfine 2.0's) or a recording (`denet run --out`).
     pub input: PathBuf,
+    /// The HTML file to write (self-contained: charts, styles and data inline).
+    #[arg(short = 'o', long, value_name = "FILE.html", required = true)]
+    pub out: PathBuf,
     /// Also write each chart as an SVG file into DIR.
     #[arg(long, value_name = "DIR")]
     pub svg: Option<PathBuf>,

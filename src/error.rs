@@ -33,8 +33,6 @@ pub enum UserError {
     ProcessNotPermitted(u32),
     #[error("invalid {flag} '{value}': {why}")]
     InvalidValue { flag: &'static str, value: String, why: String },
-    #[error("{flag} does not apply to 'denet {command}': it is for run and attach (stats takes --json, report takes -o; bench has --style, --export-* and --sample-interval)")]
-    NotForCommand { flag: &'static str, command: String },
     #[error("{file}: {why}")]
     BadRecording { file: String, why: String },
     /// Results that cannot be compared (a usage error for `compare`: exit 2).
@@ -47,10 +45,7 @@ impl UserError {
         match self {
             UserError::CommandNotFound(_) | UserError::BenchCommandNotFound(_) => exit::NOT_FOUND,
             UserError::NotExecutable(_) => exit::NOT_EXECUTABLE,
-            UserError::InvalidValue { .. }
-            | UserError::MissingCommand
-            | UserError::BadResults { .. }
-            | UserError::NotForCommand { .. } => exit::USAGE,
+            UserError::InvalidValue { .. } | UserError::MissingCommand | UserError::BadResults { .. } => exit::USAGE,
             _ => exit::FAILURE,
         }
     }

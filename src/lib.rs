@@ -11,3 +11,4 @@ pub mod profile;
 pub mod render;
 pub mod results;
 pub mod stats;
+pub mod vocab;

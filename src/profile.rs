@@ -2,7 +2,7 @@
 
 use serde::{Deserialize, Serialize};
 
-use crate::monitor::ebpf::categories::Category;
+use crate::vocab::Category;
 
 /// Cumulative counters of a process or a tree, all since monitoring began.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Serialize, Deserialize)]
@@ -369,12 +369,41 @@ pub struct Metadata {
     pub ebpf: Vec<crate::monitor::ebpf::Check>,
 }
 
+/// Host, kernel, CPU and the settings that move benchmark numbers. `None` means not readable here.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct EnvRecord {
+    pub hostname: Option<String>,
+    pub os: String,
+    pub arch: String,
+    pub kernel: Option<String>,
+    pub cpu_model: Option<String>,
+    /// Logical CPUs online.
+    pub logical_cpus: usize,
+    pub physical_cores: Option<usize>,
+    pub sockets: Option<usize>,
+    pub numa_nodes: Option<usize>,
+    /// Hardware threads per core.
+    pub threads_per_core: Option<usize>,
+    /// Simultaneous multithreading: "on", "off", "notsupported", ...
+    pub smt: Option<String>,
+    /// CPUs this process may run on (inherited affinity), as a list like "0-3,6".
+    pub affinity: Option<String>,
+    /// Scaling governors in use, deduplicated (e.g. ["performance"]).
+    pub governors: Vec<String>,
+    pub cpu_mhz_current: Option<f64>,
+    pub cpu_mhz_min: Option<f64>,
+    pub cpu_mhz_max: Option<f64>,
+    /// Transparent huge pages mode (the bracketed choice in sysfs).
+    pub transparent_hugepages: Option<String>,
+    pub memory_total_bytes: Option<u64>,
+}
+
 /// One line of a JSONL recording.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(tag = "kind", rename_all = "snake_case")]
 pub enum Record {
     Metadata(Metadata),
-    Env(Box<crate::monitor::env::EnvRecord>),
+    Env(Box<EnvRecord>),
     Sample(Sample),
     Summary(Summary),
 }

@@ -28,7 +28,7 @@ workloads = {
 }
 
 def under_denet(cmd, ebpf):
-    args = [denet, "-q", "--json", "run"] + (["--ebpf"] if ebpf else []) + ["--"] + cmd
+    args = [denet, "run", "-q", "--json"] + (["--ebpf"] if ebpf else []) + ["--"] + cmd
     out = subprocess.run(args, capture_output=True, check=True).stdout.decode().splitlines()
     return json.loads(out[-1])["duration_s"]
 
@@ -71,7 +71,7 @@ for name, cmd in workloads.items():
 
 loads = []
 for _ in range(reps):
-    err = subprocess.run([denet, "-q", "-o", "/dev/null", "run", "--ebpf", "--", "true"], capture_output=True,
+    err = subprocess.run([denet, "run", "-q", "-o", "/dev/null", "--ebpf", "--", "true"], capture_output=True,
                          env={**os.environ, "DENET_LOG": "debug"}).stderr.decode()
     for line in err.splitlines():
         if "loaded and attached in" in line:

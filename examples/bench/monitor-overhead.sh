@@ -94,7 +94,7 @@ cmdline() {
         ramp) flags="-i 100" ;;
     esac
     if [[ $tool == denet ]]; then
-        echo "$DENET -q -o $2 $flags run -- $(watched "$3")"
+        echo "$DENET run -q -o $2 $flags -- $(watched "$3")"
     else
         echo "$UPSTREAM -q -o $2 $flags run $(watched "$3")"
     fi

@@ -22,9 +22,9 @@
 
 use std::io::{self, Read, Write};
 
-use super::runner::{Input, Invocation, Output};
-use crate::options::bench::IgnoreFailure;
+use super::runner::Invocation;
 use crate::profile::{ExitStatus, Rusage};
+use crate::vocab::{IgnoreFailure, Input, Output};
 
 /// Which iteration counter the runs of a batch see in their environment.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

@@ -12,26 +12,7 @@ use crate::monitor::source::{self, ProcessSource};
 use crate::monitor::tree::{Baseline, TreeAccumulator};
 use crate::monitor::{Backend, Schedule};
 use crate::profile::{RunProfile, TimelinePoint, TreeProfile};
-
-/// Where a command's stdin comes from.
-#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
-pub enum Input {
-    Null,
-    File(PathBuf),
-}
-
-/// Where a command's stdout and stderr go.
-#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
-pub enum Output {
-    /// /dev/null.
-    Null,
-    /// A pipe that denet reads and discards (the command sees a pipe, not a file).
-    Pipe,
-    /// denet's own stdout/stderr.
-    Inherit,
-    /// A file, truncated at the start of each run.
-    File(PathBuf),
-}
+use crate::vocab::{Input, Output};
 
 /// One execution of a command.
 #[derive(Debug, Clone, serde::Serialize, serde::Deserialize)]

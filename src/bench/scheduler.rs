@@ -70,13 +70,14 @@ pub trait Observer {
     fn benchmark_started(&mut self, index: usize, spec: &BenchmarkSpec, total_benchmarks: usize);
     fn phase(&mut self, index: usize, text: &str);
     fn run_done(&mut self, index: usize, result: &BenchmarkResult, target_runs: u64);
-    /// Called when a benchmark is done (in interleaved mode, for each benchmark after the last round);
-    /// `results` holds all of them, finished or not.
-    fn results_changed(&mut self, results: &[BenchmarkResult], finished: Option<usize>) -> anyhow::Result<()>;
+    /// Takes a finished benchmark (in interleaved mode, each one after the last round), in order;
+    /// the scheduler keeps only the unfinished ones, which the `Outcome` returns.
+    fn finished(&mut self, index: usize, result: BenchmarkResult) -> anyhow::Result<()>;
 }
 
 /// How the benchmark ended.
 pub struct Outcome {
+    /// The benchmarks that had runs but were not handed to `Observer::finished`, in order.
     pub results: Vec<BenchmarkResult>,
     pub interrupted: bool,
 }
@@ -157,8 +158,7 @@ impl<'a, R: Runner> Scheduler<'a, R> {
             }
             results[i].complete = true;
             self.hook(i, "cleanup", Iteration::None)?;
-            finish_warnings(&mut results[i], self.opts);
-            obs.results_changed(results, Some(i)).map_err(Stop::Error)?;
+            hand_over(results, i, self.opts, obs)?;
         }
         Ok(())
     }
@@ -194,10 +194,9 @@ impl<'a, R: Runner> Scheduler<'a, R> {
         for (i, r) in results.iter_mut().enumerate() {
             r.complete = true;
             self.hook(i, "cleanup", Iteration::None)?;
-            finish_warnings(r, self.opts);
         }
         for i in 0..n {
-            obs.results_changed(results, Some(i)).map_err(Stop::Error)?;
+            hand_over(results, i, self.opts, obs)?;
         }
         Ok(())
     }
@@ -380,7 +379,7 @@ impl<'a, R: Runner> Scheduler<'a, R> {
             program: None,
             env: Vec::new(),
             input: self.opts.input.clone(),
-            output: super::runner::Output::Null,
+            output: crate::vocab::Output::Null,
         };
         let mut sum = [0.0; 3];
         for _ in 0..RUNS {
@@ -437,19 +436,21 @@ fn new_result(spec: &BenchmarkSpec) -> BenchmarkResult {
     BenchmarkResult { spec: spec.clone(), runs: Vec::new(), warnings: Vec::new(), complete: false }
 }
 
-/// Warnings about a finished benchmark's numbers.
-fn finish_warnings(r: &mut BenchmarkResult, opts: &BenchOptions) {
-    let walls: Vec<f64> = r.runs.iter().map(|p| p.wall_s).collect();
+/// Give finished benchmark `i` to the observer, with the warnings about how it ran (those about
+/// its numbers are the statistics' job); an empty placeholder keeps the indices.
+fn hand_over(
+    results: &mut [BenchmarkResult],
+    i: usize,
+    opts: &BenchOptions,
+    obs: &mut dyn Observer,
+) -> Result<(), Stop> {
+    let placeholder = new_result(&results[i].spec);
+    let mut r = std::mem::replace(&mut results[i], placeholder);
     if r.runs.iter().any(|p| p.exit.is_some_and(|e| e.code != Some(0))) {
         r.warnings.push(Warning::FailuresIgnored);
     }
-    if opts.shell_commands && walls.iter().any(|&w| w < 0.005) {
+    if opts.shell_commands && r.runs.iter().any(|p| p.wall_s < 0.005) {
         r.warnings.push(Warning::FastWithShell);
     }
-    let z = crate::stats::outliers::modified_zscores(&walls);
-    if z.first().is_some_and(|&z0| z0 > crate::stats::outliers::THRESHOLD) {
-        r.warnings.push(Warning::SlowFirstRun);
-    } else if z.iter().any(|v| v.abs() > crate::stats::outliers::THRESHOLD) {
-        r.warnings.push(Warning::Outliers);
-    }
+    obs.finished(i, r).map_err(Stop::Error)
 }

@@ -12,10 +12,10 @@ use crate::cmd::compare;
 use crate::error::{exit, UserError};
 use crate::metrics::Selected;
 use crate::monitor::ebpf::{self, Kernel};
-use crate::monitor::env::EnvRecord;
 use crate::monitor::{Backend, Schedule};
 use crate::options::bench::Against;
 use crate::options::bench::{BenchOptions, BenchmarkSpec};
+use crate::profile::EnvRecord;
 use crate::render::bench_report::{self, fmt_in, Paint};
 use crate::render::export::{Exports, Report};
 use crate::stats::Summarized;
@@ -113,7 +113,7 @@ impl Baseline {
             .exports
             .iter()
             .filter_map(|(f, t)| match (f, t) {
-                (crate::options::bench::Format::Markdown, crate::options::bench::Target::File(p)) => Some(p.clone()),
+                (crate::vocab::Format::Markdown, crate::vocab::Destination::File(p)) => Some(p.clone()),
                 _ => None,
             })
             .collect();
@@ -122,7 +122,7 @@ impl Baseline {
 
     /// Save, then compare: the exit code is the comparison's.
     fn apply(&self, report: &Report, opts: &BenchOptions) -> anyhow::Result<ExitCode> {
-        let json = crate::render::export::exporter(crate::options::bench::Format::Json).render(report)?;
+        let json = crate::render::export::exporter(crate::vocab::Format::Json).render(report)?;
         if let Some(path) = &self.save_as {
             crate::render::export::write_atomically(path, &json)?;
             eprintln!("denet: saved the results as baseline {}", path.display());
@@ -218,7 +218,7 @@ impl<'a> Printer<'a> {
         let _ = writeln!(out, " ");
         let _ = out.flush();
         let spec = &s.result.spec;
-        for w in &s.result.warnings {
+        for w in &s.warnings {
             let text = bench_report::warning_text(w, s, self.opts.warmup > 0, spec.prepare.is_some());
             eprintln!("  {} {text}", self.paint_warning());
         }
@@ -234,11 +234,9 @@ impl<'a> Printer<'a> {
             bar.finish_and_clear();
         }
         let cut_short = outcome.interrupted || error.is_some();
-        let summarized: Vec<Summarized> = if cut_short {
-            outcome.results.iter().map(Summarized::new).collect()
-        } else {
-            std::mem::take(&mut self.done)
-        };
+        // Finished benchmarks were summarised as they ended; what was cut short joins them.
+        let mut summarized = std::mem::take(&mut self.done);
+        summarized.extend(outcome.results.into_iter().map(Summarized::new));
         if !summarized.is_empty() {
             // After a normal end the files already hold every result (written as each benchmark finished).
             if cut_short {
@@ -269,8 +267,7 @@ impl<'a> Printer<'a> {
         if self.opts.html.is_none() && self.opts.svg_dir.is_none() {
             return Ok(());
         }
-        let json =
-            crate::render::export::exporter(crate::options::bench::Format::Json).render(&self.report(summarized))?;
+        let json = crate::render::export::exporter(crate::vocab::Format::Json).render(&self.report(summarized))?;
         let doc: serde_json::Value = serde_json::from_slice(&json)?;
         let data = crate::render::report_data::from_results(&doc, "denet bench").map_err(|e| anyhow::anyhow!(e))?;
         let (page, charts) = super::report::results_page(&data)?;
@@ -331,12 +328,11 @@ impl Observer for Printer<'_> {
         }
     }
 
-    fn results_changed(&mut self, results: &[BenchmarkResult], finished: Option<usize>) -> anyhow::Result<()> {
-        let Some(i) = finished else { return Ok(()) };
+    fn finished(&mut self, i: usize, result: BenchmarkResult) -> anyhow::Result<()> {
         if let Some(bar) = self.bar.take() {
             bar.finish_and_clear();
         }
-        let s = Summarized::new(&results[i]);
+        let s = Summarized::new(result);
         self.print_block(i, &s);
         self.done.push(s);
         self.exports.write_files(&self.report(&self.done))

@@ -27,17 +27,7 @@ fn sniff(path: &Path) -> Result<Input, UserError> {
         .map_err(|e| bad(format!("neither a denet recording (JSONL) nor benchmark results (JSON): {e}")))
 }
 
-pub fn report(
-    input: &Path,
-    out: Option<&Path>,
-    svg_dir: Option<&Path>,
-    title: Option<&str>,
-) -> anyhow::Result<ExitCode> {
-    let out = out.ok_or(UserError::InvalidValue {
-        flag: "-o",
-        value: String::new(),
-        why: "say where the HTML report goes: denet report FILE -o report.html".into(),
-    })?;
+pub fn report(input: &Path, out: &Path, svg_dir: Option<&Path>, title: Option<&str>) -> anyhow::Result<ExitCode> {
     let default_title =
         input.file_name().map_or("denet report".into(), |n| format!("denet report: {}", n.to_string_lossy()));
     let title = title.unwrap_or(&default_title);

@@ -3,9 +3,9 @@
 use std::sync::Arc;
 
 use crate::monitor::ebpf::{self, Check, Kernel};
-use crate::monitor::env::EnvRecord;
 use crate::monitor::{source, Backend, Finished, MonitorConfig};
 use crate::options::MonitorOptions;
+use crate::profile::EnvRecord;
 use crate::profile::{Capability, Metadata, Record, Summary};
 use crate::render::jsonl::RecordWriter;
 use crate::render::status::StatusLine;

@@ -8,16 +8,15 @@ use std::process::ExitCode;
 use anyhow::Context;
 
 use crate::error::UserError;
-use crate::options::OutputOptions;
 use crate::profile::{Record, Summary, SummaryBuilder};
 use crate::render::table;
 
-pub fn stats(out: &OutputOptions, path: &Path) -> anyhow::Result<ExitCode> {
+pub fn stats(json: bool, path: &Path) -> anyhow::Result<ExitCode> {
     let (summary, note) = read_summary(path)?;
     if let Some(note) = note {
         eprintln!("denet: {note}");
     }
-    if out.json_stdout {
+    if json {
         let mut stdout = std::io::stdout().lock();
         serde_json::to_writer(&mut stdout, &Record::Summary(summary))?;
         writeln!(stdout)?;

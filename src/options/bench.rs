@@ -6,37 +6,17 @@ use std::path::{Path, PathBuf};
 use super::compare::{baseline_path, named_baseline, CheckOptions};
 use super::params::{self, Parameter};
 use super::{parse_duration, Unit};
-use crate::bench::runner::{Input, Output};
 use crate::cli::{BenchArgs, FailOn, Style};
 use crate::error::UserError;
 use crate::metrics::{self, Selected};
 use crate::monitor::Schedule;
+use crate::vocab::{Destination, Format, IgnoreFailure, Input, Output};
 
 /// How many runs each command gets.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct RunBounds {
     pub min: u64,
     pub max: Option<u64>,
-}
-
-/// Which non-zero exits are tolerated.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum IgnoreFailure {
-    Never,
-    AllNonZero,
-    Codes(Vec<i32>),
-}
-
-impl IgnoreFailure {
-    /// Whether a run that exited with `code` (None: killed by a signal) is acceptable.
-    pub fn accepts(&self, code: Option<i32>) -> bool {
-        match (self, code) {
-            (_, Some(0)) => true,
-            (IgnoreFailure::AllNonZero, _) => true,
-            (IgnoreFailure::Codes(codes), Some(c)) => codes.contains(&c),
-            _ => false,
-        }
-    }
 }
 
 /// One benchmark after parameter expansion.
@@ -59,24 +39,6 @@ pub struct BenchmarkSpec {
     pub cleanup: Option<String>,
     pub output: Output,
     pub env: Vec<(String, String)>,
-}
-
-/// An export destination.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Target {
-    Stdout,
-    File(PathBuf),
-}
-
-/// The export formats.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Format {
-    Json,
-    Csv,
-    CsvRuns,
-    Markdown,
-    Asciidoc,
-    Orgmode,
 }
 
 /// The order of timing runs across commands.
@@ -124,7 +86,7 @@ pub struct BenchOptions {
     pub input: Input,
     pub metrics: Vec<Selected>,
     pub look: Look,
-    pub exports: Vec<(Format, Target)>,
+    pub exports: Vec<(Format, Destination)>,
     /// `--export-html FILE` and `--export-svg DIR`, written at the end.
     pub html: Option<PathBuf>,
     pub svg_dir: Option<PathBuf>,
@@ -320,7 +282,7 @@ fn sampling(v: &str) -> Result<Option<Schedule>, UserError> {
     Ok(Some(Schedule { base, max: base.saturating_mul(10) }))
 }
 
-fn exports(a: &BenchArgs) -> Result<Vec<(Format, Target)>, UserError> {
+fn exports(a: &BenchArgs) -> Result<Vec<(Format, Destination)>, UserError> {
     let all = [
         (Format::Json, "--export-json", &a.export_json),
         (Format::Csv, "--export-csv", &a.export_csv),
@@ -333,8 +295,8 @@ fn exports(a: &BenchArgs) -> Result<Vec<(Format, Target)>, UserError> {
     let mut out = Vec::new();
     for (format, flag, path) in all {
         let Some(path) = path else { continue };
-        let target = if path == "-" { Target::Stdout } else { Target::File(path.into()) };
-        if let Target::File(p) = &target {
+        let target = if path == "-" { Destination::Stdout } else { Destination::File(path.into()) };
+        if let Destination::File(p) = &target {
             check_writable(flag, p)?;
         }
         if flag == "--export-junit" {

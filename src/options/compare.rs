@@ -5,7 +5,7 @@ use std::path::{Path, PathBuf};
 use crate::cli::{CompareArgs, FailOn, Style};
 use crate::error::UserError;
 use crate::metrics;
-use crate::stats::regress::Threshold;
+use crate::vocab::Threshold;
 
 /// The thresholds checked when none are given.
 pub const DEFAULT_THRESHOLDS: &str = "time_wall_clock=5%,memory_peak_resident=10%";

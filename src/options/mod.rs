@@ -3,7 +3,7 @@
 use std::path::PathBuf;
 use std::time::Duration;
 
-use crate::cli::{BackendArg, Cli, SamplingArgs};
+use crate::cli::{BackendArg, RecordArgs, SamplingArgs};
 use crate::error::UserError;
 use crate::monitor::{Backend, Schedule};
 
@@ -30,26 +30,21 @@ pub struct MonitorOptions {
 }
 
 impl OutputOptions {
-    pub fn from_cli(cli: &Cli) -> OutputOptions {
-        OutputOptions {
-            json_stdout: cli.global.json,
-            file: cli.global.out.clone(),
-            human: !cli.global.quiet,
-            env_record: cli.global.env_record,
-        }
+    pub fn from_args(a: &RecordArgs) -> OutputOptions {
+        OutputOptions { json_stdout: a.json, file: a.out.clone(), human: !a.quiet, env_record: a.env_record }
     }
 }
 
 impl MonitorOptions {
-    /// Resolve the sampling flags (the subcommand's win over the top-level ones) and the duration.
-    pub fn from_cli(
-        cli: &Cli,
-        local: &SamplingArgs,
+    /// Resolve the sampling and output flags and the duration.
+    pub fn from_args(
+        sampling: &SamplingArgs,
+        record: &RecordArgs,
         duration: Option<&str>,
         ebpf: bool,
     ) -> Result<MonitorOptions, UserError> {
-        let interval = local.interval.as_deref().or(cli.sampling.interval.as_deref()).unwrap_or("100");
-        let max = local.max_interval.as_deref().or(cli.sampling.max_interval.as_deref());
+        let interval = sampling.interval.as_deref().unwrap_or("100");
+        let max = sampling.max_interval.as_deref();
         let base = parse_duration("--interval", interval, Unit::Millis)?;
         // An explicit base above the default maximum raises the maximum with it; only an explicit maximum can conflict.
         let max = match max {
@@ -66,7 +61,7 @@ impl MonitorOptions {
                 ),
             });
         }
-        let backend = match cli.global.backend {
+        let backend = match sampling.backend {
             BackendArg::Auto => Backend::native(),
             BackendArg::Procfs if cfg!(target_os = "linux") => Backend::Procfs,
             BackendArg::Procfs => {
@@ -82,7 +77,7 @@ impl MonitorOptions {
             schedule: Schedule { base, max },
             backend,
             duration: duration.map(|d| parse_duration("--duration", d, Unit::Seconds)).transpose()?,
-            output: OutputOptions::from_cli(cli),
+            output: OutputOptions::from_args(record),
             ebpf,
         })
     }

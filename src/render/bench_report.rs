@@ -6,8 +6,8 @@ use console::Style;
 use super::units;
 use crate::bench::scheduler::Warning;
 use crate::metrics::{self, Dimension, Selected};
-use crate::monitor::ebpf::categories::Category;
 use crate::stats::{Comparison, MetricSummary, Summarized, Test};
+use crate::vocab::Category;
 
 /// Colours on or off.
 #[derive(Debug, Clone, Copy)]

@@ -5,8 +5,9 @@ use quick_xml::escape::escape;
 
 use super::bench_report::fmt_in;
 use crate::metrics::{self, Dimension};
-use crate::stats::checks::{Regression, Row};
-use crate::stats::regress::{test_name, Threshold, Verdict};
+use crate::stats::checks::{Note, Regression, Row};
+use crate::stats::regress::{test_name, Verdict};
+use crate::vocab::Threshold;
 
 fn dimension(metric: &str) -> Dimension {
     metrics::find(metric).map_or(Dimension::Count, |m| m.dimension)
@@ -17,6 +18,22 @@ pub fn threshold_text(t: &Threshold, metric: &str) -> String {
     match t {
         Threshold::Relative(f) => format!("{}%", trim(100.0 * f)),
         Threshold::Absolute(a) => fmt_in(*a, metrics::auto_unit(dimension(metric), *a)),
+    }
+}
+
+/// A note of the checks in words.
+pub fn note_text(note: &Note) -> String {
+    match note {
+        Note::OnlyInBaseline(k) => format!("'{k}' is in the baseline only: not checked"),
+        Note::New(k) => format!("'{k}' is new (not in the baseline): not checked"),
+        Note::InNeither(metric) => format!("{metric} is in neither file: not checked"),
+        Note::ZeroBaseline { benchmark, metric } => format!(
+            "{benchmark} / {metric}: the baseline is 0, so a change in % is undefined; give an absolute threshold (e.g. {metric}=10)"
+        ),
+        Note::TooNoisy { benchmark, metric, threshold, runs, needed } => format!(
+            "{benchmark} / {metric}: too noisy to resolve a {} threshold with {runs} runs; about {needed} runs per command would",
+            threshold_text(threshold, metric)
+        ),
     }
 }
 
@@ -111,7 +128,7 @@ pub fn terminal(r: &Regression) -> String {
     }
     let mut out = format!("{table}\n{}\n", headline(r));
     for n in &r.notes {
-        out += &format!("  note: {n}\n");
+        out += &format!("  note: {}\n", note_text(n));
     }
     out
 }
@@ -144,7 +161,7 @@ pub fn markdown(r: &Regression) -> String {
     if !r.notes.is_empty() {
         out.push('\n');
         for n in &r.notes {
-            out += &format!("> {}\n", n.replace('|', "\\|"));
+            out += &format!("> {}\n", note_text(n).replace('|', "\\|"));
         }
     }
     out

@@ -212,7 +212,7 @@ pub fn from_recording(
 
 /// Cumulative syscalls per category of one sample, NaN when the sample has none.
 fn syscalls_by_category(k: &crate::profile::KernelCounters) -> [f64; 8] {
-    use crate::monitor::ebpf::categories::Category;
+    use crate::vocab::Category;
     let mut out = [f64::NAN; 8];
     if let Some(sc) = &k.syscalls {
         for (slot, c) in out.iter_mut().zip(Category::ALL) {

@@ -3,8 +3,8 @@
 use comfy_table::{presets::UTF8_FULL_CONDENSED, Cell, Table};
 
 use super::units::{bytes, count, seconds};
-use crate::monitor::ebpf::categories::Category;
 use crate::profile::{KernelCounters, Summary, SyscallCount};
+use crate::vocab::Category;
 
 /// Rows of (label, value) for a summary.
 pub fn rows(s: &Summary) -> Vec<(String, String)> {

@@ -6,6 +6,7 @@ use super::regress::{check, Check, Verdict};
 use crate::error::UserError;
 use crate::options::compare::CheckOptions;
 use crate::results::{pair, ResultsFile, StoredBenchmark};
+use crate::vocab::Threshold;
 
 /// One checked metric of one benchmark.
 #[derive(Debug, Clone, Serialize)]
@@ -20,7 +21,23 @@ pub struct Row {
 pub struct Regression {
     pub rows: Vec<Row>,
     /// Things the user should know: unmatched benchmarks, skipped default metrics, noise.
-    pub notes: Vec<String>,
+    pub notes: Vec<Note>,
+}
+
+/// Something a check could not judge, or judged with a caveat (worded by render::regression).
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Note {
+    /// A benchmark of the baseline has no counterpart in the current results.
+    OnlyInBaseline(String),
+    /// A benchmark of the current results has no counterpart in the baseline.
+    New(String),
+    /// A default threshold's metric is in neither file.
+    InNeither(String),
+    /// A relative threshold on a zero baseline mean.
+    ZeroBaseline { benchmark: String, metric: String },
+    /// The runs cannot resolve the threshold at this noise; `needed` runs per side would.
+    TooNoisy { benchmark: String, metric: String, threshold: Threshold, runs: usize, needed: usize },
 }
 
 impl Regression {
@@ -48,13 +65,8 @@ pub fn run(baseline: &ResultsFile, current: &ResultsFile, opts: &CheckOptions) -
             list(&p.only_current)
         )));
     }
-    let mut notes: Vec<String> = Vec::new();
-    for k in &p.only_baseline {
-        notes.push(format!("'{k}' is in the baseline only: not checked"));
-    }
-    for k in &p.only_current {
-        notes.push(format!("'{k}' is new (not in the baseline): not checked"));
-    }
+    let mut notes: Vec<Note> = p.only_baseline.iter().cloned().map(Note::OnlyInBaseline).collect();
+    notes.extend(p.only_current.iter().cloned().map(Note::New));
     check_pairs(&p.pairs, notes, opts)
 }
 
@@ -75,7 +87,7 @@ pub fn against_reference(results: &ResultsFile, opts: &CheckOptions) -> Result<R
 
 fn check_pairs(
     pairs: &[(&StoredBenchmark, &StoredBenchmark)],
-    mut notes: Vec<String>,
+    mut notes: Vec<Note>,
     opts: &CheckOptions,
 ) -> Result<Regression, UserError> {
     let mut rows = Vec::new();
@@ -85,7 +97,7 @@ fn check_pairs(
         match (in_b, in_c) {
             (true, true) => {}
             (false, false) if !t.explicit => {
-                notes.push(format!("{} is in neither file: not checked", t.metric));
+                notes.push(Note::InNeither(t.metric.clone()));
                 continue;
             }
             (b, c) => {
@@ -102,22 +114,13 @@ fn check_pairs(
         }
         for (b, c) in pairs {
             let check = check(&b.values[&t.metric], &c.values[&t.metric], t.threshold, opts.alpha);
-            if matches!(t.threshold, crate::stats::regress::Threshold::Relative(_)) && check.baseline.mean == 0.0 {
-                notes.push(format!(
-                    "{} / {}: the baseline is 0, so a change in % is undefined; give an absolute threshold (e.g. {}=10)",
-                    c.key(),
-                    t.metric,
-                    t.metric
-                ));
+            if matches!(t.threshold, Threshold::Relative(_)) && check.baseline.mean == 0.0 {
+                notes.push(Note::ZeroBaseline { benchmark: c.key(), metric: t.metric.clone() });
             }
-            if let Some(n) = check.runs_needed {
-                notes.push(format!(
-                    "{} / {}: too noisy to resolve a {} threshold with {} runs; about {n} runs per command would",
-                    c.key(),
-                    t.metric,
-                    crate::render::regression::threshold_text(&t.threshold, &t.metric),
-                    check.baseline.count.min(check.current.count)
-                ));
+            if let Some(needed) = check.runs_needed {
+                let (benchmark, metric, threshold) = (c.key(), t.metric.clone(), t.threshold);
+                let runs = check.baseline.count.min(check.current.count);
+                notes.push(Note::TooNoisy { benchmark, metric, threshold, runs, needed });
             }
             rows.push(Row { benchmark: c.key(), metric: t.metric.clone(), check });
         }

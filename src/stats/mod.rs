@@ -9,7 +9,7 @@ pub mod regress;
 pub use compare::{compare, Comparison, Test};
 pub use describe::{describe, Stats};
 
-use crate::bench::scheduler::BenchmarkResult;
+use crate::bench::scheduler::{BenchmarkResult, Warning};
 use crate::metrics::Metric;
 
 /// One metric of one benchmark: its values per run and their statistics.
@@ -25,11 +25,13 @@ pub struct MetricSummary {
 pub struct Summarized {
     pub result: BenchmarkResult,
     pub metrics: Vec<MetricSummary>,
+    /// The scheduler's warnings, then those about the numbers (a slow first run, outliers).
+    pub warnings: Vec<Warning>,
 }
 
 impl Summarized {
     /// Summarise every metric of a benchmark that has at least one run (one shared bootstrap).
-    pub fn new(result: &BenchmarkResult) -> Summarized {
+    pub fn new(result: BenchmarkResult) -> Summarized {
         let measured = crate::metrics::measured(&result.runs);
         let columns: Vec<Vec<f64>> = measured.iter().map(|m| result.runs.iter().map(m.extract).collect()).collect();
         let slices: Vec<&[f64]> = columns.iter().map(Vec::as_slice).collect();
@@ -40,7 +42,12 @@ impl Summarized {
             .zip(stats)
             .map(|((metric, values), stats)| MetricSummary { metric, values, stats })
             .collect();
-        Summarized { result: result.clone(), metrics }
+        let mut warnings = result.warnings.clone();
+        if result.complete {
+            let walls: Vec<f64> = result.runs.iter().map(|r| r.wall_s).collect();
+            warnings.extend(outliers::warning(&walls));
+        }
+        Summarized { result, metrics, warnings }
     }
 
     pub fn metric(&self, name: &str) -> &MetricSummary {

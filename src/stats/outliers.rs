@@ -1,6 +1,7 @@
 //! Outliers by modified z-score, as hyperfine flags them.
 
 use super::describe::quantile;
+use crate::bench::scheduler::Warning;
 
 /// |modified z| above this is an outlier: 14.826 = 10 × 1.4826, i.e. ten robust standard deviations.
 pub const THRESHOLD: f64 = 14.826;
@@ -28,6 +29,19 @@ pub fn modified_zscores(values: &[f64]) -> Vec<f64> {
             }
         })
         .collect()
+}
+
+/// What hyperfine warns of in a benchmark's wall times: a first run far slower than the rest
+/// (a cold cache), or else outliers anywhere.
+pub fn warning(walls: &[f64]) -> Option<Warning> {
+    let z = modified_zscores(walls);
+    if z.first().is_some_and(|&z0| z0 > THRESHOLD) {
+        Some(Warning::SlowFirstRun)
+    } else if z.iter().any(|v| v.abs() > THRESHOLD) {
+        Some(Warning::Outliers)
+    } else {
+        None
+    }
 }
 
 /// Indices of the outliers in `values`.

@@ -14,16 +14,7 @@ use statrs::distribution::{ContinuousCDF, Normal};
 
 use super::compare::{choose_test, compare, Test};
 use super::describe::{describe, quantile, Stats};
-
-/// How much change is tolerated.
-#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum Threshold {
-    /// A fraction of the baseline mean (0.05 = 5%).
-    Relative(f64),
-    /// An amount in the metric's base unit (seconds, bytes, counts).
-    Absolute(f64),
-}
+use crate::vocab::Threshold;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]

@@ -130,7 +130,7 @@ fn children_shorter_than_a_tick_still_count() {
 fn duration_stops_the_command_with_sigterm() {
     let _cpu = cpu_shared();
     let out = crate::util::denet()
-        .args(["-q", "--json", "run", "--duration", "0.5", "--"])
+        .args(["run", "-q", "--json", "--duration", "0.5", "--"])
         .arg(crate::util::workload())
         .args(["sleep", "30"])
         .output()
@@ -163,7 +163,7 @@ fn children_of(ppid: u32) -> Vec<u32> {
 fn sigterm_is_forwarded_and_the_summary_still_written() {
     let _cpu = cpu_shared();
     let denet = std::process::Command::new(crate::util::denet_path())
-        .args(["-q", "--json", "run", "--"])
+        .args(["run", "-q", "--json", "--"])
         .arg(workload())
         .args(["sleep", "30"])
         .stdout(std::process::Stdio::piped())
@@ -207,7 +207,7 @@ fn a_refused_io_file_is_reported_once() {
     let out = std::process::Command::new("setpriv")
         .args(["--reuid=65534", "--regid=65534", "--clear-groups", "--inh-caps=-all"])
         .arg(crate::util::denet_path())
-        .args(["-q", "--json", "-i", "50", "run", "--"])
+        .args(["run", "-q", "--json", "-i", "50", "--"])
         .arg(workload())
         .args(["private", "0.4"])
         .current_dir("/")

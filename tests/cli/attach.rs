@@ -9,7 +9,7 @@ fn attach_sees_the_whole_tree() {
     let _cpu = cpu_shared();
     let tree = Tree::spawn(Command::new(workload()).args(["tree", "2", "3"]).stdin(Stdio::null()));
     let out = denet()
-        .args(["-q", "--json", "attach", &tree.pid().to_string(), "--duration", "1"])
+        .args(["attach", "-q", "--json", &tree.pid().to_string(), "--duration", "1"])
         .output()
         .expect("denet runs");
     assert_eq!(out.status.code(), Some(0), "{out:?}");
@@ -25,7 +25,7 @@ fn attach_ends_when_the_process_exits() {
     let pid = child.id();
     // Reap it as a shell would; an unreaped zombie would still be in /proc.
     let reaper = std::thread::spawn(move || child.wait());
-    let out = denet().args(["-q", "--json", "attach", &pid.to_string()]).output().expect("denet runs");
+    let out = denet().args(["attach", "-q", "--json", &pid.to_string()]).output().expect("denet runs");
     assert!(reaper.join().unwrap().unwrap().success());
     assert_eq!(out.status.code(), Some(0), "{out:?}");
     let s = last_summary(&out.stdout);
@@ -39,7 +39,7 @@ fn attach_ends_when_the_process_exits_before_it_is_reaped() {
     // --duration 5 bounds the test if it does not; ending well before that means it saw the exit.
     let mut child = Command::new(workload()).args(["sleep", "0.5"]).stdin(Stdio::null()).spawn().expect("spawn");
     let out = denet()
-        .args(["-q", "--json", "attach", &child.id().to_string(), "--duration", "5"])
+        .args(["attach", "-q", "--json", &child.id().to_string(), "--duration", "5"])
         .output()
         .expect("denet runs");
     assert!(child.wait().unwrap().success());

@@ -27,9 +27,9 @@ macro_rules! needs_ebpf {
     };
 }
 
-/// `denet -q --json run --ebpf -- workload ARGS`: the summary, and stderr.
+/// `denet run -q --json --ebpf -- workload ARGS`: the summary, and stderr.
 fn ebpf_run(args: &[&str]) -> (Value, String) {
-    let out = denet().args(["-q", "--json", "run", "--ebpf", "--"]).arg(workload()).args(args).output().unwrap();
+    let out = denet().args(["run", "-q", "--json", "--ebpf", "--"]).arg(workload()).args(args).output().unwrap();
     let stderr = String::from_utf8_lossy(&out.stderr).to_string();
     assert!(out.status.success(), "denet run --ebpf -- workload {args:?} failed: {stderr}");
     (last_summary(&out.stdout), stderr)
@@ -104,7 +104,7 @@ fn kprobes_fall_back_to_the_sock_tracepoints_with_one_warning() {
         return;
     }
     let out =
-        denet().args(["-q", "--json", "run", "--ebpf", "--"]).arg(workload()).args(["tcp", "4096"]).output().unwrap();
+        denet().args(["run", "-q", "--json", "--ebpf", "--"]).arg(workload()).args(["tcp", "4096"]).output().unwrap();
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert_eq!(stderr.matches("kprobes unavailable").count(), 1, "one warning: {stderr}");
     assert!(stderr.contains("CONFIG_KPROBES") && stderr.contains("sock tracepoints"), "{stderr}");
@@ -132,7 +132,7 @@ fn without_ebpf_it_warns_once_and_carries_on() {
     } else {
         cmd = std::process::Command::new(denet_path());
     }
-    let out = cmd.args(["-q", "--json", "run", "--ebpf", "--", "true"]).current_dir("/").output().unwrap();
+    let out = cmd.args(["run", "-q", "--json", "--ebpf", "--", "true"]).current_dir("/").output().unwrap();
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert!(out.status.success(), "{stderr}");
     assert_eq!(stderr.lines().count(), 1, "one warning: {stderr}");
@@ -160,7 +160,7 @@ fn attach_follows_children_forked_after_it_started() {
     let script = format!("read x < {}; {} forkn 5 100 & wait", fifo.display(), workload().display());
     let tree = Tree::spawn(std::process::Command::new("sh").args(["-c", &script]));
     let mut monitor = std::process::Command::new(denet_path())
-        .args(["-q", "--json", "attach", "--ebpf", "-d", "20"])
+        .args(["attach", "-q", "--json", "--ebpf", "-d", "20"])
         .arg(tree.pid().to_string())
         .stdout(std::process::Stdio::piped())
         .stderr(std::process::Stdio::piped())
@@ -236,7 +236,7 @@ fn a_live_process_shows_its_own_syscall_count() {
     needs_ebpf!();
     let _cpu = cpu_shared();
     let out = denet()
-        .args(["-q", "--json", "-i", "50", "run", "--ebpf", "--"])
+        .args(["run", "-q", "--json", "-i", "50", "--ebpf", "--"])
         .arg(workload())
         .args(["getppid", "5000", "0.6"])
         .output()

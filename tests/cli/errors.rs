@@ -10,7 +10,7 @@ use crate::util::{cpu_shared, denet, denet_path, records, workload};
 fn missing_command_exits_127() {
     let _cpu = cpu_shared();
     denet()
-        .args(["-q", "run", "--", "nosuchcmd_xyz"])
+        .args(["run", "-q", "--", "nosuchcmd_xyz"])
         .assert()
         .code(127)
         .stderr(predicate::str::contains("denet: command not found: nosuchcmd_xyz"));
@@ -26,7 +26,7 @@ fn not_executable_exits_126() {
     use std::os::unix::fs::PermissionsExt;
     std::fs::set_permissions(&script, std::fs::Permissions::from_mode(0o644)).unwrap();
     denet()
-        .args(["-q", "run", "--"])
+        .args(["run", "-q", "--"])
         .arg(&script)
         .assert()
         .code(126)
@@ -36,7 +36,7 @@ fn not_executable_exits_126() {
 #[test]
 fn attach_to_a_missing_pid_exits_1() {
     let _cpu = cpu_shared();
-    denet().args(["-q", "attach", "4194000"]).assert().code(1).stderr(predicate::str::contains("4194000"));
+    denet().args(["attach", "-q", "4194000"]).assert().code(1).stderr(predicate::str::contains("4194000"));
 }
 
 fn is_root() -> bool {
@@ -59,7 +59,7 @@ fn attach_to_a_pid_we_may_not_read_exits_1() {
     let out = Command::new("setpriv")
         .args(["--reuid=65534", "--regid=65534", "--clear-groups"])
         .arg(denet_path())
-        .args(["-q", "attach", "1"])
+        .args(["attach", "-q", "1"])
         .output()
         .expect("setpriv runs");
     let stderr = String::from_utf8_lossy(&out.stderr);
@@ -69,7 +69,7 @@ fn attach_to_a_pid_we_may_not_read_exits_1() {
 
 fn rejects_interval(args: &[&str]) {
     denet()
-        .args(["-q", "run"])
+        .args(["run", "-q"])
         .args(args)
         .args(["--", "true"])
         .assert()
@@ -106,7 +106,7 @@ fn closed_stdout_is_not_an_error() {
     let _cpu = cpu_shared();
     let _cpu = cpu_shared();
     let out = Command::new("bash")
-        .args(["-c", r#"set -o pipefail; "$0" --json run -- "$1" sleep 0.3 | head -1"#])
+        .args(["-c", r#"set -o pipefail; "$0" run --json -- "$1" sleep 0.3 | head -1"#])
         .arg(denet_path())
         .arg(workload())
         .output()
@@ -142,7 +142,7 @@ fn stats_of_a_corrupt_file_names_the_line() {
     let _cpu = cpu_shared();
     let dir = tempfile::tempdir().unwrap();
     let file = dir.path().join("corrupt.jsonl");
-    let out = denet().args(["-q", "--json", "run", "--", "true"]).output().expect("denet runs");
+    let out = denet().args(["run", "-q", "--json", "--", "true"]).output().expect("denet runs");
     assert!(out.status.success(), "{out:?}");
     let text = String::from_utf8(out.stdout).unwrap();
     let mut lines: Vec<&str> = text.lines().collect();
@@ -155,4 +155,41 @@ fn stats_of_a_corrupt_file_names_the_line() {
         .assert()
         .code(1)
         .stderr(predicate::str::contains("corrupt.jsonl").and(predicate::str::contains("line 2")));
+}
+
+/// The monitor's flags belong to `run` and `attach`: elsewhere clap itself refuses them, by name.
+#[test]
+fn monitor_flags_are_refused_by_clap_where_they_do_not_apply() {
+    for (args, flag) in [
+        (&["-o", "x.jsonl", "bench", "true"][..], "'-o'"),
+        (&["-i", "50", "bench", "true"][..], "'-i'"),
+        (&["bench", "--json", "true"][..], "'--json'"),
+        (&["bench", "--backend", "procfs", "true"][..], "'--backend'"),
+        (&["compare", "-q", "a.json", "b.json"][..], "'-q'"),
+    ] {
+        let out = denet().args(args).output().expect("denet runs");
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(out.status.code(), Some(2), "{args:?}: {err}");
+        assert!(err.contains("unexpected argument") && err.contains(flag), "{args:?}: {err}");
+    }
+}
+
+/// `denet bench --help` shows bench's options only, none of the monitor's.
+#[test]
+fn bench_help_shows_no_monitor_flag() {
+    let out = denet().args(["bench", "--help"]).output().expect("denet runs");
+    let help = String::from_utf8_lossy(&out.stdout);
+    assert!(help.contains("--export-json"), "{help}");
+    for flag in ["--json ", "--out <", "--quiet", "--env-record", "--backend", "--interval", "--max-interval"] {
+        assert!(!help.contains(flag), "bench --help lists {flag}:\n{help}");
+    }
+}
+
+/// `report`'s output file is its own option, with its own help.
+#[test]
+fn report_help_describes_its_output_file() {
+    let out = denet().args(["report", "--help"]).output().expect("denet runs");
+    let help = String::from_utf8_lossy(&out.stdout);
+    assert!(help.contains("-o, --out <FILE.html>") && help.contains("The HTML file to write"), "{help}");
+    assert!(!help.contains("JSONL records"), "{help}");
 }

@@ -12,7 +12,7 @@ fn jsonl_is_metadata_env_samples_summary() {
     let _cpu = cpu_shared();
     let _cpu = cpu_shared();
     let out = denet()
-        .args(["-q", "--json", "--env-record", "run", "--", "sh", "-c", "echo hello"])
+        .args(["run", "-q", "--json", "--env-record", "--", "sh", "-c", "echo hello"])
         .output()
         .expect("denet runs");
     assert!(out.status.success(), "{out:?}");
@@ -38,7 +38,7 @@ fn jsonl_is_metadata_env_samples_summary() {
 fn json_moves_the_programs_stdout_to_stderr() {
     let _cpu = cpu_shared();
     let _cpu = cpu_shared();
-    let out = denet().args(["-q", "--json", "run", "--", "sh", "-c", "echo hello"]).output().expect("denet runs");
+    let out = denet().args(["run", "-q", "--json", "--", "sh", "-c", "echo hello"]).output().expect("denet runs");
     assert!(out.status.success(), "{out:?}");
     // Every stdout line is a record (records() panics otherwise), so "hello" cannot be on it.
     records(&out.stdout);
@@ -52,7 +52,7 @@ fn json_moves_the_programs_stdout_to_stderr() {
 fn without_json_the_program_keeps_its_stdout() {
     let _cpu = cpu_shared();
     let _cpu = cpu_shared();
-    denet().args(["-q", "run", "--", "sh", "-c", "echo hello"]).assert().success().stdout("hello\n");
+    denet().args(["run", "-q", "--", "sh", "-c", "echo hello"]).assert().success().stdout("hello\n");
 }
 
 #[test]
@@ -60,7 +60,7 @@ fn silent_discards_the_programs_output() {
     let _cpu = cpu_shared();
     let _cpu = cpu_shared();
     denet()
-        .args(["-q", "run", "--silent", "--", "sh", "-c", "echo hello; echo oops >&2"])
+        .args(["run", "-q", "--silent", "--", "sh", "-c", "echo hello; echo oops >&2"])
         .assert()
         .success()
         .stdout("")
@@ -70,9 +70,9 @@ fn silent_discards_the_programs_output() {
 /// Record `workload sleep 0.3` to stdout and to `file` at once; returns the stdout records.
 fn record_to(file: &Path) -> Vec<Value> {
     let out = denet()
-        .args(["-q", "--json", "-o"])
+        .args(["run", "-q", "--json", "-o"])
         .arg(file)
-        .args(["run", "--"])
+        .args(["--"])
         .arg(workload())
         .args(["sleep", "0.3"])
         .output()
@@ -101,9 +101,9 @@ fn out_file_without_json_leaves_stdout_to_the_program() {
     let dir = tempfile::tempdir().unwrap();
     let file = dir.path().join("rec.jsonl");
     denet()
-        .args(["-q", "-o"])
+        .args(["run", "-q", "-o"])
         .arg(&file)
-        .args(["run", "--", "sh", "-c", "echo hello"])
+        .args(["--", "sh", "-c", "echo hello"])
         .assert()
         .success()
         .stdout("hello\n");
@@ -129,7 +129,7 @@ fn json_stats_prints_the_recorded_summary() {
     let dir = tempfile::tempdir().unwrap();
     let file = dir.path().join("rec.jsonl");
     let recorded = record_to(&file).pop().unwrap();
-    let out = denet().args(["--json", "stats"]).arg(&file).output().expect("denet runs");
+    let out = denet().args(["stats", "--json"]).arg(&file).output().expect("denet runs");
     assert!(out.status.success(), "{out:?}");
     let recs = records(&out.stdout);
     assert_eq!(recs.len(), 1, "one summary record: {recs:?}");
@@ -173,7 +173,7 @@ fn json_stats_of_a_cut_recording_rebuilds_the_summary_with_a_note() {
     let _cpu = cpu_shared();
     let dir = tempfile::tempdir().unwrap();
     let (file, original, samples) = cut_recording(dir.path());
-    let out = denet().args(["--json", "stats"]).arg(&file).output().expect("denet runs");
+    let out = denet().args(["stats", "--json"]).arg(&file).output().expect("denet runs");
     assert!(out.status.success(), "{out:?}");
     let s = last_summary(&out.stdout);
     assert_eq!(u64_of(&s, "samples"), samples, "{s}");

@@ -127,7 +127,7 @@ fn report_renders_saved_results_hyperfine_files_and_recordings() {
     // From a monitor recording.
     let rec = dir.path().join("rec.jsonl");
     let out = denet()
-        .args(["-q", "-i", "20", "run", "--out"])
+        .args(["run", "-q", "-i", "20", "--out"])
         .arg(&rec)
         .arg("--")
         .arg(workload())

@@ -73,12 +73,12 @@ pub fn last_summary(stdout: &[u8]) -> Value {
     last
 }
 
-/// `denet -q --json run -- workload ARGS...`: the output, whatever the exit code.
+/// `denet run -q --json -- workload ARGS...`: the output, whatever the exit code.
 pub fn run_workload(args: &[&str]) -> Output {
-    denet().args(["-q", "--json", "run", "--"]).arg(workload()).args(args).output().expect("denet runs")
+    denet().args(["run", "-q", "--json", "--"]).arg(workload()).args(args).output().expect("denet runs")
 }
 
-/// `denet -q --json run -- workload ARGS...`, which must exit 0: its summary.
+/// `denet run -q --json -- workload ARGS...`, which must exit 0: its summary.
 pub fn summary_of(args: &[&str]) -> Value {
     let out = run_workload(args);
     assert!(out.status.success(), "denet run -- workload {args:?} failed: {out:?}");

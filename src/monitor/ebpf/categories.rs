@@ -1,47 +1,6 @@
 //! Sorts syscalls into the eight categories denet reports, by name, so that one table serves every architecture.
 
-use serde::{Deserialize, Serialize};
-
-/// A syscall category; every syscall belongs to exactly one.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum Category {
-    FileIo,
-    Memory,
-    Process,
-    Network,
-    Ipc,
-    Signal,
-    Time,
-    Other,
-}
-
-impl Category {
-    pub const ALL: [Category; 8] = [
-        Category::FileIo,
-        Category::Memory,
-        Category::Process,
-        Category::Network,
-        Category::Ipc,
-        Category::Signal,
-        Category::Time,
-        Category::Other,
-    ];
-
-    /// The metric suffix: `syscalls_<key>`.
-    pub fn key(self) -> &'static str {
-        match self {
-            Category::FileIo => "file_io",
-            Category::Memory => "memory",
-            Category::Process => "process",
-            Category::Network => "network",
-            Category::Ipc => "ipc",
-            Category::Signal => "signal",
-            Category::Time => "time",
-            Category::Other => "other",
-        }
-    }
-}
+use crate::vocab::Category;
 
 // The lists are matched in this order, and the first match wins, which is what makes the
 // categories disjoint. Names follow the kernel's (without the `sys_` prefix); names that exist

@@ -11,7 +11,7 @@ pub mod probe;
 
 use std::collections::HashMap;
 
-use categories::Category;
+use crate::vocab::Category;
 
 use crate::profile::{Capability, KernelCounters, Lifecycle, NetBytes, OffCpu, SyscallCount, SyscallTotals};
 

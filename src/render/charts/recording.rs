@@ -7,8 +7,8 @@ use super::data::{downsample, extent, rates};
 use super::frame::{frame, Ctx, TOP, X_AXIS_HEIGHT};
 use super::style::{draw_legend, legend_height, series, svg, titled, LegendItem, Series, Swatch, TITLE_HEIGHT, WIDTH};
 use crate::metrics::Dimension;
-use crate::monitor::ebpf::categories::Category;
 use crate::render::report_data::{Chart, RecordingData, RecordingPoint};
+use crate::vocab::Category;
 
 const MAX_POINTS: usize = 400;
 const PLOT_HEIGHT: u32 = 300;

@@ -149,7 +149,7 @@ fn result<'a>(s: &'a Summarized, r: &Report) -> ResultDoc<'a> {
             .collect();
         obj.insert("comparison".into(), json!(cmp));
     }
-    obj.insert("warnings".into(), json!(s.result.warnings));
+    obj.insert("warnings".into(), json!(s.warnings));
     obj.insert("complete".into(), json!(s.result.complete));
     obj.insert("timeline".into(), median_timeline(s));
     ResultDoc { head, runs: Runs(s), tail: obj }

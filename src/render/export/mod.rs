@@ -10,9 +10,9 @@ use std::path::Path;
 use anyhow::Context;
 
 use crate::metrics::Selected;
-use crate::monitor::env::EnvRecord;
-use crate::options::bench::{Format, Target};
+use crate::profile::EnvRecord;
 use crate::stats::Summarized;
+use crate::vocab::{Destination, Format};
 
 /// What every exporter is given.
 pub struct Report<'a> {
@@ -44,18 +44,18 @@ pub fn exporter(format: Format) -> Box<dyn Exporter> {
 
 /// Owns the export targets: files are rewritten after each benchmark, stdout is written once at the end.
 pub struct Exports {
-    targets: Vec<(Format, Target)>,
+    targets: Vec<(Format, Destination)>,
 }
 
 impl Exports {
-    pub fn new(targets: Vec<(Format, Target)>) -> Exports {
+    pub fn new(targets: Vec<(Format, Destination)>) -> Exports {
         Exports { targets }
     }
 
     /// Rewrite every file target with the results so far.
     pub fn write_files(&self, report: &Report) -> anyhow::Result<()> {
         for (format, target) in &self.targets {
-            if let Target::File(path) = target {
+            if let Destination::File(path) = target {
                 let bytes = exporter(*format).render(report)?;
                 write_atomically(path, &bytes)?;
             }
@@ -67,7 +67,7 @@ impl Exports {
     pub fn write_stdout(&self, report: &Report) -> anyhow::Result<()> {
         let mut out = std::io::stdout().lock();
         for (format, target) in &self.targets {
-            if *target == Target::Stdout {
+            if *target == Destination::Stdout {
                 let bytes = exporter(*format).render(report)?;
                 out.write_all(&bytes)?;
                 out.flush()?;

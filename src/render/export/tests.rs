@@ -1,14 +1,14 @@
 //! Snapshot tests of every export format and the terminal report, on fixed synthetic results.
 
 use super::{exporter, Report};
-use crate::bench::runner::Output;
 use crate::bench::scheduler::BenchmarkResult;
 use crate::metrics;
-use crate::monitor::env::EnvRecord;
-use crate::options::bench::{BenchmarkSpec, Format};
+use crate::options::bench::BenchmarkSpec;
+use crate::profile::EnvRecord;
 use crate::profile::{ExitStatus, RunProfile, Rusage, TreeProfile};
 use crate::render::bench_report::{self, Paint};
 use crate::stats::Summarized;
+use crate::vocab::{Format, Output};
 
 fn spec(line: &str, params: &[(&str, &str)]) -> BenchmarkSpec {
     BenchmarkSpec {
@@ -64,7 +64,7 @@ fn fixture() -> Vec<Summarized> {
         warnings: Vec::new(),
         complete: true,
     };
-    vec![Summarized::new(&a), Summarized::new(&b)]
+    vec![Summarized::new(a), Summarized::new(b)]
 }
 
 fn render(format: Format) -> String {
