@@ -19,8 +19,8 @@ use std::hint::black_box;
 use std::process::{Child, Command};
 use std::time::{Duration, Instant};
 
-use denet::monitor::source::{open, Backend, ProcessSource};
-use denet::monitor::tree::{Baseline, TreeAccumulator};
+use denet::sampler::{open, Backend, ProcessSource};
+use denet::sampler::{Baseline, TreeAccumulator};
 
 /// How long the tree's processes live if nothing kills them.
 const TREE_SECONDS: &str = "60";
@@ -250,7 +250,7 @@ fn breakdown(pids: &[u32]) -> Vec<(&'static str, f64)> {
     use std::fs::File;
     use std::os::unix::fs::FileExt;
 
-    use denet::monitor::procfile::ProcFiles;
+    use denet::sampler::ProcFiles;
     use procfs::process::{Process, Task};
 
     let held: Vec<RefCell<ProcFiles>> =

@@ -3,14 +3,14 @@
 use std::process::ExitCode;
 
 use clap::Parser;
-use denet::error::{exit_code_of, is_broken_pipe};
+use denet::{exit_code_of, is_broken_pipe};
 
 fn main() -> ExitCode {
     // `denet bench` runs its commands through a copy of this binary in spawner mode; it must
     // start with as little memory as possible, so it goes first (see src/bench/spawner.rs).
     #[cfg(unix)]
-    if std::env::args_os().nth(1).is_some_and(|a| a == denet::bench::spawner::SPAWNER_ARG) {
-        return denet::bench::spawner::main();
+    if std::env::args_os().nth(1).is_some_and(|a| a == denet::spawner::SPAWNER_ARG) {
+        return denet::spawner::main();
     }
     env_logger::Builder::from_env(env_logger::Env::new().filter_or("DENET_LOG", "warn").write_style("DENET_LOG_STYLE"))
         .format(|buf, record| {
@@ -18,8 +18,8 @@ fn main() -> ExitCode {
             writeln!(buf, "denet: {}: {}", record.level().as_str().to_lowercase(), record.args())
         })
         .init();
-    let cli = denet::cli::Cli::parse();
-    match denet::cmd::dispatch(cli) {
+    let cli = denet::Cli::parse();
+    match denet::dispatch(cli) {
         Ok(code) => code,
         Err(err) if is_broken_pipe(&err) => ExitCode::SUCCESS,
         Err(err) => {

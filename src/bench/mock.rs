@@ -35,8 +35,4 @@ impl Runner for MockRunner {
             ..RunProfile::default()
         })
     }
-
-    fn interrupted(&self) -> bool {
-        false
-    }
 }

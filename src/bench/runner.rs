@@ -8,8 +8,8 @@ use thiserror::Error;
 
 use super::protocol::Batch;
 use crate::monitor::ebpf::{Kernel, Snapshot};
-use crate::monitor::source::{self, ProcessSource};
-use crate::monitor::tree::{Baseline, TreeAccumulator};
+use crate::monitor::sampler::Sampler;
+use crate::monitor::tree::Baseline;
 use crate::monitor::{Backend, Schedule};
 use crate::profile::{RunProfile, TimelinePoint, TreeProfile};
 use crate::vocab::{Input, Output};
@@ -52,9 +52,6 @@ pub trait Runner {
     ) -> Result<(), RunError> {
         one_by_one(self, batch, sample, each)
     }
-
-    /// True once Ctrl-C or SIGTERM has been received.
-    fn interrupted(&self) -> bool;
 }
 
 /// A batch as single runs, each with its own `measure`.
@@ -76,11 +73,8 @@ pub fn one_by_one<R: Runner + ?Sized>(
 
 /// Follows one run's process tree and folds the samples into a [`TreeProfile`].
 pub struct Follower {
-    source: Box<dyn ProcessSource>,
-    acc: TreeAccumulator,
+    sampler: Sampler,
     profile: TreeProfile,
-    start: Instant,
-    last: Instant,
     stride: usize,
     /// The eBPF counters when the run started, for its syscall timeline.
     kernel_base: Option<Snapshot>,
@@ -93,11 +87,8 @@ impl Follower {
     /// `kernel_base`: the eBPF counters at the run's start (with `--ebpf`), for its syscall timeline.
     pub fn new(pid: u32, backend: Backend, start: Instant, kernel_base: Option<Snapshot>) -> Follower {
         Follower {
-            source: source::open(backend, pid),
-            acc: TreeAccumulator::new(Baseline::Zero),
+            sampler: Sampler::new(backend, pid, Baseline::Zero, start),
             profile: TreeProfile::default(),
-            start,
-            last: start,
             stride: 1,
             kernel_base,
         }
@@ -105,10 +96,7 @@ impl Follower {
 
     /// Take one sample now.
     pub fn tick(&mut self, kernel: Option<&Kernel>) {
-        let now = Instant::now();
-        let procs = self.source.scan();
-        let s = self.acc.sample(&procs, (now - self.start).as_secs_f64(), (now - self.last).as_secs_f64());
-        self.last = now;
+        let (_, s) = self.sampler.sample();
         let p = &mut self.profile;
         let a = &s.aggregate;
         p.rss_peak_bytes = p.rss_peak_bytes.max(a.rss_bytes);
@@ -439,10 +427,6 @@ mod unix {
                 return one_by_one(self, batch, sample, each);
             }
             self.stream(batch, sample, None, each)
-        }
-
-        fn interrupted(&self) -> bool {
-            self.interrupted
         }
     }
 

@@ -195,7 +195,7 @@ mod unix {
     /// and delivered by [`SignalForwarder::set_target`], instead of killing denet.
     pub struct SignalForwarder {
         handle: signal_hook::iterator::Handle,
-        thread: Option<std::thread::JoinHandle<Option<i32>>>,
+        thread: Option<std::thread::JoinHandle<()>>,
         /// The child's PID (0 until known) and the signals held for it until then.
         target: std::sync::Arc<std::sync::Mutex<(u32, Vec<i32>)>>,
     }
@@ -209,9 +209,7 @@ mod unix {
             let target = std::sync::Arc::new(std::sync::Mutex::new((0u32, Vec::new())));
             let shared = target.clone();
             let thread = std::thread::Builder::new().name("denet-signals".into()).spawn(move || {
-                let mut last = None;
                 for origin in signals.forever() {
-                    last = Some(origin.signal);
                     if origin.process.is_none() {
                         continue;
                     }
@@ -221,7 +219,6 @@ mod unix {
                         pid => send_signal(pid, origin.signal),
                     }
                 }
-                last
             })?;
             Ok(SignalForwarder { handle, thread: Some(thread), target })
         }
@@ -234,17 +231,15 @@ mod unix {
                 send_signal(pid, sig);
             }
         }
-
-        /// Stop forwarding; returns the last signal received, if any.
-        pub fn stop(mut self) -> Option<i32> {
-            self.handle.close();
-            self.thread.take().and_then(|t| t.join().ok()).flatten()
-        }
     }
 
     impl Drop for SignalForwarder {
+        /// Closing the handle ends the thread's `forever()`: join it, so no thread outlives the forwarder.
         fn drop(&mut self) {
             self.handle.close();
+            if let Some(t) = self.thread.take() {
+                let _ = t.join();
+            }
         }
     }
 }

@@ -248,10 +248,6 @@ fn raise_open_file_limit() {
 }
 
 impl ProcessSource for ProcfsSource {
-    fn name(&self) -> &'static str {
-        "procfs"
-    }
-
     fn scan(&mut self) -> Vec<RawProcess> {
         self.discover();
         let pids: Vec<u32> = self.tracked.keys().copied().collect();

@@ -8,6 +8,7 @@ pub mod linux;
 pub mod portable;
 #[cfg(target_os = "linux")]
 pub mod procfile;
+pub mod sampler;
 pub mod schedule;
 pub mod source;
 pub mod tree;
@@ -22,6 +23,7 @@ pub use schedule::Schedule;
 pub use source::Backend;
 pub use tree::Baseline;
 
+use crate::monitor::sampler::Sampler;
 use crate::monitor::source::RawProcess;
 use crate::profile::{Capability, Sample, Summary, SummaryBuilder};
 
@@ -53,25 +55,11 @@ pub struct MonitorConfig {
     pub kernel: Option<Arc<ebpf::Kernel>>,
 }
 
-/// Why monitoring ended.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum EndReason {
-    /// The caller asked (the child exited, Ctrl-C, ...).
-    Stopped,
-    /// The root process is gone.
-    RootExited,
-    /// `--duration` elapsed.
-    Duration,
-    /// The sink asked to stop.
-    SinkStopped,
-}
-
 /// What a finished monitor hands back.
 pub struct Finished<S> {
     pub sink: S,
     pub summary: Summary,
     pub capabilities: Vec<Capability>,
-    pub end: EndReason,
 }
 
 /// Asks a running monitor to stop.
@@ -120,56 +108,57 @@ impl<S: SampleSink + 'static> Monitor<S> {
     }
 }
 
+/// The monitor thread: sample at each deadline until the root exits, the duration ends, the sink
+/// stops, or `stop` asks for a last sample.
 fn run_loop<S: SampleSink>(root: u32, config: MonitorConfig, mut sink: S, stop: mpsc::Receiver<()>) -> Finished<S> {
-    let mut source = source::open(config.backend, root);
-    let mut acc = tree::TreeAccumulator::new(config.baseline);
-    let mut summary = SummaryBuilder::default();
     let start = config.origin;
-    let mut last = start;
-    let mut deadline = Instant::now();
+    let mut sampler = Sampler::new(config.backend, root, config.baseline, start);
     let mut kernel = config.kernel.as_deref().map(KernelFollower::new);
-    let end = loop {
+    let mut summary = SummaryBuilder::default();
+    let mut deadline = Instant::now();
+    loop {
         let now = Instant::now();
-        let procs = source.scan();
-        let mut sample = acc.sample(&procs, (now - start).as_secs_f64(), (now - last).as_secs_f64());
-        if let Some(k) = kernel.as_mut() {
-            k.add_to(&procs, &mut sample);
-        }
-        last = now;
-        summary.observe(&sample);
-        if sink.sample(&sample) == Flow::Stop {
-            break EndReason::SinkStopped;
-        }
+        let (procs, sample) = take_sample(&mut sampler, kernel.as_mut(), &mut summary);
         // A zombie root has exited: its parent just has not reaped it yet.
-        if !procs.iter().any(|p| p.pid == root && !p.zombie) {
-            break EndReason::RootExited;
+        let root_exited = !procs.iter().any(|p| p.pid == root && !p.zombie);
+        if sink.sample(&sample) == Flow::Stop || root_exited {
+            break;
         }
         deadline = config.schedule.next_deadline(start, deadline, Instant::now());
         if let Some(limit) = config.duration {
             deadline = deadline.min(start + limit);
             if now >= start + limit {
-                break EndReason::Duration;
+                break;
             }
         }
-        match stop.recv_timeout(deadline.saturating_duration_since(Instant::now())) {
-            Err(RecvTimeoutError::Timeout) => continue,
+        if stop.recv_timeout(deadline.saturating_duration_since(Instant::now())) != Err(RecvTimeoutError::Timeout) {
             // Asked to stop: one final sample so that short runs and the last interval are covered.
-            Ok(()) | Err(RecvTimeoutError::Disconnected) => {
-                let now = Instant::now();
-                let procs = source.scan();
-                let mut sample = acc.sample(&procs, (now - start).as_secs_f64(), (now - last).as_secs_f64());
-                if let Some(k) = kernel.as_mut() {
-                    k.add_to(&procs, &mut sample);
-                }
-                summary.observe(&sample);
-                sink.sample(&sample);
-                break EndReason::Stopped;
-            }
+            sink.sample(&take_sample(&mut sampler, kernel.as_mut(), &mut summary).1);
+            break;
         }
-    };
+    }
+    Finished { summary: finish_summary(summary, &sampler, kernel.as_ref()), capabilities: sampler.capabilities(), sink }
+}
+
+/// One sample with the eBPF counters added, observed by the summary.
+fn take_sample(
+    sampler: &mut Sampler,
+    kernel: Option<&mut KernelFollower>,
+    summary: &mut SummaryBuilder,
+) -> (Vec<RawProcess>, Sample) {
+    let (procs, mut sample) = sampler.sample();
+    if let Some(k) = kernel {
+        k.add_to(&procs, &mut sample);
+    }
+    summary.observe(&sample);
+    (procs, sample)
+}
+
+/// The run's summary: what the samples saw, the processes seen between them, the top syscalls.
+fn finish_summary(summary: SummaryBuilder, sampler: &Sampler, kernel: Option<&KernelFollower>) -> Summary {
     let mut summary = summary.finish();
-    summary.processes_seen = summary.processes_seen.max(acc.processes_seen());
-    if let Some(k) = &kernel {
+    summary.processes_seen = summary.processes_seen.max(sampler.processes_seen());
+    if let Some(k) = kernel {
         let snapshot = k.kernel.snapshot();
         summary.top_syscalls = snapshot.top_syscalls(&ebpf::Snapshot::default(), TOP_SYSCALLS);
         if snapshot.lost_targets() > 0 {
@@ -179,7 +168,7 @@ fn run_loop<S: SampleSink>(root: u32, config: MonitorConfig, mut sink: S, stop: 
             );
         }
     }
-    Finished { sink, summary, capabilities: source.capabilities(), end }
+    summary
 }
 
 /// How many syscalls a summary lists by name.

@@ -49,10 +49,6 @@ impl SysinfoSource {
 }
 
 impl ProcessSource for SysinfoSource {
-    fn name(&self) -> &'static str {
-        "sysinfo"
-    }
-
     fn scan(&mut self) -> Vec<RawProcess> {
         self.refresh();
         self.discover();

@@ -24,8 +24,6 @@ pub struct RawProcess {
 
 /// A reader of one process tree: the root and every descendant, including orphans that were once seen in the tree.
 pub trait ProcessSource: Send {
-    /// Short name recorded in the metadata (`procfs` or `sysinfo`).
-    fn name(&self) -> &'static str;
     /// Read every live process of the tree. A process that exits mid-read is skipped.
     fn scan(&mut self) -> Vec<RawProcess>;
     /// What this source can and cannot measure, with the reason.

@@ -261,10 +261,6 @@ impl Programs {
         self.offcpu.is_some()
     }
 
-    pub fn has_net(&self) -> bool {
-        self.net.is_some()
-    }
-
     /// Make `pid` a target; an existing entry is left as it is (it may hold counts already).
     pub fn watch(&self, pid: u32, role: Role) -> anyhow::Result<()> {
         let flags = match role {

@@ -16,6 +16,7 @@ use crate::vocab::Category;
 use crate::profile::{Capability, KernelCounters, Lifecycle, NetBytes, OffCpu, SyscallCount, SyscallTotals};
 
 /// Syscall numbers counted one by one (bpf/denet.h `DENET_NR_SYSCALLS`).
+#[cfg(feature = "ebpf")]
 pub const NR_SYSCALLS: usize = 512;
 
 /// How a process takes part.
@@ -46,6 +47,7 @@ impl Check {
         Check { name: name.to_string(), ok: false, detail: Some(reason) }
     }
 
+    #[cfg(feature = "ebpf")]
     pub fn with_note(mut self, note: &str) -> Check {
         self.detail = Some(note.to_string());
         self
@@ -268,10 +270,6 @@ impl Kernel {
     pub fn has_offcpu(&self) -> bool {
         self.programs.has_offcpu()
     }
-
-    pub fn has_net(&self) -> bool {
-        self.programs.has_net()
-    }
 }
 
 #[cfg(not(all(feature = "ebpf", target_os = "linux")))]
@@ -297,10 +295,6 @@ impl Kernel {
     }
 
     pub fn has_offcpu(&self) -> bool {
-        match self._never {}
-    }
-
-    pub fn has_net(&self) -> bool {
         match self._never {}
     }
 }

@@ -3,6 +3,7 @@
 use std::path::Path;
 
 /// The reason when denet was built without eBPF support.
+#[cfg(not(feature = "ebpf"))]
 pub const NOT_BUILT: &str =
     "denet was built without eBPF support; rebuild with `cargo build --release --features ebpf` \
                              (needs clang, libelf-dev, zlib1g-dev and pkg-config)";
@@ -107,6 +108,7 @@ fn mount_tracefs() -> Result<(), String> {
 }
 
 /// The byte offset of `field` in a tracepoint's record, from its `format` file.
+#[cfg(feature = "ebpf")]
 pub fn tracepoint_field_offset(group: &str, event: &str, field: &str) -> Option<u32> {
     let format = std::fs::read_to_string(tracefs_root()?.join("events").join(group).join(event).join("format")).ok()?;
     format.lines().find_map(|line| {
@@ -137,6 +139,7 @@ pub fn sysctl(name: &str) -> Option<String> {
 }
 
 /// Why kprobes fail here, in words a user can act on.
+#[cfg(feature = "ebpf")]
 pub fn kprobe_failure(e: &anyhow::Error) -> String {
     if !Path::new("/sys/bus/event_source/devices/kprobe/type").exists() {
         return "this kernel has no kprobe support (CONFIG_KPROBES is off: \
@@ -147,6 +150,7 @@ pub fn kprobe_failure(e: &anyhow::Error) -> String {
 }
 
 /// A one-line reason for a load or attach failure (libbpf's own log goes to `DENET_LOG=debug`).
+#[cfg(feature = "ebpf")]
 pub fn explain(e: &anyhow::Error) -> String {
     let chain: Vec<String> = e.chain().map(|c| c.to_string()).collect();
     let text = chain.join(": ");
