@@ -214,7 +214,7 @@ pub struct BenchArgs {
     pub style: Style,
     /// Run the timing runs of all commands in turns (cmd1, cmd2, cmd1, ...) so drift hits all alike; `random` shuffles each round.
     #[arg(long, value_enum, num_args = 0..=1, default_missing_value = "round-robin", require_equals = true)]
-    pub interleave: Option<Interleave>,
+    pub interleave: Option<InterleaveArg>,
     /// Seed for --interleave=random.
     #[arg(long, value_name = "N", requires = "interleave")]
     pub seed: Option<u64>,
@@ -293,7 +293,7 @@ pub enum Style {
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
-pub enum Interleave {
+pub enum InterleaveArg {
     RoundRobin,
     Random,
 }

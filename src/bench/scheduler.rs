@@ -86,17 +86,45 @@ pub struct Outcome {
 #[derive(Debug, thiserror::Error)]
 pub enum BenchError {
     #[error("The {0} command terminated with a non-zero exit code. Append ' || true' to the command if you are sure that this can be ignored.")]
-    Hook(&'static str),
+    Hook(Hook),
     #[error("{what} in {when}. Use the '-i'/'--ignore-failure' option if you want to ignore this. Alternatively, use the '--show-output' option to debug what went wrong.")]
     CommandFailed { what: String, when: String },
+}
+
+/// The commands around the benchmarked one (`--setup`, `--prepare`, `--conclude`, `--cleanup`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Hook {
+    Setup,
+    Preparation,
+    Conclusion,
+    Cleanup,
+}
+
+impl std::fmt::Display for Hook {
+    /// hyperfine's words in its error messages.
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(match self {
+            Hook::Setup => "setup",
+            Hook::Preparation => "preparation",
+            Hook::Conclusion => "conclusion",
+            Hook::Cleanup => "cleanup",
+        })
+    }
+}
+
+/// The time it takes the shell to start, taken off every shell run (hyperfine's calibration).
+#[derive(Debug, Clone, Copy, Default, PartialEq)]
+struct ShellOverhead {
+    wall_s: f64,
+    user_s: f64,
+    system_s: f64,
 }
 
 /// Runs the whole benchmark.
 pub struct Scheduler<'a, R: Runner> {
     opts: &'a BenchOptions,
     runner: R,
-    /// Wall, user and system time of starting the shell, subtracted from shell runs (hyperfine's calibration).
-    shell_overhead: [f64; 3],
+    shell_overhead: ShellOverhead,
     clock: std::time::Instant,
 }
 
@@ -123,7 +151,7 @@ impl From<BenchError> for Stop {
 
 impl<'a, R: Runner> Scheduler<'a, R> {
     pub fn new(opts: &'a BenchOptions, runner: R) -> Scheduler<'a, R> {
-        Scheduler { opts, runner, shell_overhead: [0.0; 3], clock: std::time::Instant::now() }
+        Scheduler { opts, runner, shell_overhead: ShellOverhead::default(), clock: std::time::Instant::now() }
     }
 
     /// Run everything; Ctrl-C ends it early with what was measured, an error ends it with the error.
@@ -147,7 +175,7 @@ impl<'a, R: Runner> Scheduler<'a, R> {
     fn sequential(&mut self, results: &mut [BenchmarkResult], obs: &mut dyn Observer) -> Result<(), Stop> {
         for i in 0..results.len() {
             obs.benchmark_started(i, &results[i].spec, results.len());
-            self.hook(i, "setup", Iteration::None)?;
+            self.hook(i, Hook::Setup, Iteration::None)?;
             self.warmups(i, obs)?;
             let target = self.first_run(i, &mut results[i], obs)?;
             if self.batchable(i) {
@@ -157,7 +185,7 @@ impl<'a, R: Runner> Scheduler<'a, R> {
                 self.timed_run(i, &mut results[i], obs, target)?;
             }
             results[i].complete = true;
-            self.hook(i, "cleanup", Iteration::None)?;
+            self.hook(i, Hook::Cleanup, Iteration::None)?;
             hand_over(results, i, self.opts, obs)?;
         }
         Ok(())
@@ -175,7 +203,7 @@ impl<'a, R: Runner> Scheduler<'a, R> {
         let mut targets = vec![0u64; n];
         for i in 0..n {
             obs.benchmark_started(i, &results[i].spec, n);
-            self.hook(i, "setup", Iteration::None)?;
+            self.hook(i, Hook::Setup, Iteration::None)?;
             self.warmups(i, obs)?;
             targets[i] = self.first_run(i, &mut results[i], obs)?;
         }
@@ -193,7 +221,7 @@ impl<'a, R: Runner> Scheduler<'a, R> {
         }
         for (i, r) in results.iter_mut().enumerate() {
             r.complete = true;
-            self.hook(i, "cleanup", Iteration::None)?;
+            self.hook(i, Hook::Cleanup, Iteration::None)?;
         }
         for i in 0..n {
             hand_over(results, i, self.opts, obs)?;
@@ -211,9 +239,9 @@ impl<'a, R: Runner> Scheduler<'a, R> {
         }
         for w in 0..self.opts.warmup {
             let it = Iteration::Warmup(w);
-            self.hook(i, "preparation", it)?;
+            self.hook(i, Hook::Preparation, it)?;
             self.command(i, it, false)?;
-            self.hook(i, "conclusion", it)?;
+            self.hook(i, Hook::Conclusion, it)?;
         }
         Ok(())
     }
@@ -222,10 +250,10 @@ impl<'a, R: Runner> Scheduler<'a, R> {
     fn first_run(&mut self, i: usize, result: &mut BenchmarkResult, obs: &mut dyn Observer) -> Result<u64, Stop> {
         obs.phase(i, if self.spec(i).prepare.is_some() { "Running preparation command" } else { "Initial run" });
         let it = Iteration::Run(0);
-        let prep = self.hook(i, "preparation", it)?;
+        let prep = self.hook(i, Hook::Preparation, it)?;
         let run = self.command(i, it, true)?;
-        let concl = self.hook(i, "conclusion", it)?;
-        let per_run = run.wall_s + self.shell_overhead[0] + prep + concl;
+        let concl = self.hook(i, Hook::Conclusion, it)?;
+        let per_run = run.wall_s + self.shell_overhead.wall_s + prep + concl;
         let fill = if per_run > 0.0 { (self.opts.min_time / per_run).floor() as u64 } else { u64::MAX };
         let b = self.opts.bounds;
         let target = fill.max(b.min).min(b.max.unwrap_or(u64::MAX));
@@ -242,10 +270,10 @@ impl<'a, R: Runner> Scheduler<'a, R> {
         target: u64,
     ) -> Result<(), Stop> {
         let it = Iteration::Run(result.runs.len() as u64);
-        self.hook(i, "preparation", it)?;
+        self.hook(i, Hook::Preparation, it)?;
         let run = self.command(i, it, true)?;
         result.runs.push(run);
-        self.hook(i, "conclusion", it)?;
+        self.hook(i, Hook::Conclusion, it)?;
         obs.run_done(i, result, target);
         Ok(())
     }
@@ -349,13 +377,13 @@ impl<'a, R: Runner> Scheduler<'a, R> {
     }
 
     /// Run a hook through the shell if it is set; returns its wall time (0 when unset).
-    fn hook(&mut self, i: usize, kind: &'static str, it: Iteration) -> Result<f64, Stop> {
+    fn hook(&mut self, i: usize, kind: Hook, it: Iteration) -> Result<f64, Stop> {
         let spec = self.spec(i);
         let cmd = match kind {
-            "setup" => &spec.setup,
-            "preparation" => &spec.prepare,
-            "conclusion" => &spec.conclude,
-            _ => &spec.cleanup,
+            Hook::Setup => &spec.setup,
+            Hook::Preparation => &spec.prepare,
+            Hook::Conclusion => &spec.conclude,
+            Hook::Cleanup => &spec.cleanup,
         };
         let Some(cmd) = cmd else { return Ok(0.0) };
         let argv = self.opts.shell.iter().cloned().chain(["-c".to_string(), cmd.clone()]).collect();
@@ -364,7 +392,7 @@ impl<'a, R: Runner> Scheduler<'a, R> {
         if run.exit.and_then(|e| e.code) != Some(0) {
             return Err(BenchError::Hook(kind).into());
         }
-        Ok(run.wall_s + self.shell_overhead[0])
+        Ok(run.wall_s + self.shell_overhead.wall_s)
     }
 
     /// With a shell, measure its start-up 50 times, as hyperfine does, to subtract it from every run.
@@ -381,7 +409,7 @@ impl<'a, R: Runner> Scheduler<'a, R> {
             input: self.opts.input.clone(),
             output: crate::vocab::Output::Null,
         };
-        let mut sum = [0.0; 3];
+        let mut sum = ShellOverhead::default();
         for _ in 0..RUNS {
             let r = self.runner.measure(&inv, false)?;
             if r.exit.and_then(|e| e.code) != Some(0) {
@@ -391,9 +419,13 @@ impl<'a, R: Runner> Scheduler<'a, R> {
                 );
                 return Err(Stop::Error(anyhow::anyhow!(msg)));
             }
-            sum = [sum[0] + r.wall_s, sum[1] + r.rusage.user_s, sum[2] + r.rusage.system_s];
+            sum.wall_s += r.wall_s;
+            sum.user_s += r.rusage.user_s;
+            sum.system_s += r.rusage.system_s;
         }
-        self.shell_overhead = sum.map(|s| s / RUNS as f64);
+        let n = RUNS as f64;
+        self.shell_overhead =
+            ShellOverhead { wall_s: sum.wall_s / n, user_s: sum.user_s / n, system_s: sum.system_s / n };
         Ok(())
     }
 }
@@ -407,7 +439,7 @@ fn started_s(run: &RunProfile, clock: std::time::Instant, fallback: f64) -> f64 
 /// shell's start-up taken off shell runs.
 fn check_run(
     opts: &BenchOptions,
-    shell_overhead: [f64; 3],
+    shell_overhead: ShellOverhead,
     mut run: RunProfile,
     it: Iteration,
 ) -> Result<RunProfile, Stop> {
@@ -424,10 +456,10 @@ fn check_run(
         return Err(BenchError::CommandFailed { what, when: it.describe() }.into());
     }
     if opts.shell_commands {
-        let [w, u, s] = shell_overhead;
-        run.wall_s = (run.wall_s - w).max(0.0);
-        run.rusage.user_s = (run.rusage.user_s - u).max(0.0);
-        run.rusage.system_s = (run.rusage.system_s - s).max(0.0);
+        let o = shell_overhead;
+        run.wall_s = (run.wall_s - o.wall_s).max(0.0);
+        run.rusage.user_s = (run.rusage.user_s - o.user_s).max(0.0);
+        run.rusage.system_s = (run.rusage.system_s - o.system_s).max(0.0);
     }
     Ok(run)
 }

@@ -9,7 +9,7 @@ use crate::bench::mock::MockRunner;
 use crate::bench::runner::Runner;
 use crate::bench::scheduler::{BenchmarkResult, Observer, Outcome, Scheduler};
 use crate::cmd::compare;
-use crate::error::{exit, UserError};
+use crate::error::exit;
 use crate::metrics::Selected;
 use crate::monitor::ebpf::{self, Kernel};
 use crate::monitor::{Backend, Schedule};
@@ -21,14 +21,6 @@ use crate::render::export::{Exports, Report};
 use crate::stats::Summarized;
 
 pub fn bench(opts: &BenchOptions) -> anyhow::Result<ExitCode> {
-    if opts.benchmarks.is_empty() {
-        return Err(UserError::InvalidValue {
-            flag: "--parameter-list",
-            value: String::new(),
-            why: "no benchmark to run: a parameter list is empty".into(),
-        }
-        .into());
-    }
     let baseline = Baseline::load(opts)?;
     let (kernel, opts) = ebpf_setup(opts);
     let opts = &opts;

@@ -6,9 +6,11 @@ use std::time::Duration;
 
 use super::session;
 use crate::monitor::child::{self, ChildStdio};
-use crate::monitor::ebpf::Role;
-use crate::monitor::{Baseline, Monitor};
+use crate::monitor::ebpf::{Kernel, Role};
+use crate::monitor::{Baseline, Finished, Monitor};
 use crate::options::MonitorOptions;
+use crate::profile::{ExitStatus, Rusage};
+use crate::render::MonitorSink;
 
 /// How long a command stopped by `--duration` gets between SIGTERM and SIGKILL.
 const KILL_GRACE: Duration = Duration::from_secs(2);
@@ -24,17 +26,8 @@ pub fn run(opts: &MonitorOptions, argv: &[String], silent: bool) -> anyhow::Resu
     // Signal handling first: a SIGTERM right after the spawn is held for the child, not fatal to denet.
     let forwarder = platform::forward_signals()?;
     let kernel = session::kernel(opts);
-    // The child becomes an eBPF target in the kernel as it is forked, so its first syscall counts.
-    let me = std::process::id();
-    if let Some(k) = &kernel.kernel {
-        k.watch(me, Role::ParentOnly)?;
-    }
     let spawned_at = std::time::Instant::now();
-    let child = child::spawn(argv, stdio);
-    if let Some(k) = &kernel.kernel {
-        k.unwatch(me);
-    }
-    let child = child?;
+    let child = spawn(argv, stdio, kernel.kernel.as_deref())?;
     let pid = child.id();
     platform::set_target(&forwarder, pid);
     let mut caps = session::probe(opts.backend, pid);
@@ -69,6 +62,31 @@ pub fn run(opts: &MonitorOptions, argv: &[String], silent: bool) -> anyhow::Resu
     let finished = monitor.finish();
     let (exit, rusage) = platform::reap(pid, exited?)?;
     drop(forwarder);
+    finish(finished, exit, rusage, opts, &reported)
+}
+
+/// Spawn the command; with eBPF, denet is a parent-only target meanwhile, so that the child becomes
+/// a target in the kernel as it is forked and its first syscall counts.
+fn spawn(argv: &[String], stdio: ChildStdio, kernel: Option<&Kernel>) -> anyhow::Result<std::process::Child> {
+    let me = std::process::id();
+    if let Some(k) = kernel {
+        k.watch(me, Role::ParentOnly)?;
+    }
+    let child = child::spawn(argv, stdio);
+    if let Some(k) = kernel {
+        k.unwatch(me);
+    }
+    child
+}
+
+/// The summary with wait4's exact figures, written out; the exit code is the command's.
+fn finish(
+    finished: Finished<MonitorSink>,
+    exit: ExitStatus,
+    rusage: Option<Rusage>,
+    opts: &MonitorOptions,
+    reported: &[String],
+) -> anyhow::Result<ExitCode> {
     let mut summary = finished.summary.clone();
     if let Some(r) = &rusage {
         // wait4's peak is exact; a lower bound on the tree's peak too, which sampling can miss in short runs.
@@ -77,7 +95,7 @@ pub fn run(opts: &MonitorOptions, argv: &[String], silent: bool) -> anyhow::Resu
     }
     summary.rusage = rusage;
     summary.exit = Some(exit);
-    session::finish(finished, summary, opts, &reported)?;
+    session::finish(finished, summary, opts, reported)?;
     Ok(ExitCode::from(exit.shell_code().clamp(0, 255) as u8))
 }
 

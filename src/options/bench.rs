@@ -114,6 +114,9 @@ impl BenchOptions {
         let shell = shell(a)?;
         let metrics = metrics::parse(&a.metrics, a.ebpf).map_err(|e| bad("--metrics", &a.metrics, e.to_string()))?;
         let benchmarks = expand(a, shell.as_deref())?;
+        if benchmarks.is_empty() {
+            return Err(bad("--parameter-list", "", "no benchmark to run: a parameter list is empty"));
+        }
         let opts = BenchOptions {
             bounds: bounds(a)?,
             warmup: a.warmup,
@@ -132,8 +135,8 @@ impl BenchOptions {
             svg_dir: a.export_svg.as_deref().map(|d| writable_dir("--export-svg", Path::new(d))).transpose()?,
             interleave: a.interleave.map(|i| {
                 let mode = match i {
-                    crate::cli::Interleave::RoundRobin => Interleave::RoundRobin,
-                    crate::cli::Interleave::Random => Interleave::Random,
+                    crate::cli::InterleaveArg::RoundRobin => Interleave::RoundRobin,
+                    crate::cli::InterleaveArg::Random => Interleave::Random,
                 };
                 (mode, a.seed.unwrap_or_else(rand::random))
             }),
@@ -356,54 +359,71 @@ fn expand(a: &BenchArgs, shell: Option<&[String]>) -> Result<Vec<BenchmarkSpec>,
     check_names(&a.command_name, templates.len(), n, !parameters.is_empty())?;
     let env = env_pairs(&a.env)?;
     let outputs = a.output.iter().map(|o| output(o)).collect::<Result<Vec<_>, _>>()?;
-    let pick = |v: &[String], k: usize| v.get(if v.len() == 1 { 0 } else { k }).cloned();
-    slots
-        .iter()
-        .enumerate()
-        .map(|(k, (i, combo))| {
-            let template = &templates[*i];
-            let sub = |t: &str| params::substitute(t, combo);
-            let command_line = sub(template);
-            let argv = argv(a, shell, &command_line)?;
-            let name_template = match (parameters.is_empty(), a.command_name.len()) {
-                (true, _) => a.command_name.get(*i).cloned(),
-                (false, 1) => a.command_name.first().cloned(),
-                (false, _) => a.command_name.get(k).cloned(),
-            };
-            let custom_name = name_template.as_deref().map(sub);
-            let unused: Vec<String> = combo
-                .iter()
-                .filter(|(p, _)| {
-                    !params::uses(template, p) && !name_template.as_deref().is_some_and(|t| params::uses(t, p))
-                })
-                .map(|(p, v)| format!("{p} = {v}"))
-                .collect();
-            let base = custom_name.clone().unwrap_or_else(|| command_line.clone());
-            let name = if unused.is_empty() { base } else { format!("{base} ({})", unused.join(", ")) };
-            let output = if a.show_output {
-                Output::Inherit
-            } else {
-                outputs.get(if outputs.len() == 1 { 0 } else { k }).cloned().unwrap_or(Output::Null)
-            };
-            let env: Vec<(String, String)> = env.iter().map(|(key, v)| (key.clone(), sub(v))).collect();
-            // With its own PATH the command must be looked up by the exec, not by us.
-            let program = if env.iter().any(|(k, _)| k == "PATH") { None } else { find_in_path(&argv[0]) };
-            Ok(BenchmarkSpec {
-                command_line,
-                custom_name,
-                name,
-                program,
-                argv,
-                parameters: combo.to_vec(),
-                setup: a.setup.as_deref().map(sub),
-                prepare: pick(&a.prepare, k).as_deref().map(sub),
-                conclude: pick(&a.conclude, k).as_deref().map(sub),
-                cleanup: a.cleanup.as_deref().map(sub),
-                output,
-                env,
-            })
+    let shared = Shared { a, shell, scanned: !parameters.is_empty(), env, outputs };
+    slots.iter().enumerate().map(|(k, (i, combo))| shared.spec(k, *i, &templates[*i], combo)).collect()
+}
+
+/// What every benchmark of an expansion draws from.
+struct Shared<'a> {
+    a: &'a BenchArgs,
+    shell: Option<&'a [String]>,
+    /// Whether parameters multiply the commands (names and hooks are then given per benchmark).
+    scanned: bool,
+    env: Vec<(String, String)>,
+    outputs: Vec<Output>,
+}
+
+impl Shared<'_> {
+    /// Benchmark `k`: command `i`'s `template` with the parameter values `combo`.
+    fn spec(&self, k: usize, i: usize, template: &str, combo: &[(String, String)]) -> Result<BenchmarkSpec, UserError> {
+        let a = self.a;
+        let sub = |t: &str| params::substitute(t, combo);
+        let pick = |v: &[String]| v.get(if v.len() == 1 { 0 } else { k }).map(|t| sub(t));
+        let command_line = sub(template);
+        let argv = argv(a, self.shell, &command_line)?;
+        let name_template = match (self.scanned, a.command_name.len()) {
+            (false, _) => a.command_name.get(i),
+            (true, 1) => a.command_name.first(),
+            (true, _) => a.command_name.get(k),
+        };
+        let custom_name = name_template.map(|t| sub(t));
+        let name = display_name(custom_name.as_deref().unwrap_or(&command_line), template, name_template, combo);
+        let output = match self.outputs.get(if self.outputs.len() == 1 { 0 } else { k }) {
+            _ if a.show_output => Output::Inherit,
+            o => o.cloned().unwrap_or(Output::Null),
+        };
+        let env: Vec<(String, String)> = self.env.iter().map(|(key, v)| (key.clone(), sub(v))).collect();
+        // With its own PATH the command must be looked up by the exec, not by us.
+        let program = if env.iter().any(|(k, _)| k == "PATH") { None } else { find_in_path(&argv[0]) };
+        Ok(BenchmarkSpec {
+            command_line,
+            custom_name,
+            name,
+            program,
+            argv,
+            parameters: combo.to_vec(),
+            setup: a.setup.as_deref().map(sub),
+            prepare: pick(&a.prepare),
+            conclude: pick(&a.conclude),
+            cleanup: a.cleanup.as_deref().map(sub),
+            output,
+            env,
         })
-        .collect()
+    }
+}
+
+/// The name shown: `base`, plus the parameters that neither the command nor its custom name uses.
+fn display_name(base: &str, template: &str, name_template: Option<&String>, combo: &[(String, String)]) -> String {
+    let unused: Vec<String> = combo
+        .iter()
+        .filter(|(p, _)| !params::uses(template, p) && !name_template.is_some_and(|t| params::uses(t, p)))
+        .map(|(p, v)| format!("{p} = {v}"))
+        .collect();
+    if unused.is_empty() {
+        base.to_string()
+    } else {
+        format!("{base} ({})", unused.join(", "))
+    }
 }
 
 fn parameters(a: &BenchArgs) -> Result<Vec<Parameter>, UserError> {

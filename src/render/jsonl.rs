@@ -10,7 +10,7 @@ use crate::monitor::{Flow, SampleSink};
 use crate::profile::{Record, Sample};
 
 /// One destination of records.
-struct Target {
+struct Stream {
     name: String,
     out: Box<dyn Write + Send>,
     /// The reader went away (a closed pipe); stop writing here.
@@ -20,7 +20,7 @@ struct Target {
 
 /// Writes records to every destination given.
 pub struct RecordWriter {
-    targets: Vec<Target>,
+    targets: Vec<Stream>,
     /// Ask the monitor to stop when stdout closes (attach), or keep going (run waits for its child).
     stop_when_stdout_closes: bool,
     error: Option<anyhow::Error>,
@@ -31,12 +31,12 @@ impl RecordWriter {
     pub fn open(stdout: bool, file: Option<&Path>, stop_when_stdout_closes: bool) -> anyhow::Result<RecordWriter> {
         let mut targets = Vec::new();
         if stdout {
-            targets.push(Target { name: "stdout".into(), out: Box::new(io::stdout()), closed: false, is_stdout: true });
+            targets.push(Stream { name: "stdout".into(), out: Box::new(io::stdout()), closed: false, is_stdout: true });
         }
         if let Some(path) = file {
             let f =
                 File::create(path).with_context(|| format!("cannot create the recording file {}", path.display()))?;
-            targets.push(Target {
+            targets.push(Stream {
                 name: path.display().to_string(),
                 out: Box::new(BufWriter::new(f)),
                 closed: false,
