@@ -57,7 +57,7 @@ fn ebpf_setup(opts: &BenchOptions) -> (Option<Kernel>, BenchOptions) {
         "net_tcp_tx_bytes" | "net_tcp_rx_bytes" => missing.contains(&"net_tcp_tx_bytes"),
         _ => false,
     };
-    opts.metrics.retain(|s| !lost(s.metric.name));
+    opts.metrics.retain(|s| !lost(s.metric.name()));
     if opts.metrics.is_empty() {
         opts.metrics = crate::metrics::parse("default", false).expect("the default preset parses");
     }
@@ -309,11 +309,13 @@ impl Observer for Printer<'_> {
 
     fn run_done(&mut self, _index: usize, result: &BenchmarkResult, target: u64) {
         let Some(run) = result.runs.last() else { return };
-        self.primary_sum += (self.primary().metric.extract)(run);
+        self.primary_sum += self.primary().metric.extract(run);
         if let Some(bar) = &self.bar {
             let mean = self.primary_sum / result.runs.len() as f64;
-            let unit =
-                self.primary().unit.unwrap_or_else(|| crate::metrics::auto_unit(self.primary().metric.dimension, mean));
+            let unit = self
+                .primary()
+                .unit
+                .unwrap_or_else(|| crate::metrics::auto_unit(self.primary().metric.dimension(), mean));
             bar.set_length(target);
             bar.set_position(result.runs.len() as u64);
             bar.set_message(format!("Current estimate: {}", fmt_in(mean, unit)));

@@ -171,7 +171,7 @@ fn regression(a: &BenchArgs, benchmarks: usize) -> Result<Option<RegressionCheck
         None,
         a.export_junit.as_deref(),
     )?;
-    if let Some(t) = check.thresholds.iter().find(|t| crate::metrics::find(&t.metric).is_none()) {
+    if let Some(t) = check.thresholds.iter().find(|t| crate::metrics::Metric::from_name(&t.metric).is_none()) {
         return Err(bad(
             "--threshold",
             t.metric.as_str(),

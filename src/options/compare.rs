@@ -146,7 +146,7 @@ fn threshold(metric: &str, value: &str) -> Result<Threshold, String> {
         return Ok(Threshold::Absolute(n));
     }
     // Metrics denet does not know (hyperfine's hardware counters) are counts.
-    let dimension = metrics::find(metric).map_or(metrics::Dimension::Count, |m| m.dimension);
+    let dimension = metrics::MetricKey::parse(metric).dimension();
     let u = metrics::unit(unit.trim(), dimension).ok_or_else(|| {
         format!("unit '{unit}' does not fit {metric}; use % or one of {}", metrics::unit_symbols(dimension).join(", "))
     })?;

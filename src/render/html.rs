@@ -82,11 +82,11 @@ struct Detail {
 }
 
 fn label(m: &str) -> String {
-    metrics::find(m).map_or(m.to_string(), |x| x.label.to_string())
+    metrics::MetricKey::parse(m).label().to_string()
 }
 
 fn dimension(m: &str) -> Dimension {
-    metrics::find(m).map_or(Dimension::Count, |x| x.dimension)
+    metrics::MetricKey::parse(m).dimension()
 }
 
 /// Each command's summary of each metric it holds, computed once (the bootstrap is the costly part).
@@ -157,7 +157,7 @@ fn detail(b: &BenchData, stats: &BTreeMap<String, Stats>, metrics_shown: &[Strin
                 min: f(s.min),
                 max: f(s.max),
                 ci: s.ci95_mean.map(|[lo, hi]| format!("{} … {}", f(lo), f(hi))).unwrap_or_else(|| "n/a".into()),
-                kind: match metrics::find(m).map(|x| x.source) {
+                kind: match metrics::Metric::from_name(m).map(|x| x.source()) {
                     Some(Source::Sampled) => "sampled",
                     Some(_) => "exact",
                     None => "",

@@ -10,7 +10,7 @@ use crate::stats::regress::{test_name, Verdict};
 use crate::vocab::Threshold;
 
 fn dimension(metric: &str) -> Dimension {
-    metrics::find(metric).map_or(Dimension::Count, |m| m.dimension)
+    metrics::MetricKey::parse(metric).dimension()
 }
 
 /// "5%" or "2.0 MiB".
@@ -43,7 +43,7 @@ fn trim(v: f64) -> String {
 }
 
 fn label(metric: &str) -> String {
-    metrics::find(metric).map_or(metric.to_string(), |m| m.label.to_string())
+    metrics::MetricKey::parse(metric).label().to_string()
 }
 
 /// "50.9 ms ± 0.2 ms (30 runs)".

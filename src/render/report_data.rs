@@ -121,7 +121,8 @@ pub fn from_results(doc: &serde_json::Value, title: &str) -> Result<ReportData, 
     let mut metrics: Vec<String> = std::iter::once(primary.clone()).chain(selected).filter(available).collect();
     if metrics.len() < 2 {
         // hyperfine files: chart what they hold, in denet's order.
-        metrics.extend(crate::metrics::ALL.iter().map(|m| m.name.to_string()).filter(available));
+        let known = crate::metrics::Metric::ALL.iter().filter(|m| !m.is_ebpf());
+        metrics.extend(known.map(|m| m.name().to_string()).filter(available));
     }
     metrics.dedup();
     let mut seen = std::collections::HashSet::new();

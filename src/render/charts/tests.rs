@@ -163,7 +163,7 @@ fn check(data: &ReportData) -> Vec<Chart> {
             }
         }
         // Axis titles, with their units.
-        let label = |m: &str| crate::metrics::find(m).map_or(m.to_string(), |m| m.label.to_string());
+        let label = |m: &str| crate::metrics::MetricKey::parse(m).label().to_string();
         let expected: Vec<String> = match c.id.split_once('-').unwrap_or((c.id.as_str(), "")) {
             ("distribution", m) => vec![format!("{} (", label(m))],
             ("histogram", m) => vec!["runs".into(), format!("{} (", label(m))],

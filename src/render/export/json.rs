@@ -74,7 +74,10 @@ impl Serialize for Run<'_> {
         let exit = self.run.exit.unwrap_or_default();
         let mut map = ser.serialize_map(None)?;
         for metric in self.summarized.metrics.iter().map(|m| m.metric) {
-            map.serialize_entry(metric.name, &Measured { value: (metric.extract)(self.run), unit: metric.json_unit })?;
+            map.serialize_entry(
+                metric.name(),
+                &Measured { value: metric.extract(self.run), unit: metric.json_unit() },
+            )?;
         }
         map.serialize_entry("exit_code", &exit.code)?;
         if let Some(sig) = exit.signal {
@@ -92,7 +95,7 @@ impl Exporter for Json {
             "start_time": r.start_time,
             "platform": { "os": platform_os(), "architecture": std::env::consts::ARCH },
             "alpha": r.alpha,
-            "selected_metrics": r.selected.iter().map(|s| s.metric.name).collect::<Vec<_>>(),
+            "selected_metrics": r.selected.iter().map(|s| s.metric.name()).collect::<Vec<_>>(),
             "environment": r.env,
         });
         if !r.ebpf.is_empty() {
@@ -101,7 +104,7 @@ impl Exporter for Json {
         let doc = Document {
             schema_version: 2,
             metadata,
-            primary_metric: r.selected[0].metric.name,
+            primary_metric: r.selected[0].metric.name(),
             results: r.results.iter().map(|s| result(s, r)).collect(),
         };
         let mut bytes = serde_json::to_vec_pretty(&doc)?;
@@ -138,14 +141,13 @@ fn result<'a>(s: &'a Summarized, r: &Report) -> ResultDoc<'a> {
         obj.insert("environment".into(), json!(env));
     }
     let head = std::mem::take(&mut obj);
-    let summary: BTreeMap<&str, Value> = s.metrics.iter().map(|m| (m.metric.name, summary(m))).collect();
+    let summary: BTreeMap<&str, Value> = s.metrics.iter().map(|m| (m.metric.name(), summary(m))).collect();
     obj.insert("summary".into(), json!(summary));
     if !std::ptr::eq(s, &r.results[0]) {
         let cmp: BTreeMap<&str, Value> = s
             .metrics
             .iter()
-            .filter(|m| r.results[0].metrics.iter().any(|x| x.metric.name == m.metric.name))
-            .map(|m| (m.metric.name, json!(s.compare_to(&r.results[0], m.metric.name, r.alpha))))
+            .filter_map(|m| Some((m.metric.name(), json!(s.compare_to(&r.results[0], m.metric, r.alpha)?))))
             .collect();
         obj.insert("comparison".into(), json!(cmp));
     }
@@ -158,7 +160,7 @@ fn result<'a>(s: &'a Summarized, r: &Report) -> ResultDoc<'a> {
 fn summary(m: &MetricSummary) -> Value {
     let st = &m.stats;
     let mut obj = Map::new();
-    if let Some(unit) = m.metric.json_unit {
+    if let Some(unit) = m.metric.json_unit() {
         obj.insert("unit".into(), json!(unit));
     }
     obj.insert("count".into(), json!(st.count));
@@ -168,8 +170,8 @@ fn summary(m: &MetricSummary) -> Value {
     obj.insert("min".into(), json!(st.min));
     obj.insert("max".into(), json!(st.max));
     obj.insert("ci95_mean".into(), json!(st.ci95_mean));
-    obj.insert("sampled".into(), json!(m.metric.source == Source::Sampled));
-    obj.insert("source".into(), json!(m.metric.source));
+    obj.insert("sampled".into(), json!(m.metric.source() == Source::Sampled));
+    obj.insert("source".into(), json!(m.metric.source()));
     Value::Object(obj)
 }
 

@@ -66,10 +66,8 @@ fn columns<'a>(data: &'a ReportData, metric: &str) -> Vec<Column<'a>> {
 
 /// A metric's label and what it measures (unknown metrics, e.g. hardware counters, are counts).
 fn metric_info(name: &str) -> (String, Quantity) {
-    match metrics::find(name) {
-        Some(m) => (m.label.to_string(), Quantity::Metric(m.dimension)),
-        None => (name.to_string(), Quantity::Metric(Dimension::Count)),
-    }
+    let key = metrics::MetricKey::parse(name);
+    (key.label().to_string(), Quantity::Metric(key.dimension()))
 }
 
 /// A file-safe chart id.
