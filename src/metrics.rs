@@ -262,6 +262,13 @@ impl MetricKey {
     }
 }
 
+/// hyperfine's primary metric when a file names none.
+impl Default for MetricKey {
+    fn default() -> MetricKey {
+        MetricKey::Known(Metric::TimeWallClock)
+    }
+}
+
 impl From<Metric> for MetricKey {
     fn from(m: Metric) -> MetricKey {
         MetricKey::Known(m)
