@@ -312,38 +312,38 @@ impl std::fmt::Display for MetricKey {
     }
 }
 
-/// A display unit.
+/// A unit to show a metric in (the units of a bare number on the command line are `options::Unit`).
 #[derive(Debug, Clone, Copy, PartialEq)]
-pub struct Unit {
+pub struct DisplayUnit {
     pub symbol: &'static str,
     /// Base units (seconds, bytes, counts) per display unit.
     pub scale: f64,
     pub dimension: Dimension,
 }
 
-const UNITS: &[Unit] = &[
-    Unit { symbol: "ns", scale: 1e-9, dimension: Dimension::Time },
-    Unit { symbol: "us", scale: 1e-6, dimension: Dimension::Time },
-    Unit { symbol: "µs", scale: 1e-6, dimension: Dimension::Time },
-    Unit { symbol: "ms", scale: 1e-3, dimension: Dimension::Time },
-    Unit { symbol: "s", scale: 1.0, dimension: Dimension::Time },
-    Unit { symbol: "min", scale: 60.0, dimension: Dimension::Time },
-    Unit { symbol: "h", scale: 3600.0, dimension: Dimension::Time },
-    Unit { symbol: "B", scale: 1.0, dimension: Dimension::Bytes },
-    Unit { symbol: "kB", scale: 1e3, dimension: Dimension::Bytes },
-    Unit { symbol: "MB", scale: 1e6, dimension: Dimension::Bytes },
-    Unit { symbol: "GB", scale: 1e9, dimension: Dimension::Bytes },
-    Unit { symbol: "KiB", scale: 1024.0, dimension: Dimension::Bytes },
-    Unit { symbol: "MiB", scale: 1048576.0, dimension: Dimension::Bytes },
-    Unit { symbol: "GiB", scale: 1073741824.0, dimension: Dimension::Bytes },
-    Unit { symbol: "count", scale: 1.0, dimension: Dimension::Count },
-    Unit { symbol: "k", scale: 1e3, dimension: Dimension::Count },
-    Unit { symbol: "M", scale: 1e6, dimension: Dimension::Count },
-    Unit { symbol: "B", scale: 1e9, dimension: Dimension::Count },
+const UNITS: &[DisplayUnit] = &[
+    DisplayUnit { symbol: "ns", scale: 1e-9, dimension: Dimension::Time },
+    DisplayUnit { symbol: "us", scale: 1e-6, dimension: Dimension::Time },
+    DisplayUnit { symbol: "µs", scale: 1e-6, dimension: Dimension::Time },
+    DisplayUnit { symbol: "ms", scale: 1e-3, dimension: Dimension::Time },
+    DisplayUnit { symbol: "s", scale: 1.0, dimension: Dimension::Time },
+    DisplayUnit { symbol: "min", scale: 60.0, dimension: Dimension::Time },
+    DisplayUnit { symbol: "h", scale: 3600.0, dimension: Dimension::Time },
+    DisplayUnit { symbol: "B", scale: 1.0, dimension: Dimension::Bytes },
+    DisplayUnit { symbol: "kB", scale: 1e3, dimension: Dimension::Bytes },
+    DisplayUnit { symbol: "MB", scale: 1e6, dimension: Dimension::Bytes },
+    DisplayUnit { symbol: "GB", scale: 1e9, dimension: Dimension::Bytes },
+    DisplayUnit { symbol: "KiB", scale: 1024.0, dimension: Dimension::Bytes },
+    DisplayUnit { symbol: "MiB", scale: 1048576.0, dimension: Dimension::Bytes },
+    DisplayUnit { symbol: "GiB", scale: 1073741824.0, dimension: Dimension::Bytes },
+    DisplayUnit { symbol: "count", scale: 1.0, dimension: Dimension::Count },
+    DisplayUnit { symbol: "k", scale: 1e3, dimension: Dimension::Count },
+    DisplayUnit { symbol: "M", scale: 1e6, dimension: Dimension::Count },
+    DisplayUnit { symbol: "B", scale: 1e9, dimension: Dimension::Count },
 ];
 
 /// Find a unit for a dimension by symbol ("B" is bytes for byte metrics and billions for counts).
-pub fn unit(symbol: &str, dimension: Dimension) -> Option<Unit> {
+pub fn unit(symbol: &str, dimension: Dimension) -> Option<DisplayUnit> {
     UNITS.iter().copied().find(|u| u.symbol == symbol && u.dimension == dimension)
 }
 
@@ -353,9 +353,9 @@ pub fn unit_symbols(dimension: Dimension) -> Vec<&'static str> {
 }
 
 /// The best unit to show `value` (in base units) in: the largest whose value is at least 1.
-pub fn auto_unit(dimension: Dimension, value: f64) -> Unit {
+pub fn auto_unit(dimension: Dimension, value: f64) -> DisplayUnit {
     let pick = |symbols: &[&str]| {
-        let candidates: Vec<Unit> = symbols.iter().filter_map(|s| unit(s, dimension)).collect();
+        let candidates: Vec<DisplayUnit> = symbols.iter().filter_map(|s| unit(s, dimension)).collect();
         candidates.iter().rev().find(|u| value.abs() >= u.scale).copied().unwrap_or(candidates[0])
     };
     match dimension {
@@ -365,11 +365,11 @@ pub fn auto_unit(dimension: Dimension, value: f64) -> Unit {
     }
 }
 
-impl Unit {
+impl DisplayUnit {
     /// Show microseconds as µs.
-    fn with_symbol_for_display(self) -> Unit {
+    fn with_symbol_for_display(self) -> DisplayUnit {
         if self.symbol == "us" {
-            Unit { symbol: "µs", ..self }
+            DisplayUnit { symbol: "µs", ..self }
         } else {
             self
         }
@@ -385,7 +385,7 @@ impl Unit {
 #[derive(Debug, Clone, Copy)]
 pub struct Selected {
     pub metric: Metric,
-    pub unit: Option<Unit>,
+    pub unit: Option<DisplayUnit>,
 }
 
 /// The presets of `--metrics`.

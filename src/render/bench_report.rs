@@ -40,7 +40,7 @@ impl Paint {
 }
 
 /// A value with a unit fixed for a column or a line.
-pub fn fmt_in(value: f64, unit: metrics::Unit) -> String {
+pub fn fmt_in(value: f64, unit: metrics::DisplayUnit) -> String {
     let v = unit.convert(value);
     match unit.dimension {
         Dimension::Time if unit.symbol == "s" => format!("{v:.3} {}", unit.symbol),
@@ -50,7 +50,7 @@ pub fn fmt_in(value: f64, unit: metrics::Unit) -> String {
 }
 
 /// The display unit of a metric: `--metrics` wins, else the best unit for the reference's mean.
-pub fn unit_for(metric: Metric, selected: &[Selected], reference_mean: f64) -> metrics::Unit {
+pub fn unit_for(metric: Metric, selected: &[Selected], reference_mean: f64) -> metrics::DisplayUnit {
     selected
         .iter()
         .find(|s| s.metric == metric)
@@ -91,7 +91,7 @@ impl View<'_> {
         self.stats(m).map_or(f64::NAN, |st| st.mean)
     }
 
-    fn unit(&self, m: Metric) -> metrics::Unit {
+    fn unit(&self, m: Metric) -> metrics::DisplayUnit {
         unit_for(m, self.selected, self.reference.metric(m).map_or(f64::NAN, |x| x.stats.mean))
     }
 

@@ -53,7 +53,7 @@ struct Cell {
 }
 
 #[derive(Serialize)]
-struct Row {
+struct ComparisonRow {
     name: String,
     cells: Vec<Cell>,
 }
@@ -89,12 +89,12 @@ fn stats_table(data: &ReportData) -> StatsTable {
 }
 
 /// The comparison table: each command's mean ± σ and change against the first, for every metric shown.
-fn comparison(data: &ReportData, stats: &StatsTable) -> Vec<Row> {
+fn comparison(data: &ReportData, stats: &StatsTable) -> Vec<ComparisonRow> {
     let reference = &data.benchmarks[0];
     data.benchmarks
         .iter()
         .enumerate()
-        .map(|(i, b)| Row {
+        .map(|(i, b)| ComparisonRow {
             name: b.name.clone(),
             cells: data
                 .metrics
