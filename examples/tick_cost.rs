@@ -20,7 +20,7 @@ use std::process::{Child, Command};
 use std::time::{Duration, Instant};
 
 use denet::sampler::{open, Backend, ProcessSource};
-use denet::sampler::{Baseline, TreeAccumulator};
+use denet::sampler::{CountFrom, TreeAccumulator};
 
 /// How long the tree's processes live if nothing kills them.
 const TREE_SECONDS: &str = "60";
@@ -163,7 +163,7 @@ fn main() {
     let mut source = open(o.backend, root);
     let warmup_scans = wait_visible(source.as_mut(), root, o.procs);
 
-    let mut acc = TreeAccumulator::new(Baseline::Zero);
+    let mut acc = TreeAccumulator::new(CountFrom::Zero);
     let start = Instant::now();
     let mut last = start;
     black_box(acc.sample(&source.scan(), 0.0, 0.0));

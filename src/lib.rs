@@ -31,5 +31,5 @@ pub mod spawner {
 pub mod sampler {
     pub use crate::monitor::procfile::ProcFiles;
     pub use crate::monitor::source::{open, Backend, ProcessSource};
-    pub use crate::monitor::tree::{Baseline, TreeAccumulator};
+    pub use crate::monitor::tree::{CountFrom, TreeAccumulator};
 }

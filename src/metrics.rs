@@ -2,7 +2,8 @@
 
 use serde::{Deserialize, Serialize};
 
-use crate::profile::RunProfile;
+use crate::profile::{KernelCounters, RunProfile};
+use crate::vocab::Category;
 
 /// What a metric measures, which fixes its units.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -29,181 +30,320 @@ pub enum Source {
     Ebpf,
 }
 
-/// One metric.
-#[derive(Debug, Clone, Copy)]
-pub struct Metric {
-    pub name: &'static str,
-    pub dimension: Dimension,
-    pub source: Source,
-    /// Unit in the JSON export (hyperfine's words: "second", "byte"; none for counts).
-    pub json_unit: Option<&'static str>,
-    pub label: &'static str,
-    pub extract: fn(&RunProfile) -> f64,
+/// How a metric is read from a run.
+#[derive(Clone, Copy)]
+enum Read {
+    /// From wait4, the clock and the /proc sampler: always measured.
+    Run(fn(&RunProfile) -> f64),
+    /// Syscalls of one category, or (None) of all: the nine syscall metrics share this reader.
+    Syscalls(Option<Category>),
+    /// From another eBPF program's counts; None when that program was not running.
+    Kernel(fn(&KernelCounters) -> Option<f64>),
 }
 
-macro_rules! metric {
-    ($name:literal, $dim:ident, $src:ident, $label:literal, |$p:ident| $e:expr) => {
-        Metric {
-            name: $name,
-            dimension: Dimension::$dim,
-            source: Source::$src,
-            json_unit: match Dimension::$dim {
-                Dimension::Time => Some("second"),
-                Dimension::Bytes => Some("byte"),
-                Dimension::Count => None,
-            },
-            label: $label,
-            extract: |$p: &RunProfile| $e as f64,
+/// What the registry holds for each metric.
+#[derive(Clone, Copy)]
+struct Spec {
+    name: &'static str,
+    dimension: Dimension,
+    source: Source,
+    label: &'static str,
+    read: Read,
+}
+
+/// The registry: one line per metric (its identity, name, dimension, source, label and reader,
+/// with its doc comment); everything else (exports, reports, `--metrics`) follows from it.
+macro_rules! registry {
+    ($($(#[doc = $doc:literal])+ $id:ident: $name:literal, $dim:ident, $src:ident, $label:literal, $read:expr;)+) => {
+        /// A metric denet measures. Unknown names (another tool's metrics) exist only in files: `MetricKey`.
+        #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+        pub enum Metric {
+            $($(#[doc = $doc])+ $id,)+
+        }
+
+        impl Metric {
+            /// Every metric, in display order: wait4, the clock and /proc first, then eBPF.
+            pub const ALL: &'static [Metric] = &[$(Metric::$id),+];
+
+            fn spec(self) -> Spec {
+                match self {
+                    $(Metric::$id => Spec {
+                        name: $name,
+                        dimension: Dimension::$dim,
+                        source: Source::$src,
+                        label: $label,
+                        read: $read,
+                    },)+
+                }
+            }
         }
     };
 }
 
-/// Every metric, in display order.
-pub const ALL: &[Metric] = &[
-    metric!("time_wall_clock", Time, Clock, "Wall Time", |p| p.wall_s),
-    metric!("time_user", Time, Wait4, "User time", |p| p.rusage.user_s),
-    metric!("time_system", Time, Wait4, "System time", |p| p.rusage.system_s),
-    metric!("time_cpu", Time, Wait4, "CPU time", |p| p.rusage.user_s + p.rusage.system_s),
-    metric!("memory_peak_resident", Bytes, Wait4, "Peak RSS (largest process)", |p| p.rusage.max_rss_bytes),
-    metric!("memory_peak_resident_tree", Bytes, Sampled, "Peak RSS (whole tree)", |p| p
-        .tree
-        .rss_peak_bytes
-        .max(p.rusage.max_rss_bytes)),
-    metric!("page_faults_minor", Count, Wait4, "Minor page faults", |p| p.rusage.minor_faults),
-    metric!("page_faults_major", Count, Wait4, "Major page faults", |p| p.rusage.major_faults),
-    metric!("context_switches_voluntary", Count, Wait4, "Voluntary context switches", |p| p
-        .rusage
-        .voluntary_ctx_switches),
-    metric!("context_switches_involuntary", Count, Wait4, "Involuntary context switches", |p| p
-        .rusage
-        .involuntary_ctx_switches),
-    metric!("block_input_ops", Count, Wait4, "Block input operations", |p| p.rusage.block_input_ops),
-    metric!("block_output_ops", Count, Wait4, "Block output operations", |p| p.rusage.block_output_ops),
-    metric!("io_read_bytes", Bytes, ProcCounters, "Storage read", |p| p.tree.read_bytes),
-    metric!("io_write_bytes", Bytes, ProcCounters, "Storage write", |p| p.tree.write_bytes),
-    metric!("io_read_chars", Bytes, ProcCounters, "Syscall read", |p| p.tree.rchar),
-    metric!("io_write_chars", Bytes, ProcCounters, "Syscall write", |p| p.tree.wchar),
-    metric!("processes_peak", Count, Sampled, "Processes (peak)", |p| p.tree.processes_peak),
-    metric!("threads_peak", Count, Sampled, "Threads (peak)", |p| p.tree.threads_peak),
-];
-
-/// Not measured (eBPF off, or that program unavailable): never mixed into statistics.
-const MISSING: f64 = f64::NAN;
-
-/// The eBPF metrics (`--ebpf`); a run without them reads NaN and the metric is left out of every output.
-pub const KERNEL: &[Metric] = &[
-    metric!("syscalls_total", Count, Ebpf, "Syscalls", |p| p
-        .kernel
-        .syscalls
-        .map_or(MISSING, |s| s.syscalls_total as f64)),
-    metric!("syscalls_file_io", Count, Ebpf, "Syscalls: file I/O", |p| p
-        .kernel
-        .syscalls
-        .map_or(MISSING, |s| s.syscalls_file_io as f64)),
-    metric!("syscalls_memory", Count, Ebpf, "Syscalls: memory", |p| p
-        .kernel
-        .syscalls
-        .map_or(MISSING, |s| s.syscalls_memory as f64)),
-    metric!("syscalls_process", Count, Ebpf, "Syscalls: process", |p| p
-        .kernel
-        .syscalls
-        .map_or(MISSING, |s| s.syscalls_process as f64)),
-    metric!("syscalls_network", Count, Ebpf, "Syscalls: network", |p| p
-        .kernel
-        .syscalls
-        .map_or(MISSING, |s| s.syscalls_network as f64)),
-    metric!("syscalls_ipc", Count, Ebpf, "Syscalls: IPC", |p| p
-        .kernel
-        .syscalls
-        .map_or(MISSING, |s| s.syscalls_ipc as f64)),
-    metric!("syscalls_signal", Count, Ebpf, "Syscalls: signal", |p| p
-        .kernel
-        .syscalls
-        .map_or(MISSING, |s| s.syscalls_signal as f64)),
-    metric!("syscalls_time", Count, Ebpf, "Syscalls: time", |p| p
-        .kernel
-        .syscalls
-        .map_or(MISSING, |s| s.syscalls_time as f64)),
-    metric!("syscalls_other", Count, Ebpf, "Syscalls: other", |p| p
-        .kernel
-        .syscalls
-        .map_or(MISSING, |s| s.syscalls_other as f64)),
-    metric!("time_off_cpu", Time, Ebpf, "Off-CPU time", |p| p.kernel.off_cpu.map_or(MISSING, |o| o.time_off_cpu)),
-    metric!("time_off_cpu_runnable", Time, Ebpf, "Off-CPU, runnable", |p| p
-        .kernel
-        .off_cpu
-        .map_or(MISSING, |o| o.time_off_cpu_runnable)),
-    metric!("processes_created", Count, Ebpf, "Processes created", |p| p
-        .kernel
-        .lifecycle
-        .map_or(MISSING, |l| l.processes_created as f64)),
-    metric!("threads_created", Count, Ebpf, "Threads created", |p| p
-        .kernel
-        .lifecycle
-        .map_or(MISSING, |l| l.threads_created as f64)),
-    metric!("execs", Count, Ebpf, "Execs", |p| p.kernel.lifecycle.map_or(MISSING, |l| l.execs as f64)),
-    metric!("net_tcp_tx_bytes", Bytes, Ebpf, "TCP sent", |p| p
-        .kernel
-        .net
-        .map_or(MISSING, |n| n.net_tcp_tx_bytes as f64)),
-    metric!("net_tcp_rx_bytes", Bytes, Ebpf, "TCP received", |p| p
-        .kernel
-        .net
-        .map_or(MISSING, |n| n.net_tcp_rx_bytes as f64)),
-];
-
-/// Every metric denet knows, /proc and wait4 first, then eBPF.
-pub fn every() -> impl Iterator<Item = &'static Metric> {
-    ALL.iter().chain(KERNEL)
+registry! {
+    /// Spawn to exit, monotonic clock.
+    TimeWallClock: "time_wall_clock", Time, Clock, "Wall Time", Read::Run(|p| p.wall_s);
+    /// User-mode CPU time of the run and the descendants it reaped.
+    TimeUser: "time_user", Time, Wait4, "User time", Read::Run(|p| p.rusage.user_s);
+    /// Kernel-mode CPU time, likewise.
+    TimeSystem: "time_system", Time, Wait4, "System time", Read::Run(|p| p.rusage.system_s);
+    /// User plus system time.
+    TimeCpu: "time_cpu", Time, Wait4, "CPU time", Read::Run(|p| p.rusage.user_s + p.rusage.system_s);
+    /// Peak RSS of the largest single process (hyperfine's definition).
+    MemoryPeakResident: "memory_peak_resident", Bytes, Wait4, "Peak RSS (largest process)",
+        Read::Run(|p| p.rusage.max_rss_bytes as f64);
+    /// Peak of the summed RSS of the whole tree, at least the largest process's.
+    MemoryPeakResidentTree: "memory_peak_resident_tree", Bytes, Sampled, "Peak RSS (whole tree)",
+        Read::Run(|p| p.tree.rss_peak_bytes.max(p.rusage.max_rss_bytes) as f64);
+    /// Page faults served without I/O.
+    PageFaultsMinor: "page_faults_minor", Count, Wait4, "Minor page faults", Read::Run(|p| p.rusage.minor_faults as f64);
+    /// Page faults served with I/O.
+    PageFaultsMajor: "page_faults_major", Count, Wait4, "Major page faults", Read::Run(|p| p.rusage.major_faults as f64);
+    /// Switches of all threads while blocking.
+    ContextSwitchesVoluntary: "context_switches_voluntary", Count, Wait4, "Voluntary context switches",
+        Read::Run(|p| p.rusage.voluntary_ctx_switches as f64);
+    /// Switches of all threads by preemption.
+    ContextSwitchesInvoluntary: "context_switches_involuntary", Count, Wait4, "Involuntary context switches",
+        Read::Run(|p| p.rusage.involuntary_ctx_switches as f64);
+    /// File-system block inputs.
+    BlockInputOps: "block_input_ops", Count, Wait4, "Block input operations", Read::Run(|p| p.rusage.block_input_ops as f64);
+    /// File-system block outputs.
+    BlockOutputOps: "block_output_ops", Count, Wait4, "Block output operations",
+        Read::Run(|p| p.rusage.block_output_ops as f64);
+    /// Storage bytes read by the tree.
+    IoReadBytes: "io_read_bytes", Bytes, ProcCounters, "Storage read", Read::Run(|p| p.tree.read_bytes as f64);
+    /// Storage bytes written by the tree.
+    IoWriteBytes: "io_write_bytes", Bytes, ProcCounters, "Storage write", Read::Run(|p| p.tree.write_bytes as f64);
+    /// Bytes passed to read-like syscalls.
+    IoReadChars: "io_read_chars", Bytes, ProcCounters, "Syscall read", Read::Run(|p| p.tree.rchar as f64);
+    /// Bytes passed to write-like syscalls.
+    IoWriteChars: "io_write_chars", Bytes, ProcCounters, "Syscall write", Read::Run(|p| p.tree.wchar as f64);
+    /// Most processes alive at one sample.
+    ProcessesPeak: "processes_peak", Count, Sampled, "Processes (peak)", Read::Run(|p| p.tree.processes_peak as f64);
+    /// Most threads alive at one sample.
+    ThreadsPeak: "threads_peak", Count, Sampled, "Threads (peak)", Read::Run(|p| p.tree.threads_peak as f64);
+    /// Every syscall the tree made.
+    SyscallsTotal: "syscalls_total", Count, Ebpf, "Syscalls", Read::Syscalls(None);
+    /// Syscalls on files and descriptors.
+    SyscallsFileIo: "syscalls_file_io", Count, Ebpf, "Syscalls: file I/O", Read::Syscalls(Some(Category::FileIo));
+    /// Syscalls on memory mappings.
+    SyscallsMemory: "syscalls_memory", Count, Ebpf, "Syscalls: memory", Read::Syscalls(Some(Category::Memory));
+    /// Syscalls on processes.
+    SyscallsProcess: "syscalls_process", Count, Ebpf, "Syscalls: process", Read::Syscalls(Some(Category::Process));
+    /// Syscalls on sockets.
+    SyscallsNetwork: "syscalls_network", Count, Ebpf, "Syscalls: network", Read::Syscalls(Some(Category::Network));
+    /// Syscalls of inter-process communication.
+    SyscallsIpc: "syscalls_ipc", Count, Ebpf, "Syscalls: IPC", Read::Syscalls(Some(Category::Ipc));
+    /// Syscalls on signals.
+    SyscallsSignal: "syscalls_signal", Count, Ebpf, "Syscalls: signal", Read::Syscalls(Some(Category::Signal));
+    /// Syscalls on clocks and timers.
+    SyscallsTime: "syscalls_time", Count, Ebpf, "Syscalls: time", Read::Syscalls(Some(Category::Time));
+    /// Every other syscall.
+    SyscallsOther: "syscalls_other", Count, Ebpf, "Syscalls: other", Read::Syscalls(Some(Category::Other));
+    /// Time the tree's threads spent switched out.
+    TimeOffCpu: "time_off_cpu", Time, Ebpf, "Off-CPU time", Read::Kernel(|k| Some(k.off_cpu?.time_off_cpu));
+    /// The part of the off-CPU time spent runnable, waiting for a CPU.
+    TimeOffCpuRunnable: "time_off_cpu_runnable", Time, Ebpf, "Off-CPU, runnable",
+        Read::Kernel(|k| Some(k.off_cpu?.time_off_cpu_runnable));
+    /// Processes forked by the tree.
+    ProcessesCreated: "processes_created", Count, Ebpf, "Processes created",
+        Read::Kernel(|k| Some(k.lifecycle?.processes_created as f64));
+    /// Threads started by the tree.
+    ThreadsCreated: "threads_created", Count, Ebpf, "Threads created",
+        Read::Kernel(|k| Some(k.lifecycle?.threads_created as f64));
+    /// Successful execs by the tree.
+    Execs: "execs", Count, Ebpf, "Execs", Read::Kernel(|k| Some(k.lifecycle?.execs as f64));
+    /// TCP payload bytes sent.
+    NetTcpTxBytes: "net_tcp_tx_bytes", Bytes, Ebpf, "TCP sent", Read::Kernel(|k| Some(k.net?.net_tcp_tx_bytes as f64));
+    /// TCP payload bytes received.
+    NetTcpRxBytes: "net_tcp_rx_bytes", Bytes, Ebpf, "TCP received", Read::Kernel(|k| Some(k.net?.net_tcp_rx_bytes as f64));
 }
 
-/// The metrics that every one of `runs` has (all of ALL; the eBPF ones when they were measured).
-pub fn measured<'r>(runs: impl IntoIterator<Item = &'r RunProfile> + Clone) -> Vec<&'static Metric> {
-    let has = |m: &Metric| runs.clone().into_iter().all(|r| !(m.extract)(r).is_nan());
+impl Metric {
+    /// The name in exports and on the command line.
+    pub fn name(self) -> &'static str {
+        self.spec().name
+    }
+
+    pub fn dimension(self) -> Dimension {
+        self.spec().dimension
+    }
+
+    pub fn source(self) -> Source {
+        self.spec().source
+    }
+
+    /// The name people read in reports.
+    pub fn label(self) -> &'static str {
+        self.spec().label
+    }
+
+    /// Unit in the JSON export (hyperfine's words: "second", "byte"; none for counts).
+    pub fn json_unit(self) -> Option<&'static str> {
+        match self.dimension() {
+            Dimension::Time => Some("second"),
+            Dimension::Bytes => Some("byte"),
+            Dimension::Count => None,
+        }
+    }
+
+    /// The value of one run, in base units; NaN when not measured (eBPF off, or that program
+    /// unavailable), which is never mixed into statistics.
+    pub fn extract(self, p: &RunProfile) -> f64 {
+        let kernel = match self.spec().read {
+            Read::Run(read) => return read(p),
+            Read::Syscalls(category) => {
+                p.kernel.syscalls.map(|s| category.map_or(s.syscalls_total, |c| s.get(c)) as f64)
+            }
+            Read::Kernel(read) => read(&p.kernel),
+        };
+        kernel.unwrap_or(f64::NAN)
+    }
+
+    /// The metric of this name.
+    pub fn from_name(name: &str) -> Option<Metric> {
+        Metric::ALL.iter().copied().find(|m| m.name() == name)
+    }
+
+    /// Counted by the eBPF programs (`--ebpf`).
+    pub fn is_ebpf(self) -> bool {
+        self.source() == Source::Ebpf
+    }
+}
+
+/// The metrics that every one of `runs` has (all but the eBPF ones; those when they were measured).
+pub fn measured<'r>(runs: impl IntoIterator<Item = &'r RunProfile> + Clone) -> Vec<Metric> {
+    let has = |m: Metric| runs.clone().into_iter().all(|r| !m.extract(r).is_nan());
     let any = runs.clone().into_iter().next().is_some();
-    ALL.iter().chain(KERNEL.iter().filter(|m| any && has(m))).collect()
+    Metric::ALL.iter().copied().filter(|&m| !m.is_ebpf() || (any && has(m))).collect()
 }
 
 /// hyperfine's hardware-counter metrics, which need `perf_event_open` and hardware counters.
 pub const HARDWARE: &[&str] = &["cpu_cycles", "instructions", "cache_references", "cache_misses", "branch_misses"];
 
-/// Look a metric up by name.
-pub fn find(name: &str) -> Option<&'static Metric> {
-    every().find(|m| m.name == name)
+/// A metric named in a results file: one denet knows, or another tool's (hyperfine's
+/// `instructions`), kept by name. Ordered by name, as the files' maps are.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub enum MetricKey {
+    Known(Metric),
+    Other(String),
 }
 
-/// A display unit.
+impl MetricKey {
+    pub fn parse(name: &str) -> MetricKey {
+        Metric::from_name(name).map_or_else(|| MetricKey::Other(name.to_string()), MetricKey::Known)
+    }
+
+    pub fn name(&self) -> &str {
+        match self {
+            MetricKey::Known(m) => m.name(),
+            MetricKey::Other(name) => name,
+        }
+    }
+
+    pub fn known(&self) -> Option<Metric> {
+        match self {
+            MetricKey::Known(m) => Some(*m),
+            MetricKey::Other(_) => None,
+        }
+    }
+
+    /// The label of a known metric; another tool's metric goes by its name.
+    pub fn label(&self) -> &str {
+        match self {
+            MetricKey::Known(m) => m.label(),
+            MetricKey::Other(name) => name,
+        }
+    }
+
+    /// Metrics denet does not know (hyperfine's hardware counters) are counts.
+    pub fn dimension(&self) -> Dimension {
+        self.known().map_or(Dimension::Count, Metric::dimension)
+    }
+}
+
+/// hyperfine's primary metric when a file names none.
+impl Default for MetricKey {
+    fn default() -> MetricKey {
+        MetricKey::Known(Metric::TimeWallClock)
+    }
+}
+
+impl From<Metric> for MetricKey {
+    fn from(m: Metric) -> MetricKey {
+        MetricKey::Known(m)
+    }
+}
+
+impl PartialEq<Metric> for MetricKey {
+    fn eq(&self, m: &Metric) -> bool {
+        *self == MetricKey::Known(*m)
+    }
+}
+
+impl Ord for MetricKey {
+    fn cmp(&self, other: &MetricKey) -> std::cmp::Ordering {
+        self.name().cmp(other.name())
+    }
+}
+
+impl PartialOrd for MetricKey {
+    fn partial_cmp(&self, other: &MetricKey) -> Option<std::cmp::Ordering> {
+        Some(self.cmp(other))
+    }
+}
+
+impl Serialize for MetricKey {
+    fn serialize<S: serde::Serializer>(&self, ser: S) -> Result<S::Ok, S::Error> {
+        ser.serialize_str(self.name())
+    }
+}
+
+impl<'de> Deserialize<'de> for MetricKey {
+    fn deserialize<D: serde::Deserializer<'de>>(de: D) -> Result<MetricKey, D::Error> {
+        let name = std::borrow::Cow::<str>::deserialize(de)?;
+        Ok(MetricKey::parse(&name))
+    }
+}
+
+impl std::fmt::Display for MetricKey {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.name())
+    }
+}
+
+/// A unit to show a metric in (the units of a bare number on the command line are `options::Unit`).
 #[derive(Debug, Clone, Copy, PartialEq)]
-pub struct Unit {
+pub struct DisplayUnit {
     pub symbol: &'static str,
     /// Base units (seconds, bytes, counts) per display unit.
     pub scale: f64,
     pub dimension: Dimension,
 }
 
-const UNITS: &[Unit] = &[
-    Unit { symbol: "ns", scale: 1e-9, dimension: Dimension::Time },
-    Unit { symbol: "us", scale: 1e-6, dimension: Dimension::Time },
-    Unit { symbol: "µs", scale: 1e-6, dimension: Dimension::Time },
-    Unit { symbol: "ms", scale: 1e-3, dimension: Dimension::Time },
-    Unit { symbol: "s", scale: 1.0, dimension: Dimension::Time },
-    Unit { symbol: "min", scale: 60.0, dimension: Dimension::Time },
-    Unit { symbol: "h", scale: 3600.0, dimension: Dimension::Time },
-    Unit { symbol: "B", scale: 1.0, dimension: Dimension::Bytes },
-    Unit { symbol: "kB", scale: 1e3, dimension: Dimension::Bytes },
-    Unit { symbol: "MB", scale: 1e6, dimension: Dimension::Bytes },
-    Unit { symbol: "GB", scale: 1e9, dimension: Dimension::Bytes },
-    Unit { symbol: "KiB", scale: 1024.0, dimension: Dimension::Bytes },
-    Unit { symbol: "MiB", scale: 1048576.0, dimension: Dimension::Bytes },
-    Unit { symbol: "GiB", scale: 1073741824.0, dimension: Dimension::Bytes },
-    Unit { symbol: "count", scale: 1.0, dimension: Dimension::Count },
-    Unit { symbol: "k", scale: 1e3, dimension: Dimension::Count },
-    Unit { symbol: "M", scale: 1e6, dimension: Dimension::Count },
-    Unit { symbol: "B", scale: 1e9, dimension: Dimension::Count },
+const UNITS: &[DisplayUnit] = &[
+    DisplayUnit { symbol: "ns", scale: 1e-9, dimension: Dimension::Time },
+    DisplayUnit { symbol: "us", scale: 1e-6, dimension: Dimension::Time },
+    DisplayUnit { symbol: "µs", scale: 1e-6, dimension: Dimension::Time },
+    DisplayUnit { symbol: "ms", scale: 1e-3, dimension: Dimension::Time },
+    DisplayUnit { symbol: "s", scale: 1.0, dimension: Dimension::Time },
+    DisplayUnit { symbol: "min", scale: 60.0, dimension: Dimension::Time },
+    DisplayUnit { symbol: "h", scale: 3600.0, dimension: Dimension::Time },
+    DisplayUnit { symbol: "B", scale: 1.0, dimension: Dimension::Bytes },
+    DisplayUnit { symbol: "kB", scale: 1e3, dimension: Dimension::Bytes },
+    DisplayUnit { symbol: "MB", scale: 1e6, dimension: Dimension::Bytes },
+    DisplayUnit { symbol: "GB", scale: 1e9, dimension: Dimension::Bytes },
+    DisplayUnit { symbol: "KiB", scale: 1024.0, dimension: Dimension::Bytes },
+    DisplayUnit { symbol: "MiB", scale: 1048576.0, dimension: Dimension::Bytes },
+    DisplayUnit { symbol: "GiB", scale: 1073741824.0, dimension: Dimension::Bytes },
+    DisplayUnit { symbol: "count", scale: 1.0, dimension: Dimension::Count },
+    DisplayUnit { symbol: "k", scale: 1e3, dimension: Dimension::Count },
+    DisplayUnit { symbol: "M", scale: 1e6, dimension: Dimension::Count },
+    DisplayUnit { symbol: "B", scale: 1e9, dimension: Dimension::Count },
 ];
 
 /// Find a unit for a dimension by symbol ("B" is bytes for byte metrics and billions for counts).
-pub fn unit(symbol: &str, dimension: Dimension) -> Option<Unit> {
+pub fn unit(symbol: &str, dimension: Dimension) -> Option<DisplayUnit> {
     UNITS.iter().copied().find(|u| u.symbol == symbol && u.dimension == dimension)
 }
 
@@ -213,9 +353,9 @@ pub fn unit_symbols(dimension: Dimension) -> Vec<&'static str> {
 }
 
 /// The best unit to show `value` (in base units) in: the largest whose value is at least 1.
-pub fn auto_unit(dimension: Dimension, value: f64) -> Unit {
+pub fn auto_unit(dimension: Dimension, value: f64) -> DisplayUnit {
     let pick = |symbols: &[&str]| {
-        let candidates: Vec<Unit> = symbols.iter().filter_map(|s| unit(s, dimension)).collect();
+        let candidates: Vec<DisplayUnit> = symbols.iter().filter_map(|s| unit(s, dimension)).collect();
         candidates.iter().rev().find(|u| value.abs() >= u.scale).copied().unwrap_or(candidates[0])
     };
     match dimension {
@@ -225,11 +365,11 @@ pub fn auto_unit(dimension: Dimension, value: f64) -> Unit {
     }
 }
 
-impl Unit {
+impl DisplayUnit {
     /// Show microseconds as µs.
-    fn with_symbol_for_display(self) -> Unit {
+    fn with_symbol_for_display(self) -> DisplayUnit {
         if self.symbol == "us" {
-            Unit { symbol: "µs", ..self }
+            DisplayUnit { symbol: "µs", ..self }
         } else {
             self
         }
@@ -244,19 +384,20 @@ impl Unit {
 /// A metric selected by `--metrics`, with an optional fixed display unit.
 #[derive(Debug, Clone, Copy)]
 pub struct Selected {
-    pub metric: &'static Metric,
-    pub unit: Option<Unit>,
+    pub metric: Metric,
+    pub unit: Option<DisplayUnit>,
 }
 
 /// The presets of `--metrics`.
 /// `all` includes the eBPF metrics when `ebpf` (`--ebpf`) is on; `ebpf` is the eBPF metrics alone.
-pub fn preset(name: &str, ebpf: bool) -> Option<Vec<&'static str>> {
+pub fn preset(name: &str, ebpf: bool) -> Option<Vec<Metric>> {
+    use Metric::*;
+    let all = Metric::ALL.iter().copied();
     match name {
-        "default" => Some(vec!["time_wall_clock", "time_user", "time_system", "memory_peak_resident"]),
-        "time" => Some(vec!["time_wall_clock", "time_user", "time_system", "time_cpu"]),
-        "all" if ebpf => Some(every().map(|m| m.name).collect()),
-        "all" => Some(ALL.iter().map(|m| m.name).collect()),
-        "ebpf" => Some(KERNEL.iter().map(|m| m.name).collect()),
+        "default" => Some(vec![TimeWallClock, TimeUser, TimeSystem, MemoryPeakResident]),
+        "time" => Some(vec![TimeWallClock, TimeUser, TimeSystem, TimeCpu]),
+        "all" => Some(all.filter(|m| ebpf || !m.is_ebpf()).collect()),
+        "ebpf" => Some(all.filter(|m| m.is_ebpf()).collect()),
         _ => None,
     }
 }
@@ -277,7 +418,7 @@ impl std::fmt::Display for MetricsError {
             MetricsError::Unknown(m) => write!(
                 f,
                 "unknown metric '{m}'; known: {}, and the presets default, time, all, ebpf (docs/metrics.md)",
-                every().map(|m| m.name).collect::<Vec<_>>().join(", ")
+                Metric::ALL.iter().map(|m| m.name()).collect::<Vec<_>>().join(", ")
             ),
             MetricsError::Unavailable(m) => write!(
                 f,
@@ -302,31 +443,30 @@ pub fn parse(spec: &str, ebpf: bool) -> Result<Vec<Selected>, MetricsError> {
             Some((n, u)) => (n.trim(), Some(u.trim())),
             None => (item, None),
         };
-        let names = match preset(name, ebpf) {
-            Some(names) if unit_sym.is_none() => names,
-            _ => vec![name],
-        };
-        for n in names {
-            let metric = find(n).ok_or_else(|| {
-                if HARDWARE.contains(&n) {
-                    MetricsError::Unavailable(n.to_string())
+        let metrics = match preset(name, ebpf) {
+            Some(metrics) if unit_sym.is_none() => metrics,
+            _ => vec![Metric::from_name(name).ok_or_else(|| {
+                if HARDWARE.contains(&name) {
+                    MetricsError::Unavailable(name.to_string())
                 } else {
-                    MetricsError::Unknown(n.to_string())
+                    MetricsError::Unknown(name.to_string())
                 }
-            })?;
-            if metric.source == Source::Ebpf && !ebpf {
-                return Err(MetricsError::NeedsEbpf(n.to_string()));
+            })?],
+        };
+        for metric in metrics {
+            if metric.is_ebpf() && !ebpf {
+                return Err(MetricsError::NeedsEbpf(metric.name().to_string()));
             }
             let unit = unit_sym
                 .map(|u| {
-                    unit(u, metric.dimension).ok_or_else(|| MetricsError::BadUnit {
-                        metric: n.to_string(),
+                    unit(u, metric.dimension()).ok_or_else(|| MetricsError::BadUnit {
+                        metric: metric.name().to_string(),
                         unit: u.to_string(),
-                        accepted: unit_symbols(metric.dimension),
+                        accepted: unit_symbols(metric.dimension()),
                     })
                 })
                 .transpose()?;
-            if !out.iter().any(|s| s.metric.name == n) {
+            if !out.iter().any(|s| s.metric == metric) {
                 out.push(Selected { metric, unit });
             }
         }
@@ -344,7 +484,7 @@ mod tests {
     #[test]
     fn parses_presets_units_and_keeps_order() {
         let m = parse("memory_peak_resident:MiB,default", false).unwrap();
-        let names: Vec<_> = m.iter().map(|s| s.metric.name).collect();
+        let names: Vec<_> = m.iter().map(|s| s.metric.name()).collect();
         assert_eq!(names, ["memory_peak_resident", "time_wall_clock", "time_user", "time_system"]);
         assert_eq!(m[0].unit.unwrap().symbol, "MiB");
         assert_eq!(parse("time_wall_clock:ms", false).unwrap()[0].unit.unwrap().scale, 1e-3);
@@ -363,10 +503,11 @@ mod tests {
     fn ebpf_metrics_need_the_flag() {
         assert!(matches!(parse("syscalls_total", false), Err(MetricsError::NeedsEbpf(_))));
         assert_eq!(parse("syscalls_total,time_off_cpu:ms", true).unwrap()[1].unit.unwrap().symbol, "ms");
-        assert_eq!(parse("all", false).unwrap().len(), ALL.len());
-        assert_eq!(parse("all", true).unwrap().len(), ALL.len() + KERNEL.len());
+        let proc_metrics = Metric::ALL.iter().filter(|m| !m.is_ebpf()).count();
+        assert_eq!(parse("all", false).unwrap().len(), proc_metrics);
+        assert_eq!(parse("all", true).unwrap().len(), Metric::ALL.len());
         let run = RunProfile::default();
-        assert_eq!(measured([&run]).len(), ALL.len(), "eBPF metrics of a run without them are left out");
+        assert_eq!(measured([&run]).len(), proc_metrics, "eBPF metrics of a run without them are left out");
     }
 
     #[test]

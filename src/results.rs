@@ -1,41 +1,339 @@
-//! Reading saved benchmark results: denet's JSON or hyperfine 2.0's (schema_version 2), for `compare` and baselines.
+//! The results file, one serde model: hyperfine 2.0's fields (schema_version 2) and denet's, written by `--export-json`, read by `compare`, `report` and baselines.
 
+use std::borrow::Cow;
 use std::collections::BTreeMap;
 use std::path::Path;
 
+use serde::de::DeserializeOwned;
+use serde::ser::{SerializeMap, SerializeSeq};
+use serde::{Deserialize, Deserializer, Serialize, Serializer};
 use serde_json::Value;
 
+use crate::bench::scheduler::Warning;
 use crate::error::UserError;
+use crate::metrics::{MetricKey, Source};
+use crate::monitor::ebpf::Check;
+use crate::profile::EnvRecord;
+use crate::profile::{RunProfile, TimelinePoint};
+use crate::stats::{Comparison, Stats, Summarized};
 
-/// One benchmark read from a results file: per-run values of every metric it holds.
-#[derive(Debug, Clone, PartialEq)]
-pub struct StoredBenchmark {
-    pub command: String,
-    pub name: Option<String>,
-    pub parameters: BTreeMap<String, String>,
-    /// Metric name → one value per run, in base units (seconds, bytes, counts).
-    pub values: BTreeMap<String, Vec<f64>>,
+/// A results file. Written, it borrows what was just measured; read, it owns what the file holds.
+#[derive(Debug, Serialize, Deserialize)]
+pub struct Document<'a> {
+    pub schema_version: u64,
+    #[serde(default)]
+    pub metadata: Metadata<'a>,
+    /// Absent: the wall time, hyperfine's default (see `primary_metric()`).
+    #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "lenient")]
+    pub primary_metric: Option<MetricKey>,
+    pub results: Vec<Benchmark<'a>>,
 }
 
-impl StoredBenchmark {
+/// The file's metadata: hyperfine's version, or denet's fields.
+#[derive(Debug, Default, Serialize, Deserialize)]
+pub struct Metadata<'a> {
+    /// Set by denet; a file without it was written by hyperfine.
+    #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "lenient")]
+    pub denet_version: Option<Cow<'a, str>>,
+    #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "lenient")]
+    pub start_time: Option<Cow<'a, str>>,
+    #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "lenient")]
+    pub platform: Option<Platform>,
+    #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "lenient")]
+    pub alpha: Option<f64>,
+    #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "lenient")]
+    pub selected_metrics: Option<Vec<MetricKey>>,
+    #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "lenient")]
+    pub environment: Option<Cow<'a, EnvRecord>>,
+    /// With `--ebpf`: each part of the eBPF set-up and why a part does not work here.
+    #[serde(default, skip_serializing_if = "<[Check]>::is_empty", deserialize_with = "lenient")]
+    pub ebpf: Cow<'a, [Check]>,
+}
+
+/// Where the benchmarks ran, spelt as hyperfine spells it.
+#[derive(Debug, Serialize, Deserialize)]
+pub struct Platform {
+    pub os: String,
+    pub architecture: String,
+}
+
+/// One benchmarked command.
+#[derive(Debug, Serialize, Deserialize)]
+pub struct Benchmark<'a> {
+    pub command: Cow<'a, str>,
+    #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "lenient")]
+    pub name: Option<Cow<'a, str>>,
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty", deserialize_with = "lenient")]
+    pub parameters: BTreeMap<Cow<'a, str>, Parameter<'a>>,
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty", deserialize_with = "lenient")]
+    pub environment: BTreeMap<Cow<'a, str>, Cow<'a, str>>,
+    pub measurements: Measurements<'a>,
+    /// Readers recompute statistics from the runs, so denet's summaries and comparisons are written only.
+    #[serde(skip_deserializing, skip_serializing_if = "Option::is_none")]
+    pub summary: Option<BTreeMap<MetricKey, MetricSummary<'a>>>,
+    #[serde(skip_deserializing, skip_serializing_if = "Option::is_none")]
+    pub comparison: Option<BTreeMap<MetricKey, Comparison>>,
+    #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "lenient")]
+    pub warnings: Option<Cow<'a, [Warning]>>,
+    #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "lenient")]
+    pub complete: Option<bool>,
+    /// The resource timeline of the run with the median wall time (null without runs).
+    #[serde(default, deserialize_with = "lenient")]
+    pub timeline: Option<Timeline<'a>>,
+}
+
+/// A parameter's value, as `{"value": "..."}`.
+#[derive(Debug, Default, Serialize, Deserialize)]
+pub struct Parameter<'a> {
+    #[serde(default, deserialize_with = "lenient")]
+    pub value: Cow<'a, str>,
+}
+
+/// denet's summary of one metric of one benchmark.
+#[derive(Debug, Serialize)]
+pub struct MetricSummary<'a> {
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub unit: Option<&'static str>,
+    #[serde(flatten)]
+    pub stats: &'a Stats,
+    /// Read at sampling ticks, so it can miss what happens between two.
+    pub sampled: bool,
+    pub source: Source,
+}
+
+/// Fields a reader can do without: a value of another type (another tool's file may hold anything) reads as absent.
+fn lenient<'de, D: Deserializer<'de>, T: DeserializeOwned + Default>(d: D) -> Result<T, D::Error> {
+    Ok(serde_json::from_value(Value::deserialize(d)?).unwrap_or_default())
+}
+
+/// A benchmark's timing runs.
+#[derive(Debug)]
+pub enum Measurements<'a> {
+    /// Runs just measured: written run by run, never built as a tree (they are most of the file:
+    /// 1.7 MB for 1,000 runs).
+    Measured(&'a Summarized),
+    /// Runs read from a file.
+    Read(Vec<Measurement>),
+}
+
+/// One run: each metric's value in base units, the exit status, and when it started.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Measurement {
+    pub values: Vec<(MetricKey, f64)>,
+    pub exit_code: Option<i64>,
+    pub exit_signal: Option<i64>,
+    /// Seconds from the benchmark's start (denet's; hyperfine has none).
+    pub started_s: Option<f64>,
+}
+
+impl Measurement {
+    /// A run's figures for the metrics of its benchmark.
+    fn of(run: &RunProfile, s: &Summarized) -> Measurement {
+        let exit = run.exit.unwrap_or_default();
+        Measurement {
+            values: s.metrics.iter().map(|m| (m.metric.into(), m.metric.extract(run))).collect(),
+            exit_code: exit.code.map(i64::from),
+            exit_signal: exit.signal.map(i64::from),
+            started_s: Some(run.started_s),
+        }
+    }
+
+    pub fn value(&self, key: &MetricKey) -> Option<f64> {
+        self.values.iter().find(|(k, _)| k == key).map(|(_, v)| *v)
+    }
+}
+
+impl Serialize for Measurement {
+    fn serialize<S: Serializer>(&self, ser: S) -> Result<S::Ok, S::Error> {
+        /// `{"value": v, "unit": u}`, or `{"value": v}` for a count.
+        #[derive(Serialize)]
+        struct Measured<'u> {
+            value: f64,
+            #[serde(skip_serializing_if = "Option::is_none")]
+            unit: Option<&'u str>,
+        }
+        let mut map = ser.serialize_map(None)?;
+        for (key, value) in &self.values {
+            let unit = key.known().and_then(|m| m.json_unit());
+            map.serialize_entry(key.name(), &Measured { value: *value, unit })?;
+        }
+        map.serialize_entry("exit_code", &self.exit_code)?;
+        if let Some(sig) = self.exit_signal {
+            map.serialize_entry("exit_signal", &sig)?;
+        }
+        if let Some(t) = self.started_s {
+            map.serialize_entry("started_s", &t)?;
+        }
+        map.end()
+    }
+}
+
+impl<'de> Deserialize<'de> for Measurement {
+    fn deserialize<D: Deserializer<'de>>(de: D) -> Result<Measurement, D::Error> {
+        #[derive(Deserialize)]
+        struct Raw {
+            #[serde(default, deserialize_with = "lenient")]
+            exit_code: Option<i64>,
+            #[serde(default, deserialize_with = "lenient")]
+            exit_signal: Option<i64>,
+            #[serde(default, deserialize_with = "lenient")]
+            started_s: Option<f64>,
+            /// Metrics as `{"value": v, ...}`; anything else is not a metric.
+            #[serde(flatten)]
+            rest: BTreeMap<String, Value>,
+        }
+        let raw = Raw::deserialize(de)?;
+        let values =
+            raw.rest.iter().filter_map(|(name, v)| Some((MetricKey::parse(name), v.get("value")?.as_f64()?))).collect();
+        Ok(Measurement { values, exit_code: raw.exit_code, exit_signal: raw.exit_signal, started_s: raw.started_s })
+    }
+}
+
+impl Serialize for Measurements<'_> {
+    fn serialize<S: Serializer>(&self, ser: S) -> Result<S::Ok, S::Error> {
+        match self {
+            Measurements::Measured(s) => {
+                let mut seq = ser.serialize_seq(Some(s.result.runs.len()))?;
+                for run in &s.result.runs {
+                    seq.serialize_element(&Measurement::of(run, s))?;
+                }
+                seq.end()
+            }
+            Measurements::Read(runs) => runs.serialize(ser),
+        }
+    }
+}
+
+impl<'de> Deserialize<'de> for Measurements<'_> {
+    fn deserialize<D: Deserializer<'de>>(de: D) -> Result<Self, D::Error> {
+        Vec::deserialize(de).map(Measurements::Read)
+    }
+}
+
+/// The resource timeline of one run.
+#[derive(Debug)]
+pub struct Timeline<'a> {
+    /// Which run (its index).
+    pub run: usize,
+    pub points: Cow<'a, [TimelinePoint]>,
+}
+
+impl Serialize for Timeline<'_> {
+    /// Points as rows of numbers, with a syscalls column when eBPF counted them.
+    fn serialize<S: Serializer>(&self, ser: S) -> Result<S::Ok, S::Error> {
+        let syscalls = self.points.iter().any(|p| p.syscalls.is_some());
+        let mut columns = vec!["t_s", "cpu_percent", "rss_bytes"];
+        let mut map = ser.serialize_map(Some(3))?;
+        map.serialize_entry("run", &self.run)?;
+        if syscalls {
+            columns.push("syscalls");
+            let rows: Vec<_> = self.points.iter().map(|p| (p.t, p.cpu_percent, p.rss_bytes, p.syscalls)).collect();
+            map.serialize_entry("columns", &columns)?;
+            map.serialize_entry("points", &rows)?;
+        } else {
+            let rows: Vec<_> = self.points.iter().map(|p| (p.t, p.cpu_percent, p.rss_bytes)).collect();
+            map.serialize_entry("columns", &columns)?;
+            map.serialize_entry("points", &rows)?;
+        }
+        map.end()
+    }
+}
+
+impl<'de> Deserialize<'de> for Timeline<'_> {
+    fn deserialize<D: Deserializer<'de>>(de: D) -> Result<Self, D::Error> {
+        #[derive(Deserialize)]
+        struct Raw {
+            #[serde(default, deserialize_with = "lenient")]
+            run: usize,
+            #[serde(default, deserialize_with = "lenient")]
+            points: Vec<Vec<Value>>,
+        }
+        let raw = Raw::deserialize(de)?;
+        let point = |p: &Vec<Value>| {
+            let n = |i: usize| p.get(i).and_then(Value::as_f64);
+            Some(TimelinePoint {
+                t: n(0)?,
+                cpu_percent: n(1)?,
+                rss_bytes: n(2)? as u64,
+                syscalls: n(3).map(|s| s as u64),
+            })
+        };
+        Ok(Timeline { run: raw.run, points: raw.points.iter().filter_map(point).collect() })
+    }
+}
+
+impl Document<'_> {
+    pub fn primary_metric(&self) -> MetricKey {
+        self.primary_metric.clone().unwrap_or_default()
+    }
+
+    /// `denet` or `hyperfine`.
+    pub fn tool(&self) -> &'static str {
+        if self.metadata.denet_version.is_some() {
+            "denet"
+        } else {
+            "hyperfine"
+        }
+    }
+}
+
+impl Benchmark<'_> {
     /// What benchmarks are matched by: the display name (or command) and the parameters.
     pub fn key(&self) -> String {
         let name = self.name.as_deref().unwrap_or(&self.command);
         if self.parameters.is_empty() {
             name.to_string()
         } else {
-            let p: Vec<String> = self.parameters.iter().map(|(k, v)| format!("{k}={v}")).collect();
+            let p: Vec<String> = self.parameters.iter().map(|(k, v)| format!("{k}={}", v.value)).collect();
             format!("{name} [{}]", p.join(", "))
         }
     }
-}
 
-/// A results file.
-#[derive(Debug, Clone, PartialEq)]
-pub struct ResultsFile {
-    /// `denet` or `hyperfine`.
-    pub tool: String,
-    pub benchmarks: Vec<StoredBenchmark>,
+    /// One value per run of `key`, in base units; None when some run lacks it (a metric missing
+    /// from some runs cannot be compared run for run).
+    pub fn values(&self, key: &MetricKey) -> Option<Cow<'_, [f64]>> {
+        match &self.measurements {
+            Measurements::Measured(s) => Some(Cow::Borrowed(&s.metric(key.known()?)?.values)),
+            Measurements::Read(runs) => {
+                let values: Vec<f64> = runs.iter().filter_map(|r| r.value(key)).collect();
+                (values.len() == runs.len()).then_some(Cow::Owned(values))
+            }
+        }
+    }
+
+    /// Every metric that every run has, by name.
+    pub fn metrics(&self) -> Vec<MetricKey> {
+        let mut keys: Vec<MetricKey> = match &self.measurements {
+            Measurements::Measured(s) => s.metrics.iter().map(|m| m.metric.into()).collect(),
+            Measurements::Read(runs) => runs.iter().flat_map(|r| r.values.iter().map(|(k, _)| k.clone())).collect(),
+        };
+        keys.sort();
+        keys.dedup();
+        keys.retain(|k| self.values(k).is_some());
+        keys
+    }
+
+    /// Each run's exit code (None: killed by a signal or not recorded).
+    pub fn exit_codes(&self) -> Vec<Option<i64>> {
+        self.exits_and_starts().into_iter().map(|(code, _)| code).collect()
+    }
+
+    /// Each run's start, seconds from the benchmark's (empty for hyperfine's files).
+    pub fn started(&self) -> Vec<f64> {
+        self.exits_and_starts().into_iter().filter_map(|(_, t)| t).collect()
+    }
+
+    fn exits_and_starts(&self) -> Vec<(Option<i64>, Option<f64>)> {
+        match &self.measurements {
+            Measurements::Measured(s) => s
+                .result
+                .runs
+                .iter()
+                .map(|r| (r.exit.unwrap_or_default().code.map(i64::from), Some(r.started_s)))
+                .collect(),
+            Measurements::Read(runs) => runs.iter().map(|m| (m.exit_code, m.started_s)).collect(),
+        }
+    }
 }
 
 fn bad(path: &Path, why: impl Into<String>) -> UserError {
@@ -43,7 +341,7 @@ fn bad(path: &Path, why: impl Into<String>) -> UserError {
 }
 
 /// Read and check a results file.
-pub fn read(path: &Path) -> Result<ResultsFile, UserError> {
+pub fn read(path: &Path) -> Result<Document<'static>, UserError> {
     let text = std::fs::read_to_string(path).map_err(|e| bad(path, format!("cannot read it: {e}")))?;
     if text.trim().is_empty() {
         return Err(bad(
@@ -52,18 +350,19 @@ pub fn read(path: &Path) -> Result<ResultsFile, UserError> {
         ));
     }
     let doc: Value = serde_json::from_str(&text).map_err(|e| bad(path, format!("not valid JSON ({e})")))?;
-    parse(&doc).map_err(|why| bad(path, why))
+    parse(doc).map_err(|why| bad(path, why))
 }
 
-/// Interpret a parsed document.
-pub fn parse(doc: &Value) -> Result<ResultsFile, String> {
+/// Interpret a parsed document: say which schema it is when it is not ours.
+pub fn parse(doc: Value) -> Result<Document<'static>, String> {
     let expected = "expected the JSON export of 'denet bench' or hyperfine 2.0 (\"schema_version\": 2)";
     let results = doc.get("results").and_then(Value::as_array);
     match (doc.get("schema_version").and_then(Value::as_u64), results) {
         (Some(2), Some(results)) => {
-            let tool = if doc.pointer("/metadata/denet_version").is_some() { "denet" } else { "hyperfine" };
-            let benchmarks = results.iter().enumerate().map(|(i, r)| benchmark(r, i)).collect::<Result<_, _>>()?;
-            Ok(ResultsFile { tool: tool.into(), benchmarks })
+            for (i, r) in results.iter().enumerate() {
+                check_result(r, i)?;
+            }
+            serde_json::from_value(doc).map_err(|e| format!("cannot read the results: {e}"))
         }
         (Some(v), _) => Err(format!("found schema_version {v}; {expected}")),
         (None, Some(r)) if r.first().is_some_and(|b| b.get("times").is_some()) => {
@@ -73,51 +372,27 @@ pub fn parse(doc: &Value) -> Result<ResultsFile, String> {
     }
 }
 
-fn benchmark(r: &Value, i: usize) -> Result<StoredBenchmark, String> {
+/// The fields a result cannot do without, named in the error.
+fn check_result(r: &Value, i: usize) -> Result<(), String> {
     let command = r.get("command").and_then(Value::as_str).ok_or(format!("result {} has no \"command\"", i + 1))?;
-    let parameters = r
-        .get("parameters")
-        .and_then(Value::as_object)
-        .map(|m| {
-            m.iter()
-                .map(|(k, v)| (k.clone(), v.get("value").and_then(Value::as_str).unwrap_or_default().to_string()))
-                .collect()
-        })
-        .unwrap_or_default();
-    let runs = r
-        .get("measurements")
+    r.get("measurements")
         .and_then(Value::as_array)
         .ok_or(format!("result {} ('{command}') has no \"measurements\"", i + 1))?;
-    let mut values: BTreeMap<String, Vec<f64>> = BTreeMap::new();
-    for run in runs {
-        for (metric, v) in run.as_object().into_iter().flatten() {
-            if let Some(x) = v.get("value").and_then(Value::as_f64) {
-                values.entry(metric.clone()).or_default().push(x);
-            }
-        }
-    }
-    // A metric missing from some runs cannot be compared run for run.
-    values.retain(|_, v| v.len() == runs.len());
-    Ok(StoredBenchmark {
-        command: command.into(),
-        name: r.get("name").and_then(Value::as_str).map(String::from),
-        parameters,
-        values,
-    })
+    Ok(())
 }
 
 /// Benchmarks of `current` paired with those of `baseline` by key; plus the keys found on one side only.
-pub struct Pairing<'a> {
-    pub pairs: Vec<(&'a StoredBenchmark, &'a StoredBenchmark)>,
+pub struct Pairing<'a, 'd> {
+    pub pairs: Vec<(&'a Benchmark<'d>, &'a Benchmark<'d>)>,
     pub only_baseline: Vec<String>,
     pub only_current: Vec<String>,
 }
 
-pub fn pair<'a>(baseline: &'a ResultsFile, current: &'a ResultsFile) -> Pairing<'a> {
-    let find = |f: &'a ResultsFile, key: &str| f.benchmarks.iter().find(|b| b.key() == key);
-    let pairs = baseline.benchmarks.iter().filter_map(|b| find(current, &b.key()).map(|c| (b, c))).collect();
-    let only = |a: &ResultsFile, b: &'a ResultsFile| {
-        a.benchmarks.iter().map(StoredBenchmark::key).filter(|k| find(b, k).is_none()).collect()
+pub fn pair<'a, 'd>(baseline: &'a Document<'d>, current: &'a Document<'d>) -> Pairing<'a, 'd> {
+    let find = |f: &'a Document<'d>, key: &str| f.results.iter().find(|b| b.key() == key);
+    let pairs = baseline.results.iter().filter_map(|b| find(current, &b.key()).map(|c| (b, c))).collect();
+    let only = |a: &Document, b: &'a Document<'d>| {
+        a.results.iter().map(Benchmark::key).filter(|k| find(b, k).is_none()).collect()
     };
     Pairing { pairs, only_baseline: only(baseline, current), only_current: only(current, baseline) }
 }
@@ -127,6 +402,7 @@ mod tests {
     use serde_json::json;
 
     use super::*;
+    use crate::metrics::Metric;
 
     #[test]
     fn reads_hyperfine_2_documents() {
@@ -134,20 +410,23 @@ mod tests {
             "results": [{"command": "sleep 1", "parameters": {"n": {"value": "1"}},
                 "measurements": [{"time_wall_clock": {"value": 1.0, "unit": "second"}, "instructions": {"value": 7}, "exit_code": 0},
                                  {"time_wall_clock": {"value": 1.1, "unit": "second"}, "exit_code": 0}]}]});
-        let f = parse(&doc).unwrap();
-        assert_eq!(f.tool, "hyperfine");
-        let b = &f.benchmarks[0];
-        assert_eq!(b.values["time_wall_clock"], vec![1.0, 1.1]);
-        assert!(!b.values.contains_key("instructions"), "present in one run of two");
+        let f = parse(doc).unwrap();
+        assert_eq!(f.tool(), "hyperfine");
+        let b = &f.results[0];
+        assert_eq!(b.values(&Metric::TimeWallClock.into()).unwrap().as_ref(), [1.0, 1.1]);
+        assert!(b.values(&MetricKey::parse("instructions")).is_none(), "present in one run of two");
+        assert_eq!(b.metrics(), [MetricKey::from(Metric::TimeWallClock)]);
         assert_eq!(b.key(), "sleep 1 [n=1]");
     }
 
     #[test]
     fn refuses_hyperfine_1_and_other_schemas_with_the_reason() {
         let v1 = json!({"results": [{"command": "x", "mean": 1.0, "times": [1.0]}]});
-        assert!(parse(&v1).unwrap_err().contains("hyperfine 1.x"));
+        assert!(parse(v1).unwrap_err().contains("hyperfine 1.x"));
         let v3 = json!({"schema_version": 3, "results": []});
-        assert!(parse(&v3).unwrap_err().contains("found schema_version 3"));
-        assert!(parse(&json!({"foo": 1})).unwrap_err().contains("no schema_version"));
+        assert!(parse(v3).unwrap_err().contains("found schema_version 3"));
+        assert!(parse(json!({"foo": 1})).unwrap_err().contains("no schema_version"));
+        let no_runs = json!({"schema_version": 2, "results": [{"command": "x"}]});
+        assert!(parse(no_runs).unwrap_err().contains("result 1 ('x') has no \"measurements\""));
     }
 }

@@ -9,7 +9,7 @@ use thiserror::Error;
 use super::protocol::Batch;
 use crate::monitor::ebpf::{Kernel, Snapshot};
 use crate::monitor::sampler::Sampler;
-use crate::monitor::tree::Baseline;
+use crate::monitor::tree::CountFrom;
 use crate::monitor::{Backend, Schedule};
 use crate::profile::{RunProfile, TimelinePoint, TreeProfile};
 use crate::vocab::{Input, Output};
@@ -87,7 +87,7 @@ impl Follower {
     /// `kernel_base`: the eBPF counters at the run's start (with `--ebpf`), for its syscall timeline.
     pub fn new(pid: u32, backend: Backend, start: Instant, kernel_base: Option<Snapshot>) -> Follower {
         Follower {
-            sampler: Sampler::new(backend, pid, Baseline::Zero, start),
+            sampler: Sampler::new(backend, pid, CountFrom::Zero, start),
             profile: TreeProfile::default(),
             stride: 1,
             kernel_base,

@@ -4,7 +4,7 @@ use std::process::ExitCode;
 
 use super::session;
 use crate::error::UserError;
-use crate::monitor::{Backend, Baseline, Monitor};
+use crate::monitor::{Backend, CountFrom, Monitor};
 use crate::options::MonitorOptions;
 
 pub fn attach(opts: &MonitorOptions, pid: u32) -> anyhow::Result<ExitCode> {
@@ -21,7 +21,7 @@ pub fn attach(opts: &MonitorOptions, pid: u32) -> anyhow::Result<ExitCode> {
     let mut meta = session::metadata(opts, "attach", pid, command_of(pid), caps, "not ours (attached)");
     meta.ebpf = kernel.checks;
     session::write_header(&mut sink, opts, meta);
-    let mut config = session::config(opts, Baseline::FirstRead);
+    let mut config = session::config(opts, CountFrom::FirstRead);
     config.kernel = kernel.kernel;
     let monitor = Monitor::start(pid, config, sink)?;
     let finished = interrupt::wait(monitor)?;

@@ -57,7 +57,7 @@ fn ebpf_setup(opts: &BenchOptions) -> (Option<Kernel>, BenchOptions) {
         "net_tcp_tx_bytes" | "net_tcp_rx_bytes" => missing.contains(&"net_tcp_tx_bytes"),
         _ => false,
     };
-    opts.metrics.retain(|s| !lost(s.metric.name));
+    opts.metrics.retain(|s| !lost(s.metric.name()));
     if opts.metrics.is_empty() {
         opts.metrics = crate::metrics::parse("default", false).expect("the default preset parses");
     }
@@ -84,7 +84,7 @@ enum Done {
 /// `--baseline` and `--save-baseline`: the baseline read before any run, applied after the last.
 struct Baseline {
     /// What to check against: a baseline file, or (None) the first command.
-    compare_to: Option<(Option<crate::results::ResultsFile>, crate::options::compare::CheckOptions)>,
+    compare_to: Option<(Option<crate::results::Document<'static>>, crate::options::compare::CheckOptions)>,
     save_as: Option<std::path::PathBuf>,
     markdown_files: Vec<std::path::PathBuf>,
 }
@@ -114,14 +114,13 @@ impl Baseline {
 
     /// Save, then compare: the exit code is the comparison's.
     fn apply(&self, report: &Report, opts: &BenchOptions) -> anyhow::Result<ExitCode> {
-        let json = crate::render::export::exporter(crate::vocab::Format::Json).render(report)?;
         if let Some(path) = &self.save_as {
+            let json = crate::render::export::exporter(crate::vocab::Format::Json).render(report)?;
             crate::render::export::write_atomically(path, &json)?;
             eprintln!("denet: saved the results as baseline {}", path.display());
         }
         let Some((baseline, check)) = &self.compare_to else { return Ok(ExitCode::SUCCESS) };
-        let doc: serde_json::Value = serde_json::from_slice(&json)?;
-        let current = crate::results::parse(&doc).map_err(|e| anyhow::anyhow!("cannot read back the results: {e}"))?;
+        let current = crate::render::export::document(report);
         let regression = match baseline {
             Some(b) => crate::stats::checks::run(b, &current, check)?,
             None => crate::stats::checks::against_reference(&current, check)?,
@@ -254,14 +253,13 @@ impl<'a> Printer<'a> {
         Ok(Done::Complete(summarized))
     }
 
-    /// `--export-html` and `--export-svg`, drawn from the same JSON the export holds.
+    /// `--export-html` and `--export-svg`, drawn from the results model the JSON export writes.
     fn write_html(&self, summarized: &[Summarized]) -> anyhow::Result<()> {
         if self.opts.html.is_none() && self.opts.svg_dir.is_none() {
             return Ok(());
         }
-        let json = crate::render::export::exporter(crate::vocab::Format::Json).render(&self.report(summarized))?;
-        let doc: serde_json::Value = serde_json::from_slice(&json)?;
-        let data = crate::render::report_data::from_results(&doc, "denet bench").map_err(|e| anyhow::anyhow!(e))?;
+        let report = self.report(summarized);
+        let data = crate::render::report_data::from_results(&crate::render::export::document(&report), "denet bench");
         let (page, charts) = super::report::results_page(&data)?;
         if let Some(p) = &self.opts.html {
             crate::render::export::write_atomically(p, page.as_bytes())?;
@@ -309,11 +307,13 @@ impl Observer for Printer<'_> {
 
     fn run_done(&mut self, _index: usize, result: &BenchmarkResult, target: u64) {
         let Some(run) = result.runs.last() else { return };
-        self.primary_sum += (self.primary().metric.extract)(run);
+        self.primary_sum += self.primary().metric.extract(run);
         if let Some(bar) = &self.bar {
             let mean = self.primary_sum / result.runs.len() as f64;
-            let unit =
-                self.primary().unit.unwrap_or_else(|| crate::metrics::auto_unit(self.primary().metric.dimension, mean));
+            let unit = self
+                .primary()
+                .unit
+                .unwrap_or_else(|| crate::metrics::auto_unit(self.primary().metric.dimension(), mean));
             bar.set_length(target);
             bar.set_position(result.runs.len() as u64);
             bar.set_message(format!("Current estimate: {}", fmt_in(mean, unit)));

@@ -10,7 +10,7 @@ use crate::render::{charts, html};
 
 /// What a file holds.
 enum Input {
-    Results(serde_json::Value),
+    Results(Box<crate::results::Document<'static>>),
     Recording,
 }
 
@@ -22,9 +22,13 @@ fn sniff(path: &Path) -> Result<Input, UserError> {
     if serde_json::from_str::<serde_json::Value>(first).is_ok_and(|v| v.get("kind").is_some()) {
         return Ok(Input::Recording);
     }
-    serde_json::from_str(&text)
-        .map(Input::Results)
-        .map_err(|e| bad(format!("neither a denet recording (JSONL) nor benchmark results (JSON): {e}")))
+    let doc = serde_json::from_str(&text)
+        .map_err(|e| bad(format!("neither a denet recording (JSONL) nor benchmark results (JSON): {e}")))?;
+    let doc = crate::results::parse(doc).map_err(bad)?;
+    if doc.results.is_empty() {
+        return Err(bad("the file holds no benchmark results".into()));
+    }
+    Ok(Input::Results(Box::new(doc)))
 }
 
 pub fn report(input: &Path, out: &Path, svg_dir: Option<&Path>, title: Option<&str>) -> anyhow::Result<ExitCode> {
@@ -32,18 +36,7 @@ pub fn report(input: &Path, out: &Path, svg_dir: Option<&Path>, title: Option<&s
         input.file_name().map_or("denet report".into(), |n| format!("denet report: {}", n.to_string_lossy()));
     let title = title.unwrap_or(&default_title);
     let (page, charts) = match sniff(input)? {
-        Input::Results(doc) => {
-            let data = report_data::from_results(&doc, title)
-                .and_then(|d| {
-                    if d.benchmarks.is_empty() {
-                        Err("the file holds no benchmark results".into())
-                    } else {
-                        Ok(d)
-                    }
-                })
-                .map_err(|why| UserError::BadResults { file: input.display().to_string(), why })?;
-            results_page(&data)?
-        }
+        Input::Results(doc) => results_page(&report_data::from_results(&doc, title))?,
         Input::Recording => {
             // For `report`, unreadable input is a usage error (exit 2), as for results files.
             let (records, summary, note) =

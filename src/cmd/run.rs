@@ -7,7 +7,7 @@ use std::time::Duration;
 use super::session;
 use crate::monitor::child::{self, ChildStdio};
 use crate::monitor::ebpf::{Kernel, Role};
-use crate::monitor::{Baseline, Finished, Monitor};
+use crate::monitor::{CountFrom, Finished, Monitor};
 use crate::options::MonitorOptions;
 use crate::profile::{ExitStatus, Rusage};
 use crate::render::MonitorSink;
@@ -36,7 +36,7 @@ pub fn run(opts: &MonitorOptions, argv: &[String], silent: bool) -> anyhow::Resu
     let mut meta = session::metadata(opts, "run", pid, argv.to_vec(), caps, stdout_rule);
     meta.ebpf = kernel.checks;
     session::write_header(&mut sink, opts, meta);
-    let mut config = session::config(opts, Baseline::Zero);
+    let mut config = session::config(opts, CountFrom::Zero);
     config.kernel = kernel.kernel;
     // The duration is enforced by stopping the child below, so the monitor sees its end.
     config.duration = None;

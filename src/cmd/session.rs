@@ -19,11 +19,11 @@ pub fn open_sink(opts: &MonitorOptions, stop_when_stdout_closes: bool) -> anyhow
 }
 
 /// The monitor configuration for these options.
-pub fn config(opts: &MonitorOptions, baseline: crate::monitor::Baseline) -> MonitorConfig {
+pub fn config(opts: &MonitorOptions, count_from: crate::monitor::CountFrom) -> MonitorConfig {
     MonitorConfig {
         schedule: opts.schedule,
         backend: opts.backend,
-        baseline,
+        count_from,
         duration: opts.duration,
         origin: std::time::Instant::now(),
         kernel: None,

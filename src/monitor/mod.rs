@@ -21,7 +21,7 @@ use std::time::{Duration, Instant};
 
 pub use schedule::Schedule;
 pub use source::Backend;
-pub use tree::Baseline;
+pub use tree::CountFrom;
 
 use crate::monitor::sampler::Sampler;
 use crate::monitor::source::RawProcess;
@@ -45,10 +45,10 @@ pub trait SampleSink: Send {
 pub struct MonitorConfig {
     pub schedule: Schedule,
     pub backend: Backend,
-    pub baseline: Baseline,
+    pub count_from: CountFrom,
     /// Stop by itself after this long.
     pub duration: Option<Duration>,
-    /// When the tree started counting: the spawn for `run` (with a zero baseline, the first
+    /// When the tree started counting: the spawn for `run` (counting from zero, the first
     /// sample's CPU time accrued since then), the monitor's start for `attach`.
     pub origin: Instant,
     /// The eBPF programs, when `--ebpf` loaded them: their counters join every sample.
@@ -112,7 +112,7 @@ impl<S: SampleSink + 'static> Monitor<S> {
 /// stops, or `stop` asks for a last sample.
 fn run_loop<S: SampleSink>(root: u32, config: MonitorConfig, mut sink: S, stop: mpsc::Receiver<()>) -> Finished<S> {
     let start = config.origin;
-    let mut sampler = Sampler::new(config.backend, root, config.baseline, start);
+    let mut sampler = Sampler::new(config.backend, root, config.count_from, start);
     let mut kernel = config.kernel.as_deref().map(KernelFollower::new);
     let mut summary = SummaryBuilder::default();
     let mut deadline = Instant::now();

@@ -3,7 +3,7 @@
 use std::time::Instant;
 
 use super::source::{self, Backend, ProcessSource, RawProcess};
-use super::tree::{Baseline, TreeAccumulator};
+use super::tree::{CountFrom, TreeAccumulator};
 use crate::profile::{Capability, Sample};
 
 /// Samples one tree: each call scans it and differences the scan against the previous one.
@@ -16,8 +16,8 @@ pub struct Sampler {
 
 impl Sampler {
     /// A sampler of the tree rooted at `root`, with times counted from `origin`.
-    pub fn new(backend: Backend, root: u32, baseline: Baseline, origin: Instant) -> Sampler {
-        Sampler { source: source::open(backend, root), acc: TreeAccumulator::new(baseline), origin, last: origin }
+    pub fn new(backend: Backend, root: u32, count_from: CountFrom, origin: Instant) -> Sampler {
+        Sampler { source: source::open(backend, root), acc: TreeAccumulator::new(count_from), origin, last: origin }
     }
 
     /// Scan the tree now: the processes found (for the eBPF follower) and the sample they make.

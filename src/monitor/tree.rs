@@ -16,7 +16,7 @@ use crate::profile::{Aggregate, Counters, ProcessSample, Sample};
 
 /// Where the totals start.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Baseline {
+pub enum CountFrom {
     /// Count from zero: the tree was started by us (`run`, `bench`).
     Zero,
     /// Count from the first read: the tree existed before (`attach`).
@@ -34,7 +34,7 @@ struct Seen {
 /// Differencing state across ticks.
 #[derive(Debug)]
 pub struct TreeAccumulator {
-    baseline: Baseline,
+    count_from: CountFrom,
     prev: BTreeMap<u32, Seen>,
     /// Last-seen counters of processes that left the tree unreaped by it.
     departed: Counters,
@@ -47,9 +47,9 @@ pub struct TreeAccumulator {
 }
 
 impl TreeAccumulator {
-    pub fn new(baseline: Baseline) -> TreeAccumulator {
+    pub fn new(count_from: CountFrom) -> TreeAccumulator {
         TreeAccumulator {
-            baseline,
+            count_from,
             prev: BTreeMap::new(),
             departed: Counters::default(),
             prev_raw: None,
@@ -73,7 +73,7 @@ impl TreeAccumulator {
         let cpu_before = self.totals.cpu_time_s;
         self.advance_totals(raw);
         let cpu_delta = self.totals.cpu_time_s - cpu_before;
-        let count_all = !(first_tick && self.baseline == Baseline::FirstRead);
+        let count_all = !(first_tick && self.count_from == CountFrom::FirstRead);
         let processes: Vec<ProcessSample> = procs.iter().map(|p| self.process_sample(p, dt, count_all)).collect();
         let threads: u64 = procs.iter().map(|p| p.threads).sum();
         let aggregate = Aggregate {
@@ -134,10 +134,10 @@ impl TreeAccumulator {
 
     /// Add the non-negative part of each counter's change to the totals.
     fn advance_totals(&mut self, raw: Counters) {
-        let prev = match (self.prev_raw, self.baseline) {
+        let prev = match (self.prev_raw, self.count_from) {
             (Some(p), _) => p,
-            (None, Baseline::Zero) => Counters::default(),
-            (None, Baseline::FirstRead) => raw,
+            (None, CountFrom::Zero) => Counters::default(),
+            (None, CountFrom::FirstRead) => raw,
         };
         let delta = raw.zip_with(&prev, u64::saturating_sub, |a, b| (a - b).max(0.0));
         self.totals = self.totals.add(&delta);
@@ -204,7 +204,7 @@ mod tests {
 
     #[test]
     fn a_child_reaped_by_its_live_parent_is_counted_once() {
-        let mut acc = TreeAccumulator::new(Baseline::Zero);
+        let mut acc = TreeAccumulator::new(CountFrom::Zero);
         acc.sample(&[proc(1, 0, 1.0), proc(2, 1, 2.0)], 0.1, 0.1);
         // 2 exited with 2.5 s and 1 reaped it: 1's inclusive time now holds 1.0 + 2.5.
         let s = acc.sample(&[proc(1, 0, 3.5)], 0.2, 0.1);
@@ -213,7 +213,7 @@ mod tests {
 
     #[test]
     fn three_generations_exiting_in_one_interval_are_not_counted_twice() {
-        let mut acc = TreeAccumulator::new(Baseline::Zero);
+        let mut acc = TreeAccumulator::new(CountFrom::Zero);
         acc.sample(&[proc(1, 0, 1.0), proc(2, 1, 1.0), proc(3, 2, 1.0)], 0.1, 0.1);
         // 3 and 2 both exited; 2 had reaped 3, 1 reaped 2: 1 holds all 3 s.
         let s = acc.sample(&[proc(1, 0, 3.0)], 0.2, 0.1);
@@ -222,7 +222,7 @@ mod tests {
 
     #[test]
     fn an_orphan_reaped_outside_the_tree_keeps_its_last_counters() {
-        let mut acc = TreeAccumulator::new(Baseline::Zero);
+        let mut acc = TreeAccumulator::new(CountFrom::Zero);
         acc.sample(&[proc(1, 0, 1.0), proc(2, 1, 2.0)], 0.1, 0.1);
         // 2 was re-parented to init (ppid 999, not tracked) and then vanished.
         acc.sample(&[proc(1, 0, 1.0), proc(2, 999, 2.0)], 0.2, 0.1);
@@ -232,7 +232,7 @@ mod tests {
 
     #[test]
     fn totals_never_decrease() {
-        let mut acc = TreeAccumulator::new(Baseline::Zero);
+        let mut acc = TreeAccumulator::new(CountFrom::Zero);
         acc.sample(&[proc(1, 0, 2.0)], 0.1, 0.1);
         let s = acc.sample(&[proc(1, 0, 1.0)], 0.2, 0.1);
         assert!((s.aggregate.counters.cpu_time_s - 2.0).abs() < 1e-9);

@@ -171,10 +171,10 @@ fn regression(a: &BenchArgs, benchmarks: usize) -> Result<Option<RegressionCheck
         None,
         a.export_junit.as_deref(),
     )?;
-    if let Some(t) = check.thresholds.iter().find(|t| crate::metrics::find(&t.metric).is_none()) {
+    if let Some(t) = check.thresholds.iter().find(|t| t.metric.known().is_none()) {
         return Err(bad(
             "--threshold",
-            t.metric.as_str(),
+            t.metric.name(),
             "denet bench does not measure this metric; see docs/metrics.md",
         ));
     }

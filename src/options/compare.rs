@@ -13,7 +13,7 @@ pub const DEFAULT_THRESHOLDS: &str = "time_wall_clock=5%,memory_peak_resident=10
 /// A metric to check and how much change it tolerates.
 #[derive(Debug, Clone, PartialEq)]
 pub struct MetricThreshold {
-    pub metric: String,
+    pub metric: metrics::MetricKey,
     pub threshold: Threshold,
     /// Given by the user (a missing metric is then an error, not a note).
     pub explicit: bool,
@@ -116,9 +116,10 @@ pub fn thresholds(spec: Option<&str>) -> Result<Vec<MetricThreshold>, UserError>
         let (metric, value) =
             item.split_once('=').ok_or_else(|| bad(item, "expected METRIC=VALUE, e.g. time_wall_clock=5%"))?;
         let (metric, value) = (metric.trim(), value.trim());
-        let threshold = threshold(metric, value).map_err(|why| bad(item, why))?;
+        let metric = metrics::MetricKey::parse(metric);
+        let threshold = threshold(&metric, value).map_err(|why| bad(item, why))?;
         out.retain(|t| t.metric != metric);
-        out.push(MetricThreshold { metric: metric.to_string(), threshold, explicit });
+        out.push(MetricThreshold { metric, threshold, explicit });
     }
     if out.is_empty() {
         return Err(bad(spec, "no threshold given"));
@@ -127,7 +128,7 @@ pub fn thresholds(spec: Option<&str>) -> Result<Vec<MetricThreshold>, UserError>
 }
 
 /// `5%` → relative 0.05; `2MiB`, `3ms`, `1.5k` → absolute in base units; a bare number is in base units.
-fn threshold(metric: &str, value: &str) -> Result<Threshold, String> {
+fn threshold(metric: &metrics::MetricKey, value: &str) -> Result<Threshold, String> {
     if let Some(pct) = value.strip_suffix('%') {
         let p: f64 = pct.trim().parse().map_err(|_| format!("'{pct}' is not a number"))?;
         return if p >= 0.0 && p.is_finite() {
@@ -146,7 +147,7 @@ fn threshold(metric: &str, value: &str) -> Result<Threshold, String> {
         return Ok(Threshold::Absolute(n));
     }
     // Metrics denet does not know (hyperfine's hardware counters) are counts.
-    let dimension = metrics::find(metric).map_or(metrics::Dimension::Count, |m| m.dimension);
+    let dimension = metric.dimension();
     let u = metrics::unit(unit.trim(), dimension).ok_or_else(|| {
         format!("unit '{unit}' does not fit {metric}; use % or one of {}", metrics::unit_symbols(dimension).join(", "))
     })?;

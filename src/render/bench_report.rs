@@ -5,8 +5,8 @@ use console::Style;
 
 use super::units;
 use crate::bench::scheduler::Warning;
-use crate::metrics::{self, Dimension, Selected};
-use crate::stats::{Comparison, MetricSummary, Summarized, Test};
+use crate::metrics::{self, Dimension, Metric, Selected};
+use crate::stats::{Comparison, Stats, Summarized, Test};
 use crate::vocab::Category;
 
 /// Colours on or off.
@@ -40,7 +40,7 @@ impl Paint {
 }
 
 /// A value with a unit fixed for a column or a line.
-pub fn fmt_in(value: f64, unit: metrics::Unit) -> String {
+pub fn fmt_in(value: f64, unit: metrics::DisplayUnit) -> String {
     let v = unit.convert(value);
     match unit.dimension {
         Dimension::Time if unit.symbol == "s" => format!("{v:.3} {}", unit.symbol),
@@ -50,12 +50,12 @@ pub fn fmt_in(value: f64, unit: metrics::Unit) -> String {
 }
 
 /// The display unit of a metric: `--metrics` wins, else the best unit for the reference's mean.
-pub fn unit_for(m: &MetricSummary, selected: &[Selected], reference_mean: f64) -> metrics::Unit {
+pub fn unit_for(metric: Metric, selected: &[Selected], reference_mean: f64) -> metrics::DisplayUnit {
     selected
         .iter()
-        .find(|s| s.metric.name == m.metric.name)
+        .find(|s| s.metric == metric)
         .and_then(|s| s.unit)
-        .unwrap_or_else(|| metrics::auto_unit(m.metric.dimension, reference_mean))
+        .unwrap_or_else(|| metrics::auto_unit(metric.dimension(), reference_mean))
 }
 
 /// The block printed when a benchmark finishes.
@@ -74,15 +74,42 @@ pub fn header(index: usize, name: &str, paint: Paint) -> String {
     paint.bold(&format!("Benchmark {}: {name}", index + 1))
 }
 
+/// One benchmark's summaries as a block shows them: means, and units fixed by the reference.
+struct View<'a> {
+    s: &'a Summarized,
+    reference: &'a Summarized,
+    selected: &'a [Selected],
+}
+
+impl View<'_> {
+    fn stats(&self, m: Metric) -> Option<&Stats> {
+        self.s.metric(m).map(|x| &x.stats)
+    }
+
+    /// The mean per run; NaN for an eBPF metric these runs lack (its line is then left out).
+    fn mean(&self, m: Metric) -> f64 {
+        self.stats(m).map_or(f64::NAN, |st| st.mean)
+    }
+
+    fn unit(&self, m: Metric) -> metrics::DisplayUnit {
+        unit_for(m, self.selected, self.reference.metric(m).map_or(f64::NAN, |x| x.stats.mean))
+    }
+
+    fn has(&self, m: Metric) -> bool {
+        self.s.metric(m).is_some()
+    }
+}
+
 /// The block without its header line (printed when the benchmark started).
 pub fn body(s: &Summarized, reference: &Summarized, selected: &[Selected], paint: Paint) -> String {
+    let v = View { s, reference, selected };
     let runs = s.result.runs.len();
     let mut out = if s.result.complete { String::new() } else { format!("  {}\n", paint.yellow("(interrupted)")) };
-    let u = |name: &str| unit_for(s.metric(name), selected, reference.metric(name).stats.mean);
-    let wall = &s.metric("time_wall_clock").stats;
-    let wu = u("time_wall_clock");
-    let user = fmt_in(s.metric("time_user").stats.mean, u("time_user"));
-    let sys = fmt_in(s.metric("time_system").stats.mean, u("time_system"));
+    // A summarised benchmark has runs, and every run a wall time.
+    let Some(wall) = v.stats(Metric::TimeWallClock) else { return out };
+    let wu = v.unit(Metric::TimeWallClock);
+    let user = fmt_in(v.mean(Metric::TimeUser), v.unit(Metric::TimeUser));
+    let sys = fmt_in(v.mean(Metric::TimeSystem), v.unit(Metric::TimeSystem));
     if runs == 1 {
         out += &format!(
             "  Time (abs ≡):        {:>10}               [User: {user}, System: {sys}]\n",
@@ -103,74 +130,87 @@ pub fn body(s: &Summarized, reference: &Summarized, selected: &[Selected], paint
             paint.dim(&format!("{runs} runs"))
         );
     }
-    out += &resource_lines(s, &u);
-    out += &kernel_lines(s, &u);
-    out += &extra_lines(s, selected, &u);
+    out += &resource_lines(&v);
+    out += &kernel_lines(&v);
+    out += &extra_lines(&v);
     out
 }
 
 /// Peak memory, I/O, context switches and faults, as means per run.
-fn resource_lines(s: &Summarized, u: &dyn Fn(&str) -> metrics::Unit) -> String {
-    let mean = |n: &str| s.metric(n).stats.mean;
-    let rss = &s.metric("memory_peak_resident").stats;
-    let mu = u("memory_peak_resident");
-    let spread = rss.stddev.map(|sd| format!(" ± {}", fmt_in(sd, mu))).unwrap_or_default();
+fn resource_lines(v: &View) -> String {
+    use Metric::*;
+    let mu = v.unit(MemoryPeakResident);
+    let (rss, spread) = match v.stats(MemoryPeakResident) {
+        Some(st) => (st.mean, st.stddev.map(|sd| format!(" ± {}", fmt_in(sd, mu))).unwrap_or_default()),
+        None => (f64::NAN, String::new()),
+    };
+    let bytes = |m: Metric| units::bytes(v.mean(m) as u64);
     format!(
         "  Peak RSS:            {:>10}{spread}    [whole tree: {}; at peak {}, {}]\n\
          \x20 Storage I/O:         read {}, write {}    [syscalls: read {}, write {}]\n\
          \x20 Context switches:    {:.0} voluntary, {:.0} involuntary    [page faults: {:.0} minor, {:.0} major]\n",
-        fmt_in(rss.mean, mu),
-        fmt_in(mean("memory_peak_resident_tree"), u("memory_peak_resident_tree")),
-        plural(mean("processes_peak"), "process", "processes"),
-        plural(mean("threads_peak"), "thread", "threads"),
-        units::bytes(mean("io_read_bytes") as u64),
-        units::bytes(mean("io_write_bytes") as u64),
-        units::bytes(mean("io_read_chars") as u64),
-        units::bytes(mean("io_write_chars") as u64),
-        mean("context_switches_voluntary"),
-        mean("context_switches_involuntary"),
-        mean("page_faults_minor"),
-        mean("page_faults_major"),
+        fmt_in(rss, mu),
+        fmt_in(v.mean(MemoryPeakResidentTree), v.unit(MemoryPeakResidentTree)),
+        plural(v.mean(ProcessesPeak), "process", "processes"),
+        plural(v.mean(ThreadsPeak), "thread", "threads"),
+        bytes(IoReadBytes),
+        bytes(IoWriteBytes),
+        bytes(IoReadChars),
+        bytes(IoWriteChars),
+        v.mean(ContextSwitchesVoluntary),
+        v.mean(ContextSwitchesInvoluntary),
+        v.mean(PageFaultsMinor),
+        v.mean(PageFaultsMajor),
     )
 }
 
 /// With `--ebpf`: syscalls by category, off-CPU time, processes and TCP bytes, as means per run.
-fn kernel_lines(s: &Summarized, u: &dyn Fn(&str) -> metrics::Unit) -> String {
-    let has = |n: &str| s.metrics.iter().any(|m| m.metric.name == n);
-    let mean = |n: &str| s.metric(n).stats.mean;
+fn kernel_lines(v: &View) -> String {
+    use Metric::*;
     let mut out = String::new();
-    if has("syscalls_total") {
-        let mut parts: Vec<(f64, String)> = Category::ALL
+    if v.has(SyscallsTotal) {
+        let categories = [
+            SyscallsFileIo,
+            SyscallsMemory,
+            SyscallsProcess,
+            SyscallsNetwork,
+            SyscallsIpc,
+            SyscallsSignal,
+            SyscallsTime,
+            SyscallsOther,
+        ];
+        let mut parts: Vec<(f64, String)> = categories
             .iter()
-            .map(|c| (mean(&format!("syscalls_{}", c.key())), c.key().replace('_', " ")))
-            .filter(|(v, _)| *v > 0.0)
+            .zip(Category::ALL)
+            .map(|(&m, c)| (v.mean(m), c.key().replace('_', " ")))
+            .filter(|(mean, _)| *mean > 0.0)
             .collect();
         parts.sort_by(|a, b| b.0.total_cmp(&a.0));
-        let parts: Vec<String> = parts.iter().take(4).map(|(v, name)| format!("{name} {}", round_count(*v))).collect();
+        let parts: Vec<String> = parts.iter().take(4).map(|(n, name)| format!("{name} {}", round_count(*n))).collect();
         out +=
-            &format!("  Syscalls (eBPF):     {:>10}    [{}]\n", round_count(mean("syscalls_total")), parts.join(", "));
+            &format!("  Syscalls (eBPF):     {:>10}    [{}]\n", round_count(v.mean(SyscallsTotal)), parts.join(", "));
     }
-    if has("time_off_cpu") {
-        let lifecycle = if has("processes_created") {
+    if v.has(TimeOffCpu) {
+        let lifecycle = if v.has(ProcessesCreated) {
             format!(
                 "    [processes created: {}, execs: {}]",
-                round_count(mean("processes_created")),
-                round_count(mean("execs"))
+                round_count(v.mean(ProcessesCreated)),
+                round_count(v.mean(Execs))
             )
         } else {
             String::new()
         };
         out += &format!(
             "  Off-CPU (eBPF):      {:>10}    (runnable {}){lifecycle}\n",
-            fmt_in(mean("time_off_cpu"), u("time_off_cpu")),
-            fmt_in(mean("time_off_cpu_runnable"), u("time_off_cpu_runnable"))
+            fmt_in(v.mean(TimeOffCpu), v.unit(TimeOffCpu)),
+            fmt_in(v.mean(TimeOffCpuRunnable), v.unit(TimeOffCpuRunnable))
         );
     }
-    if has("net_tcp_tx_bytes") && mean("net_tcp_tx_bytes") + mean("net_tcp_rx_bytes") > 0.0 {
+    if v.has(NetTcpTxBytes) && v.mean(NetTcpTxBytes) + v.mean(NetTcpRxBytes) > 0.0 {
         out += &format!(
             "  TCP (eBPF):          sent {}, received {}\n",
-            units::bytes(mean("net_tcp_tx_bytes") as u64),
-            units::bytes(mean("net_tcp_rx_bytes") as u64)
+            units::bytes(v.mean(NetTcpTxBytes) as u64),
+            units::bytes(v.mean(NetTcpRxBytes) as u64)
         );
     }
     out
@@ -191,46 +231,52 @@ fn plural(n: f64, one: &str, many: &str) -> String {
     format!("{shown} {}", if n == 1.0 { one } else { many })
 }
 
+/// The metrics the fixed lines above show, so that a selected one is not shown twice. The
+/// syscall categories are not among them: the syscalls line names only the four largest.
+const IN_FIXED_LINES: &[Metric] = {
+    use Metric::*;
+    &[
+        TimeWallClock,
+        TimeUser,
+        TimeSystem,
+        MemoryPeakResident,
+        MemoryPeakResidentTree,
+        IoReadBytes,
+        IoWriteBytes,
+        IoReadChars,
+        IoWriteChars,
+        ContextSwitchesVoluntary,
+        ContextSwitchesInvoluntary,
+        PageFaultsMinor,
+        PageFaultsMajor,
+        ProcessesPeak,
+        ThreadsPeak,
+        SyscallsTotal,
+        TimeOffCpu,
+        TimeOffCpuRunnable,
+        ProcessesCreated,
+        Execs,
+        NetTcpTxBytes,
+        NetTcpRxBytes,
+    ]
+};
+
 /// Selected metrics the fixed lines do not show.
-fn extra_lines(s: &Summarized, selected: &[Selected], u: &dyn Fn(&str) -> metrics::Unit) -> String {
-    const SHOWN: &[&str] = &[
-        "time_wall_clock",
-        "time_user",
-        "time_system",
-        "memory_peak_resident",
-        "memory_peak_resident_tree",
-        "io_read_bytes",
-        "io_write_bytes",
-        "io_read_chars",
-        "io_write_chars",
-        "context_switches_voluntary",
-        "context_switches_involuntary",
-        "page_faults_minor",
-        "page_faults_major",
-        "processes_peak",
-        "threads_peak",
-        "syscalls_total",
-        "time_off_cpu",
-        "time_off_cpu_runnable",
-        "processes_created",
-        "execs",
-        "net_tcp_tx_bytes",
-        "net_tcp_rx_bytes",
-    ];
-    selected
+fn extra_lines(v: &View) -> String {
+    v.selected
         .iter()
-        .filter(|sel| !SHOWN.contains(&sel.metric.name))
-        .map(|sel| {
-            let st = &s.metric(sel.metric.name).stats;
-            let unit = u(sel.metric.name);
-            format!(
+        .filter(|sel| !IN_FIXED_LINES.contains(&sel.metric))
+        .filter_map(|sel| {
+            let st = v.stats(sel.metric)?;
+            let unit = v.unit(sel.metric);
+            Some(format!(
                 "  {:<20} {:>10} ± {:>10}    ({} … {})\n",
-                format!("{}:", sel.metric.label),
+                format!("{}:", sel.metric.label()),
                 fmt_in(st.mean, unit),
                 fmt_in(st.stddev.unwrap_or(0.0), unit),
                 fmt_in(st.min, unit),
                 fmt_in(st.max, unit)
-            )
+            ))
         })
         .collect()
 }
@@ -317,28 +363,12 @@ pub fn comparison_table(all: &[Summarized], selected: &[Selected], alpha: f64) -
     table.load_preset(UTF8_FULL_CONDENSED);
     table.set_header(["Command", "Metric", "Mean ± σ", "Change", "Factor", "Significance"]);
     for s in all {
-        for (k, sel) in selected.iter().enumerate() {
-            let m = s.metric(sel.metric.name);
-            let unit = unit_for(m, selected, reference.metric(sel.metric.name).stats.mean);
-            let mean = match m.stats.stddev {
-                Some(sd) => format!("{} ± {}", fmt_in(m.stats.mean, unit), fmt_in(sd, unit)),
-                None => fmt_in(m.stats.mean, unit),
-            };
+        let rows = selected.iter().filter_map(|sel| comparison_row(s, reference, sel, selected, alpha));
+        for (k, mut row) in rows.enumerate() {
             // The command's name on its first row only.
-            let name = if k == 0 { s.result.spec.name.clone() } else { String::new() };
-            let row = if std::ptr::eq(s, reference) {
-                vec![name, sel.metric.label.into(), mean, "reference".into(), String::new(), String::new()]
-            } else {
-                let c = s.compare_to(reference, sel.metric.name, alpha);
-                vec![
-                    name,
-                    sel.metric.label.into(),
-                    mean,
-                    change_text(&c),
-                    factor_text(c.ratio, sel.metric.dimension),
-                    significance_text(&c),
-                ]
-            };
+            if k == 0 {
+                row[0] = s.result.spec.name.clone();
+            }
             table.add_row(row);
         }
     }
@@ -352,15 +382,44 @@ pub fn comparison_table(all: &[Summarized], selected: &[Selected], alpha: f64) -
     )
 }
 
+/// One command's row for one metric (its name cell left empty); None when it lacks the metric.
+fn comparison_row(
+    s: &Summarized,
+    reference: &Summarized,
+    sel: &Selected,
+    selected: &[Selected],
+    alpha: f64,
+) -> Option<Vec<String>> {
+    let m = &s.metric(sel.metric)?.stats;
+    let unit = unit_for(sel.metric, selected, reference.metric(sel.metric)?.stats.mean);
+    let mean = match m.stddev {
+        Some(sd) => format!("{} ± {}", fmt_in(m.mean, unit), fmt_in(sd, unit)),
+        None => fmt_in(m.mean, unit),
+    };
+    let label = sel.metric.label().to_string();
+    if std::ptr::eq(s, reference) {
+        return Some(vec![String::new(), label, mean, "reference".into(), String::new(), String::new()]);
+    }
+    let c = s.compare_to(reference, sel.metric, alpha)?;
+    Some(vec![
+        String::new(),
+        label,
+        mean,
+        change_text(&c),
+        factor_text(c.ratio, sel.metric.dimension()),
+        significance_text(&c),
+    ])
+}
+
 /// hyperfine's summary for the primary metric: "X ran N.NN ± x times faster than Y".
 pub fn summary(all: &[Summarized], primary: &Selected, alpha: f64, paint: Paint) -> String {
     let reference = &all[0];
     let mut out = format!("{}\n  {} ran\n", paint.bold("Summary"), paint.cyan(&reference.result.spec.name));
     for s in &all[1..] {
-        let c = s.compare_to(reference, primary.metric.name, alpha);
+        let Some(c) = s.compare_to(reference, primary.metric, alpha) else { continue };
         // Express as the reference relative to the other, as hyperfine does.
         let (r, word) = if c.ratio >= 1.0 { (c.ratio, "faster") } else { (1.0 / c.ratio, "slower") };
-        let (r, word) = match primary.metric.dimension {
+        let (r, word) = match primary.metric.dimension() {
             Dimension::Time => (r, word),
             _ => (r, if word == "faster" { "less" } else { "more" }),
         };

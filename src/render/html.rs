@@ -6,7 +6,7 @@ use serde::Serialize;
 
 use super::bench_report::{change_text, fmt_in, significance_text};
 use super::report_data::{BenchData, Chart, RecordingData, ReportData};
-use crate::metrics::{self, Dimension, Source};
+use crate::metrics::{self, MetricKey, Source};
 use std::collections::BTreeMap;
 
 use crate::stats::{compare, describe, Stats};
@@ -53,7 +53,7 @@ struct Cell {
 }
 
 #[derive(Serialize)]
-struct Row {
+struct ComparisonRow {
     name: String,
     cells: Vec<Cell>,
 }
@@ -81,28 +81,20 @@ struct Detail {
     metrics: Vec<MetricView>,
 }
 
-fn label(m: &str) -> String {
-    metrics::find(m).map_or(m.to_string(), |x| x.label.to_string())
-}
-
-fn dimension(m: &str) -> Dimension {
-    metrics::find(m).map_or(Dimension::Count, |x| x.dimension)
-}
-
 /// Each command's summary of each metric it holds, computed once (the bootstrap is the costly part).
-type StatsTable = Vec<BTreeMap<String, Stats>>;
+type StatsTable = Vec<BTreeMap<MetricKey, Stats>>;
 
 fn stats_table(data: &ReportData) -> StatsTable {
     data.benchmarks.iter().map(|b| b.metrics.iter().map(|(m, v)| (m.clone(), describe(v))).collect()).collect()
 }
 
 /// The comparison table: each command's mean ± σ and change against the first, for every metric shown.
-fn comparison(data: &ReportData, stats: &StatsTable) -> Vec<Row> {
+fn comparison(data: &ReportData, stats: &StatsTable) -> Vec<ComparisonRow> {
     let reference = &data.benchmarks[0];
     data.benchmarks
         .iter()
         .enumerate()
-        .map(|(i, b)| Row {
+        .map(|(i, b)| ComparisonRow {
             name: b.name.clone(),
             cells: data
                 .metrics
@@ -114,7 +106,7 @@ fn comparison(data: &ReportData, stats: &StatsTable) -> Vec<Row> {
 }
 
 fn cell(
-    metric: &str,
+    metric: &MetricKey,
     b: &BenchData,
     reference: &BenchData,
     (s, ref_stats): (&Stats, &Stats),
@@ -122,7 +114,7 @@ fn cell(
     alpha: f64,
 ) -> Cell {
     let (values, ref_values) = (&b.metrics[metric], &reference.metrics[metric]);
-    let unit = metrics::auto_unit(dimension(metric), ref_stats.mean);
+    let unit = metrics::auto_unit(metric.dimension(), ref_stats.mean);
     let value = match s.stddev {
         Some(sd) => format!("{} ± {}", fmt_in(s.mean, unit), fmt_in(sd, unit)),
         None => fmt_in(s.mean, unit),
@@ -139,25 +131,25 @@ fn cell(
     Cell { value, change: change_text(&c), detail: significance_text(&c), class, significant: c.significant }
 }
 
-fn detail(b: &BenchData, stats: &BTreeMap<String, Stats>, metrics_shown: &[String]) -> Detail {
+fn detail(b: &BenchData, stats: &BTreeMap<MetricKey, Stats>, metrics_shown: &[MetricKey]) -> Detail {
     // Every metric the file holds, the shown ones first.
-    let mut names: Vec<&String> = metrics_shown.iter().collect();
+    let mut names: Vec<&MetricKey> = metrics_shown.iter().collect();
     names.extend(b.metrics.keys().filter(|k| !metrics_shown.contains(k)));
     let metrics = names
         .into_iter()
         .map(|m| {
             let s = &stats[m];
-            let unit = metrics::auto_unit(dimension(m), s.mean);
+            let unit = metrics::auto_unit(m.dimension(), s.mean);
             let f = |v: f64| fmt_in(v, unit);
             MetricView {
-                label: label(m),
+                label: m.label().to_string(),
                 mean: f(s.mean),
                 stddev: s.stddev.map(f).unwrap_or_else(|| "n/a".into()),
                 median: f(s.median),
                 min: f(s.min),
                 max: f(s.max),
                 ci: s.ci95_mean.map(|[lo, hi]| format!("{} … {}", f(lo), f(hi))).unwrap_or_else(|| "n/a".into()),
-                kind: match metrics::find(m).map(|x| x.source) {
+                kind: match m.known().map(|x| x.source()) {
                     Some(Source::Sampled) => "sampled",
                     Some(_) => "exact",
                     None => "",
@@ -195,7 +187,7 @@ pub fn benchmark_report(data: &ReportData, charts: &[Chart]) -> anyhow::Result<S
         reference => data.benchmarks[0].name.clone(),
         alpha => data.alpha,
         benchmarks => data.benchmarks.iter().map(|b| b.name.clone()).collect::<Vec<_>>(),
-        metric_labels => data.metrics.iter().map(|m| label(m)).collect::<Vec<_>>(),
+        metric_labels => data.metrics.iter().map(|m| m.label().to_string()).collect::<Vec<_>>(),
         comparison => Value::from(Serde(comparison(data, &stats))),
         charts => Value::from(Serde(chart_views(charts))),
         details => Value::from(Serde(

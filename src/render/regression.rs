@@ -4,20 +4,16 @@ use comfy_table::{presets::UTF8_FULL_CONDENSED, Table};
 use quick_xml::escape::escape;
 
 use super::bench_report::fmt_in;
-use crate::metrics::{self, Dimension};
+use crate::metrics::{self, MetricKey};
 use crate::stats::checks::{Note, Regression, Row};
 use crate::stats::regress::{test_name, Verdict};
 use crate::vocab::Threshold;
 
-fn dimension(metric: &str) -> Dimension {
-    metrics::find(metric).map_or(Dimension::Count, |m| m.dimension)
-}
-
 /// "5%" or "2.0 MiB".
-pub fn threshold_text(t: &Threshold, metric: &str) -> String {
+pub fn threshold_text(t: &Threshold, metric: &MetricKey) -> String {
     match t {
         Threshold::Relative(f) => format!("{}%", trim(100.0 * f)),
-        Threshold::Absolute(a) => fmt_in(*a, metrics::auto_unit(dimension(metric), *a)),
+        Threshold::Absolute(a) => fmt_in(*a, metrics::auto_unit(metric.dimension(), *a)),
     }
 }
 
@@ -42,14 +38,10 @@ fn trim(v: f64) -> String {
     s.trim_end_matches('0').trim_end_matches('.').to_string()
 }
 
-fn label(metric: &str) -> String {
-    metrics::find(metric).map_or(metric.to_string(), |m| m.label.to_string())
-}
-
 /// "50.9 ms ± 0.2 ms (30 runs)".
 fn summary_text(r: &Row, baseline: bool) -> String {
     let s = if baseline { &r.check.baseline } else { &r.check.current };
-    let unit = metrics::auto_unit(dimension(&r.metric), r.check.baseline.mean);
+    let unit = metrics::auto_unit(r.metric.dimension(), r.check.baseline.mean);
     match s.stddev {
         Some(sd) => format!("{} ± {} ({} runs)", fmt_in(s.mean, unit), fmt_in(sd, unit), s.count),
         None => format!("{} (1 run)", fmt_in(s.mean, unit)),
@@ -64,7 +56,7 @@ pub fn change_text(r: &Row) -> String {
             format!("{:+.1}% [{:+.1}%, {:+.1}%]", 100.0 * c.change, 100.0 * c.ci[0], 100.0 * c.ci[1])
         }
         Threshold::Absolute(_) => {
-            let unit = metrics::auto_unit(dimension(&r.metric), c.difference.abs().max(c.ci[1].abs()));
+            let unit = metrics::auto_unit(r.metric.dimension(), c.difference.abs().max(c.ci[1].abs()));
             let signed = |v: f64| format!("{}{}", if v >= 0.0 { "+" } else { "-" }, fmt_in(v.abs(), unit));
             format!("{} [{}, {}]", signed(c.difference), signed(c.ci[0]), signed(c.ci[1]))
         }
@@ -117,7 +109,7 @@ pub fn terminal(r: &Regression) -> String {
     for row in &r.rows {
         table.add_row(vec![
             row.benchmark.clone(),
-            label(&row.metric),
+            row.metric.label().to_string(),
             summary_text(row, true),
             summary_text(row, false),
             change_text(row),
@@ -150,7 +142,7 @@ pub fn markdown(r: &Regression) -> String {
         out += &format!(
             "| `{}` | {} | {} | {} | {} | {} | {} |\n",
             row.benchmark.replace('|', "\\|").replace('`', "'"),
-            label(&row.metric),
+            row.metric.label(),
             summary_text(row, true),
             summary_text(row, false),
             change_text(row),
@@ -195,7 +187,7 @@ pub fn junit(r: &Regression, fail_on_inconclusive: bool) -> String {
                 summary_text(row, false),
                 threshold_text(&row.check.threshold, &row.metric)
             );
-            out += &format!("    <testcase classname=\"{}\" name=\"{}\">", escape(bench), escape(row.metric.as_str()));
+            out += &format!("    <testcase classname=\"{}\" name=\"{}\">", escape(bench), escape(row.metric.name()));
             if failing(row.check.verdict) {
                 out += &format!("<failure message=\"{}\"/>", escape(detail.as_str()));
             } else if row.check.verdict == Verdict::Inconclusive {

@@ -4,6 +4,10 @@ use std::collections::BTreeMap;
 
 use serde::Serialize;
 
+use crate::bench::scheduler::Warning;
+use crate::metrics::{Metric, MetricKey};
+use crate::results::{Benchmark, Document};
+
 /// One benchmarked command.
 #[derive(Debug, Clone, Default, Serialize)]
 pub struct BenchData {
@@ -12,7 +16,7 @@ pub struct BenchData {
     pub command: String,
     pub parameters: BTreeMap<String, String>,
     /// Metric → one value per run, base units.
-    pub metrics: BTreeMap<String, Vec<f64>>,
+    pub metrics: BTreeMap<MetricKey, Vec<f64>>,
     /// Exit code per run (None: killed by a signal or not recorded).
     pub exit_codes: Vec<Option<i64>>,
     /// Seconds from the benchmark's start to each run's start (empty for hyperfine files).
@@ -29,9 +33,9 @@ pub struct ReportData {
     pub title: String,
     /// `denet` or `hyperfine`.
     pub tool: String,
-    pub primary_metric: String,
+    pub primary_metric: MetricKey,
     /// Metrics to chart and tabulate, primary first.
-    pub metrics: Vec<String>,
+    pub metrics: Vec<MetricKey>,
     pub benchmarks: Vec<BenchData>,
     pub alpha: f64,
     /// The environment record as key/value pairs (empty when the file has none).
@@ -76,73 +80,68 @@ pub struct Chart {
     pub svg: String,
 }
 
-/// Build report data from a parsed results document (denet or hyperfine 2.0 JSON).
-pub fn from_results(doc: &serde_json::Value, title: &str) -> Result<ReportData, String> {
-    use serde_json::Value;
-    let file = crate::results::parse(doc)?;
-    let raw = doc["results"].as_array().cloned().unwrap_or_default();
-    let benchmarks = file
-        .benchmarks
-        .iter()
-        .zip(&raw)
-        .map(|(b, r)| {
-            let runs = r["measurements"].as_array().cloned().unwrap_or_default();
-            BenchData {
-                name: display_name(b),
-                command: b.command.clone(),
-                parameters: b.parameters.clone(),
-                metrics: b.values.clone(),
-                exit_codes: runs.iter().map(|m| m["exit_code"].as_i64()).collect(),
-                started: runs.iter().filter_map(|m| m["started_s"].as_f64()).collect(),
-                timeline: r["timeline"]["points"]
-                    .as_array()
-                    .map(|pts| {
-                        pts.iter()
-                            .filter_map(|p| {
-                                let syscalls = p.get(3).and_then(Value::as_f64).unwrap_or(f64::NAN);
-                                Some([p[0].as_f64()?, p[1].as_f64()?, p[2].as_f64()?, syscalls])
-                            })
-                            .collect()
-                    })
-                    .unwrap_or_default(),
-                warnings: r["warnings"]
-                    .as_array()
-                    .map(|w| w.iter().filter_map(Value::as_str).map(String::from).collect())
-                    .unwrap_or_default(),
-            }
-        })
-        .collect::<Vec<_>>();
-    let primary = doc["primary_metric"].as_str().unwrap_or("time_wall_clock").to_string();
-    let selected: Vec<String> = doc["metadata"]["selected_metrics"]
-        .as_array()
-        .map(|m| m.iter().filter_map(Value::as_str).map(String::from).collect())
-        .unwrap_or_default();
-    let available = |m: &String| benchmarks.iter().all(|b| b.metrics.contains_key(m));
-    let mut metrics: Vec<String> = std::iter::once(primary.clone()).chain(selected).filter(available).collect();
+/// Build report data from a results file (denet's or hyperfine 2.0's), read or just measured.
+pub fn from_results(doc: &Document, title: &str) -> ReportData {
+    let benchmarks: Vec<BenchData> = doc.results.iter().map(bench_data).collect();
+    let primary = doc.primary_metric();
+    let selected = doc.metadata.selected_metrics.clone().unwrap_or_default();
+    let available = |m: &MetricKey| benchmarks.iter().all(|b| b.metrics.contains_key(m));
+    let mut metrics: Vec<MetricKey> = std::iter::once(primary.clone()).chain(selected).filter(available).collect();
     if metrics.len() < 2 {
         // hyperfine files: chart what they hold, in denet's order.
-        metrics.extend(crate::metrics::ALL.iter().map(|m| m.name.to_string()).filter(available));
+        let known = Metric::ALL.iter().filter(|m| !m.is_ebpf()).map(|&m| MetricKey::from(m));
+        metrics.extend(known.filter(available));
     }
-    metrics.dedup();
     let mut seen = std::collections::HashSet::new();
     metrics.retain(|m| seen.insert(m.clone()));
-    Ok(ReportData {
+    let meta = &doc.metadata;
+    ReportData {
         title: title.to_string(),
-        tool: file.tool,
+        tool: doc.tool().to_string(),
         primary_metric: primary,
         metrics,
         benchmarks,
-        alpha: doc["metadata"]["alpha"].as_f64().unwrap_or(0.05),
-        environment: flatten(&doc["metadata"]["environment"]),
-        start_time: doc["metadata"]["start_time"].as_str().map(String::from),
-    })
+        alpha: meta.alpha.unwrap_or(0.05),
+        environment: meta
+            .environment
+            .as_ref()
+            .map(|e| flatten(&serde_json::to_value(e).unwrap_or_default()))
+            .unwrap_or_default(),
+        start_time: meta.start_time.as_deref().map(String::from),
+    }
+}
+
+fn bench_data(b: &Benchmark) -> BenchData {
+    let timeline = b.timeline.as_ref().map_or(&[][..], |t| &t.points[..]);
+    BenchData {
+        name: display_name(b),
+        command: b.command.to_string(),
+        parameters: b.parameters.iter().map(|(k, v)| (k.to_string(), v.value.to_string())).collect(),
+        metrics: b.metrics().into_iter().filter_map(|k| Some((k.clone(), b.values(&k)?.into_owned()))).collect(),
+        exit_codes: b.exit_codes(),
+        started: b.started(),
+        timeline: timeline
+            .iter()
+            .map(|p| [p.t, p.cpu_percent, p.rss_bytes as f64, p.syscalls.map_or(f64::NAN, |s| s as f64)])
+            .collect(),
+        warnings: b.warnings.iter().flat_map(|w| w.iter()).map(warning_name).collect(),
+    }
+}
+
+/// A warning as the file spells it (`slow_first_run`).
+fn warning_name(w: &Warning) -> String {
+    serde_json::to_value(w).ok().and_then(|v| v.as_str().map(String::from)).unwrap_or_default()
 }
 
 /// The name, with the parameters whose values it does not already show.
-fn display_name(b: &crate::results::StoredBenchmark) -> String {
+fn display_name(b: &Benchmark) -> String {
     let name = b.name.as_deref().unwrap_or(&b.command);
-    let hidden: Vec<String> =
-        b.parameters.iter().filter(|(_, v)| !name.contains(v.as_str())).map(|(k, v)| format!("{k} = {v}")).collect();
+    let hidden: Vec<String> = b
+        .parameters
+        .iter()
+        .filter(|(_, v)| !name.contains(v.value.as_ref()))
+        .map(|(k, v)| format!("{k} = {}", v.value))
+        .collect();
     if hidden.is_empty() {
         name.to_string()
     } else {

@@ -4,15 +4,16 @@ use serde::Serialize;
 
 use super::regress::{check, Check, Verdict};
 use crate::error::UserError;
+use crate::metrics::MetricKey;
 use crate::options::compare::CheckOptions;
-use crate::results::{pair, ResultsFile, StoredBenchmark};
+use crate::results::{pair, Benchmark, Document};
 use crate::vocab::Threshold;
 
 /// One checked metric of one benchmark.
 #[derive(Debug, Clone, Serialize)]
 pub struct Row {
     pub benchmark: String,
-    pub metric: String,
+    pub metric: MetricKey,
     pub check: Check,
 }
 
@@ -33,11 +34,11 @@ pub enum Note {
     /// A benchmark of the current results has no counterpart in the baseline.
     New(String),
     /// A default threshold's metric is in neither file.
-    InNeither(String),
+    InNeither(MetricKey),
     /// A relative threshold on a zero baseline mean.
-    ZeroBaseline { benchmark: String, metric: String },
+    ZeroBaseline { benchmark: String, metric: MetricKey },
     /// The runs cannot resolve the threshold at this noise; `needed` runs per side would.
-    TooNoisy { benchmark: String, metric: String, threshold: Threshold, runs: usize, needed: usize },
+    TooNoisy { benchmark: String, metric: MetricKey, threshold: Threshold, runs: usize, needed: usize },
 }
 
 impl Regression {
@@ -56,7 +57,7 @@ fn input_error(why: String) -> UserError {
 }
 
 /// Check every paired benchmark on every thresholded metric.
-pub fn run(baseline: &ResultsFile, current: &ResultsFile, opts: &CheckOptions) -> Result<Regression, UserError> {
+pub fn run(baseline: &Document, current: &Document, opts: &CheckOptions) -> Result<Regression, UserError> {
     let p = pair(baseline, current);
     if p.pairs.is_empty() {
         return Err(input_error(format!(
@@ -72,8 +73,8 @@ pub fn run(baseline: &ResultsFile, current: &ResultsFile, opts: &CheckOptions) -
 
 /// Check every benchmark of one results file against its first (the reference): for a base
 /// and a candidate benchmarked together, interleaved, on the same machine.
-pub fn against_reference(results: &ResultsFile, opts: &CheckOptions) -> Result<Regression, UserError> {
-    let Some((reference, rest)) = results.benchmarks.split_first() else {
+pub fn against_reference(results: &Document, opts: &CheckOptions) -> Result<Regression, UserError> {
+    let Some((reference, rest)) = results.results.split_first() else {
         return Err(input_error("no results to check".into()));
     };
     if rest.is_empty() {
@@ -81,19 +82,19 @@ pub fn against_reference(results: &ResultsFile, opts: &CheckOptions) -> Result<R
             "one command only: give a second command to check against the first, or --baseline".into(),
         ));
     }
-    let pairs: Vec<(&StoredBenchmark, &StoredBenchmark)> = rest.iter().map(|c| (reference, c)).collect();
+    let pairs: Vec<(&Benchmark, &Benchmark)> = rest.iter().map(|c| (reference, c)).collect();
     check_pairs(&pairs, Vec::new(), opts)
 }
 
 fn check_pairs(
-    pairs: &[(&StoredBenchmark, &StoredBenchmark)],
+    pairs: &[(&Benchmark, &Benchmark)],
     mut notes: Vec<Note>,
     opts: &CheckOptions,
 ) -> Result<Regression, UserError> {
     let mut rows = Vec::new();
     for t in &opts.thresholds {
-        let in_b = pairs.iter().all(|(b, _)| b.values.contains_key(&t.metric));
-        let in_c = pairs.iter().all(|(_, c)| c.values.contains_key(&t.metric));
+        let in_b = pairs.iter().all(|(b, _)| b.values(&t.metric).is_some());
+        let in_c = pairs.iter().all(|(_, c)| c.values(&t.metric).is_some());
         match (in_b, in_c) {
             (true, true) => {}
             (false, false) if !t.explicit => {
@@ -113,7 +114,8 @@ fn check_pairs(
             }
         }
         for (b, c) in pairs {
-            let check = check(&b.values[&t.metric], &c.values[&t.metric], t.threshold, opts.alpha);
+            let (Some(bv), Some(cv)) = (b.values(&t.metric), c.values(&t.metric)) else { continue };
+            let check = check(&bv, &cv, t.threshold, opts.alpha);
             if matches!(t.threshold, Threshold::Relative(_)) && check.baseline.mean == 0.0 {
                 notes.push(Note::ZeroBaseline { benchmark: c.key(), metric: t.metric.clone() });
             }

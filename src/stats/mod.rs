@@ -15,7 +15,7 @@ use crate::metrics::Metric;
 /// One metric of one benchmark: its values per run and their statistics.
 #[derive(Debug, Clone)]
 pub struct MetricSummary {
-    pub metric: &'static Metric,
+    pub metric: Metric,
     pub values: Vec<f64>,
     pub stats: Stats,
 }
@@ -33,7 +33,8 @@ impl Summarized {
     /// Summarise every metric of a benchmark that has at least one run (one shared bootstrap).
     pub fn new(result: BenchmarkResult) -> Summarized {
         let measured = crate::metrics::measured(&result.runs);
-        let columns: Vec<Vec<f64>> = measured.iter().map(|m| result.runs.iter().map(m.extract).collect()).collect();
+        let columns: Vec<Vec<f64>> =
+            measured.iter().map(|m| result.runs.iter().map(|r| m.extract(r)).collect()).collect();
         let slices: Vec<&[f64]> = columns.iter().map(Vec::as_slice).collect();
         let stats = describe::describe_all(&slices);
         let metrics = measured
@@ -50,12 +51,13 @@ impl Summarized {
         Summarized { result, metrics, warnings }
     }
 
-    pub fn metric(&self, name: &str) -> &MetricSummary {
-        self.metrics.iter().find(|m| m.metric.name == name).expect("every metric is summarised")
+    /// A metric's summary; None for an eBPF metric these runs lack.
+    pub fn metric(&self, metric: Metric) -> Option<&MetricSummary> {
+        self.metrics.iter().find(|m| m.metric == metric)
     }
 
-    /// This benchmark's `metric` against the reference's.
-    pub fn compare_to(&self, reference: &Summarized, metric: &str, alpha: f64) -> Comparison {
-        compare(&reference.metric(metric).values, &self.metric(metric).values, alpha)
+    /// This benchmark's `metric` against the reference's, when both have it.
+    pub fn compare_to(&self, reference: &Summarized, metric: Metric, alpha: f64) -> Option<Comparison> {
+        Some(compare(&reference.metric(metric)?.values, &self.metric(metric)?.values, alpha))
     }
 }

@@ -199,7 +199,7 @@ impl Axis {
 }
 
 /// `v` in the unit `pick` chooses for it, with up to three significant digits: "250 ms", "1.5 GiB".
-fn human(v: f64, pick: impl Fn(f64) -> crate::metrics::Unit) -> String {
+fn human(v: f64, pick: impl Fn(f64) -> crate::metrics::DisplayUnit) -> String {
     let u = pick(v);
     format!("{} {}", significant(u.convert(v)), u.symbol)
 }

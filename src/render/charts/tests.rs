@@ -5,7 +5,10 @@ use quick_xml::Reader;
 use rand::{Rng, SeedableRng};
 
 use super::*;
+use crate::metrics::{Metric, MetricKey};
 use crate::render::report_data::{BenchData, RecordingPoint};
+
+const WALL: &MetricKey = &MetricKey::Known(Metric::TimeWallClock);
 
 /// A standard normal draw (Box–Muller).
 fn normal(rng: &mut impl Rng) -> f64 {
@@ -49,10 +52,10 @@ fn bench(name: &str, mean: f64, runs: usize, seed: u64) -> BenchData {
         command: name.into(),
         parameters: BTreeMap::new(),
         metrics: BTreeMap::from([
-            ("time_wall_clock".to_string(), wall),
-            ("time_user".to_string(), user),
-            ("time_system".to_string(), system),
-            ("memory_peak_resident".to_string(), rss),
+            (Metric::TimeWallClock.into(), wall),
+            (Metric::TimeUser.into(), user),
+            (Metric::TimeSystem.into(), system),
+            (Metric::MemoryPeakResident.into(), rss),
         ]),
         exit_codes: vec![Some(0); runs],
         started,
@@ -65,8 +68,10 @@ fn report(names: &[&str], runs: usize) -> ReportData {
     ReportData {
         title: "test".into(),
         tool: "denet".into(),
-        primary_metric: "time_wall_clock".into(),
-        metrics: ["time_wall_clock", "time_user", "time_system", "memory_peak_resident"].map(String::from).to_vec(),
+        primary_metric: Metric::TimeWallClock.into(),
+        metrics: [Metric::TimeWallClock, Metric::TimeUser, Metric::TimeSystem, Metric::MemoryPeakResident]
+            .map(MetricKey::from)
+            .to_vec(),
         benchmarks: names
             .iter()
             .enumerate()
@@ -163,14 +168,14 @@ fn check(data: &ReportData) -> Vec<Chart> {
             }
         }
         // Axis titles, with their units.
-        let label = |m: &str| crate::metrics::find(m).map_or(m.to_string(), |m| m.label.to_string());
+        let label = |m: &str| crate::metrics::MetricKey::parse(m).label().to_string();
         let expected: Vec<String> = match c.id.split_once('-').unwrap_or((c.id.as_str(), "")) {
             ("distribution", m) => vec![format!("{} (", label(m))],
             ("histogram", m) => vec!["runs".into(), format!("{} (", label(m))],
             ("progression", _) => vec!["Run".into(), "Wall Time (".into()],
             ("timeline", _) => vec!["CPU (%)".into(), "Tree RSS (".into(), "Time since the run started (".into()],
             ("relative", m) => vec![format!("Change in {} (%)", label(m))],
-            ("parameter", _) => vec![format!("{}, mean (", label(&data.primary_metric))],
+            ("parameter", _) => vec![format!("{}, mean (", data.primary_metric.label())],
             (other, _) => panic!("unexpected chart {other}"),
         };
         for e in &expected {
@@ -285,14 +290,14 @@ fn missing_data_is_skipped_not_fatal() {
     let mut data = report(&["a", "b"], 4);
     data.benchmarks[0].timeline.clear();
     data.benchmarks[1].timeline.clear();
-    data.benchmarks[1].metrics.get_mut("time_wall_clock").unwrap()[0] = f64::NAN;
-    data.benchmarks[0].metrics.insert("time_user".into(), vec![0.0; 4]);
+    data.benchmarks[1].metrics.get_mut(WALL).unwrap()[0] = f64::NAN;
+    data.benchmarks[0].metrics.insert(Metric::TimeUser.into(), vec![0.0; 4]);
     let charts = check(&data);
     assert!(!ids(&charts).contains(&"timeline"));
     assert!(check(&ReportData::default()).is_empty());
     // Constant values and a single run.
     let mut one = report(&["x"], 1);
-    one.benchmarks[0].metrics.insert("time_wall_clock".into(), vec![0.5]);
+    one.benchmarks[0].metrics.insert(WALL.clone(), vec![0.5]);
     check(&one);
 }
 

@@ -2,6 +2,7 @@
 
 use super::{Exporter, Report};
 use crate::metrics::Metric;
+use crate::stats::Stats;
 use crate::stats::Summarized;
 
 pub struct PerCommand;
@@ -27,6 +28,14 @@ fn num(v: f64) -> String {
     v.to_string()
 }
 
+/// Mean, stddev, median, min and max; empty cells for a metric the benchmark lacks.
+fn five(stats: Option<&Stats>) -> [String; 5] {
+    match stats {
+        Some(st) => [num(st.mean), st.stddev.map(num).unwrap_or_default(), num(st.median), num(st.min), num(st.max)],
+        None => Default::default(),
+    }
+}
+
 impl Exporter for PerCommand {
     fn render(&self, r: &Report) -> anyhow::Result<Vec<u8>> {
         let params = parameter_names(r.results);
@@ -38,36 +47,20 @@ impl Exporter for PerCommand {
         let metrics = metric_list(r);
         for m in &metrics {
             for stat in ["mean", "stddev", "median", "min", "max"] {
-                header.push(format!("{}_{stat}", m.name));
+                header.push(format!("{}_{stat}", m.name()));
             }
         }
         header.extend(params.iter().map(|p| format!("parameter_{p}")));
         w.write_record(&header)?;
         for s in r.results {
-            let wall = &s.metric("time_wall_clock").stats;
-            let mut row = vec![
-                s.result.spec.command_line.clone(),
-                num(wall.mean),
-                wall.stddev.map(num).unwrap_or_default(),
-                num(wall.median),
-                num(s.metric("time_user").stats.mean),
-                num(s.metric("time_system").stats.mean),
-                num(wall.min),
-                num(wall.max),
-                s.result.spec.name.clone(),
-                s.result.runs.len().to_string(),
-            ];
-            for m in &metrics {
-                match s.metrics.iter().find(|x| x.metric.name == m.name) {
-                    Some(x) => row.extend([
-                        num(x.stats.mean),
-                        x.stats.stddev.map(num).unwrap_or_default(),
-                        num(x.stats.median),
-                        num(x.stats.min),
-                        num(x.stats.max),
-                    ]),
-                    None => row.extend(std::iter::repeat_n(String::new(), 5)),
-                }
+            let stats = |m: Metric| s.metric(m).map(|x| &x.stats);
+            let mean = |m: Metric| stats(m).map(|st| num(st.mean)).unwrap_or_default();
+            let wall = five(stats(Metric::TimeWallClock));
+            let mut row = vec![s.result.spec.command_line.clone(), wall[0].clone(), wall[1].clone(), wall[2].clone()];
+            row.extend([mean(Metric::TimeUser), mean(Metric::TimeSystem), wall[3].clone(), wall[4].clone()]);
+            row.extend([s.result.spec.name.clone(), s.result.runs.len().to_string()]);
+            for &m in &metrics {
+                row.extend(five(stats(m)));
             }
             row.extend(parameter_values(s, &params));
             w.write_record(&row)?;
@@ -83,7 +76,7 @@ impl Exporter for PerRun {
         let mut header: Vec<String> =
             ["command", "name", "run", "exit_code", "exit_signal", "started_s"].map(String::from).to_vec();
         let metrics = metric_list(r);
-        header.extend(metrics.iter().map(|m| m.name.to_string()));
+        header.extend(metrics.iter().map(|m| m.name().to_string()));
         header.extend(params.iter().map(|p| format!("parameter_{p}")));
         w.write_record(&header)?;
         for s in r.results {
@@ -97,7 +90,7 @@ impl Exporter for PerRun {
                     exit.signal.map(|c| c.to_string()).unwrap_or_default(),
                     num(run.started_s),
                 ];
-                row.extend(metrics.iter().map(|m| num((m.extract)(run))));
+                row.extend(metrics.iter().map(|m| num(m.extract(run))));
                 row.extend(parameter_values(s, &params));
                 w.write_record(&row)?;
             }
@@ -107,6 +100,6 @@ impl Exporter for PerRun {
 }
 
 /// The columns: the metrics measured in every benchmark (the same runner measured them all).
-fn metric_list(r: &Report) -> Vec<&'static Metric> {
+fn metric_list(r: &Report) -> Vec<Metric> {
     crate::metrics::measured(r.results.iter().flat_map(|s| &s.result.runs))
 }

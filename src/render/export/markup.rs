@@ -35,11 +35,11 @@ fn factor(ratio: f64, dimension: Dimension) -> String {
 fn grid(r: &Report, command_cell: fn(&str) -> String) -> Grid {
     let primary = &r.selected[0];
     let reference = &r.results[0];
-    let name = primary.metric.name;
-    let unit = unit_for(reference.metric(name), r.selected, reference.metric(name).stats.mean);
+    let metric = primary.metric;
+    let unit = unit_for(metric, r.selected, reference.metric(metric).map_or(f64::NAN, |m| m.stats.mean));
     let header = vec![
         "Command".to_string(),
-        format!("Mean {} [{}]", primary.metric.label, unit.symbol),
+        format!("Mean {} [{}]", metric.label(), unit.symbol),
         "Change".into(),
         "Factor".into(),
         "Significance".into(),
@@ -48,17 +48,17 @@ fn grid(r: &Report, command_cell: fn(&str) -> String) -> Grid {
     let rows = r
         .results
         .iter()
-        .map(|s: &Summarized| {
-            let st = &s.metric(name).stats;
+        .filter_map(|s: &Summarized| {
+            let st = &s.metric(metric)?.stats;
             let mean = match st.stddev {
                 Some(sd) => format!("{:.p$} ± {:.p$}", unit.convert(st.mean), unit.convert(sd), p = precision),
                 None => format!("{:.p$}", unit.convert(st.mean), p = precision),
             };
             let cmd = command_cell(&s.result.spec.name);
             if std::ptr::eq(s, reference) {
-                return vec![cmd, mean, String::new(), String::new(), String::new()];
+                return Some(vec![cmd, mean, String::new(), String::new(), String::new()]);
             }
-            let c = s.compare_to(reference, name, r.alpha);
+            let c = s.compare_to(reference, metric, r.alpha)?;
             let pct = 100.0 * c.change;
             let change = if !pct.is_finite() {
                 "N/A".into()
@@ -67,7 +67,7 @@ fn grid(r: &Report, command_cell: fn(&str) -> String) -> Grid {
             } else {
                 format!("{pct:+.1}%")
             };
-            vec![cmd, mean, change, factor(c.ratio, primary.metric.dimension), significance_text(&c)]
+            Some(vec![cmd, mean, change, factor(c.ratio, metric.dimension()), significance_text(&c)])
         })
         .collect();
     Grid { header, rows, right: vec![false, true, true, false, false] }

@@ -4,6 +4,8 @@ mod csv;
 mod json;
 mod markup;
 
+pub use json::document;
+
 use std::io::Write;
 use std::path::Path;
 

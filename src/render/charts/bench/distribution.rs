@@ -2,7 +2,7 @@
 
 use super::*;
 
-pub(super) fn distribution(data: &ReportData, metric: &str) -> anyhow::Result<Option<Chart>> {
+pub(super) fn distribution(data: &ReportData, metric: &MetricKey) -> anyhow::Result<Option<Chart>> {
     let cols = columns(data, metric);
     if cols.is_empty() {
         return Ok(None);

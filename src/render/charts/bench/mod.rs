@@ -14,7 +14,7 @@ use super::style::{
     draw_legend, fit, legend_height, series, svg, text_width, titled, LegendItem, Marker, Series, Swatch, INK,
     TEXT_SIZE, TITLE_HEIGHT, WIDTH,
 };
-use crate::metrics::{self, Dimension};
+use crate::metrics::{Dimension, Metric, MetricKey};
 use crate::render::report_data::{BenchData, Chart, ReportData};
 use crate::stats::compare::compare;
 use crate::stats::describe::describe;
@@ -24,7 +24,7 @@ use crate::stats::outliers::{modified_zscores, THRESHOLD};
 const MAX_LINE_POINTS: usize = 400;
 /// Runs shown as points per command in all, whatever the number of commands.
 const POINT_BUDGET: usize = 1500;
-const WALL: &str = "time_wall_clock";
+const WALL: &MetricKey = &MetricKey::Known(Metric::TimeWallClock);
 /// Fewer runs than this get no density and no box: their runs and median are shown as they are.
 const MIN_VIOLIN: usize = 5;
 /// Space between stacked panels.
@@ -53,7 +53,7 @@ struct Column<'a> {
     values: Vec<f64>,
 }
 
-fn columns<'a>(data: &'a ReportData, metric: &str) -> Vec<Column<'a>> {
+fn columns<'a>(data: &'a ReportData, metric: &MetricKey) -> Vec<Column<'a>> {
     data.benchmarks
         .iter()
         .enumerate()
@@ -65,11 +65,8 @@ fn columns<'a>(data: &'a ReportData, metric: &str) -> Vec<Column<'a>> {
 }
 
 /// A metric's label and what it measures (unknown metrics, e.g. hardware counters, are counts).
-fn metric_info(name: &str) -> (String, Quantity) {
-    match metrics::find(name) {
-        Some(m) => (m.label.to_string(), Quantity::Metric(m.dimension)),
-        None => (name.to_string(), Quantity::Metric(Dimension::Count)),
-    }
+fn metric_info(key: &MetricKey) -> (String, Quantity) {
+    (key.label().to_string(), Quantity::Metric(key.dimension()))
 }
 
 /// A file-safe chart id.

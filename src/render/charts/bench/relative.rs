@@ -2,7 +2,7 @@
 
 use super::*;
 
-pub(super) fn relative(data: &ReportData, metric: &str) -> anyhow::Result<Option<Chart>> {
+pub(super) fn relative(data: &ReportData, metric: &MetricKey) -> anyhow::Result<Option<Chart>> {
     let cols = columns(data, metric);
     let Some(reference) = cols.first().filter(|c| c.index == 0) else { return Ok(None) };
     if cols.len() < 2 {

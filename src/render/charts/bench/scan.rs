@@ -61,7 +61,7 @@ type ScanPoint = (f64, f64, Option<[f64; 2]>);
 
 pub(super) fn parameter_scan(data: &ReportData) -> anyhow::Result<Option<Chart>> {
     let Some(param) = scan_parameter(data) else { return Ok(None) };
-    let metric = data.primary_metric.as_str();
+    let metric = &data.primary_metric;
     let (label, quantity) = metric_info(metric);
     // Lines: benchmarks with the same name once the value is taken out (this keeps the other parameters apart).
     let mut groups: Vec<(String, usize, Vec<ScanPoint>)> = Vec::new();
