@@ -221,7 +221,7 @@ fn finish(killed: bool) {
         // Kill whoever is our child now (a dying child's own children are adopted by us next),
         // then wait for one to go; done when we have no child left (ECHILD).
         loop {
-            for pid in own_children() {
+            for pid in child::own_children() {
                 child::send_signal(pid, libc::SIGKILL);
             }
             let mut status = 0;
@@ -234,16 +234,6 @@ fn finish(killed: bool) {
     } else {
         child::reap_exited();
     }
-}
-
-/// Our children, as the kernel lists them.
-fn own_children() -> Vec<u32> {
-    let me = std::process::id();
-    std::fs::read_to_string(format!("/proc/{me}/task/{me}/children"))
-        .unwrap_or_default()
-        .split_whitespace()
-        .filter_map(|p| p.parse().ok())
-        .collect()
 }
 
 /// Spawn, time and reap one run, reporting each step; `None` when it could not be started.
@@ -299,16 +289,15 @@ fn setup_failure(e: &anyhow::Error) -> (FailedPart, i32) {
 }
 
 /// `/proc/PID/io` of an exited, unreaped child (Linux).
+#[cfg(target_os = "linux")]
 fn final_io(pid: u32) -> Option<FinalIo> {
-    let text = std::fs::read_to_string(format!("/proc/{pid}/io")).ok()?;
-    let field =
-        |name: &str| text.lines().find_map(|l| l.strip_prefix(name)?.strip_prefix(':')?.trim().parse::<u64>().ok());
-    Some(FinalIo {
-        read_bytes: field("read_bytes")?,
-        write_bytes: field("write_bytes")?,
-        rchar: field("rchar")?,
-        wchar: field("wchar")?,
-    })
+    let io = crate::monitor::procfile::read_io(pid)?;
+    Some(FinalIo { read_bytes: io.read_bytes, write_bytes: io.write_bytes, rchar: io.rchar, wchar: io.wchar })
+}
+
+#[cfg(not(target_os = "linux"))]
+fn final_io(_pid: u32) -> Option<FinalIo> {
+    None
 }
 
 /// Wait for the child's exit, draining its output pipe and obeying Kill; true when killed.
