@@ -2,8 +2,9 @@
 /*
  * The spawner protocol, defined once: the frames between denet and its
  * spawner over their socket. The tiny spawner (denet-spawner.c) includes this
- * file; denet mirrors it in src/bench/protocol/wire.rs, and tests/protocol/
- * checks the two byte for byte in both directions.
+ * file; denet mirrors it in src/bench/protocol/wire.rs, and a test
+ * (src/bench/protocol/cross_language.rs with tests/protocol/frames.c) checks
+ * the two byte for byte in both directions.
  *
  * Widths and byte order: fixed-width fields in the host's byte order, with
  * no padding. Both ends are one build on one machine, so nothing is swapped.

@@ -23,7 +23,7 @@ use std::os::fd::AsRawFd;
 use std::os::unix::net::UnixStream;
 use std::time::Instant;
 
-use super::protocol::{self, Batch, Done, FailedPart, FinalIo, Reply, Request};
+use super::protocol::{self, Batch, FailedPart, FinalIo, Reply, Request, RunDone};
 use super::runner::{command, Invocation};
 use super::wait::{drain, pidfd_open, pollfd, ppoll};
 use crate::monitor::child;
@@ -237,7 +237,11 @@ fn finish(killed: bool) {
 }
 
 /// Spawn, time and reap one run, reporting each step; `None` when it could not be started.
-fn run_one(inv: &Invocation, reader: &mut BufReader<UnixStream>, writer: &mut UnixStream) -> io::Result<Option<Done>> {
+fn run_one(
+    inv: &Invocation,
+    reader: &mut BufReader<UnixStream>,
+    writer: &mut UnixStream,
+) -> io::Result<Option<RunDone>> {
     let (mut cmd, pipe) = match command(inv) {
         Ok(c) => c,
         Err(e) => {
@@ -272,7 +276,7 @@ fn run_one(inv: &Invocation, reader: &mut BufReader<UnixStream>, writer: &mut Un
     // Orphans adopted from earlier runs are reaped so they do not linger as zombies, but their usage
     // is not this run's: it is dropped (as /usr/bin/time and hyperfine, which never see it, do).
     child::reap_exited();
-    let done = Done { wall_s, status, rusage, io, killed };
+    let done = RunDone { wall_s, status, rusage, io, killed };
     protocol::write_reply(writer, &Reply::Done(done.clone()))?;
     Ok(Some(done))
 }
