@@ -6,7 +6,7 @@
 //! up, and a vfork child from all of denet's RSS. So runs are started by a
 //! process that stays small and the same in every invocation.
 //!
-//! Two spawners speak one protocol (protocol.rs):
+//! Two spawners speak one protocol (spawner/protocol.h, protocol.rs):
 //! - the tiny one, spawner/denet-spawner.c, built static by build.rs and
 //!   embedded: its peak RSS (about 0.3 MiB) is below any dynamically linked
 //!   program's, so it can use posix_spawn (vfork), which costs a run about
