@@ -12,8 +12,8 @@
  * hyperfine's. Built by build.rs with `cc -static`; where that cannot be
  * built, denet forks from its own binary instead (src/bench/spawner.rs).
  *
- * The protocol (little-endian, native sizes, over the socket on fd 0) is
- * described in src/bench/protocol.rs, which is the other end of it.
+ * The protocol, over the socket on fd 0, is defined in protocol.h; denet's
+ * end of it is src/bench/protocol.rs.
  */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -31,34 +31,11 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "protocol.h"
+
 extern char **environ;
 
 enum { SOCK = 0 };
-enum { OUT_NULL = 0, OUT_PIPE = 1, OUT_INHERIT = 2, OUT_FILE = 3 };
-enum { ITER_NONE = 0, ITER_RUN = 1, ITER_WARMUP = 2 };
-enum { ACCEPT_ZERO = 0, ACCEPT_ANY = 1, ACCEPT_LIST = 2 };
-enum { FAIL_EXEC = 0, FAIL_INPUT = 1, FAIL_OUTPUT = 2, FAIL_OTHER = 3 };
-
-/* A batch request, decoded. Strings point into the request buffer. */
-struct batch {
-	uint32_t count;
-	uint64_t first;
-	uint8_t iter_mode, out_mode, has_input, search_path, accept_mode;
-	uint32_t n_accept;
-	int32_t *accept;
-	char *program, *input, *output;
-	char **argv; /* NULL-terminated */
-	char **extra_env; /* "K=V", NULL-terminated */
-};
-
-struct done {
-	double wall_s;
-	int32_t code, signal;
-	double user_s, system_s;
-	uint64_t maxrss_bytes, minflt, majflt, nvcsw, nivcsw, inblock, oublock;
-	uint64_t rchar, wchar, read_bytes, write_bytes;
-	uint8_t io_ok, killed;
-};
 
 static int killed_any; /* a run was killed on request: at the end, kill and reap every adopted process */
 
@@ -92,15 +69,33 @@ static int read_all(void *p, size_t n)
 	return 0;
 }
 
-/* A reply: u32 length of what follows, u8 kind, payload. */
 static int reply(uint8_t kind, const void *payload, uint32_t len)
 {
-	char buf[256];
-	uint32_t total = len + 1;
-	memcpy(buf, &total, 4);
-	buf[4] = (char)kind;
-	memcpy(buf + 5, payload, len);
-	return write_all(buf, 5 + len);
+	char buf[DENET_FRAME_HEAD + sizeof(struct denet_done)];
+	return write_all(buf, denet_put_frame(buf, kind, payload, len));
+}
+
+/* v in decimal at `out`, without a NUL; returns the end. By hand: no stdio in this binary. */
+static char *put_decimal(char *out, uint64_t v)
+{
+	char digits[20];
+	int n = 0;
+	do {
+		digits[n++] = (char)('0' + v % 10);
+		v /= 10;
+	} while (v);
+	while (n)
+		*out++ = digits[--n];
+	return out;
+}
+
+/* The decimal number at *p (0 when none), *p moved past it. */
+static uint64_t take_decimal(const char **p)
+{
+	uint64_t v = 0;
+	for (; **p >= '0' && **p <= '9'; ++*p)
+		v = v * 10 + (uint64_t)(**p - '0');
+	return v;
 }
 
 /* CLOCK_MONOTONIC in nanoseconds: the clock of denet's `Instant`, so spawn times cross over as they are. */
@@ -111,89 +106,15 @@ static uint64_t now_ns(void)
 	return (uint64_t)t.tv_sec * 1000000000u + (uint64_t)t.tv_nsec;
 }
 
-/* Cursor over a request's bytes. */
-struct cur {
-	char *p, *end;
-	int bad;
-};
-
-static void take(struct cur *c, void *out, size_t n)
+static int accepted(const struct denet_request *b, const struct denet_done *d)
 {
-	if (c->bad || (size_t)(c->end - c->p) < n) {
-		c->bad = 1;
-		memset(out, 0, n);
-		return;
-	}
-	memcpy(out, c->p, n);
-	c->p += n;
-}
-
-/* A string: u32 length, bytes; returned NUL-terminated in place (the length field before it is spent). */
-static char *take_str(struct cur *c)
-{
-	uint32_t n;
-	take(c, &n, 4);
-	if (c->bad || (size_t)(c->end - c->p) < n) {
-		c->bad = 1;
-		return NULL;
-	}
-	char *s = c->p - 1; /* shift one byte left over the length's last byte to make room for the NUL */
-	memmove(s, c->p, n);
-	s[n] = 0;
-	c->p += n;
-	return s;
-}
-
-static char **take_list(struct cur *c)
-{
-	uint32_t n;
-	take(c, &n, 4);
-	if (c->bad || n > 1u << 20)
-		return c->bad = 1, NULL;
-	char **v = calloc(n + 1, sizeof(char *));
-	if (!v)
-		return c->bad = 1, NULL;
-	for (uint32_t i = 0; i < n && !c->bad; i++)
-		v[i] = take_str(c);
-	return v;
-}
-
-static int decode(char *buf, uint32_t len, struct batch *b)
-{
-	struct cur c = { buf, buf + len, 0 };
-	memset(b, 0, sizeof *b);
-	take(&c, &b->count, 4);
-	take(&c, &b->first, 8);
-	take(&c, &b->iter_mode, 1);
-	take(&c, &b->out_mode, 1);
-	take(&c, &b->has_input, 1);
-	take(&c, &b->search_path, 1);
-	take(&c, &b->accept_mode, 1);
-	take(&c, &b->n_accept, 4);
-	if (b->n_accept > 4096)
-		return -1;
-	b->accept = calloc(b->n_accept + 1, sizeof(int32_t));
-	if (!b->accept)
-		return -1;
-	for (uint32_t i = 0; i < b->n_accept; i++)
-		take(&c, &b->accept[i], 4);
-	b->program = take_str(&c);
-	b->input = take_str(&c);
-	b->output = take_str(&c);
-	b->argv = take_list(&c);
-	b->extra_env = take_list(&c);
-	return c.bad || !b->argv || !b->argv[0] ? -1 : 0;
-}
-
-static int accepted(const struct batch *b, const struct done *d)
-{
-	if (b->accept_mode == ACCEPT_ANY)
+	if (b->head.accept_mode == DENET_ACCEPT_ANY)
 		return 1;
 	if (d->signal)
 		return 0;
 	if (d->code == 0)
 		return 1;
-	for (uint32_t i = 0; b->accept_mode == ACCEPT_LIST && i < b->n_accept; i++)
+	for (uint32_t i = 0; b->head.accept_mode == DENET_ACCEPT_LIST && i < b->head.n_accept; i++)
 		if (b->accept[i] == d->code)
 			return 1;
 	return 0;
@@ -212,9 +133,9 @@ static int same_name(const char *kv, const char *name)
 }
 
 /* Does the batch set this variable of our environment (its own variables, or the iteration counter)? */
-static int overridden(const char *kv, const struct batch *b)
+static int overridden(const char *kv, const struct denet_request *b)
 {
-	if (b->iter_mode != ITER_NONE && (same_name(kv, "DENET_ITERATION") || same_name(kv, "HYPERFINE_ITERATION")))
+	if (b->head.iter_mode != DENET_ITER_NONE && (same_name(kv, "DENET_ITERATION") || same_name(kv, "HYPERFINE_ITERATION")))
 		return 1;
 	size_t n = name_len(kv);
 	for (char **e = b->extra_env; *e; e++)
@@ -224,7 +145,7 @@ static int overridden(const char *kv, const struct batch *b)
 }
 
 /* Our environment, minus what the batch overrides, plus its variables, plus two iteration slots. */
-static char **build_env(const struct batch *b, char *iter_a, char *iter_b)
+static char **build_env(const struct denet_request *b, char *iter_a, char *iter_b)
 {
 	size_t n = 0, extra = 0;
 	while (environ[n])
@@ -240,33 +161,19 @@ static char **build_env(const struct batch *b, char *iter_a, char *iter_b)
 			env[k++] = environ[i];
 	for (size_t i = 0; i < extra; i++)
 		env[k++] = b->extra_env[i];
-	if (b->iter_mode != ITER_NONE) {
+	if (b->head.iter_mode != DENET_ITER_NONE) {
 		env[k++] = iter_a;
 		env[k++] = iter_b;
 	}
 	return env;
 }
 
-static void set_iteration(const struct batch *b, uint64_t i, char *a, char *c)
+static void set_iteration(const struct denet_request *b, uint64_t i, char *a, char *c)
 {
-	/* Decimal by hand: no stdio in this binary. */
-	char digits[24];
-	int n = 0;
-	do {
-		digits[n++] = (char)('0' + i % 10);
-		i /= 10;
-	} while (i);
-	const char *prefix = b->iter_mode == ITER_WARMUP ? "warmup-" : "";
 	char value[40];
-	size_t v = strlen(prefix);
-	memcpy(value, prefix, v);
-	while (n)
-		value[v++] = digits[--n];
-	value[v] = 0;
-	strcpy(a, "DENET_ITERATION=");
-	strcat(a, value);
-	strcpy(c, "HYPERFINE_ITERATION=");
-	strcat(c, value);
+	*put_decimal(stpcpy(value, b->head.iter_mode == DENET_ITER_WARMUP ? "warmup-" : ""), i) = 0;
+	strcpy(stpcpy(a, "DENET_ITERATION="), value);
+	strcpy(stpcpy(c, "HYPERFINE_ITERATION="), value);
 }
 
 static int pidfd_open_(pid_t pid)
@@ -280,22 +187,18 @@ static int pidfd_open_(pid_t pid)
 #endif
 }
 
-/* /proc/PID/io of the exited, unreaped child: its counters, with those of every descendant it reaped. */
-static void read_io(pid_t pid, struct done *d)
+/* "/proc/" or another head, the pid, a tail: the path of a /proc file of `pid`. */
+static void proc_path(char *out, const char *head, pid_t pid, const char *tail)
 {
-	char path[40], buf[512], *p;
-	char pidbuf[16];
-	int n = 0;
-	pid_t x = pid;
-	do {
-		pidbuf[n++] = (char)('0' + x % 10);
-		x /= 10;
-	} while (x);
-	strcpy(path, "/proc/");
-	size_t at = strlen(path);
-	while (n)
-		path[at++] = pidbuf[--n];
-	strcpy(path + at, "/io");
+	strcpy(put_decimal(stpcpy(out, head), (uint64_t)pid), tail);
+}
+
+/* /proc/PID/io of the exited, unreaped child: its counters, with those of every descendant it reaped. */
+static void read_io(pid_t pid, struct denet_done *d)
+{
+	static const char *const keys[4] = { "rchar:", "wchar:", "read_bytes:", "write_bytes:" };
+	char path[40], buf[512];
+	proc_path(path, "/proc/", pid, "/io");
 	int fd = open(path, O_RDONLY | O_CLOEXEC);
 	if (fd < 0)
 		return;
@@ -304,25 +207,23 @@ static void read_io(pid_t pid, struct done *d)
 	if (r <= 0)
 		return;
 	buf[r] = 0;
-	struct {
-		const char *key;
-		uint64_t *out;
-	} fields[] = { { "rchar:", &d->rchar }, { "wchar:", &d->wchar }, { "read_bytes:", &d->read_bytes },
-		       { "write_bytes:", &d->write_bytes } };
+	uint64_t v[4] = { 0 };
 	int found = 0;
 	for (size_t f = 0; f < 4; f++) {
-		p = strstr(buf, fields[f].key);
+		const char *p = strstr(buf, keys[f]);
 		if (!p)
 			continue;
-		p += strlen(fields[f].key);
+		p += strlen(keys[f]);
 		while (*p == ' ')
 			p++;
-		uint64_t v = 0;
-		while (*p >= '0' && *p <= '9')
-			v = v * 10 + (uint64_t)(*p++ - '0');
-		*fields[f].out = v;
+		v[f] = take_decimal(&p);
 		found++;
 	}
+	/* Members of the packed frame are assigned, never pointed to (protocol.h). */
+	d->rchar = v[0];
+	d->wchar = v[1];
+	d->read_bytes = v[2];
+	d->write_bytes = v[3];
 	d->io_ok = found == 4;
 }
 
@@ -339,18 +240,8 @@ static void drain(int fd, int *open_)
 static void kill_and_reap_all(void)
 {
 	for (;;) {
-		char path[64] = "/proc/self/task/", buf[65536];
-		pid_t me = getpid(), x = me;
-		char digits[16];
-		int n = 0;
-		do {
-			digits[n++] = (char)('0' + x % 10);
-			x /= 10;
-		} while (x);
-		size_t at = strlen(path);
-		while (n)
-			path[at++] = digits[--n];
-		strcpy(path + at, "/children");
+		char path[64], buf[65536];
+		proc_path(path, "/proc/self/task/", getpid(), "/children");
 		int fd = open(path, O_RDONLY | O_CLOEXEC);
 		ssize_t r = fd >= 0 ? read(fd, buf, sizeof buf - 1) : -1;
 		if (fd >= 0)
@@ -358,12 +249,10 @@ static void kill_and_reap_all(void)
 		if (r > 0) {
 			buf[r] = 0;
 			/* Only numbers followed by a separator: one cut off by a full buffer is taken next time round. */
-			for (char *p = buf; *p;) {
+			for (const char *p = buf; *p;) {
 				while (*p == ' ' || *p == '\n')
 					p++;
-				long pid = 0;
-				while (*p >= '0' && *p <= '9')
-					pid = pid * 10 + (*p++ - '0');
+				uint64_t pid = take_decimal(&p);
 				if (pid > 0 && (*p == ' ' || *p == '\n'))
 					kill((pid_t)pid, SIGKILL);
 				if (*p && (*p < '0' || *p > '9'))
@@ -411,7 +300,7 @@ static int on_request(pid_t pid)
 		kill_and_reap_all();
 		_exit(1);
 	}
-	if (kind == 'K') {
+	if (kind == DENET_KILL) {
 		kill(-pid, SIGKILL);
 		killed_any = 1;
 		return 1;
@@ -460,40 +349,10 @@ static int wait_exit(pid_t pid, int pipe_fd, int *killed)
 	return 0;
 }
 
-static int fail(uint8_t kind, int err)
+static int fail(uint8_t part, int err)
 {
-	uint8_t payload[5];
-	payload[0] = kind;
-	int32_t e = err;
-	memcpy(payload + 1, &e, 4);
-	return reply('F', payload, 5);
-}
-
-static int send_done(const struct done *d)
-{
-	uint8_t p[160];
-	size_t at = 0;
-#define PUT(x) (memcpy(p + at, &(x), sizeof(x)), at += sizeof(x))
-	PUT(d->wall_s);
-	PUT(d->code);
-	PUT(d->signal);
-	PUT(d->user_s);
-	PUT(d->system_s);
-	PUT(d->maxrss_bytes);
-	PUT(d->minflt);
-	PUT(d->majflt);
-	PUT(d->nvcsw);
-	PUT(d->nivcsw);
-	PUT(d->inblock);
-	PUT(d->oublock);
-	PUT(d->rchar);
-	PUT(d->wchar);
-	PUT(d->read_bytes);
-	PUT(d->write_bytes);
-	PUT(d->io_ok);
-	PUT(d->killed);
-#undef PUT
-	return reply('D', p, (uint32_t)at);
+	struct denet_failed f = { part, err };
+	return reply(DENET_FAILED, &f, sizeof f);
 }
 
 /*
@@ -564,20 +423,55 @@ static int spawn_searching(pid_t *pid, char **argv, char **env, posix_spawn_file
 	return seen_eacces ? EACCES : ENOENT;
 }
 
-/* One run: spawn, report the pid, wait, read its I/O, reap, report. 1: stop the batch; -1: lost denet. */
-static int run_once(const struct batch *b, char **env, struct done *d)
+/* What the spawner holds of a run's stdio: closed after the spawn, but the pipe's read end at the run's end. */
+struct stdio {
+	int in, out, pipe_r, pipe_w;
+};
+
+static void close_fd(int *fd)
 {
-	int in_fd = -1;
-	if (b->has_input) {
+	if (*fd >= 0)
+		close(*fd);
+	*fd = -1;
+}
+
+/* Open the run's stdin and stdout/stderr into `fa`; on failure the errno, and `part` says which. */
+static int open_stdio(const struct denet_request *b, struct stdio *s, posix_spawn_file_actions_t *fa, uint8_t *part)
+{
+	if (b->head.has_input) {
 		/* Opened for each run, as a file the run reads from its start. */
-		in_fd = open(b->input, O_RDONLY | O_CLOEXEC);
-		if (in_fd < 0)
-			return fail(FAIL_INPUT, errno) < 0 ? -1 : 1;
+		s->in = open(b->input, O_RDONLY | O_CLOEXEC);
+		if (s->in < 0)
+			return *part = DENET_FAILED_INPUT, errno;
+		posix_spawn_file_actions_adddup2(fa, s->in, 0);
+	} else {
+		posix_spawn_file_actions_addopen(fa, 0, "/dev/null", O_RDONLY, 0);
 	}
-	posix_spawn_file_actions_t fa;
-	posix_spawnattr_t at;
-	posix_spawn_file_actions_init(&fa);
-	posix_spawnattr_init(&at);
+	int out = -1;
+	if (b->head.out_mode == DENET_OUT_NULL) {
+		posix_spawn_file_actions_addopen(fa, 1, "/dev/null", O_WRONLY, 0);
+		posix_spawn_file_actions_adddup2(fa, 1, 2);
+	} else if (b->head.out_mode == DENET_OUT_PIPE) {
+		int fds[2];
+		if (pipe2(fds, O_CLOEXEC) < 0)
+			return *part = DENET_FAILED_OTHER, errno;
+		s->pipe_r = fds[0];
+		out = s->pipe_w = fds[1];
+	} else if (b->head.out_mode == DENET_OUT_FILE) {
+		out = s->out = open(b->output, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0666);
+		if (out < 0)
+			return *part = DENET_FAILED_OUTPUT, errno;
+	}
+	if (out >= 0) {
+		posix_spawn_file_actions_adddup2(fa, out, 1);
+		posix_spawn_file_actions_adddup2(fa, out, 2);
+	}
+	return 0;
+}
+
+/* The run in its own process group, with the signals we ignore back to their defaults. */
+static void spawn_attributes(posix_spawnattr_t *at)
+{
 	sigset_t def, none;
 	sigemptyset(&none);
 	sigemptyset(&def);
@@ -586,88 +480,54 @@ static int run_once(const struct batch *b, char **env, struct done *d)
 	sigaddset(&def, SIGHUP);
 	sigaddset(&def, SIGQUIT);
 	sigaddset(&def, SIGPIPE);
-	posix_spawnattr_setsigdefault(&at, &def);
-	posix_spawnattr_setsigmask(&at, &none);
-	posix_spawnattr_setpgroup(&at, 0);
-	posix_spawnattr_setflags(&at, POSIX_SPAWN_SETPGROUP | POSIX_SPAWN_SETSIGDEF | POSIX_SPAWN_SETSIGMASK);
-	if (in_fd >= 0)
-		posix_spawn_file_actions_adddup2(&fa, in_fd, 0);
-	else
-		posix_spawn_file_actions_addopen(&fa, 0, "/dev/null", O_RDONLY, 0);
-	int pipe_fds[2] = { -1, -1 }, out_fd = -1;
-	if (b->out_mode == OUT_NULL) {
-		posix_spawn_file_actions_addopen(&fa, 1, "/dev/null", O_WRONLY, 0);
-		posix_spawn_file_actions_adddup2(&fa, 1, 2);
-	} else if (b->out_mode == OUT_PIPE) {
-		if (pipe2(pipe_fds, O_CLOEXEC) < 0) {
-			int e = errno;
-			if (in_fd >= 0)
-				close(in_fd);
-			posix_spawn_file_actions_destroy(&fa);
-			posix_spawnattr_destroy(&at);
-			return fail(FAIL_OTHER, e) < 0 ? -1 : 1;
-		}
-		posix_spawn_file_actions_adddup2(&fa, pipe_fds[1], 1);
-		posix_spawn_file_actions_adddup2(&fa, pipe_fds[1], 2);
-	} else if (b->out_mode == OUT_FILE) {
-		out_fd = open(b->output, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0666);
-		if (out_fd < 0) {
-			int e = errno;
-			if (in_fd >= 0)
-				close(in_fd);
-			posix_spawn_file_actions_destroy(&fa);
-			posix_spawnattr_destroy(&at);
-			return fail(FAIL_OUTPUT, e) < 0 ? -1 : 1;
-		}
-		posix_spawn_file_actions_adddup2(&fa, out_fd, 1);
-		posix_spawn_file_actions_adddup2(&fa, out_fd, 2);
+	posix_spawnattr_init(at);
+	posix_spawnattr_setsigdefault(at, &def);
+	posix_spawnattr_setsigmask(at, &none);
+	posix_spawnattr_setpgroup(at, 0);
+	posix_spawnattr_setflags(at, POSIX_SPAWN_SETPGROUP | POSIX_SPAWN_SETSIGDEF | POSIX_SPAWN_SETSIGMASK);
+}
+
+/* Set up the run's stdio and spawn it; the errno on failure, with `part` saying what failed. */
+static int spawn_run(const struct denet_request *b, char **env, struct stdio *s, pid_t *pid, uint64_t *start,
+		     uint8_t *part)
+{
+	posix_spawn_file_actions_t fa;
+	posix_spawnattr_t at;
+	posix_spawn_file_actions_init(&fa);
+	spawn_attributes(&at);
+	*part = DENET_FAILED_EXEC;
+	int err = open_stdio(b, s, &fa, part);
+	if (!err) {
+		*start = now_ns();
+		err = b->head.search_path ? spawn_searching(pid, b->argv, env, &fa, &at)
+					  : spawn_path(pid, b->program, b->argv, env, &fa, &at);
 	}
-	pid_t pid;
-	uint64_t start = now_ns();
-	int err = b->search_path ? spawn_searching(&pid, b->argv, env, &fa, &at)
-				 : spawn_path(&pid, b->program, b->argv, env, &fa, &at);
+	/* The one cleanup path: the run has its copies now, or it never started. */
 	posix_spawn_file_actions_destroy(&fa);
 	posix_spawnattr_destroy(&at);
-	if (pipe_fds[1] >= 0)
-		close(pipe_fds[1]);
-	if (out_fd >= 0)
-		close(out_fd);
-	if (in_fd >= 0)
-		close(in_fd);
-	if (err) {
-		if (pipe_fds[0] >= 0)
-			close(pipe_fds[0]);
-		return fail(FAIL_EXEC, err) < 0 ? -1 : 1;
-	}
-	uint8_t spawned[12];
-	uint32_t p32 = (uint32_t)pid;
-	memcpy(spawned, &p32, 4);
-	memcpy(spawned + 4, &start, 8);
-	if (reply('S', spawned, 12) < 0) {
-		/* denet is gone: leave nothing behind. */
-		kill(-pid, SIGKILL);
-		while (waitpid(pid, NULL, 0) < 0 && errno == EINTR)
-			;
-		return -1;
-	}
-	int killed = 0;
-	wait_exit(pid, pipe_fds[0], &killed);
-	uint64_t end = now_ns();
-	if (pipe_fds[0] >= 0)
-		close(pipe_fds[0]);
+	close_fd(&s->in);
+	close_fd(&s->out);
+	close_fd(&s->pipe_w);
+	if (err)
+		close_fd(&s->pipe_r);
+	return err;
+}
+
+/* Read the exited run's I/O, reap it, and report its figures. 1: could not reap it; -1: lost denet. */
+static int report_done(pid_t pid, uint64_t wall_ns, int killed, struct denet_done *d)
+{
 	memset(d, 0, sizeof *d);
 	read_io(pid, d);
-	int st = 0;
+	int st = 0, rc;
 	struct rusage ru;
 	memset(&ru, 0, sizeof ru);
-	int rc;
 	while ((rc = wait4(pid, &st, 0, &ru)) < 0 && errno == EINTR)
 		;
 	if (rc < 0)
-		return fail(FAIL_OTHER, errno) < 0 ? -1 : 1;
+		return fail(DENET_FAILED_OTHER, errno) < 0 ? -1 : 1;
 	/* Orphans adopted from this run are reaped so they do not linger; their usage is not this run's. */
 	reap_exited();
-	d->wall_s = (double)(end - start) * 1e-9;
+	d->wall_s = (double)wall_ns * 1e-9;
 	d->code = WIFEXITED(st) ? WEXITSTATUS(st) : -1;
 	d->signal = WIFSIGNALED(st) ? WTERMSIG(st) : 0;
 	d->user_s = (double)ru.ru_utime.tv_sec + (double)ru.ru_utime.tv_usec * 1e-6;
@@ -680,9 +540,33 @@ static int run_once(const struct batch *b, char **env, struct done *d)
 	d->inblock = (uint64_t)ru.ru_inblock;
 	d->oublock = (uint64_t)ru.ru_oublock;
 	d->killed = (uint8_t)killed;
-	if (send_done(d) < 0)
+	return reply(DENET_DONE, d, sizeof *d) < 0 ? -1 : 0;
+}
+
+/* One run: spawn, report the pid, wait, read its I/O, reap, report. 1: stop the batch; -1: lost denet. */
+static int run_once(const struct denet_request *b, char **env, struct denet_done *d)
+{
+	struct stdio s = { -1, -1, -1, -1 };
+	pid_t pid;
+	uint64_t start = 0;
+	uint8_t part;
+	int err = spawn_run(b, env, &s, &pid, &start, &part);
+	if (err)
+		return fail(part, err) < 0 ? -1 : 1;
+	struct denet_spawned spawned = { (uint32_t)pid, start };
+	if (reply(DENET_SPAWNED, &spawned, sizeof spawned) < 0) {
+		/* denet is gone: leave nothing behind. */
+		kill(-pid, SIGKILL);
+		while (waitpid(pid, NULL, 0) < 0 && errno == EINTR)
+			;
 		return -1;
-	return killed || !accepted(b, d);
+	}
+	int killed = 0;
+	wait_exit(pid, s.pipe_r, &killed);
+	uint64_t end = now_ns();
+	close_fd(&s.pipe_r);
+	int rc = report_done(pid, end - start, killed, d);
+	return rc ? rc : killed || !accepted(b, d);
 }
 
 /* Between runs: true when denet asked to stop (Kill); exits when denet is gone. */
@@ -694,39 +578,37 @@ static int stop_requested(void)
 	char kind;
 	if (request_kind(&kind) < 0)
 		_exit(1); /* denet is gone; no run is going */
-	return kind == 'K';
+	return kind == DENET_KILL;
 }
 
 static int serve_batch(char *buf, uint32_t len)
 {
-	struct batch b;
-	uint32_t done = 0;
-	if (decode(buf, len, &b) < 0) {
-		if (fail(FAIL_OTHER, EINVAL) < 0)
-			return -1;
-		return reply('E', &done, 4);
-	}
+	struct denet_request b;
+	struct denet_end end = { 0 };
 	char iter_a[64], iter_b[64];
-	char **env = build_env(&b, iter_a, iter_b);
-	for (uint32_t i = 0; env && i < b.count; i++) {
+	int ok = denet_decode_batch(buf, len, &b) == 0;
+	if (!ok && fail(DENET_FAILED_OTHER, EINVAL) < 0) {
+		denet_request_free(&b);
+		return -1;
+	}
+	char **env = ok ? build_env(&b, iter_a, iter_b) : NULL;
+	for (uint32_t i = 0; env && i < b.head.count; i++) {
 		if (i > 0 && stop_requested())
 			break;
-		set_iteration(&b, b.first + i, iter_a, iter_b);
-		struct done d;
+		set_iteration(&b, b.head.first + i, iter_a, iter_b);
+		struct denet_done d;
 		d.wall_s = -1;
 		int rc = run_once(&b, env, &d);
 		if (rc < 0)
 			return -1;
 		if (d.wall_s >= 0)
-			done++;
+			end.runs++;
 		if (rc)
 			break;
 	}
 	free(env);
-	free(b.argv);
-	free(b.extra_env);
-	free(b.accept);
-	return reply('E', &done, 4);
+	denet_request_free(&b);
+	return reply(DENET_END, &end, sizeof end);
 }
 
 int main(void)
@@ -746,13 +628,13 @@ int main(void)
 		uint32_t len;
 		if (read_all(&len, 4) < 0)
 			break;
-		if (len == 0 || len > (64u << 20))
+		if (len == 0 || len > DENET_MAX_FRAME)
 			return 2;
 		char *buf = malloc(len);
 		if (!buf || read_all(buf, len) < 0)
 			return 2;
 		int rc = 0;
-		if (buf[0] == 'B')
+		if (buf[0] == DENET_BATCH)
 			rc = serve_batch(buf + 1, len - 1);
 		/* A Kill between runs has nothing to kill. */
 		free(buf);

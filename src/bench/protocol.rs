@@ -1,30 +1,20 @@
 //! The spawner protocol: denet's batch requests and the spawner's streamed replies, as bytes.
 //!
 //! Both spawners speak it: the tiny C one (spawner/denet-spawner.c) and the
-//! fork fallback in denet's own binary (spawner.rs). Little-endian with native
-//! sizes (the two ends are always the same build). Every message is a frame:
-//! `u32` length of what follows, then a kind byte and its payload.
-//!
-//! Requests:
-//! - `B` batch: `u32` count, `u64` first iteration, `u8` iteration mode
-//!   (0 none, 1 run, 2 warmup), `u8` output (0 null, 1 pipe, 2 inherit, 3 file),
-//!   `u8` has input file, `u8` search `PATH`, `u8` accept (0 zero only, 1 any,
-//!   2 zero or a listed code), `u32` n and n `i32` codes, then the strings
-//!   program, input, output, and the lists argv and extra environment (`K=V`);
-//!   a string is `u32` length and bytes, a list is `u32` count and strings.
-//! - `K` kill: kill the running run's process group, stop the batch.
-//!
-//! Replies, for each run: `S` spawned (`u32` pid, `u64` CLOCK_MONOTONIC
-//! nanoseconds of the spawn), then `D` done (see [`Done`]);
-//! or `F` failed (`u8` what: 0 exec, 1 input file, 2 output file, 3 other;
-//! `i32` errno). After the last run, or the first run that failed or was not
-//! accepted: `E` end (`u32` runs done).
+//! fork fallback in denet's own binary (spawner.rs). The frames (kinds, field
+//! order, widths, byte order, the variable part of a batch) are defined once,
+//! in spawner/protocol.h; wire.rs mirrors their fixed parts.
+
+mod wire;
 
 use std::io::{self, Read, Write};
+
+use zerocopy::{FromBytes, Immutable, IntoBytes};
 
 use super::runner::Invocation;
 use crate::profile::{ExitStatus, Rusage};
 use crate::vocab::{IgnoreFailure, Input, Output};
+use wire::{BatchHead, DoneFrame, EndFrame, FailedFrame, SpawnedFrame};
 
 /// Which iteration counter the runs of a batch see in their environment.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -86,7 +76,7 @@ pub struct FinalIo {
 
 /// A finished run, as the spawner measured it.
 #[derive(Debug, Clone, PartialEq)]
-pub struct Done {
+pub struct RunDone {
     pub wall_s: f64,
     pub status: ExitStatus,
     pub rusage: Rusage,
@@ -109,84 +99,167 @@ pub enum Reply {
     /// The run's pid, and when it was spawned (CLOCK_MONOTONIC, nanoseconds).
     Spawned(u32, u64),
     Failed(FailedPart, i32),
-    Done(Done),
+    Done(RunDone),
     End(u32),
 }
 
+impl IterationVar {
+    fn to_wire(self) -> u8 {
+        match self {
+            IterationVar::None => wire::ITER_NONE,
+            IterationVar::Run => wire::ITER_RUN,
+            IterationVar::Warmup => wire::ITER_WARMUP,
+        }
+    }
+
+    fn from_wire(v: u8) -> IterationVar {
+        match v {
+            wire::ITER_NONE => IterationVar::None,
+            wire::ITER_RUN => IterationVar::Run,
+            _ => IterationVar::Warmup,
+        }
+    }
+}
+
+impl FailedPart {
+    fn to_wire(self) -> u8 {
+        match self {
+            FailedPart::Exec => wire::FAILED_EXEC,
+            FailedPart::Input => wire::FAILED_INPUT,
+            FailedPart::Output => wire::FAILED_OUTPUT,
+            FailedPart::Other => wire::FAILED_OTHER,
+        }
+    }
+
+    fn from_wire(v: u8) -> FailedPart {
+        match v {
+            wire::FAILED_EXEC => FailedPart::Exec,
+            wire::FAILED_INPUT => FailedPart::Input,
+            wire::FAILED_OUTPUT => FailedPart::Output,
+            _ => FailedPart::Other,
+        }
+    }
+}
+
+impl From<&RunDone> for DoneFrame {
+    fn from(d: &RunDone) -> DoneFrame {
+        let (u, io) = (&d.rusage, d.io.unwrap_or_default());
+        DoneFrame {
+            wall_s: d.wall_s,
+            code: d.status.code.unwrap_or(-1),
+            signal: d.status.signal.unwrap_or(0),
+            user_s: u.user_s,
+            system_s: u.system_s,
+            maxrss_bytes: u.max_rss_bytes,
+            minflt: u.minor_faults,
+            majflt: u.major_faults,
+            nvcsw: u.voluntary_ctx_switches,
+            nivcsw: u.involuntary_ctx_switches,
+            inblock: u.block_input_ops,
+            oublock: u.block_output_ops,
+            rchar: io.rchar,
+            wchar: io.wchar,
+            read_bytes: io.read_bytes,
+            write_bytes: io.write_bytes,
+            io_ok: d.io.is_some().into(),
+            killed: d.killed.into(),
+        }
+    }
+}
+
+impl From<DoneFrame> for RunDone {
+    fn from(f: DoneFrame) -> RunDone {
+        // Copied out of the packed frame first: its fields cannot be borrowed.
+        let DoneFrame { wall_s, code, signal, user_s, system_s, io_ok, killed, .. } = f;
+        let rusage = Rusage {
+            user_s,
+            system_s,
+            max_rss_bytes: f.maxrss_bytes,
+            minor_faults: f.minflt,
+            major_faults: f.majflt,
+            voluntary_ctx_switches: f.nvcsw,
+            involuntary_ctx_switches: f.nivcsw,
+            block_input_ops: f.inblock,
+            block_output_ops: f.oublock,
+        };
+        let io = FinalIo { rchar: f.rchar, wchar: f.wchar, read_bytes: f.read_bytes, write_bytes: f.write_bytes };
+        RunDone {
+            wall_s,
+            status: ExitStatus { code: (signal == 0).then_some(code), signal: (signal != 0).then_some(signal) },
+            rusage,
+            io: (io_ok != 0).then_some(io),
+            killed: killed != 0,
+        }
+    }
+}
+
+/// A frame being written: the length (filled in at the end), the kind byte, the payload.
 struct Writer(Vec<u8>);
 
 impl Writer {
-    fn u8(&mut self, v: u8) {
-        self.0.push(v);
+    fn new(kind: u8, capacity: usize) -> Writer {
+        let mut buf = Vec::with_capacity(capacity);
+        buf.extend_from_slice(&[0; 4]);
+        buf.push(kind);
+        Writer(buf)
     }
-    fn u32(&mut self, v: u32) {
-        self.0.extend_from_slice(&v.to_ne_bytes());
+
+    /// A frame whose payload is one fixed part.
+    fn fixed(kind: u8, payload: &(impl IntoBytes + Immutable)) -> Vec<u8> {
+        let mut w = Writer::new(kind, 5 + size_of_val(payload));
+        w.put(payload);
+        w.frame()
     }
-    fn i32(&mut self, v: i32) {
-        self.0.extend_from_slice(&v.to_ne_bytes());
+
+    fn put(&mut self, v: &(impl IntoBytes + Immutable + ?Sized)) {
+        self.0.extend_from_slice(v.as_bytes());
     }
-    fn u64(&mut self, v: u64) {
-        self.0.extend_from_slice(&v.to_ne_bytes());
-    }
-    fn f64(&mut self, v: f64) {
-        self.0.extend_from_slice(&v.to_ne_bytes());
-    }
+
+    /// A string: `u32` byte count, the bytes.
     fn bytes(&mut self, b: &[u8]) {
-        self.u32(b.len() as u32);
+        self.put(&(b.len() as u32));
         self.0.extend_from_slice(b);
     }
+
+    /// A list: `u32` count, the strings.
     fn list<'a>(&mut self, items: impl ExactSizeIterator<Item = &'a [u8]>) {
-        self.u32(items.len() as u32);
+        self.put(&(items.len() as u32));
         items.for_each(|b| self.bytes(b));
     }
-    /// The frame: length, then what was written.
-    fn frame(self) -> Vec<u8> {
-        let mut out = (self.0.len() as u32).to_ne_bytes().to_vec();
-        out.extend(self.0);
-        out
+
+    fn frame(mut self) -> Vec<u8> {
+        let len = (self.0.len() - 4) as u32;
+        self.0[..4].copy_from_slice(&len.to_ne_bytes());
+        self.0
     }
 }
 
 struct Reader<'a>(&'a [u8]);
 
-impl Reader<'_> {
-    fn take<const N: usize>(&mut self) -> io::Result<[u8; N]> {
-        if self.0.len() < N {
-            return Err(io::Error::new(io::ErrorKind::InvalidData, "truncated spawner message"));
-        }
-        let (head, rest) = self.0.split_at(N);
+fn truncated() -> io::Error {
+    io::Error::new(io::ErrorKind::InvalidData, "truncated spawner message")
+}
+
+impl<'a> Reader<'a> {
+    fn take<T: FromBytes>(&mut self) -> io::Result<T> {
+        let (v, rest) = T::read_from_prefix(self.0).map_err(|_| truncated())?;
         self.0 = rest;
-        Ok(head.try_into().expect("N bytes"))
+        Ok(v)
     }
-    fn u8(&mut self) -> io::Result<u8> {
-        Ok(self.take::<1>()?[0])
-    }
-    fn u32(&mut self) -> io::Result<u32> {
-        self.take().map(u32::from_ne_bytes)
-    }
-    fn i32(&mut self) -> io::Result<i32> {
-        self.take().map(i32::from_ne_bytes)
-    }
-    fn u64(&mut self) -> io::Result<u64> {
-        self.take().map(u64::from_ne_bytes)
-    }
-    fn f64(&mut self) -> io::Result<f64> {
-        self.take().map(f64::from_ne_bytes)
-    }
-    fn bytes(&mut self) -> io::Result<Vec<u8>> {
-        let n = self.u32()? as usize;
+    fn bytes(&mut self) -> io::Result<&'a [u8]> {
+        let n = self.take::<u32>()? as usize;
         if self.0.len() < n {
-            return Err(io::Error::new(io::ErrorKind::InvalidData, "truncated spawner message"));
+            return Err(truncated());
         }
         let (head, rest) = self.0.split_at(n);
         self.0 = rest;
-        Ok(head.to_vec())
+        Ok(head)
     }
     fn string(&mut self) -> io::Result<String> {
-        String::from_utf8(self.bytes()?).map_err(|e| io::Error::new(io::ErrorKind::InvalidData, e))
+        String::from_utf8(self.bytes()?.to_vec()).map_err(|e| io::Error::new(io::ErrorKind::InvalidData, e))
     }
     fn list(&mut self) -> io::Result<Vec<String>> {
-        (0..self.u32()?).map(|_| self.string()).collect()
+        (0..self.take::<u32>()?).map(|_| self.string()).collect()
     }
 }
 
@@ -203,67 +276,55 @@ fn path_bytes(p: &std::path::Path) -> Vec<u8> {
 
 /// The frame of a batch request.
 pub fn encode_batch(b: &Batch) -> Vec<u8> {
-    let mut w = Writer(Vec::with_capacity(256));
-    w.u8(b'B');
-    w.u32(b.count);
-    w.u64(b.first);
-    w.u8(match b.iteration {
-        IterationVar::None => 0,
-        IterationVar::Run => 1,
-        IterationVar::Warmup => 2,
-    });
     let (out_mode, out_path) = match &b.inv.output {
-        Output::Null => (0, None),
-        Output::Pipe => (1, None),
-        Output::Inherit => (2, None),
-        Output::File(p) => (3, Some(p)),
+        Output::Null => (wire::OUT_NULL, None),
+        Output::Pipe => (wire::OUT_PIPE, None),
+        Output::Inherit => (wire::OUT_INHERIT, None),
+        Output::File(p) => (wire::OUT_FILE, Some(p)),
     };
-    w.u8(out_mode);
     let input = match &b.inv.input {
         Input::Null => None,
         Input::File(p) => Some(p),
     };
-    w.u8(input.is_some() as u8);
-    w.u8(b.inv.program.is_none() as u8);
-    let codes: &[i32] = match &b.accept {
-        IgnoreFailure::Never => {
-            w.u8(0);
-            &[]
-        }
-        IgnoreFailure::AllNonZero => {
-            w.u8(1);
-            &[]
-        }
-        IgnoreFailure::Codes(c) => {
-            w.u8(2);
-            c
-        }
+    let (accept_mode, codes): (u8, &[i32]) = match &b.accept {
+        IgnoreFailure::Never => (wire::ACCEPT_ZERO, &[]),
+        IgnoreFailure::AllNonZero => (wire::ACCEPT_ANY, &[]),
+        IgnoreFailure::Codes(c) => (wire::ACCEPT_LIST, c),
     };
-    w.u32(codes.len() as u32);
-    codes.iter().for_each(|&c| w.i32(c));
+    let mut w = Writer::new(wire::BATCH, 256);
+    w.put(&BatchHead {
+        count: b.count,
+        first: b.first,
+        iter_mode: b.iteration.to_wire(),
+        out_mode,
+        has_input: input.is_some().into(),
+        search_path: b.inv.program.is_none().into(),
+        accept_mode,
+        n_accept: codes.len() as u32,
+    });
+    w.put(codes);
     w.bytes(&b.inv.program.as_deref().map(path_bytes).unwrap_or_default());
     w.bytes(&input.map(|p| path_bytes(p)).unwrap_or_default());
     w.bytes(&out_path.map(|p| path_bytes(p)).unwrap_or_default());
     w.list(b.inv.argv.iter().map(|a| a.as_bytes()));
-    // One entry per name, the last given winning (as `Command::env` does): a duplicate in an
-    // environment is read as the first by some programs and the last by others.
-    let env: Vec<Vec<u8>> = b
-        .inv
-        .env
-        .iter()
-        .enumerate()
-        .filter(|(i, (k, _))| !b.inv.env[i + 1..].iter().any(|(later, _)| later == k))
-        .map(|(_, (k, v))| format!("{k}={v}").into_bytes())
-        .collect();
+    let env = unique_env(&b.inv.env);
     w.list(env.iter().map(Vec::as_slice));
     w.frame()
 }
 
+/// `NAME=VALUE` entries, one per name, the last given winning (as `Command::env` does): a
+/// duplicate in an environment is read as the first by some programs and the last by others.
+fn unique_env(env: &[(String, String)]) -> Vec<Vec<u8>> {
+    env.iter()
+        .enumerate()
+        .filter(|(i, (k, _))| !env[i + 1..].iter().any(|(later, _)| later == k))
+        .map(|(_, (k, v))| format!("{k}={v}").into_bytes())
+        .collect()
+}
+
 /// The frame of a kill request.
 pub fn encode_kill() -> Vec<u8> {
-    let mut w = Writer(Vec::new());
-    w.u8(b'K');
-    w.frame()
+    Writer::new(wire::KILL, 5).frame()
 }
 
 /// A request, as the fork spawner receives it.
@@ -276,25 +337,16 @@ pub enum Request {
 pub fn read_request(r: &mut impl Read) -> io::Result<Option<Request>> {
     let Some(body) = read_frame(r)? else { return Ok(None) };
     let mut r = Reader(&body);
-    match r.u8()? {
-        b'B' => decode_batch(&mut r).map(|b| Some(Request::Batch(b))),
+    match r.take::<u8>()? {
+        wire::BATCH => decode_batch(&mut r).map(|b| Some(Request::Batch(b))),
         _ => Ok(Some(Request::Kill)),
     }
 }
 
 fn decode_batch(r: &mut Reader) -> io::Result<Batch> {
-    let count = r.u32()?;
-    let first = r.u64()?;
-    let iteration = match r.u8()? {
-        0 => IterationVar::None,
-        1 => IterationVar::Run,
-        _ => IterationVar::Warmup,
-    };
-    let out_mode = r.u8()?;
-    let has_input = r.u8()? != 0;
-    let search_path = r.u8()? != 0;
-    let accept_mode = r.u8()?;
-    let codes: Vec<i32> = (0..r.u32()?).map(|_| r.i32()).collect::<io::Result<_>>()?;
+    // Copied out of the packed head first: its fields cannot be borrowed.
+    let BatchHead { count, first, iter_mode, out_mode, has_input, search_path, accept_mode, n_accept } = r.take()?;
+    let codes: Vec<i32> = (0..n_accept).map(|_| r.take()).collect::<io::Result<_>>()?;
     let program = r.string()?;
     let input = r.string()?;
     let output = r.string()?;
@@ -309,22 +361,22 @@ fn decode_batch(r: &mut Reader) -> io::Result<Batch> {
         .collect();
     let inv = Invocation {
         argv,
-        program: (!search_path).then(|| program.into()),
+        program: (search_path == 0).then(|| program.into()),
         env,
-        input: if has_input { Input::File(input.into()) } else { Input::Null },
+        input: if has_input != 0 { Input::File(input.into()) } else { Input::Null },
         output: match out_mode {
-            0 => Output::Null,
-            1 => Output::Pipe,
-            2 => Output::Inherit,
+            wire::OUT_NULL => Output::Null,
+            wire::OUT_PIPE => Output::Pipe,
+            wire::OUT_INHERIT => Output::Inherit,
             _ => Output::File(output.into()),
         },
     };
     let accept = match accept_mode {
-        0 => IgnoreFailure::Never,
-        1 => IgnoreFailure::AllNonZero,
+        wire::ACCEPT_ZERO => IgnoreFailure::Never,
+        wire::ACCEPT_ANY => IgnoreFailure::AllNonZero,
         _ => IgnoreFailure::Codes(codes),
     };
-    Ok(Batch { inv, count, first, iteration, accept })
+    Ok(Batch { inv, count, first, iteration: IterationVar::from_wire(iter_mode), accept })
 }
 
 fn read_frame(r: &mut impl Read) -> io::Result<Option<Vec<u8>>> {
@@ -335,7 +387,7 @@ fn read_frame(r: &mut impl Read) -> io::Result<Option<Vec<u8>>> {
         Err(e) => return Err(e),
     }
     let len = u32::from_ne_bytes(len) as usize;
-    if len == 0 || len > 64 << 20 {
+    if len == 0 || len > wire::MAX_FRAME {
         return Err(io::Error::new(io::ErrorKind::InvalidData, format!("bad spawner frame length {len}")));
     }
     let mut body = vec![0u8; len];
@@ -348,100 +400,34 @@ pub fn read_reply(r: &mut impl Read) -> io::Result<Reply> {
     let body =
         read_frame(r)?.ok_or_else(|| io::Error::new(io::ErrorKind::UnexpectedEof, "the spawner process ended"))?;
     let mut r = Reader(&body);
-    match r.u8()? {
-        b'S' => Ok(Reply::Spawned(r.u32()?, r.u64()?)),
-        b'F' => {
-            let part = match r.u8()? {
-                0 => FailedPart::Exec,
-                1 => FailedPart::Input,
-                2 => FailedPart::Output,
-                _ => FailedPart::Other,
-            };
-            Ok(Reply::Failed(part, r.i32()?))
+    match r.take::<u8>()? {
+        wire::SPAWNED => {
+            let SpawnedFrame { pid, at_ns } = r.take()?;
+            Ok(Reply::Spawned(pid, at_ns))
         }
-        b'D' => decode_done(&mut r).map(Reply::Done),
-        b'E' => Ok(Reply::End(r.u32()?)),
+        wire::FAILED => {
+            let FailedFrame { part, err } = r.take()?;
+            Ok(Reply::Failed(FailedPart::from_wire(part), err))
+        }
+        wire::DONE => Ok(Reply::Done(r.take::<DoneFrame>()?.into())),
+        wire::END => Ok(Reply::End(r.take::<EndFrame>()?.runs)),
         k => Err(io::Error::new(io::ErrorKind::InvalidData, format!("unknown spawner reply {k}"))),
     }
 }
 
-/// `D`: f64 wall; i32 code (-1 when signalled); i32 signal (0 when exited); f64 user, system;
-/// u64 maxrss bytes, minflt, majflt, nvcsw, nivcsw, inblock, oublock, rchar, wchar, read_bytes,
-/// write_bytes; u8 io read; u8 killed.
-fn decode_done(r: &mut Reader) -> io::Result<Done> {
-    let wall_s = r.f64()?;
-    let code = r.i32()?;
-    let signal = r.i32()?;
-    let status = ExitStatus { code: (signal == 0).then_some(code), signal: (signal != 0).then_some(signal) };
-    let rusage = Rusage {
-        user_s: r.f64()?,
-        system_s: r.f64()?,
-        max_rss_bytes: r.u64()?,
-        minor_faults: r.u64()?,
-        major_faults: r.u64()?,
-        voluntary_ctx_switches: r.u64()?,
-        involuntary_ctx_switches: r.u64()?,
-        block_input_ops: r.u64()?,
-        block_output_ops: r.u64()?,
-    };
-    let io = FinalIo { rchar: r.u64()?, wchar: r.u64()?, read_bytes: r.u64()?, write_bytes: r.u64()? };
-    let io_ok = r.u8()? != 0;
-    let killed = r.u8()? != 0;
-    Ok(Done { wall_s, status, rusage, io: io_ok.then_some(io), killed })
-}
-
 /// Write one reply (the fork spawner's side).
 pub fn write_reply(w: &mut impl Write, reply: &Reply) -> io::Result<()> {
-    let mut m = Writer(Vec::with_capacity(160));
-    match reply {
-        Reply::Spawned(pid, at_ns) => {
-            m.u8(b'S');
-            m.u32(*pid);
-            m.u64(*at_ns);
-        }
-        Reply::Failed(part, errno) => {
-            m.u8(b'F');
-            m.u8(match part {
-                FailedPart::Exec => 0,
-                FailedPart::Input => 1,
-                FailedPart::Output => 2,
-                FailedPart::Other => 3,
-            });
-            m.i32(*errno);
-        }
-        Reply::Done(d) => {
-            m.u8(b'D');
-            m.f64(d.wall_s);
-            m.i32(d.status.code.unwrap_or(-1));
-            m.i32(d.status.signal.unwrap_or(0));
-            let u = &d.rusage;
-            m.f64(u.user_s);
-            m.f64(u.system_s);
-            for v in [
-                u.max_rss_bytes,
-                u.minor_faults,
-                u.major_faults,
-                u.voluntary_ctx_switches,
-                u.involuntary_ctx_switches,
-                u.block_input_ops,
-                u.block_output_ops,
-            ] {
-                m.u64(v);
-            }
-            let io = d.io.unwrap_or_default();
-            for v in [io.rchar, io.wchar, io.read_bytes, io.write_bytes] {
-                m.u64(v);
-            }
-            m.u8(d.io.is_some() as u8);
-            m.u8(d.killed as u8);
-        }
-        Reply::End(n) => {
-            m.u8(b'E');
-            m.u32(*n);
-        }
-    }
-    w.write_all(&m.frame())
+    let frame = match reply {
+        Reply::Spawned(pid, at_ns) => Writer::fixed(wire::SPAWNED, &SpawnedFrame { pid: *pid, at_ns: *at_ns }),
+        Reply::Failed(part, err) => Writer::fixed(wire::FAILED, &FailedFrame { part: part.to_wire(), err: *err }),
+        Reply::Done(d) => Writer::fixed(wire::DONE, &DoneFrame::from(d)),
+        Reply::End(runs) => Writer::fixed(wire::END, &EndFrame { runs: *runs }),
+    };
+    w.write_all(&frame)
 }
+
+#[cfg(test)]
+mod cross_language;
 
 #[cfg(test)]
 mod tests {
@@ -475,7 +461,7 @@ mod tests {
 
     #[test]
     fn replies_survive_the_round_trip() {
-        let done = Done {
+        let done = RunDone {
             wall_s: 0.25,
             status: ExitStatus { code: None, signal: Some(9) },
             rusage: Rusage { user_s: 0.5, max_rss_bytes: 1 << 20, block_output_ops: 8, ..Rusage::default() },

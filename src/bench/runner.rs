@@ -193,7 +193,7 @@ mod unix {
     use std::os::unix::process::CommandExt;
 
     use super::*;
-    use crate::bench::protocol::{Done, FailedPart, Reply};
+    use crate::bench::protocol::{FailedPart, Reply, RunDone};
     use crate::bench::spawner::Spawner;
     use crate::bench::wait::{pollfd, ppoll};
     use crate::error::UserError;
@@ -317,7 +317,7 @@ mod unix {
             }
         }
 
-        fn profile(&self, done: Done, current: Option<Current>) -> RunProfile {
+        fn profile(&self, done: RunDone, current: Option<Current>) -> RunProfile {
             let spawned_at = current.as_ref().map(|c| c.start);
             let tree = match current.and_then(|c| c.follower) {
                 Some(f) => f.finish(done.io),

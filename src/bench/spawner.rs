@@ -6,7 +6,7 @@
 //! up, and a vfork child from all of denet's RSS. So runs are started by a
 //! process that stays small and the same in every invocation.
 //!
-//! Two spawners speak one protocol (protocol.rs):
+//! Two spawners speak one protocol (spawner/protocol.h, protocol.rs):
 //! - the tiny one, spawner/denet-spawner.c, built static by build.rs and
 //!   embedded: its peak RSS (about 0.3 MiB) is below any dynamically linked
 //!   program's, so it can use posix_spawn (vfork), which costs a run about
@@ -23,7 +23,7 @@ use std::os::fd::AsRawFd;
 use std::os::unix::net::UnixStream;
 use std::time::Instant;
 
-use super::protocol::{self, Batch, Done, FailedPart, FinalIo, Reply, Request};
+use super::protocol::{self, Batch, FailedPart, FinalIo, Reply, Request, RunDone};
 use super::runner::{command, Invocation};
 use super::wait::{drain, pidfd_open, pollfd, ppoll};
 use crate::monitor::child;
@@ -221,7 +221,7 @@ fn finish(killed: bool) {
         // Kill whoever is our child now (a dying child's own children are adopted by us next),
         // then wait for one to go; done when we have no child left (ECHILD).
         loop {
-            for pid in own_children() {
+            for pid in child::own_children() {
                 child::send_signal(pid, libc::SIGKILL);
             }
             let mut status = 0;
@@ -236,18 +236,12 @@ fn finish(killed: bool) {
     }
 }
 
-/// Our children, as the kernel lists them.
-fn own_children() -> Vec<u32> {
-    let me = std::process::id();
-    std::fs::read_to_string(format!("/proc/{me}/task/{me}/children"))
-        .unwrap_or_default()
-        .split_whitespace()
-        .filter_map(|p| p.parse().ok())
-        .collect()
-}
-
 /// Spawn, time and reap one run, reporting each step; `None` when it could not be started.
-fn run_one(inv: &Invocation, reader: &mut BufReader<UnixStream>, writer: &mut UnixStream) -> io::Result<Option<Done>> {
+fn run_one(
+    inv: &Invocation,
+    reader: &mut BufReader<UnixStream>,
+    writer: &mut UnixStream,
+) -> io::Result<Option<RunDone>> {
     let (mut cmd, pipe) = match command(inv) {
         Ok(c) => c,
         Err(e) => {
@@ -282,7 +276,7 @@ fn run_one(inv: &Invocation, reader: &mut BufReader<UnixStream>, writer: &mut Un
     // Orphans adopted from earlier runs are reaped so they do not linger as zombies, but their usage
     // is not this run's: it is dropped (as /usr/bin/time and hyperfine, which never see it, do).
     child::reap_exited();
-    let done = Done { wall_s, status, rusage, io, killed };
+    let done = RunDone { wall_s, status, rusage, io, killed };
     protocol::write_reply(writer, &Reply::Done(done.clone()))?;
     Ok(Some(done))
 }
@@ -299,16 +293,15 @@ fn setup_failure(e: &anyhow::Error) -> (FailedPart, i32) {
 }
 
 /// `/proc/PID/io` of an exited, unreaped child (Linux).
+#[cfg(target_os = "linux")]
 fn final_io(pid: u32) -> Option<FinalIo> {
-    let text = std::fs::read_to_string(format!("/proc/{pid}/io")).ok()?;
-    let field =
-        |name: &str| text.lines().find_map(|l| l.strip_prefix(name)?.strip_prefix(':')?.trim().parse::<u64>().ok());
-    Some(FinalIo {
-        read_bytes: field("read_bytes")?,
-        write_bytes: field("write_bytes")?,
-        rchar: field("rchar")?,
-        wchar: field("wchar")?,
-    })
+    let io = crate::monitor::procfile::read_io(pid)?;
+    Some(FinalIo { read_bytes: io.read_bytes, write_bytes: io.write_bytes, rchar: io.rchar, wchar: io.wchar })
+}
+
+#[cfg(not(target_os = "linux"))]
+fn final_io(_pid: u32) -> Option<FinalIo> {
+    None
 }
 
 /// Wait for the child's exit, draining its output pipe and obeying Kill; true when killed.

@@ -155,11 +155,9 @@ mod platform {
         child::send_signal(pid, libc::SIGTERM);
     }
 
-    /// SIGTERM every process re-parented to denet (Linux lists a process's children in /proc).
+    /// SIGTERM every process re-parented to denet.
     pub fn terminate_adopted() {
-        let me = std::process::id();
-        let kids = std::fs::read_to_string(format!("/proc/{me}/task/{me}/children")).unwrap_or_default();
-        for pid in kids.split_whitespace().filter_map(|p| p.parse().ok()) {
+        for pid in child::own_children() {
             child::send_signal(pid, libc::SIGTERM);
         }
     }

@@ -175,6 +175,16 @@ mod unix {
         }
     }
 
+    /// Our children as the kernel lists them (Linux; empty where /proc has no `children` file).
+    pub fn own_children() -> Vec<u32> {
+        let me = std::process::id();
+        std::fs::read_to_string(format!("/proc/{me}/task/{me}/children"))
+            .unwrap_or_default()
+            .split_whitespace()
+            .filter_map(|p| p.parse().ok())
+            .collect()
+    }
+
     /// Send `signal` to `pid`; a process already gone is not an error.
     pub fn send_signal(pid: u32, signal: i32) {
         // SAFETY: kill has no memory effects.

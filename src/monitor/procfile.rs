@@ -211,10 +211,19 @@ pub fn parse_status(buf: &[u8]) -> Status {
     }
 }
 
+const IO_KEYS: [&[u8]; 4] = [b"rchar", b"wchar", b"read_bytes", b"write_bytes"];
+
+/// Parse `/proc/PID/io`; a missing field reads as 0.
 pub fn parse_io(buf: &[u8]) -> Io {
-    let [rchar, wchar, read_bytes, write_bytes] =
-        fields(buf, [b"rchar", b"wchar", b"read_bytes", b"write_bytes"]).map(|v| v.unwrap_or(0));
+    let [rchar, wchar, read_bytes, write_bytes] = fields(buf, IO_KEYS).map(|v| v.unwrap_or(0));
     Io { rchar, wchar, read_bytes, write_bytes }
+}
+
+/// Read `/proc/PID/io` once (an exited child's last counters); `None` when unreadable or a field is missing.
+pub fn read_io(pid: u32) -> Option<Io> {
+    let buf = std::fs::read(format!("/proc/{pid}/io")).ok()?;
+    let [rchar, wchar, read_bytes, write_bytes] = fields(&buf, IO_KEYS);
+    Some(Io { rchar: rchar?, wchar: wchar?, read_bytes: read_bytes?, write_bytes: write_bytes? })
 }
 
 /// Parse `/proc/PID/schedstat`: three numbers on one line.
