@@ -2,15 +2,13 @@
 
 use std::env;
 use std::path::{Path, PathBuf};
-use std::process::Command;
 
 fn main() {
     println!("cargo:rerun-if-changed=build.rs");
     println!("cargo::rustc-check-cfg=cfg(denet_tiny_spawner)");
     spawner::build();
-    if env::var_os("CARGO_FEATURE_EBPF").is_some() {
-        bpf::build();
-    }
+    #[cfg(feature = "ebpf")]
+    bpf::build();
 }
 
 /// The tiny spawner (src/bench/spawner.rs says why): a static C program embedded in denet. Optional:
@@ -54,9 +52,12 @@ mod spawner {
     }
 }
 
-/// The BPF programs: one object per `bpf/*.bpf.c`, embedded by src/monitor/ebpf with `include_bytes!`.
+/// The BPF programs: one object and one libbpf-cargo skeleton per `bpf/*.bpf.c`, both in OUT_DIR. The
+/// skeleton (`<name>.skel.rs`) embeds the object and carries the Rust types of its maps and read-only data.
+#[cfg(feature = "ebpf")]
 mod bpf {
     use super::*;
+    use std::process::Command;
 
     /// Build every program or stop the build with a message that names the missing package.
     pub fn build() {
@@ -77,7 +78,8 @@ mod bpf {
         }
         for source in list("bpf", ".bpf.c") {
             println!("cargo:rerun-if-changed={}", source.display());
-            compile(&clang, &source, &out, target_arch, &includes);
+            let object = compile(&clang, &source, &out, target_arch, &includes);
+            skeleton(&object);
         }
     }
 
@@ -151,7 +153,9 @@ mod bpf {
         }
     }
 
-    fn compile(clang: &str, source: &Path, out: &Path, arch: &str, includes: &[PathBuf]) {
+    /// Compile one program with the seed's own clang invocation (the vendored headers, the multiarch
+    /// include, `-Werror`), so that its failures read as they always have; returns the object's path.
+    fn compile(clang: &str, source: &Path, out: &Path, arch: &str, includes: &[PathBuf]) -> PathBuf {
         let name = source.file_name().unwrap().to_string_lossy().replace(".bpf.c", ".bpf.o");
         let object = out.join(name);
         let mut cmd = Command::new(clang);
@@ -164,6 +168,18 @@ mod bpf {
         if !output.status.success() {
             fail(&format!("clang failed on {}:\n{}", source.display(), String::from_utf8_lossy(&output.stderr)));
         }
+        object
+    }
+
+    /// Generate `<name>.skel.rs` next to `object`; it refers to the object with `include_bytes!`
+    /// rather than copying its bytes into the source.
+    fn skeleton(object: &Path) {
+        let skel = object.with_extension("").with_extension("skel.rs");
+        libbpf_cargo::SkeletonBuilder::new()
+            .obj(object)
+            .reference_obj(true)
+            .generate(&skel)
+            .unwrap_or_else(|e| fail(&format!("cannot generate the Rust skeleton of {}: {e:#}", object.display())));
     }
 
     fn list(dir: &str, suffix: &str) -> Vec<PathBuf> {

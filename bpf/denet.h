@@ -5,8 +5,9 @@
  *
  * No CO-RE and no vmlinux.h: the programs read only the stable fields of
  * tracepoint records (offsets checked against /sys/kernel/tracing/events/
- * * /format on 5.x and 6.x kernels), BPF helpers and maps. Layout changes here
- * must be mirrored in src/monitor/ebpf/maps.rs.
+ * * /format on 5.x and 6.x kernels), BPF helpers and maps. Rust reads these
+ * structs through the libbpf-cargo skeletons that build.rs generates from each
+ * object's BTF, so a layout change here reaches Rust with the next build.
  */
 #ifndef DENET_H
 #define DENET_H
@@ -18,13 +19,15 @@
 /* Syscall numbers counted one by one; larger ones (x32 ABI, future) go to `syscalls_other_nr`. */
 #define DENET_NR_SYSCALLS 512
 
-/* A target's flags. */
-#define DENET_COUNT 1  /* count this process's events */
-#define DENET_FOLLOW 2 /* add the processes it forks as COUNT|FOLLOW targets */
+/* A target's flags, combined with |; an enum rather than macros so that they reach Rust in the BTF. */
+enum denet_flags {
+	DENET_COUNT = 1,  /* count this process's events */
+	DENET_FOLLOW = 2, /* add the processes it forks as COUNT|FOLLOW targets */
+};
 
 /* One process (thread group) of the monitored tree: key is its tgid. */
 struct denet_target {
-	__u32 flags;
+	enum denet_flags flags;
 	__u32 pad;
 	__u64 syscalls;   /* this process's syscalls while it was a target */
 	__u64 off_cpu_ns; /* its threads' completed off-CPU intervals */
@@ -52,6 +55,13 @@ struct denet_syscall_counts {
 struct denet_offcpu_counts {
 	__u64 blocked_ns;  /* switched out sleeping or waiting (prev_state != running) */
 	__u64 runnable_ns; /* switched out while still runnable (preempted) */
+};
+
+/* A thread of the tree that is off CPU now (the off-CPU program's `off_since` map, key: its thread id). */
+struct denet_switched_out {
+	__u64 at_ns;    /* when it was switched out (bpf_ktime_get_ns, CLOCK_MONOTONIC) */
+	__u32 tgid;
+	__u32 runnable; /* 1 when it was preempted, 0 when it blocked */
 };
 
 /* Per-CPU counters of the lifecycle program. */

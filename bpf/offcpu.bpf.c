@@ -22,18 +22,12 @@ struct sched_switch_record {
 #define EXIT_DEAD 0x10
 #define EXIT_ZOMBIE 0x20
 
-struct switched_out {
-	__u64 at_ns;
-	__u32 tgid;
-	__u32 runnable;
-};
-
 /* Threads of the tree that are off CPU now, by thread id; denet adds their time so far to each snapshot. */
 struct {
 	__uint(type, BPF_MAP_TYPE_HASH);
 	__uint(max_entries, 65536);
 	__type(key, __u32);
-	__type(value, struct switched_out);
+	__type(value, struct denet_switched_out);
 } off_since SEC(".maps");
 
 static __always_inline void switch_out(struct sched_switch_record *r, __u64 now)
@@ -45,7 +39,7 @@ static __always_inline void switch_out(struct sched_switch_record *r, __u64 now)
 	struct denet_target *t = bpf_map_lookup_elem(&targets, &tgid);
 	if (!t || !(t->flags & DENET_COUNT))
 		return;
-	struct switched_out s = {
+	struct denet_switched_out s = {
 		.at_ns = now,
 		.tgid = tgid,
 		.runnable = (r->prev_state & TASK_REPORT_BITS) == 0,
@@ -56,7 +50,7 @@ static __always_inline void switch_out(struct sched_switch_record *r, __u64 now)
 static __always_inline void switch_in(struct sched_switch_record *r, __u64 now)
 {
 	__u32 tid = r->next_pid;
-	struct switched_out *s = bpf_map_lookup_elem(&off_since, &tid);
+	struct denet_switched_out *s = bpf_map_lookup_elem(&off_since, &tid);
 	if (!s)
 		return;
 	__u64 delta = now - s->at_ns;

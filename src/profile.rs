@@ -366,7 +366,7 @@ pub struct Metadata {
     pub child_stdout: String,
     /// With `--ebpf`: each part of the eBPF set-up, and why a part does not work here.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
-    pub ebpf: Vec<crate::monitor::ebpf::Check>,
+    pub ebpf: Vec<crate::monitor::ebpf::PartStatus>,
 }
 
 /// Host, kernel, CPU and the settings that move benchmark numbers. `None` means not readable here.

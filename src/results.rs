@@ -12,7 +12,7 @@ use serde_json::Value;
 use crate::bench::scheduler::Warning;
 use crate::error::UserError;
 use crate::metrics::{MetricKey, Source};
-use crate::monitor::ebpf::Check;
+use crate::monitor::ebpf::PartStatus;
 use crate::profile::EnvRecord;
 use crate::profile::{RunProfile, TimelinePoint};
 use crate::stats::{Comparison, Stats, Summarized};
@@ -46,8 +46,8 @@ pub struct Metadata<'a> {
     #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "lenient")]
     pub environment: Option<Cow<'a, EnvRecord>>,
     /// With `--ebpf`: each part of the eBPF set-up and why a part does not work here.
-    #[serde(default, skip_serializing_if = "<[Check]>::is_empty", deserialize_with = "lenient")]
-    pub ebpf: Cow<'a, [Check]>,
+    #[serde(default, skip_serializing_if = "<[PartStatus]>::is_empty", deserialize_with = "lenient")]
+    pub ebpf: Cow<'a, [PartStatus]>,
 }
 
 /// Where the benchmarks ran, spelt as hyperfine spells it.

@@ -49,15 +49,7 @@ fn ebpf_setup(opts: &BenchOptions) -> (Option<Kernel>, BenchOptions) {
         return (None, opts);
     }
     let opened = ebpf::open();
-    let missing: Vec<&str> = opened.capabilities.iter().filter(|c| !c.available).map(|c| c.metric.as_str()).collect();
-    let lost = |name: &str| match name {
-        n if n.starts_with("syscalls_") => missing.contains(&"syscalls_total"),
-        "time_off_cpu" | "time_off_cpu_runnable" => missing.contains(&"time_off_cpu"),
-        "processes_created" | "threads_created" | "execs" => missing.contains(&"processes_created"),
-        "net_tcp_tx_bytes" | "net_tcp_rx_bytes" => missing.contains(&"net_tcp_tx_bytes"),
-        _ => false,
-    };
-    opts.metrics.retain(|s| !lost(s.metric.name()));
+    opts.metrics.retain(|s| !opened.lacks(s.metric));
     if opts.metrics.is_empty() {
         opts.metrics = crate::metrics::parse("default", false).expect("the default preset parses");
     }

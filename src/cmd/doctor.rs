@@ -5,17 +5,27 @@ use std::process::ExitCode;
 
 use serde::Serialize;
 
-use crate::monitor::ebpf::{self, probe, Check};
+use crate::monitor::ebpf::{self, probe, PartStatus};
 
 /// Everything doctor found.
 #[derive(Debug, Serialize)]
 struct Findings {
     /// The eBPF parts denet loads, loaded and attached for real.
-    programs: Vec<Check>,
+    programs: Vec<PartStatus>,
     /// The kernel facilities they rely on.
-    probes: Vec<Check>,
+    probes: Vec<Facility>,
     /// Kernel settings and privileges, as found.
     settings: Vec<(String, String)>,
+}
+
+/// One kernel facility and whether it is there.
+#[derive(Debug, Serialize)]
+struct Facility {
+    name: String,
+    ok: bool,
+    /// The reason it is missing.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    detail: Option<String>,
 }
 
 /// Print the findings; exit 0 when every eBPF part works, 1 when some part is unavailable.
@@ -26,13 +36,9 @@ pub fn doctor(json: bool) -> anyhow::Result<ExitCode> {
     } else {
         print!("{}", render(&findings));
     }
-    let all_ok = findings.programs.iter().all(|c| c.ok || is_replaced(c, &findings.programs));
+    // A failed part whose fallback works (kprobes → sock tracepoints) does not make the machine unfit.
+    let all_ok = findings.programs.iter().all(|c| c.ok || c.is_replaced(&findings.programs));
     Ok(if all_ok { ExitCode::SUCCESS } else { ExitCode::from(1) })
-}
-
-/// A failed part whose fallback works (kprobes → sock tracepoints) does not make the machine unfit.
-fn is_replaced(c: &Check, all: &[Check]) -> bool {
-    c.name.starts_with("TCP bytes") && all.iter().any(|o| o.ok && o.name.starts_with("TCP bytes"))
 }
 
 fn settings() -> Vec<(String, String)> {
@@ -80,7 +86,7 @@ fn effective_uid() -> String {
 }
 
 /// The facilities, one by one, without loading denet's programs.
-fn probes() -> Vec<Check> {
+fn probes() -> Vec<Facility> {
     let mut out = vec![check("privileges (root, or CAP_BPF and CAP_PERFMON)", probe::privileges())];
     out.push(check("PID namespace", probe::pid_namespace()));
     out.push(check("tracefs", probe::tracefs().map(|_| ())));
@@ -114,15 +120,12 @@ fn probes() -> Vec<Check> {
     out
 }
 
-fn check(name: &str, r: Result<(), String>) -> Check {
-    match r {
-        Ok(()) => Check::ok(name),
-        Err(why) => Check::failed(name, why),
-    }
+fn check(name: &str, r: Result<(), String>) -> Facility {
+    Facility { name: name.to_string(), ok: r.is_ok(), detail: r.err() }
 }
 
 /// Load and attach denet's programs for real, then let them go.
-fn programs() -> Vec<Check> {
+fn programs() -> Vec<PartStatus> {
     let opened = ebpf::open_quietly();
     opened.checks
 }
@@ -132,15 +135,19 @@ fn render(f: &Findings) -> String {
     for (k, v) in &f.settings {
         out += &format!("  {k:<34} {v}\n");
     }
-    for (title, checks) in
-        [("Kernel facilities", &f.probes), ("denet's eBPF programs (loaded and attached now)", &f.programs)]
-    {
-        out += &format!("{title}\n");
-        for c in checks {
-            let mark = if c.ok { "ok  " } else { "FAIL" };
-            let detail = c.detail.as_deref().map(|d| format!(": {d}")).unwrap_or_default();
-            out += &format!("  {mark} {}{detail}\n", c.name);
-        }
+    out += "Kernel facilities\n";
+    for c in &f.probes {
+        out += &line(c.ok, &c.name, c.detail.as_deref());
+    }
+    out += "denet's eBPF programs (loaded and attached now)\n";
+    for c in &f.programs {
+        out += &line(c.ok, c.part.name(), c.detail.as_deref());
     }
     out
+}
+
+fn line(ok: bool, name: &str, detail: Option<&str>) -> String {
+    let mark = if ok { "ok  " } else { "FAIL" };
+    let detail = detail.map(|d| format!(": {d}")).unwrap_or_default();
+    format!("  {mark} {name}{detail}\n")
 }

@@ -2,7 +2,7 @@
 
 use std::sync::Arc;
 
-use crate::monitor::ebpf::{self, Check, Kernel};
+use crate::monitor::ebpf::{self, Kernel, PartStatus};
 use crate::monitor::{source, Backend, Finished, MonitorConfig};
 use crate::options::MonitorOptions;
 use crate::profile::EnvRecord;
@@ -33,7 +33,7 @@ pub fn config(opts: &MonitorOptions, count_from: crate::monitor::CountFrom) -> M
 /// The eBPF programs when `--ebpf` asked for them and they could be loaded, and what they can measure here.
 pub struct KernelSetup {
     pub kernel: Option<Arc<Kernel>>,
-    pub checks: Vec<Check>,
+    pub checks: Vec<PartStatus>,
     pub capabilities: Vec<Capability>,
 }
 

@@ -102,7 +102,7 @@ pub struct BenchOptions {
     /// `--ebpf`: load the eBPF programs for every run.
     pub ebpf: bool,
     /// What the eBPF set-up found (filled in when the programs are loaded, before the first run).
-    pub ebpf_checks: Vec<crate::monitor::ebpf::Check>,
+    pub ebpf_checks: Vec<crate::monitor::ebpf::PartStatus>,
 }
 
 fn bad(flag: &'static str, value: impl Into<String>, why: impl Into<String>) -> UserError {

@@ -1,39 +1,67 @@
-//! Loads the BPF objects embedded at build time, attaches them one by one, and reads their maps.
+//! Loads the BPF programs through their libbpf-cargo skeletons, attaches them one by one, and reads their maps.
 
 use std::collections::HashMap;
+use std::mem::MaybeUninit;
 use std::os::fd::AsFd;
 
 use anyhow::Context;
-use libbpf_rs::{Link, MapCore, MapFlags, MapHandle, MapType, Object, ObjectBuilder, OpenObject, TracepointCategory};
+use bytemuck::{AnyBitPattern, Pod, Zeroable};
+use libbpf_rs::skel::{OpenSkel, SkelBuilder};
+use libbpf_rs::{Link, MapCore, MapFlags, MapHandle, MapType, OpenMap, OpenMapMut, OpenObject, TracepointCategory};
 
 use super::probe;
-use super::{Check, ProcessKernel, Role, Snapshot, NR_SYSCALLS};
+use super::{LifecycleCounts, OffCpuNs, Part, PartStatus, ProcessKernel, Role, Snapshot, TcpBytes};
 
-const LIFECYCLE: &[u8] = include_bytes!(concat!(env!("OUT_DIR"), "/lifecycle.bpf.o"));
-const SYSCALLS: &[u8] = include_bytes!(concat!(env!("OUT_DIR"), "/syscalls.bpf.o"));
-const OFFCPU: &[u8] = include_bytes!(concat!(env!("OUT_DIR"), "/offcpu.bpf.o"));
-const NET: &[u8] = include_bytes!(concat!(env!("OUT_DIR"), "/net.bpf.o"));
+mod skel {
+    //! The skeletons build.rs generates from bpf/*.bpf.c: objects, named maps and programs, bpf/denet.h's structs.
 
-/// Flags of a target (bpf/denet.h).
-const COUNT: u32 = 1;
-const FOLLOW: u32 = 2;
-/// `struct denet_target`: flags, pad, syscalls, off_cpu_ns.
-const TARGET_SIZE: usize = 24;
-/// Entries of the target map (bpf/denet.h).
-const MAX_TARGETS: u32 = 65536;
-/// `struct denet_syscall_counts` after `by_nr` and `other_nr`: cached_tgid, cached_counted,
-/// cached_generation, pending (bytes from the start of the value).
-const CACHED_TGID_AT: usize = (NR_SYSCALLS + 1) * 8;
-const CACHED_COUNTED_AT: usize = CACHED_TGID_AT + 4;
-const PENDING_AT: usize = CACHED_TGID_AT + 16;
+    pub mod lifecycle {
+        //! bpf/lifecycle.bpf.c.
+        include!(concat!(env!("OUT_DIR"), "/lifecycle.skel.rs"));
+    }
+    pub mod syscalls {
+        //! bpf/syscalls.bpf.c.
+        include!(concat!(env!("OUT_DIR"), "/syscalls.skel.rs"));
+    }
+    pub mod offcpu {
+        //! bpf/offcpu.bpf.c.
+        include!(concat!(env!("OUT_DIR"), "/offcpu.skel.rs"));
+    }
+    pub mod net {
+        //! bpf/net.bpf.c.
+        include!(concat!(env!("OUT_DIR"), "/net.skel.rs"));
+    }
+}
 
-/// One attached object: its links go first, so that they are detached before the object closes.
-struct Attached {
+use skel::lifecycle::types::{denet_flags, denet_lifecycle_counts, denet_target};
+use skel::lifecycle::{LifecycleSkel, LifecycleSkelBuilder, OpenLifecycleSkel};
+use skel::net::types::denet_net_counts;
+use skel::net::{NetSkel, NetSkelBuilder};
+use skel::offcpu::types::{denet_offcpu_counts, denet_switched_out};
+use skel::offcpu::{OffcpuSkel, OffcpuSkelBuilder};
+use skel::syscalls::types::denet_syscall_counts;
+use skel::syscalls::{SyscallsSkel, SyscallsSkelBuilder};
+
+// SAFETY: bpf/denet.h builds these structs of __u32 and __u64 fields only, so every bit pattern is a
+// value; `denet_target`, the one that denet writes, spells out its padding (`pad`), so it has none.
+unsafe impl Zeroable for denet_target {}
+unsafe impl Pod for denet_target {}
+unsafe impl Zeroable for denet_syscall_counts {}
+unsafe impl AnyBitPattern for denet_syscall_counts {}
+unsafe impl Zeroable for denet_offcpu_counts {}
+unsafe impl AnyBitPattern for denet_offcpu_counts {}
+unsafe impl Zeroable for denet_lifecycle_counts {}
+unsafe impl AnyBitPattern for denet_lifecycle_counts {}
+unsafe impl Zeroable for denet_net_counts {}
+unsafe impl AnyBitPattern for denet_net_counts {}
+unsafe impl Zeroable for denet_switched_out {}
+unsafe impl AnyBitPattern for denet_switched_out {}
+
+/// One attached program set: its links go first, so that they are detached before the skeleton
+/// closes its object.
+struct Attached<S> {
     _links: Vec<Link>,
-    _object: Object,
-    counts: MapHandle,
-    /// The off-CPU program's threads that are switched out now (`off_since`).
-    off_since: Option<MapHandle>,
+    skel: S,
 }
 
 /// Every program that could be loaded and attached, and the map that says which processes count.
@@ -41,58 +69,57 @@ pub struct Programs {
     targets: MapHandle,
     /// Bumped at every change of the target set (bpf/denet.h `generation`).
     generation: MapHandle,
-    lifecycle: Attached,
-    syscalls: Option<Attached>,
-    offcpu: Option<Attached>,
-    net: Option<Attached>,
+    lifecycle: Attached<LifecycleSkel<'static>>,
+    syscalls: Option<Attached<SyscallsSkel<'static>>>,
+    offcpu: Option<Attached<OffcpuSkel<'static>>>,
+    net: Option<Attached<NetSkel<'static>>>,
 }
 
-/// What loading produced: the programs (when the core could be attached) and a check per part.
+/// What loading produced: the programs (when the core could be attached) and a status per part.
 pub struct Loaded {
     pub programs: Option<Programs>,
-    pub checks: Vec<Check>,
+    pub checks: Vec<PartStatus>,
 }
 
-/// Load and attach everything that works here; each part that does not is a failed check with its reason.
+/// Load and attach everything that works here; each part that does not is a failed status with its reason.
 pub fn load() -> Loaded {
     route_libbpf_log();
     let mut checks = Vec::new();
+    let fail = |mut checks: Vec<PartStatus>, part, reason| {
+        checks.push(PartStatus::failed(part, reason));
+        Loaded { programs: None, checks }
+    };
     if let Err(reason) = probe::tracefs() {
-        checks.push(Check::failed("tracefs", reason));
-        return Loaded { programs: None, checks };
+        return fail(checks, Part::Tracefs, reason);
     }
-    let shared = create_targets().and_then(|t| Ok((t, create_generation()?)));
-    let (targets, generation) = match shared {
-        Ok(t) => t,
-        Err(e) => {
-            checks.push(Check::failed("bpf maps", probe::explain(&e)));
-            return Loaded { programs: None, checks };
-        }
+    let lifecycle = match open(LifecycleSkelBuilder::default(), LIFECYCLE) {
+        Ok(open) => open,
+        Err(e) => return fail(checks, Part::Lifecycle, probe::explain(&e)),
     };
-    let shared = Shared { targets, generation };
-    let lifecycle = match attach_lifecycle(&shared) {
+    let shared = match Shared::create(&lifecycle) {
+        Ok(shared) => shared,
+        Err(e) => return fail(checks, Part::Maps, probe::explain(&e)),
+    };
+    let lifecycle = match attach_lifecycle(lifecycle, &shared) {
         Ok(a) => a,
-        Err(e) => {
-            checks.push(Check::failed("lifecycle (task_newtask, sched_process_exec/exit)", probe::explain(&e)));
-            return Loaded { programs: None, checks };
-        }
+        Err(e) => return fail(checks, Part::Lifecycle, probe::explain(&e)),
     };
-    checks.push(Check::ok("lifecycle (task_newtask, sched_process_exec/exit)"));
-    let syscalls = part(&mut checks, "syscalls (raw_tp/sys_enter)", attach_syscalls(&shared));
-    let offcpu = part(&mut checks, "off-CPU (sched/sched_switch)", attach_offcpu(&shared));
+    checks.push(PartStatus::ok(Part::Lifecycle));
+    let syscalls = part(&mut checks, Part::Syscalls, attach_syscalls(&shared));
+    let offcpu = part(&mut checks, Part::OffCpu, attach_offcpu(&shared));
     let net = attach_net(&shared, &mut checks);
     let Shared { targets, generation } = shared;
     Loaded { programs: Some(Programs { targets, generation, lifecycle, syscalls, offcpu, net }), checks }
 }
 
-fn part(checks: &mut Vec<Check>, name: &str, r: anyhow::Result<Attached>) -> Option<Attached> {
+fn part<S>(checks: &mut Vec<PartStatus>, part: Part, r: anyhow::Result<Attached<S>>) -> Option<Attached<S>> {
     match r {
         Ok(a) => {
-            checks.push(Check::ok(name));
+            checks.push(PartStatus::ok(part));
             Some(a)
         }
         Err(e) => {
-            checks.push(Check::failed(name, probe::explain(&e)));
+            checks.push(PartStatus::failed(part, probe::explain(&e)));
             None
         }
     }
@@ -106,149 +133,145 @@ fn route_libbpf_log() {
     libbpf_rs::set_print(Some((libbpf_rs::PrintLevel::Debug, to_log)));
 }
 
-fn create_targets() -> anyhow::Result<MapHandle> {
-    let opts = libbpf_rs::libbpf_sys::bpf_map_create_opts {
-        sz: std::mem::size_of::<libbpf_rs::libbpf_sys::bpf_map_create_opts>() as _,
-        ..Default::default()
-    };
-    MapHandle::create(MapType::Hash, Some("denet_targets"), 4, TARGET_SIZE as u32, MAX_TARGETS, &opts)
-        .context("cannot create the target map")
-}
+/// The programs' names in error messages.
+const LIFECYCLE: &str = "denet_lifecycle";
+const SYSCALLS: &str = "denet_syscalls";
+const OFFCPU: &str = "denet_offcpu";
+const NET: &str = "denet_net";
 
-fn create_generation() -> anyhow::Result<MapHandle> {
-    let opts = libbpf_rs::libbpf_sys::bpf_map_create_opts {
-        sz: std::mem::size_of::<libbpf_rs::libbpf_sys::bpf_map_create_opts>() as _,
-        ..Default::default()
-    };
-    MapHandle::create(MapType::Array, Some("denet_gen"), 4, 8, 1, &opts).context("cannot create the generation map")
-}
-
-/// The maps every object shares (created once, passed to each object by fd).
+/// The maps every object shares: created once, as the lifecycle object declares them, and passed to
+/// each object by fd.
 struct Shared {
     targets: MapHandle,
     generation: MapHandle,
 }
 
-/// Open an embedded object with the shared maps, let `configure` adjust it, and load it.
-fn open_and_load(
-    bytes: &[u8],
-    name: &str,
-    shared: &Shared,
-    configure: impl FnOnce(&mut OpenObject),
-) -> anyhow::Result<Object> {
-    let mut open = ObjectBuilder::default()
-        .name(name)?
-        .open_memory(bytes)
-        .with_context(|| format!("cannot open the {name} program"))?;
-    for mut map in open.maps_mut() {
-        match map.name().to_str() {
-            Some("targets") => map.reuse_fd(shared.targets.as_fd())?,
-            Some("generation") => map.reuse_fd(shared.generation.as_fd())?,
-            _ => {}
-        }
+impl Shared {
+    fn create(lifecycle: &OpenLifecycleSkel) -> anyhow::Result<Shared> {
+        let targets = create_like(&lifecycle.maps.targets).context("cannot create the target map")?;
+        let generation = create_like(&lifecycle.maps.generation).context("cannot create the generation map")?;
+        Ok(Shared { targets, generation })
     }
-    configure(&mut open);
+
+    /// Make an object use the shared maps instead of creating its own.
+    fn lend(&self, targets: &mut OpenMapMut, generation: &mut OpenMapMut) -> anyhow::Result<()> {
+        targets.reuse_fd(self.targets.as_fd())?;
+        generation.reuse_fd(self.generation.as_fd())?;
+        Ok(())
+    }
+}
+
+/// A map as `map` declares it, and of the same name: an object that reuses a map takes the kernel's
+/// name for it, and its skeleton expects the declared one.
+fn create_like(map: &OpenMap) -> libbpf_rs::Result<MapHandle> {
+    let opts = libbpf_rs::libbpf_sys::bpf_map_create_opts {
+        sz: std::mem::size_of::<libbpf_rs::libbpf_sys::bpf_map_create_opts>() as _,
+        ..Default::default()
+    };
+    MapHandle::create(map.map_type(), Some(map.name()), map.key_size(), map.value_size(), map.max_entries(), &opts)
+}
+
+/// Open an embedded object. A skeleton borrows the storage of its object for as long as it lives;
+/// denet loads its programs once per command and keeps them until the end, so the storage (one
+/// pointer) is leaked rather than borrowed from every holder of the programs.
+fn open<B: SkelBuilder<'static>>(builder: B, name: &str) -> anyhow::Result<B::Output> {
+    let storage: &'static mut MaybeUninit<OpenObject> = Box::leak(Box::new(MaybeUninit::uninit()));
+    builder.open(storage).with_context(|| format!("cannot open the {name} program"))
+}
+
+fn load_skel<O: OpenSkel<'static>>(open: O, name: &str) -> anyhow::Result<O::Output> {
     open.load().with_context(|| format!("the kernel refused to load the {name} program"))
 }
 
-fn counts_of(object: &Object) -> anyhow::Result<MapHandle> {
-    let map = object.maps().find(|m| m.name() == "counts").context("the counts map is missing")?;
-    Ok(MapHandle::try_from(&map)?)
+fn tracepoint(prog: &libbpf_rs::ProgramMut, category: &str, event: &str) -> anyhow::Result<Link> {
+    prog.attach_tracepoint(TracepointCategory::Custom(category.to_string()), event)
+        .with_context(|| format!("cannot attach to the tracepoint {category}:{event}"))
 }
 
-fn attach_tracepoints(object: &Object, points: &[(&str, &str, &str)]) -> anyhow::Result<Vec<Link>> {
-    let mut links = Vec::new();
-    for (prog_name, category, event) in points {
-        let prog = object.progs_mut().find(|p| p.name() == *prog_name).context("program missing")?;
-        let link = prog
-            .attach_tracepoint(TracepointCategory::Custom(category.to_string()), event)
-            .with_context(|| format!("cannot attach to the tracepoint {category}:{event}"))?;
-        links.push(link);
-    }
-    Ok(links)
-}
-
-fn attach_lifecycle(shared: &Shared) -> anyhow::Result<Attached> {
+fn attach_lifecycle(
+    mut open: OpenLifecycleSkel<'static>,
+    shared: &Shared,
+) -> anyhow::Result<Attached<LifecycleSkel<'static>>> {
+    shared.lend(&mut open.maps.targets, &mut open.maps.generation)?;
+    // 0 (the kernel has no `group_dead`) makes the program fall back to the main thread's exit.
     let group_dead = probe::tracepoint_field_offset("sched", "sched_process_exit", "group_dead").unwrap_or(0);
-    let object = open_and_load(LIFECYCLE, "denet_lifecycle", shared, |open| set_rodata_u32(open, group_dead))?;
-    let links = attach_tracepoints(
-        &object,
-        &[
-            ("denet_task_newtask", "task", "task_newtask"),
-            ("denet_exec", "sched", "sched_process_exec"),
-            ("denet_exit", "sched", "sched_process_exit"),
-        ],
-    )?;
-    Ok(Attached { counts: counts_of(&object)?, off_since: None, _links: links, _object: object })
+    let rodata = open.maps.rodata_data.as_deref_mut().context("the lifecycle program has no read-only data")?;
+    rodata.exit_group_dead_offset = group_dead;
+    let skel = load_skel(open, LIFECYCLE)?;
+    let progs = &skel.progs;
+    let links = vec![
+        tracepoint(&progs.denet_task_newtask, "task", "task_newtask")?,
+        tracepoint(&progs.denet_exec, "sched", "sched_process_exec")?,
+        tracepoint(&progs.denet_exit, "sched", "sched_process_exit")?,
+    ];
+    Ok(Attached { _links: links, skel })
 }
 
-/// The lifecycle program's only read-only variable: the offset of `group_dead`.
-fn set_rodata_u32(open: &mut OpenObject, value: u32) {
-    for mut map in open.maps_mut() {
-        if map.name().to_string_lossy().ends_with(".rodata") {
-            if let Some(data) = map.initial_value_mut() {
-                data[..4].copy_from_slice(&value.to_ne_bytes());
-            }
-        }
-    }
+fn attach_syscalls(shared: &Shared) -> anyhow::Result<Attached<SyscallsSkel<'static>>> {
+    let mut open = open(SyscallsSkelBuilder::default(), SYSCALLS)?;
+    shared.lend(&mut open.maps.targets, &mut open.maps.generation)?;
+    let skel = load_skel(open, SYSCALLS)?;
+    let link = skel
+        .progs
+        .denet_sys_enter
+        .attach_raw_tracepoint("sys_enter")
+        .context("cannot attach to the raw tracepoint sys_enter")?;
+    Ok(Attached { _links: vec![link], skel })
 }
 
-fn attach_syscalls(shared: &Shared) -> anyhow::Result<Attached> {
-    let object = open_and_load(SYSCALLS, "denet_syscalls", shared, |_| {})?;
-    let prog = object.progs_mut().find(|p| p.name() == "denet_sys_enter").context("program missing")?;
-    let link = prog.attach_raw_tracepoint("sys_enter").context("cannot attach to the raw tracepoint sys_enter")?;
-    Ok(Attached { counts: counts_of(&object)?, off_since: None, _links: vec![link], _object: object })
+fn attach_offcpu(shared: &Shared) -> anyhow::Result<Attached<OffcpuSkel<'static>>> {
+    let mut open = open(OffcpuSkelBuilder::default(), OFFCPU)?;
+    shared.lend(&mut open.maps.targets, &mut open.maps.generation)?;
+    let skel = load_skel(open, OFFCPU)?;
+    let links = vec![tracepoint(&skel.progs.denet_sched_switch, "sched", "sched_switch")?];
+    Ok(Attached { _links: links, skel })
 }
 
-fn attach_offcpu(shared: &Shared) -> anyhow::Result<Attached> {
-    let object = open_and_load(OFFCPU, "denet_offcpu", shared, |_| {})?;
-    let links = attach_tracepoints(&object, &[("denet_sched_switch", "sched", "sched_switch")])?;
-    let off_since = object.maps().find(|m| m.name() == "off_since").context("the off_since map is missing")?;
-    let off_since = Some(MapHandle::try_from(&off_since)?);
-    Ok(Attached { counts: counts_of(&object)?, off_since, _links: links, _object: object })
+fn load_net(shared: &Shared) -> anyhow::Result<NetSkel<'static>> {
+    let mut open = open(NetSkelBuilder::default(), NET)?;
+    shared.lend(&mut open.maps.targets, &mut open.maps.generation)?;
+    load_skel(open, NET)
 }
 
 /// TCP bytes: kretprobes on tcp_sendmsg/tcp_recvmsg first, the sock tracepoints where kprobes fail.
-fn attach_net(shared: &Shared, checks: &mut Vec<Check>) -> Option<Attached> {
-    const KPROBES: &str = "TCP bytes (kretprobe tcp_sendmsg, tcp_recvmsg)";
-    const TRACEPOINTS: &str = "TCP bytes (sock/sock_send_length, sock_recv_length)";
-    let object = match open_and_load(NET, "denet_net", shared, |_| {}) {
-        Ok(o) => o,
+fn attach_net(shared: &Shared, checks: &mut Vec<PartStatus>) -> Option<Attached<NetSkel<'static>>> {
+    let skel = match load_net(shared) {
+        Ok(skel) => skel,
         Err(e) => {
-            checks.push(Check::failed(KPROBES, probe::explain(&e)));
+            checks.push(PartStatus::failed(Part::TcpKprobes, probe::explain(&e)));
             return None;
         }
     };
-    let counts = counts_of(&object).ok()?;
-    match attach_kretprobes(&object) {
+    match attach_kretprobes(&skel) {
         Ok(links) => {
-            checks.push(Check::ok(KPROBES));
-            return Some(Attached { _links: links, _object: object, counts, off_since: None });
+            checks.push(PartStatus::ok(Part::TcpKprobes));
+            return Some(Attached { _links: links, skel });
         }
-        Err(e) => {
-            checks.push(Check::failed(KPROBES, probe::kprobe_failure(&e)));
-        }
+        Err(e) => checks.push(PartStatus::failed(Part::TcpKprobes, probe::kprobe_failure(&e))),
     }
-    let points = [("denet_sock_send", "sock", "sock_send_length"), ("denet_sock_recv", "sock", "sock_recv_length")];
-    match attach_tracepoints(&object, &points) {
+    let progs = &skel.progs;
+    let links = tracepoint(&progs.denet_sock_send, "sock", "sock_send_length")
+        .and_then(|send| Ok(vec![send, tracepoint(&progs.denet_sock_recv, "sock", "sock_recv_length")?]));
+    match links {
         Ok(links) => {
-            checks.push(Check::ok(TRACEPOINTS).with_note("fallback for the kprobes"));
-            Some(Attached { _links: links, _object: object, counts, off_since: None })
+            checks.push(PartStatus::ok(Part::TcpTracepoints).with_note("fallback for the kprobes"));
+            Some(Attached { _links: links, skel })
         }
         Err(e) => {
-            checks.push(Check::failed(TRACEPOINTS, probe::explain(&e)));
+            checks.push(PartStatus::failed(Part::TcpTracepoints, probe::explain(&e)));
             None
         }
     }
 }
 
-fn attach_kretprobes(object: &Object) -> anyhow::Result<Vec<Link>> {
-    let mut links = Vec::new();
-    for (prog_name, func) in [("denet_tcp_sendmsg_ret", "tcp_sendmsg"), ("denet_tcp_recvmsg_ret", "tcp_recvmsg")] {
-        let prog = object.progs_mut().find(|p| p.name() == prog_name).context("program missing")?;
-        links.push(prog.attach_kprobe(true, func).with_context(|| format!("cannot attach a kretprobe to {func}"))?);
-    }
-    Ok(links)
+fn attach_kretprobes(skel: &NetSkel) -> anyhow::Result<Vec<Link>> {
+    let kretprobe = |prog: &libbpf_rs::ProgramMut, func: &str| {
+        prog.attach_kprobe(true, func).with_context(|| format!("cannot attach a kretprobe to {func}"))
+    };
+    Ok(vec![
+        kretprobe(&skel.progs.denet_tcp_sendmsg_ret, "tcp_sendmsg")?,
+        kretprobe(&skel.progs.denet_tcp_recvmsg_ret, "tcp_recvmsg")?,
+    ])
 }
 
 impl Programs {
@@ -264,12 +287,11 @@ impl Programs {
     /// Make `pid` a target; an existing entry is left as it is (it may hold counts already).
     pub fn watch(&self, pid: u32, role: Role) -> anyhow::Result<()> {
         let flags = match role {
-            Role::Tree => COUNT | FOLLOW,
-            Role::ParentOnly => FOLLOW,
+            Role::Tree => denet_flags(denet_flags::DENET_COUNT.0 | denet_flags::DENET_FOLLOW.0),
+            Role::ParentOnly => denet_flags::DENET_FOLLOW,
         };
-        let mut value = [0u8; TARGET_SIZE];
-        value[..4].copy_from_slice(&flags.to_ne_bytes());
-        match self.targets.update(&pid.to_ne_bytes(), &value, MapFlags::NO_EXIST) {
+        let value = denet_target { flags, ..Zeroable::zeroed() };
+        match self.targets.update(&pid.to_ne_bytes(), bytemuck::bytes_of(&value), MapFlags::NO_EXIST) {
             Ok(()) => {
                 self.bump_generation();
                 Ok(())
@@ -291,8 +313,8 @@ impl Programs {
     // invalidates the caches, and two bumps that collapse into one still change it.
     fn bump_generation(&self) {
         let key = 0u32.to_ne_bytes();
-        let now = self.generation.lookup(&key, MapFlags::ANY).ok().flatten().map_or(0, |v| u64_at(&v, 0));
-        let _ = self.generation.update(&key, &now.wrapping_add(1).to_ne_bytes(), MapFlags::ANY);
+        let now = self.generation.lookup(&key, MapFlags::ANY).ok().flatten().and_then(|v| value_of::<u64>(&v));
+        let _ = self.generation.update(&key, &now.unwrap_or(0).wrapping_add(1).to_ne_bytes(), MapFlags::ANY);
     }
 
     /// The cumulative counters, summed over CPUs.
@@ -308,93 +330,94 @@ impl Programs {
     }
 
     /// The syscall program's per-CPU slots (empty without that program).
-    fn syscall_slots(&self) -> Vec<Vec<u8>> {
-        self.syscalls.as_ref().map(|a| per_cpu_slots(&a.counts)).unwrap_or_default()
+    fn syscall_slots(&self) -> Vec<denet_syscall_counts> {
+        self.syscalls.as_ref().map(|a| per_cpu(&a.skel.maps.counts)).unwrap_or_default()
     }
 
-    fn snapshot_from(&self, syscall_slots: &[Vec<u8>]) -> Snapshot {
+    fn snapshot_from(&self, syscall_slots: &[denet_syscall_counts]) -> Snapshot {
         let mut s = Snapshot::default();
         if self.syscalls.is_some() {
-            let v = sum(syscall_slots, NR_SYSCALLS + 1);
-            s.by_nr = Some(v[..NR_SYSCALLS].to_vec());
-            s.other_nr = v[NR_SYSCALLS];
+            let mut by_nr = vec![0; denet_syscall_counts::zeroed().by_nr.len()];
+            for cpu in syscall_slots {
+                by_nr.iter_mut().zip(cpu.by_nr).for_each(|(total, n)| *total += n);
+                s.other_nr += cpu.other_nr;
+            }
+            s.by_nr = Some(by_nr);
         }
         if let Some(a) = &self.offcpu {
-            let v = sum(&per_cpu_slots(&a.counts), 2);
-            let (blocked, runnable) = a.off_since.as_ref().map(in_progress).unwrap_or_default();
-            s.off_cpu = Some((v[0] + blocked, v[1] + runnable));
+            let done: Vec<denet_offcpu_counts> = per_cpu(&a.skel.maps.counts);
+            let now = in_progress(&a.skel.maps.off_since);
+            s.off_cpu = Some(OffCpuNs {
+                blocked: now.blocked + done.iter().map(|c| c.blocked_ns).sum::<u64>(),
+                runnable: now.runnable + done.iter().map(|c| c.runnable_ns).sum::<u64>(),
+            });
         }
-        let v = sum(&per_cpu_slots(&self.lifecycle.counts), 4);
-        s.lifecycle = (v[0], v[1], v[2], v[3]);
-        if let Some(a) = &self.net {
-            let v = sum(&per_cpu_slots(&a.counts), 2);
-            s.net = Some((v[0], v[1]));
-        }
+        let lifecycle: Vec<denet_lifecycle_counts> = per_cpu(&self.lifecycle.skel.maps.counts);
+        s.lifecycle = LifecycleCounts {
+            processes_created: lifecycle.iter().map(|c| c.processes_created).sum(),
+            threads_created: lifecycle.iter().map(|c| c.threads_created).sum(),
+            execs: lifecycle.iter().map(|c| c.execs).sum(),
+            lost_targets: lifecycle.iter().map(|c| c.lost_targets).sum(),
+        };
+        s.net = self.net.as_ref().map(|a| {
+            let net: Vec<denet_net_counts> = per_cpu(&a.skel.maps.counts);
+            TcpBytes {
+                sent: net.iter().map(|c| c.tcp_tx_bytes).sum(),
+                received: net.iter().map(|c| c.tcp_rx_bytes).sum(),
+            }
+        });
         s
     }
 
     /// Each live target's own counts: its entry, plus the syscalls that CPUs hold for it in their cache.
-    fn per_process(&self, syscall_slots: &[Vec<u8>]) -> HashMap<u32, ProcessKernel> {
+    fn per_process(&self, syscall_slots: &[denet_syscall_counts]) -> HashMap<u32, ProcessKernel> {
         let Ok(batch) = self.targets.lookup_batch(1024, MapFlags::ANY, MapFlags::ANY) else {
             return HashMap::new();
         };
         let mut out: HashMap<u32, ProcessKernel> = batch
-            .filter(|(_, v)| v.len() >= TARGET_SIZE && u32_at(v, 0) & COUNT != 0)
-            .map(|(k, v)| (u32_at(&k, 0), ProcessKernel { syscalls: u64_at(&v, 8), off_cpu_ns: u64_at(&v, 16) }))
+            .filter_map(|(k, v)| Some((value_of::<u32>(&k)?, value_of::<denet_target>(&v)?)))
+            .filter(|(_, t)| t.flags.0 & denet_flags::DENET_COUNT.0 != 0)
+            .map(|(pid, t)| (pid, ProcessKernel { syscalls: t.syscalls, off_cpu_ns: t.off_cpu_ns }))
             .collect();
         // (process, syscalls not yet added to its entry) for each CPU whose cache holds a counted process.
-        for cpu in syscall_slots.iter().filter(|cpu| u32_at(cpu, CACHED_COUNTED_AT) != 0) {
-            if let Some(p) = out.get_mut(&u32_at(cpu, CACHED_TGID_AT)) {
-                p.syscalls += u64_at(cpu, PENDING_AT);
+        for cpu in syscall_slots.iter().filter(|cpu| cpu.cached_counted != 0) {
+            if let Some(p) = out.get_mut(&cpu.cached_tgid) {
+                p.syscalls += cpu.pending;
             }
         }
         out
     }
 }
 
+/// A map key or value as the skeleton's type (None if the bytes are not one).
+fn value_of<T: AnyBitPattern>(bytes: &[u8]) -> Option<T> {
+    bytemuck::try_pod_read_unaligned(bytes).ok()
+}
+
 /// The single slot of a per-CPU counters map, one value per CPU (empty if it cannot be read).
-fn per_cpu_slots(map: &MapHandle) -> Vec<Vec<u8>> {
-    map.lookup_percpu(&0u32.to_ne_bytes(), MapFlags::ANY).ok().flatten().unwrap_or_default()
+fn per_cpu<T: AnyBitPattern>(map: &impl MapCore) -> Vec<T> {
+    let slots = map.lookup_percpu(&0u32.to_ne_bytes(), MapFlags::ANY).ok().flatten().unwrap_or_default();
+    slots.iter().filter_map(|v| value_of(v)).collect()
 }
 
-/// Sum the first `n` u64 fields of per-CPU values over every CPU.
-fn sum(per_cpu: &[Vec<u8>], n: usize) -> Vec<u64> {
-    let mut total = vec![0u64; n];
-    for cpu in per_cpu {
-        for (i, t) in total.iter_mut().enumerate() {
-            *t += u64_at(cpu, i * 8);
-        }
-    }
-    total
-}
-
-/// The off-CPU time so far of the threads that are switched out now: (blocked, runnable) nanoseconds.
-/// Added to the completed intervals, it makes the cumulative figure continuous: a thread asleep for
-/// a second shows up in every sample of that second, not all at once when it wakes.
-fn in_progress(off_since: &MapHandle) -> (u64, u64) {
+/// The off-CPU time so far of the threads that are switched out now. Added to the completed
+/// intervals, it makes the cumulative figure continuous: a thread asleep for a second shows up in
+/// every sample of that second, not all at once when it wakes.
+fn in_progress(off_since: &impl MapCore) -> OffCpuNs {
+    let mut out = OffCpuNs::default();
     let Ok(entries) = off_since.lookup_batch(1024, MapFlags::ANY, MapFlags::ANY) else {
-        return (0, 0);
+        return out;
     };
     let now = crate::monitor::schedule::monotonic_ns();
-    let mut out = (0, 0);
-    for (_, v) in entries {
-        // struct switched_out: at_ns, tgid, runnable (bpf/offcpu.bpf.c).
-        let d = now.saturating_sub(u64_at(&v, 0));
-        if u32_at(&v, 12) != 0 {
-            out.1 += d;
+    for thread in entries.filter_map(|(_, v)| value_of::<denet_switched_out>(&v)) {
+        let d = now.saturating_sub(thread.at_ns);
+        if thread.runnable != 0 {
+            out.runnable += d;
         } else {
-            out.0 += d;
+            out.blocked += d;
         }
     }
     out
-}
-
-fn u64_at(bytes: &[u8], at: usize) -> u64 {
-    bytes.get(at..at + 8).map(|b| u64::from_ne_bytes(b.try_into().unwrap())).unwrap_or(0)
-}
-
-fn u32_at(bytes: &[u8], at: usize) -> u32 {
-    bytes.get(at..at + 4).map(|b| u32::from_ne_bytes(b.try_into().unwrap())).unwrap_or(0)
 }
 
 /// The name of syscall `nr` on this architecture.

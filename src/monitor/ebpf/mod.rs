@@ -13,11 +13,8 @@ use std::collections::HashMap;
 
 use crate::vocab::Category;
 
+use crate::metrics::Metric;
 use crate::profile::{Capability, KernelCounters, Lifecycle, NetBytes, OffCpu, SyscallCount, SyscallTotals};
-
-/// Syscall numbers counted one by one (bpf/denet.h `DENET_NR_SYSCALLS`).
-#[cfg(feature = "ebpf")]
-pub const NR_SYSCALLS: usize = 512;
 
 /// How a process takes part.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -28,29 +25,150 @@ pub enum Role {
     ParentOnly,
 }
 
+/// One step of the eBPF set-up: a prerequisite of every part, or the programs of one part.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[serde(into = "&'static str", try_from = "String")]
+pub enum Part {
+    /// denet was built with the `ebpf` feature.
+    Feature,
+    Privileges,
+    PidNamespace,
+    Tracefs,
+    /// The target and generation maps that every program shares.
+    Maps,
+    Lifecycle,
+    Syscalls,
+    OffCpu,
+    /// TCP bytes from kretprobes on tcp_sendmsg and tcp_recvmsg.
+    TcpKprobes,
+    /// TCP bytes from the sock tracepoints, where kprobes fail.
+    TcpTracepoints,
+}
+
+impl Part {
+    const ALL: [Part; 10] = [
+        Part::Feature,
+        Part::Privileges,
+        Part::PidNamespace,
+        Part::Tracefs,
+        Part::Maps,
+        Part::Lifecycle,
+        Part::Syscalls,
+        Part::OffCpu,
+        Part::TcpKprobes,
+        Part::TcpTracepoints,
+    ];
+
+    /// The name doctor prints and the metadata records.
+    pub fn name(self) -> &'static str {
+        match self {
+            Part::Feature => "ebpf feature",
+            Part::Privileges => "privileges",
+            Part::PidNamespace => "PID namespace",
+            Part::Tracefs => "tracefs",
+            Part::Maps => "bpf maps",
+            Part::Lifecycle => "lifecycle (task_newtask, sched_process_exec/exit)",
+            Part::Syscalls => "syscalls (raw_tp/sys_enter)",
+            Part::OffCpu => "off-CPU (sched/sched_switch)",
+            Part::TcpKprobes => "TCP bytes (kretprobe tcp_sendmsg, tcp_recvmsg)",
+            Part::TcpTracepoints => "TCP bytes (sock/sock_send_length, sock_recv_length)",
+        }
+    }
+
+    /// What the part measures; None for a prerequisite of every part.
+    fn measures(self) -> Option<Measurement> {
+        match self {
+            Part::Feature | Part::Privileges | Part::PidNamespace | Part::Tracefs | Part::Maps => None,
+            Part::Lifecycle => Some(Measurement::Lifecycle),
+            Part::Syscalls => Some(Measurement::Syscalls),
+            Part::OffCpu => Some(Measurement::OffCpu),
+            Part::TcpKprobes | Part::TcpTracepoints => Some(Measurement::TcpBytes),
+        }
+    }
+}
+
+impl From<Part> for &'static str {
+    fn from(part: Part) -> &'static str {
+        part.name()
+    }
+}
+
+impl TryFrom<String> for Part {
+    type Error = String;
+
+    fn try_from(name: String) -> Result<Part, String> {
+        Part::ALL.into_iter().find(|p| p.name() == name).ok_or_else(|| format!("unknown eBPF part '{name}'"))
+    }
+}
+
 /// One part of the eBPF set-up and whether it works here.
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
-pub struct Check {
-    pub name: String,
+pub struct PartStatus {
+    #[serde(rename = "name")]
+    pub part: Part,
     pub ok: bool,
     /// The reason it fails, or a note when it works.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub detail: Option<String>,
 }
 
-impl Check {
-    pub fn ok(name: &str) -> Check {
-        Check { name: name.to_string(), ok: true, detail: None }
+impl PartStatus {
+    #[cfg(feature = "ebpf")]
+    pub fn ok(part: Part) -> PartStatus {
+        PartStatus { part, ok: true, detail: None }
     }
 
-    pub fn failed(name: &str, reason: String) -> Check {
-        Check { name: name.to_string(), ok: false, detail: Some(reason) }
+    pub fn failed(part: Part, reason: String) -> PartStatus {
+        PartStatus { part, ok: false, detail: Some(reason) }
     }
 
     #[cfg(feature = "ebpf")]
-    pub fn with_note(mut self, note: &str) -> Check {
+    pub fn with_note(mut self, note: &str) -> PartStatus {
         self.detail = Some(note.to_string());
         self
+    }
+
+    /// A failed part whose measurement another part of `all` gives (kprobes → sock tracepoints).
+    pub fn is_replaced(&self, all: &[PartStatus]) -> bool {
+        let measures = self.part.measures();
+        !self.ok && measures.is_some() && all.iter().any(|o| o.ok && o.part.measures() == measures)
+    }
+}
+
+/// What the eBPF parts measure, one capability record each.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Measurement {
+    Syscalls,
+    OffCpu,
+    Lifecycle,
+    TcpBytes,
+}
+
+impl Measurement {
+    const ALL: [Measurement; 4] =
+        [Measurement::Syscalls, Measurement::OffCpu, Measurement::Lifecycle, Measurement::TcpBytes];
+
+    /// The metric that stands for it in the capability records.
+    fn metric(self) -> Metric {
+        match self {
+            Measurement::Syscalls => Metric::SyscallsTotal,
+            Measurement::OffCpu => Metric::TimeOffCpu,
+            Measurement::Lifecycle => Metric::ProcessesCreated,
+            Measurement::TcpBytes => Metric::NetTcpTxBytes,
+        }
+    }
+
+    /// The measurement that gives `metric` (None: not an eBPF metric).
+    fn giving(metric: Metric) -> Option<Measurement> {
+        use Metric::*;
+        match metric {
+            SyscallsTotal | SyscallsFileIo | SyscallsMemory | SyscallsProcess | SyscallsNetwork | SyscallsIpc
+            | SyscallsSignal | SyscallsTime | SyscallsOther => Some(Measurement::Syscalls),
+            TimeOffCpu | TimeOffCpuRunnable => Some(Measurement::OffCpu),
+            ProcessesCreated | ThreadsCreated | Execs => Some(Measurement::Lifecycle),
+            NetTcpTxBytes | NetTcpRxBytes => Some(Measurement::TcpBytes),
+            _ => None,
+        }
     }
 }
 
@@ -59,12 +177,33 @@ impl Check {
 pub struct Snapshot {
     pub by_nr: Option<Vec<u64>>,
     pub other_nr: u64,
-    /// (blocked, runnable) nanoseconds.
-    pub off_cpu: Option<(u64, u64)>,
-    /// (processes created, threads created, execs, children lost to a full target map).
-    pub lifecycle: (u64, u64, u64, u64),
-    /// (sent, received) bytes.
-    pub net: Option<(u64, u64)>,
+    pub off_cpu: Option<OffCpuNs>,
+    pub lifecycle: LifecycleCounts,
+    pub net: Option<TcpBytes>,
+}
+
+/// Off-CPU time of the tree, split by why its threads were switched out.
+#[derive(Debug, Clone, Copy, Default, PartialEq)]
+pub struct OffCpuNs {
+    pub blocked: u64,
+    pub runnable: u64,
+}
+
+/// The lifecycle program's counters (bpf/denet.h `denet_lifecycle_counts`).
+#[derive(Debug, Clone, Copy, Default, PartialEq)]
+pub struct LifecycleCounts {
+    pub processes_created: u64,
+    pub threads_created: u64,
+    pub execs: u64,
+    /// Children that could not be followed because the target map was full.
+    pub lost_targets: u64,
+}
+
+/// TCP bytes of the tree.
+#[derive(Debug, Clone, Copy, Default, PartialEq)]
+pub struct TcpBytes {
+    pub sent: u64,
+    pub received: u64,
 }
 
 /// One process's own eBPF counts.
@@ -90,17 +229,20 @@ impl Snapshot {
             totals.add(Category::Other, d(self.other_nr, base.other_nr));
             totals
         });
-        let off_cpu = self.off_cpu.map(|(blocked, runnable)| {
-            let (b0, r0) = base.off_cpu.unwrap_or_default();
-            let (blocked, runnable) = (d(blocked, b0), d(runnable, r0));
+        let off_cpu = self.off_cpu.map(|now| {
+            let before = base.off_cpu.unwrap_or_default();
+            let (blocked, runnable) = (d(now.blocked, before.blocked), d(now.runnable, before.runnable));
             OffCpu { time_off_cpu: (blocked + runnable) as f64 * 1e-9, time_off_cpu_runnable: runnable as f64 * 1e-9 }
         });
-        let (p, t, e, _) = self.lifecycle;
-        let (p0, t0, e0, _) = base.lifecycle;
-        let lifecycle = Lifecycle { processes_created: d(p, p0), threads_created: d(t, t0), execs: d(e, e0) };
-        let net = self.net.map(|(tx, rx)| {
-            let (tx0, rx0) = base.net.unwrap_or_default();
-            NetBytes { net_tcp_tx_bytes: d(tx, tx0), net_tcp_rx_bytes: d(rx, rx0) }
+        let (now, before) = (&self.lifecycle, &base.lifecycle);
+        let lifecycle = Lifecycle {
+            processes_created: d(now.processes_created, before.processes_created),
+            threads_created: d(now.threads_created, before.threads_created),
+            execs: d(now.execs, before.execs),
+        };
+        let net = self.net.map(|now| {
+            let before = base.net.unwrap_or_default();
+            NetBytes { net_tcp_tx_bytes: d(now.sent, before.sent), net_tcp_rx_bytes: d(now.received, before.received) }
         });
         KernelCounters { syscalls, off_cpu, lifecycle: Some(lifecycle), net }
     }
@@ -127,7 +269,7 @@ impl Snapshot {
 
     /// Children that could not be followed because the target map was full.
     pub fn lost_targets(&self) -> u64 {
-        self.lifecycle.3
+        self.lifecycle.lost_targets
     }
 }
 
@@ -156,17 +298,17 @@ pub struct Kernel {
 /// What `open` produced: the programs when at least the core works, and what can and cannot be measured.
 pub struct Opened {
     pub kernel: Option<Kernel>,
-    pub checks: Vec<Check>,
+    pub checks: Vec<PartStatus>,
     pub capabilities: Vec<Capability>,
 }
 
-/// The metrics each part provides, for the capability records.
-const PARTS: &[(&str, &str)] = &[
-    ("syscalls", "syscalls_total"),
-    ("off-CPU", "time_off_cpu"),
-    ("lifecycle", "processes_created"),
-    ("TCP bytes", "net_tcp_tx_bytes"),
-];
+impl Opened {
+    /// Whether `metric` is an eBPF metric that cannot be measured here (the warning said why).
+    pub fn lacks(&self, metric: Metric) -> bool {
+        Measurement::giving(metric)
+            .is_some_and(|m| self.capabilities.iter().any(|c| !c.available && c.metric == m.metric().name()))
+    }
+}
 
 /// Load the programs for `--ebpf`, warning once about each part that cannot work and why.
 pub fn open() -> Opened {
@@ -193,9 +335,9 @@ pub fn open() -> Opened {
 }
 
 /// Why the kprobes failed, when the sock tracepoints count TCP bytes in their place.
-fn replaced_by_fallback(checks: &[Check]) -> Option<&str> {
-    let failed = checks.iter().find(|c| !c.ok && c.name.starts_with("TCP bytes (kretprobe"))?;
-    checks.iter().any(|c| c.ok && c.name.starts_with("TCP bytes (sock")).then(|| failed.detail.as_deref().unwrap_or(""))
+fn replaced_by_fallback(checks: &[PartStatus]) -> Option<&str> {
+    let failed = checks.iter().find(|c| c.part == Part::TcpKprobes && c.is_replaced(checks))?;
+    Some(failed.detail.as_deref().unwrap_or(""))
 }
 
 /// Load the programs like `open`, without the warnings (doctor shows every check itself).
@@ -206,12 +348,12 @@ pub fn open_quietly() -> Opened {
 }
 
 /// One capability per part: available when one of its checks passed, else the first reason.
-fn capabilities(checks: &[Check]) -> Vec<Capability> {
-    let global = checks.iter().find(|c| !c.ok && !PARTS.iter().any(|(p, _)| c.name.starts_with(p)));
-    PARTS
-        .iter()
-        .map(|(part, metric)| {
-            let mine: Vec<&Check> = checks.iter().filter(|c| c.name.starts_with(part)).collect();
+fn capabilities(checks: &[PartStatus]) -> Vec<Capability> {
+    let global = checks.iter().find(|c| !c.ok && c.part.measures().is_none());
+    Measurement::ALL
+        .into_iter()
+        .map(|measurement| {
+            let mine: Vec<&PartStatus> = checks.iter().filter(|c| c.part.measures() == Some(measurement)).collect();
             let reason = if mine.iter().any(|c| c.ok) {
                 None
             } else {
@@ -222,26 +364,26 @@ fn capabilities(checks: &[Check]) -> Vec<Capability> {
                         .unwrap_or_else(|| "the eBPF programs are not loaded".to_string()),
                 )
             };
-            crate::monitor::source::capability(metric, reason)
+            crate::monitor::source::capability(measurement.metric().name(), reason)
         })
         .collect()
 }
 
 #[cfg(all(feature = "ebpf", target_os = "linux"))]
-fn load() -> (Option<Kernel>, Vec<Check>) {
+fn load() -> (Option<Kernel>, Vec<PartStatus>) {
     if let Err(reason) = probe::privileges() {
-        return (None, vec![Check::failed("privileges", reason)]);
+        return (None, vec![PartStatus::failed(Part::Privileges, reason)]);
     }
     if let Err(reason) = probe::pid_namespace() {
-        return (None, vec![Check::failed("PID namespace", reason)]);
+        return (None, vec![PartStatus::failed(Part::PidNamespace, reason)]);
     }
     let loaded = loader::load();
     (loaded.programs.map(|programs| Kernel { programs }), loaded.checks)
 }
 
 #[cfg(not(all(feature = "ebpf", target_os = "linux")))]
-fn load() -> (Option<Kernel>, Vec<Check>) {
-    (None, vec![Check::failed("ebpf feature", probe::NOT_BUILT.to_string())])
+fn load() -> (Option<Kernel>, Vec<PartStatus>) {
+    (None, vec![PartStatus::failed(Part::Feature, probe::NOT_BUILT.to_string())])
 }
 
 #[cfg(all(feature = "ebpf", target_os = "linux"))]
@@ -308,4 +450,46 @@ pub fn ring_buffer() -> Result<(), String> {
 #[cfg(not(all(feature = "ebpf", target_os = "linux")))]
 pub fn ring_buffer() -> Result<(), String> {
     Err(probe::NOT_BUILT.to_string())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_part_is_recorded_by_its_name_and_read_back() {
+        let status = PartStatus::failed(Part::TcpKprobes, "no kprobes".into());
+        let json = serde_json::to_value(&status).unwrap();
+        assert_eq!(
+            json,
+            serde_json::json!({"name": "TCP bytes (kretprobe tcp_sendmsg, tcp_recvmsg)", "ok": false, "detail": "no kprobes"})
+        );
+        assert_eq!(serde_json::from_value::<PartStatus>(json).unwrap(), status);
+        for part in Part::ALL {
+            assert_eq!(Part::try_from(part.name().to_string()), Ok(part), "names must be unique");
+        }
+    }
+
+    #[test]
+    fn every_ebpf_metric_has_the_part_that_gives_it() {
+        for &metric in Metric::ALL {
+            let ebpf = metric.source() == crate::metrics::Source::Ebpf;
+            assert_eq!(Measurement::giving(metric).is_some(), ebpf, "{}", metric.name());
+        }
+        for m in Measurement::ALL {
+            assert_eq!(Measurement::giving(m.metric()), Some(m));
+        }
+    }
+
+    #[test]
+    fn a_failed_part_is_replaced_only_by_a_working_part_of_the_same_measurement() {
+        let kprobes = PartStatus::failed(Part::TcpKprobes, "no kprobes".into());
+        let syscalls = PartStatus::failed(Part::Syscalls, "refused".into());
+        let sock = PartStatus { part: Part::TcpTracepoints, ok: true, detail: None };
+        let all = [kprobes.clone(), syscalls.clone(), sock];
+        assert!(kprobes.is_replaced(&all));
+        assert!(!syscalls.is_replaced(&all));
+        assert_eq!(replaced_by_fallback(&all), Some("no kprobes"));
+        assert_eq!(replaced_by_fallback(&all[..2]), None);
+    }
 }

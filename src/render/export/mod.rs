@@ -24,7 +24,7 @@ pub struct Report<'a> {
     pub start_time: &'a str,
     pub env: &'a EnvRecord,
     /// With `--ebpf`: each part of the eBPF set-up and why a part does not work here.
-    pub ebpf: &'a [crate::monitor::ebpf::Check],
+    pub ebpf: &'a [crate::monitor::ebpf::PartStatus],
 }
 
 /// Renders a report as bytes in one format.
