@@ -4,6 +4,7 @@
 //! re-exported below, so the compiler sees (and reports) everything else that nothing uses.
 
 mod bench;
+mod checks;
 mod cli;
 mod cmd;
 mod error;
@@ -11,6 +12,7 @@ mod metrics;
 mod monitor;
 mod options;
 mod profile;
+mod recording;
 mod render;
 mod results;
 mod stats;

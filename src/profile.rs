@@ -350,25 +350,6 @@ pub struct Capability {
     pub reason: Option<String>,
 }
 
-/// The first record of a recording.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
-pub struct Metadata {
-    pub denet_version: String,
-    pub mode: String,
-    pub pid: u32,
-    pub command: Vec<String>,
-    pub start_time: String,
-    pub interval_ms: u64,
-    pub max_interval_ms: u64,
-    pub backend: String,
-    pub capabilities: Vec<Capability>,
-    /// Where the monitored program's stdout goes (it never shares a stream with the JSONL).
-    pub child_stdout: String,
-    /// With `--ebpf`: each part of the eBPF set-up, and why a part does not work here.
-    #[serde(default, skip_serializing_if = "Vec::is_empty")]
-    pub ebpf: Vec<crate::monitor::ebpf::PartStatus>,
-}
-
 /// Host, kernel, CPU and the settings that move benchmark numbers. `None` means not readable here.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct EnvRecord {
@@ -396,16 +377,6 @@ pub struct EnvRecord {
     /// Transparent huge pages mode (the bracketed choice in sysfs).
     pub transparent_hugepages: Option<String>,
     pub memory_total_bytes: Option<u64>,
-}
-
-/// One line of a JSONL recording.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[serde(tag = "kind", rename_all = "snake_case")]
-pub enum Record {
-    Metadata(Metadata),
-    Env(Box<EnvRecord>),
-    Sample(Sample),
-    Summary(Summary),
 }
 
 /// One point of a run's resource timeline (for charts).

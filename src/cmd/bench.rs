@@ -114,8 +114,8 @@ impl Baseline {
         let Some((baseline, check)) = &self.compare_to else { return Ok(ExitCode::SUCCESS) };
         let current = crate::render::export::document(report);
         let regression = match baseline {
-            Some(b) => crate::stats::checks::run(b, &current, check)?,
-            None => crate::stats::checks::against_reference(&current, check)?,
+            Some(b) => crate::checks::run(b, &current, check)?,
+            None => crate::checks::against_reference(&current, check)?,
         };
         let heading = if baseline.is_some() { "Against the baseline:" } else { "Against the first command:" };
         let code = compare::report(&regression, check, opts.look.report.then_some(heading))?;

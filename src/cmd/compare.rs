@@ -6,11 +6,11 @@ use std::process::ExitCode;
 
 use anyhow::Context;
 
+use crate::checks::{self, Regression};
 use crate::options::compare::{CheckOptions, CompareOptions};
 use crate::render::export::write_atomically;
 use crate::render::regression;
 use crate::results;
-use crate::stats::checks::{self, Regression};
 
 pub fn compare(opts: &CompareOptions) -> anyhow::Result<ExitCode> {
     let baseline = results::read(&opts.baseline)?;

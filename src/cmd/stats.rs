@@ -8,7 +8,8 @@ use std::process::ExitCode;
 use anyhow::Context;
 
 use crate::error::UserError;
-use crate::profile::{Record, Summary, SummaryBuilder};
+use crate::profile::{Summary, SummaryBuilder};
+use crate::recording::Record;
 use crate::render::table;
 
 pub fn stats(json: bool, path: &Path) -> anyhow::Result<ExitCode> {

@@ -7,7 +7,8 @@ use std::path::Path;
 use anyhow::Context;
 
 use crate::monitor::{Flow, SampleSink};
-use crate::profile::{Record, Sample};
+use crate::profile::Sample;
+use crate::recording::Record;
 
 /// One destination of records.
 struct Stream {

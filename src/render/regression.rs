@@ -4,8 +4,8 @@ use comfy_table::{presets::UTF8_FULL_CONDENSED, Table};
 use quick_xml::escape::escape;
 
 use super::bench_report::fmt_in;
+use crate::checks::{Note, Regression, Row};
 use crate::metrics::{self, MetricKey};
-use crate::stats::checks::{Note, Regression, Row};
 use crate::stats::regress::{test_name, Verdict};
 use crate::vocab::Threshold;
 

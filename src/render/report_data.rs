@@ -176,11 +176,11 @@ fn flatten(v: &serde_json::Value) -> Vec<(String, String)> {
 
 /// Build recording data from a JSONL recording's records.
 pub fn from_recording(
-    records: &[crate::profile::Record],
+    records: &[crate::recording::Record],
     summary: &crate::profile::Summary,
     title: &str,
 ) -> RecordingData {
-    use crate::profile::Record;
+    use crate::recording::Record;
     let points = records
         .iter()
         .filter_map(|r| match r {

@@ -1,6 +1,5 @@
 //! Statistics over runs: summaries with bootstrap confidence intervals, outliers, and comparisons with significance tests.
 
-pub mod checks;
 pub mod compare;
 pub mod describe;
 pub mod outliers;

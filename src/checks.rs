@@ -2,11 +2,11 @@
 
 use serde::Serialize;
 
-use super::regress::{check, Check, Verdict};
 use crate::error::UserError;
 use crate::metrics::MetricKey;
 use crate::options::compare::CheckOptions;
 use crate::results::{pair, Benchmark, Document};
+use crate::stats::regress::{check, Check, Verdict};
 use crate::vocab::Threshold;
 
 /// One checked metric of one benchmark.
