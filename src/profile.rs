@@ -1,4 +1,4 @@
-//! The measurements a monitor produces: samples, per-process entries, summaries and the JSONL records.
+//! The measurements a monitor produces: samples, per-process entries, summaries, one bench run's profile.
 
 use serde::{Deserialize, Serialize};
 
@@ -405,6 +405,18 @@ pub struct TreeProfile {
     pub samples: u64,
     /// At most a few hundred points, evenly thinned.
     pub timeline: Vec<TimelinePoint>,
+}
+
+impl TreeProfile {
+    /// Fold one sample of the run's tree in: peaks rise, cumulative counters take the latest value.
+    pub fn observe(&mut self, a: &Aggregate) {
+        self.rss_peak_bytes = self.rss_peak_bytes.max(a.rss_bytes);
+        self.processes_peak = self.processes_peak.max(a.processes);
+        self.threads_peak = self.threads_peak.max(a.threads);
+        let c = &a.counters;
+        (self.read_bytes, self.write_bytes, self.rchar, self.wchar) = (c.read_bytes, c.write_bytes, c.rchar, c.wchar);
+        self.samples += 1;
+    }
 }
 
 /// One benchmark run's measurements.

@@ -99,12 +99,7 @@ impl Follower {
         let (_, s) = self.sampler.sample();
         let p = &mut self.profile;
         let a = &s.aggregate;
-        p.rss_peak_bytes = p.rss_peak_bytes.max(a.rss_bytes);
-        p.processes_peak = p.processes_peak.max(a.processes);
-        p.threads_peak = p.threads_peak.max(a.threads);
-        (p.read_bytes, p.write_bytes, p.rchar, p.wchar) =
-            (a.counters.read_bytes, a.counters.write_bytes, a.counters.rchar, a.counters.wchar);
-        p.samples += 1;
+        p.observe(a);
         if (p.samples as usize).is_multiple_of(self.stride) {
             let syscalls = kernel
                 .zip(self.kernel_base.as_ref())
