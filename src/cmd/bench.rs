@@ -11,7 +11,7 @@ use crate::bench::scheduler::{BenchmarkResult, Observer, Outcome, Scheduler};
 use crate::cmd::compare;
 use crate::error::exit;
 use crate::metrics::Selected;
-use crate::monitor::ebpf::{self, Kernel};
+use crate::monitor::ebpf::{self, Kernel, PartStatus};
 use crate::monitor::{Backend, Schedule};
 use crate::options::bench::Against;
 use crate::options::bench::{BenchOptions, BenchmarkSpec};
@@ -22,15 +22,14 @@ use crate::stats::Summarized;
 
 pub fn bench(opts: &BenchOptions) -> anyhow::Result<ExitCode> {
     let baseline = Baseline::load(opts)?;
-    let (kernel, opts) = ebpf_setup(opts);
-    let opts = &opts;
+    let (kernel, setup) = ebpf_setup(opts);
     let (done, printer) = if opts.mock {
-        let mut printer = Printer::new(opts);
+        let mut printer = Printer::new(opts, setup);
         let (outcome, error) = Scheduler::new(opts, MockRunner).run(&mut printer);
         (printer.finish(outcome, error)?, printer)
     } else {
         // First, so that the environment is read while the spawner starts.
-        let mut printer = Printer::new(opts);
+        let mut printer = Printer::new(opts, setup);
         let runner = real_runner(opts.sampling, kernel)?;
         let (outcome, error) = Scheduler::new(opts, runner).run(&mut printer);
         (printer.finish(outcome, error)?, printer)
@@ -41,20 +40,25 @@ pub fn bench(opts: &BenchOptions) -> anyhow::Result<ExitCode> {
     }
 }
 
-/// Load the eBPF programs for `--ebpf`, and drop from the selection the metrics this machine cannot give
-/// (the warning that says why has been printed).
-fn ebpf_setup(opts: &BenchOptions) -> (Option<Kernel>, BenchOptions) {
-    let mut opts = opts.clone();
+/// What this machine gives of the options' choice: the metrics shown and exported (the selection
+/// less what `--ebpf` cannot measure here), and each part of the eBPF set-up.
+struct Setup {
+    metrics: Vec<Selected>,
+    ebpf: Vec<PartStatus>,
+}
+
+/// Load the eBPF programs for `--ebpf`, and leave out of the selection the metrics this machine cannot
+/// give (the warning that says why has been printed).
+fn ebpf_setup(opts: &BenchOptions) -> (Option<Kernel>, Setup) {
     if !opts.ebpf || opts.mock {
-        return (None, opts);
+        return (None, Setup { metrics: opts.metrics.clone(), ebpf: Vec::new() });
     }
     let opened = ebpf::open();
-    opts.metrics.retain(|s| !opened.lacks(s.metric));
-    if opts.metrics.is_empty() {
-        opts.metrics = crate::metrics::parse("default", false).expect("the default preset parses");
+    let mut metrics: Vec<Selected> = opts.metrics.iter().filter(|s| !opened.lacks(s.metric)).cloned().collect();
+    if metrics.is_empty() {
+        metrics = crate::metrics::parse("default", false).expect("the default preset parses");
     }
-    opts.ebpf_checks = opened.checks;
-    (opened.kernel, opts)
+    (opened.kernel, Setup { metrics, ebpf: opened.checks })
 }
 
 #[cfg(unix)]
@@ -133,6 +137,7 @@ impl Baseline {
 /// Prints progress and reports, and keeps the exports up to date.
 struct Printer<'a> {
     opts: &'a BenchOptions,
+    setup: Setup,
     exports: Exports,
     /// The environment record, read on a thread of its own (sysfs and procfs: about a millisecond,
     /// which would otherwise delay the first run); joined when the first export needs it.
@@ -146,9 +151,10 @@ struct Printer<'a> {
 }
 
 impl<'a> Printer<'a> {
-    fn new(opts: &'a BenchOptions) -> Printer<'a> {
+    fn new(opts: &'a BenchOptions, setup: Setup) -> Printer<'a> {
         Printer {
             opts,
+            setup,
             exports: Exports::new(opts.exports.clone()),
             env: {
                 // Started now, joined when first needed.
@@ -171,18 +177,18 @@ impl<'a> Printer<'a> {
         self.opts.look.report && self.opts.interleave.is_none()
     }
 
-    fn primary(&self) -> &'a Selected {
-        &self.opts.metrics[0]
+    fn primary(&self) -> &Selected {
+        &self.setup.metrics[0]
     }
 
     fn report<'r>(&'r self, results: &'r [Summarized]) -> Report<'r> {
         Report {
             results,
-            selected: &self.opts.metrics,
+            selected: &self.setup.metrics,
             alpha: self.opts.alpha,
             start_time: &self.start_time,
             env: &self.env,
-            ebpf: &self.opts.ebpf_checks,
+            ebpf: &self.setup.ebpf,
         }
     }
 
@@ -193,9 +199,9 @@ impl<'a> Printer<'a> {
         let reference = self.done.first().unwrap_or(s);
         let mut out = std::io::stdout().lock();
         let text = if self.announces() {
-            bench_report::body(s, reference, &self.opts.metrics, self.paint)
+            bench_report::body(s, reference, &self.setup.metrics, self.paint)
         } else {
-            bench_report::block(index, s, reference, &self.opts.metrics, self.paint)
+            bench_report::block(index, s, reference, &self.setup.metrics, self.paint)
         };
         let _ = write!(out, "{text}");
         let _ = writeln!(out, " ");
@@ -229,7 +235,8 @@ impl<'a> Printer<'a> {
         }
         if summarized.len() > 1 && self.opts.look.report {
             let mut out = std::io::stdout().lock();
-            let _ = write!(out, "{}", bench_report::comparison_table(&summarized, &self.opts.metrics, self.opts.alpha));
+            let _ =
+                write!(out, "{}", bench_report::comparison_table(&summarized, &self.setup.metrics, self.opts.alpha));
             let _ = write!(out, "{}", bench_report::summary(&summarized, self.primary(), self.opts.alpha, self.paint));
         }
         if !summarized.is_empty() {

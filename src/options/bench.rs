@@ -101,8 +101,6 @@ pub struct BenchOptions {
     pub mock: bool,
     /// `--ebpf`: load the eBPF programs for every run.
     pub ebpf: bool,
-    /// What the eBPF set-up found (filled in when the programs are loaded, before the first run).
-    pub ebpf_checks: Vec<crate::monitor::ebpf::PartStatus>,
 }
 
 fn bad(flag: &'static str, value: impl Into<String>, why: impl Into<String>) -> UserError {
@@ -147,7 +145,6 @@ impl BenchOptions {
             min_time: a.min_benchmarking_time,
             mock: a.mock,
             ebpf: a.ebpf,
-            ebpf_checks: Vec::new(),
             benchmarks,
         };
         Ok(opts)
