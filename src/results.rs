@@ -22,7 +22,7 @@ use crate::stats::{Comparison, Stats, Summarized};
 pub struct Document<'a> {
     pub schema_version: u64,
     #[serde(default)]
-    pub metadata: Metadata<'a>,
+    pub metadata: FileMetadata<'a>,
     /// Absent: the wall time, hyperfine's default (see `primary_metric()`).
     #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "lenient")]
     pub primary_metric: Option<MetricKey>,
@@ -31,7 +31,7 @@ pub struct Document<'a> {
 
 /// The file's metadata: hyperfine's version, or denet's fields.
 #[derive(Debug, Default, Serialize, Deserialize)]
-pub struct Metadata<'a> {
+pub struct FileMetadata<'a> {
     /// Set by denet; a file without it was written by hyperfine.
     #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "lenient")]
     pub denet_version: Option<Cow<'a, str>>,
@@ -64,13 +64,13 @@ pub struct Benchmark<'a> {
     #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "lenient")]
     pub name: Option<Cow<'a, str>>,
     #[serde(default, skip_serializing_if = "BTreeMap::is_empty", deserialize_with = "lenient")]
-    pub parameters: BTreeMap<Cow<'a, str>, Parameter<'a>>,
+    pub parameters: BTreeMap<Cow<'a, str>, ParameterValue<'a>>,
     #[serde(default, skip_serializing_if = "BTreeMap::is_empty", deserialize_with = "lenient")]
     pub environment: BTreeMap<Cow<'a, str>, Cow<'a, str>>,
     pub measurements: Measurements<'a>,
     /// Readers recompute statistics from the runs, so denet's summaries and comparisons are written only.
     #[serde(skip_deserializing, skip_serializing_if = "Option::is_none")]
-    pub summary: Option<BTreeMap<MetricKey, MetricSummary<'a>>>,
+    pub summary: Option<BTreeMap<MetricKey, MetricStats<'a>>>,
     #[serde(skip_deserializing, skip_serializing_if = "Option::is_none")]
     pub comparison: Option<BTreeMap<MetricKey, Comparison>>,
     #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "lenient")]
@@ -84,14 +84,14 @@ pub struct Benchmark<'a> {
 
 /// A parameter's value, as `{"value": "..."}`.
 #[derive(Debug, Default, Serialize, Deserialize)]
-pub struct Parameter<'a> {
+pub struct ParameterValue<'a> {
     #[serde(default, deserialize_with = "lenient")]
     pub value: Cow<'a, str>,
 }
 
 /// denet's summary of one metric of one benchmark.
 #[derive(Debug, Serialize)]
-pub struct MetricSummary<'a> {
+pub struct MetricStats<'a> {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub unit: Option<&'static str>,
     #[serde(flatten)]

@@ -9,18 +9,18 @@ use crate::render::report_data::{self, Chart};
 use crate::render::{charts, html};
 
 /// What a file holds.
-enum Input {
+enum Sniffed {
     Results(Box<crate::results::Document<'static>>),
     Recording,
 }
 
 /// A JSONL recording starts with a `{"kind": ...}` line; a results file is one JSON document.
-fn sniff(path: &Path) -> Result<Input, UserError> {
+fn sniff(path: &Path) -> Result<Sniffed, UserError> {
     let bad = |why: String| UserError::BadResults { file: path.display().to_string(), why };
     let text = std::fs::read_to_string(path).map_err(|e| bad(format!("cannot read it: {e}")))?;
     let first = text.lines().find(|l| !l.trim().is_empty()).ok_or_else(|| bad("the file is empty".into()))?;
     if serde_json::from_str::<serde_json::Value>(first).is_ok_and(|v| v.get("kind").is_some()) {
-        return Ok(Input::Recording);
+        return Ok(Sniffed::Recording);
     }
     let doc = serde_json::from_str(&text)
         .map_err(|e| bad(format!("neither a denet recording (JSONL) nor benchmark results (JSON): {e}")))?;
@@ -28,7 +28,7 @@ fn sniff(path: &Path) -> Result<Input, UserError> {
     if doc.results.is_empty() {
         return Err(bad("the file holds no benchmark results".into()));
     }
-    Ok(Input::Results(Box::new(doc)))
+    Ok(Sniffed::Results(Box::new(doc)))
 }
 
 pub fn report(input: &Path, out: &Path, svg_dir: Option<&Path>, title: Option<&str>) -> anyhow::Result<ExitCode> {
@@ -36,8 +36,8 @@ pub fn report(input: &Path, out: &Path, svg_dir: Option<&Path>, title: Option<&s
         input.file_name().map_or("denet report".into(), |n| format!("denet report: {}", n.to_string_lossy()));
     let title = title.unwrap_or(&default_title);
     let (page, charts) = match sniff(input)? {
-        Input::Results(doc) => results_page(&report_data::from_results(&doc, title))?,
-        Input::Recording => {
+        Sniffed::Results(doc) => results_page(&report_data::from_results(&doc, title))?,
+        Sniffed::Recording => {
             // For `report`, unreadable input is a usage error (exit 2), as for results files.
             let (records, summary, note) =
                 super::stats::read_recording(input, true).map_err(|e| match e.downcast::<UserError>() {

@@ -356,12 +356,12 @@ fn expand(a: &BenchArgs, shell: Option<&[String]>) -> Result<Vec<BenchmarkSpec>,
     check_names(&a.command_name, templates.len(), n, !parameters.is_empty())?;
     let env = env_pairs(&a.env)?;
     let outputs = a.output.iter().map(|o| output(o)).collect::<Result<Vec<_>, _>>()?;
-    let shared = Shared { a, shell, scanned: !parameters.is_empty(), env, outputs };
+    let shared = Expansion { a, shell, scanned: !parameters.is_empty(), env, outputs };
     slots.iter().enumerate().map(|(k, (i, combo))| shared.spec(k, *i, &templates[*i], combo)).collect()
 }
 
 /// What every benchmark of an expansion draws from.
-struct Shared<'a> {
+struct Expansion<'a> {
     a: &'a BenchArgs,
     shell: Option<&'a [String]>,
     /// Whether parameters multiply the commands (names and hooks are then given per benchmark).
@@ -370,7 +370,7 @@ struct Shared<'a> {
     outputs: Vec<Output>,
 }
 
-impl Shared<'_> {
+impl Expansion<'_> {
     /// Benchmark `k`: command `i`'s `template` with the parameter values `combo`.
     fn spec(&self, k: usize, i: usize, template: &str, combo: &[(String, String)]) -> Result<BenchmarkSpec, UserError> {
         let a = self.a;

@@ -96,7 +96,7 @@ pub fn load() -> Loaded {
         Ok(open) => open,
         Err(e) => return fail(checks, Part::Lifecycle, probe::explain(&e)),
     };
-    let shared = match Shared::create(&lifecycle) {
+    let shared = match SharedMaps::create(&lifecycle) {
         Ok(shared) => shared,
         Err(e) => return fail(checks, Part::Maps, probe::explain(&e)),
     };
@@ -108,7 +108,7 @@ pub fn load() -> Loaded {
     let syscalls = part(&mut checks, Part::Syscalls, attach_syscalls(&shared));
     let offcpu = part(&mut checks, Part::OffCpu, attach_offcpu(&shared));
     let net = attach_net(&shared, &mut checks);
-    let Shared { targets, generation } = shared;
+    let SharedMaps { targets, generation } = shared;
     Loaded { programs: Some(Programs { targets, generation, lifecycle, syscalls, offcpu, net }), checks }
 }
 
@@ -141,16 +141,16 @@ const NET: &str = "denet_net";
 
 /// The maps every object shares: created once, as the lifecycle object declares them, and passed to
 /// each object by fd.
-struct Shared {
+struct SharedMaps {
     targets: MapHandle,
     generation: MapHandle,
 }
 
-impl Shared {
-    fn create(lifecycle: &OpenLifecycleSkel) -> anyhow::Result<Shared> {
+impl SharedMaps {
+    fn create(lifecycle: &OpenLifecycleSkel) -> anyhow::Result<SharedMaps> {
         let targets = create_like(&lifecycle.maps.targets).context("cannot create the target map")?;
         let generation = create_like(&lifecycle.maps.generation).context("cannot create the generation map")?;
-        Ok(Shared { targets, generation })
+        Ok(SharedMaps { targets, generation })
     }
 
     /// Make an object use the shared maps instead of creating its own.
@@ -190,7 +190,7 @@ fn tracepoint(prog: &libbpf_rs::ProgramMut, category: &str, event: &str) -> anyh
 
 fn attach_lifecycle(
     mut open: OpenLifecycleSkel<'static>,
-    shared: &Shared,
+    shared: &SharedMaps,
 ) -> anyhow::Result<Attached<LifecycleSkel<'static>>> {
     shared.lend(&mut open.maps.targets, &mut open.maps.generation)?;
     // 0 (the kernel has no `group_dead`) makes the program fall back to the main thread's exit.
@@ -207,7 +207,7 @@ fn attach_lifecycle(
     Ok(Attached { _links: links, skel })
 }
 
-fn attach_syscalls(shared: &Shared) -> anyhow::Result<Attached<SyscallsSkel<'static>>> {
+fn attach_syscalls(shared: &SharedMaps) -> anyhow::Result<Attached<SyscallsSkel<'static>>> {
     let mut open = open(SyscallsSkelBuilder::default(), SYSCALLS)?;
     shared.lend(&mut open.maps.targets, &mut open.maps.generation)?;
     let skel = load_skel(open, SYSCALLS)?;
@@ -219,7 +219,7 @@ fn attach_syscalls(shared: &Shared) -> anyhow::Result<Attached<SyscallsSkel<'sta
     Ok(Attached { _links: vec![link], skel })
 }
 
-fn attach_offcpu(shared: &Shared) -> anyhow::Result<Attached<OffcpuSkel<'static>>> {
+fn attach_offcpu(shared: &SharedMaps) -> anyhow::Result<Attached<OffcpuSkel<'static>>> {
     let mut open = open(OffcpuSkelBuilder::default(), OFFCPU)?;
     shared.lend(&mut open.maps.targets, &mut open.maps.generation)?;
     let skel = load_skel(open, OFFCPU)?;
@@ -227,14 +227,14 @@ fn attach_offcpu(shared: &Shared) -> anyhow::Result<Attached<OffcpuSkel<'static>
     Ok(Attached { _links: links, skel })
 }
 
-fn load_net(shared: &Shared) -> anyhow::Result<NetSkel<'static>> {
+fn load_net(shared: &SharedMaps) -> anyhow::Result<NetSkel<'static>> {
     let mut open = open(NetSkelBuilder::default(), NET)?;
     shared.lend(&mut open.maps.targets, &mut open.maps.generation)?;
     load_skel(open, NET)
 }
 
 /// TCP bytes: kretprobes on tcp_sendmsg/tcp_recvmsg first, the sock tracepoints where kprobes fail.
-fn attach_net(shared: &Shared, checks: &mut Vec<PartStatus>) -> Option<Attached<NetSkel<'static>>> {
+fn attach_net(shared: &SharedMaps, checks: &mut Vec<PartStatus>) -> Option<Attached<NetSkel<'static>>> {
     let skel = match load_net(shared) {
         Ok(skel) => skel,
         Err(e) => {

@@ -76,13 +76,13 @@ impl Part {
     }
 
     /// What the part measures; None for a prerequisite of every part.
-    fn measures(self) -> Option<Measurement> {
+    fn measures(self) -> Option<MetricGroup> {
         match self {
             Part::Feature | Part::Privileges | Part::PidNamespace | Part::Tracefs | Part::Maps => None,
-            Part::Lifecycle => Some(Measurement::Lifecycle),
-            Part::Syscalls => Some(Measurement::Syscalls),
-            Part::OffCpu => Some(Measurement::OffCpu),
-            Part::TcpKprobes | Part::TcpTracepoints => Some(Measurement::TcpBytes),
+            Part::Lifecycle => Some(MetricGroup::Lifecycle),
+            Part::Syscalls => Some(MetricGroup::Syscalls),
+            Part::OffCpu => Some(MetricGroup::OffCpu),
+            Part::TcpKprobes | Part::TcpTracepoints => Some(MetricGroup::TcpBytes),
         }
     }
 }
@@ -137,36 +137,36 @@ impl PartStatus {
 
 /// What the eBPF parts measure, one capability record each.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum Measurement {
+enum MetricGroup {
     Syscalls,
     OffCpu,
     Lifecycle,
     TcpBytes,
 }
 
-impl Measurement {
-    const ALL: [Measurement; 4] =
-        [Measurement::Syscalls, Measurement::OffCpu, Measurement::Lifecycle, Measurement::TcpBytes];
+impl MetricGroup {
+    const ALL: [MetricGroup; 4] =
+        [MetricGroup::Syscalls, MetricGroup::OffCpu, MetricGroup::Lifecycle, MetricGroup::TcpBytes];
 
     /// The metric that stands for it in the capability records.
     fn metric(self) -> Metric {
         match self {
-            Measurement::Syscalls => Metric::SyscallsTotal,
-            Measurement::OffCpu => Metric::TimeOffCpu,
-            Measurement::Lifecycle => Metric::ProcessesCreated,
-            Measurement::TcpBytes => Metric::NetTcpTxBytes,
+            MetricGroup::Syscalls => Metric::SyscallsTotal,
+            MetricGroup::OffCpu => Metric::TimeOffCpu,
+            MetricGroup::Lifecycle => Metric::ProcessesCreated,
+            MetricGroup::TcpBytes => Metric::NetTcpTxBytes,
         }
     }
 
     /// The measurement that gives `metric` (None: not an eBPF metric).
-    fn giving(metric: Metric) -> Option<Measurement> {
+    fn giving(metric: Metric) -> Option<MetricGroup> {
         use Metric::*;
         match metric {
             SyscallsTotal | SyscallsFileIo | SyscallsMemory | SyscallsProcess | SyscallsNetwork | SyscallsIpc
-            | SyscallsSignal | SyscallsTime | SyscallsOther => Some(Measurement::Syscalls),
-            TimeOffCpu | TimeOffCpuRunnable => Some(Measurement::OffCpu),
-            ProcessesCreated | ThreadsCreated | Execs => Some(Measurement::Lifecycle),
-            NetTcpTxBytes | NetTcpRxBytes => Some(Measurement::TcpBytes),
+            | SyscallsSignal | SyscallsTime | SyscallsOther => Some(MetricGroup::Syscalls),
+            TimeOffCpu | TimeOffCpuRunnable => Some(MetricGroup::OffCpu),
+            ProcessesCreated | ThreadsCreated | Execs => Some(MetricGroup::Lifecycle),
+            NetTcpTxBytes | NetTcpRxBytes => Some(MetricGroup::TcpBytes),
             _ => None,
         }
     }
@@ -305,7 +305,7 @@ pub struct Opened {
 impl Opened {
     /// Whether `metric` is an eBPF metric that cannot be measured here (the warning said why).
     pub fn lacks(&self, metric: Metric) -> bool {
-        Measurement::giving(metric)
+        MetricGroup::giving(metric)
             .is_some_and(|m| self.capabilities.iter().any(|c| !c.available && c.metric == m.metric().name()))
     }
 }
@@ -350,7 +350,7 @@ pub fn open_quietly() -> Opened {
 /// One capability per part: available when one of its checks passed, else the first reason.
 fn capabilities(checks: &[PartStatus]) -> Vec<Capability> {
     let global = checks.iter().find(|c| !c.ok && c.part.measures().is_none());
-    Measurement::ALL
+    MetricGroup::ALL
         .into_iter()
         .map(|measurement| {
             let mine: Vec<&PartStatus> = checks.iter().filter(|c| c.part.measures() == Some(measurement)).collect();
@@ -474,10 +474,10 @@ mod tests {
     fn every_ebpf_metric_has_the_part_that_gives_it() {
         for &metric in Metric::ALL {
             let ebpf = metric.source() == crate::metrics::Source::Ebpf;
-            assert_eq!(Measurement::giving(metric).is_some(), ebpf, "{}", metric.name());
+            assert_eq!(MetricGroup::giving(metric).is_some(), ebpf, "{}", metric.name());
         }
-        for m in Measurement::ALL {
-            assert_eq!(Measurement::giving(m.metric()), Some(m));
+        for m in MetricGroup::ALL {
+            assert_eq!(MetricGroup::giving(m.metric()), Some(m));
         }
     }
 

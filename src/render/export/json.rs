@@ -5,7 +5,9 @@ use std::collections::BTreeMap;
 
 use super::{Exporter, Report};
 use crate::metrics::{MetricKey, Source};
-use crate::results::{Benchmark, Document, Measurements, Metadata, MetricSummary, Parameter, Platform, Timeline};
+use crate::results::{
+    Benchmark, Document, FileMetadata, Measurements, MetricStats, ParameterValue, Platform, Timeline,
+};
 use crate::stats::Summarized;
 
 pub struct Json;
@@ -21,7 +23,7 @@ impl Exporter for Json {
 /// The results file of a report, borrowing the runs (the file, the baseline check and the HTML
 /// report all read this; none parses the file back).
 pub fn document<'a>(r: &'a Report) -> Document<'a> {
-    let metadata = Metadata {
+    let metadata = FileMetadata {
         denet_version: Some(env!("CARGO_PKG_VERSION").into()),
         start_time: Some(r.start_time.into()),
         platform: Some(Platform { os: platform_os().into(), architecture: std::env::consts::ARCH.into() }),
@@ -61,7 +63,7 @@ fn benchmark<'a>(s: &'a Summarized, r: &'a Report) -> Benchmark<'a> {
         parameters: spec
             .parameters
             .iter()
-            .map(|(k, v)| (Cow::Borrowed(k.as_str()), Parameter { value: Cow::Borrowed(v.as_str()) }))
+            .map(|(k, v)| (Cow::Borrowed(k.as_str()), ParameterValue { value: Cow::Borrowed(v.as_str()) }))
             .collect(),
         environment: spec.env.iter().map(|(k, v)| (Cow::Borrowed(k.as_str()), Cow::Borrowed(v.as_str()))).collect(),
         measurements: Measurements::Measured(s),
@@ -73,11 +75,11 @@ fn benchmark<'a>(s: &'a Summarized, r: &'a Report) -> Benchmark<'a> {
     }
 }
 
-fn summary(s: &Summarized) -> BTreeMap<MetricKey, MetricSummary<'_>> {
+fn summary(s: &Summarized) -> BTreeMap<MetricKey, MetricStats<'_>> {
     s.metrics
         .iter()
         .map(|m| {
-            let summary = MetricSummary {
+            let summary = MetricStats {
                 unit: m.metric.json_unit(),
                 stats: &m.stats,
                 sampled: m.metric.source() == Source::Sampled,
