@@ -317,16 +317,29 @@ fn recording_timelines() {
     assert!(parse(&recording_charts(&recording(20_000)).unwrap()[0].svg).contains("Time (min)"));
 }
 
-#[test]
-fn ebpf_recordings_add_syscall_and_off_cpu_timelines() {
+/// A recording with eBPF counters: 1000 file syscalls and 10 memory syscalls per sample, none of the others;
+/// one thread always asleep.
+fn ebpf_recording() -> RecordingData {
     let mut rec = recording(600);
     for (i, p) in rec.points.iter_mut().enumerate() {
-        // 1000 file syscalls and 10 memory syscalls per sample, none of the others; one thread always asleep.
         p.syscalls = [1000.0 * i as f64, 10.0 * i as f64, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0];
         p.off_cpu = p.t;
         p.off_cpu_runnable = 0.0;
     }
-    let charts = recording_charts(&rec).unwrap();
+    rec
+}
+
+/// `data` with syscalls counted in the first command's timeline, as with eBPF.
+fn with_syscalls(mut data: ReportData) -> ReportData {
+    for (k, p) in data.benchmarks[0].timeline.iter_mut().enumerate() {
+        p[3] = 500.0 * k as f64;
+    }
+    data
+}
+
+#[test]
+fn ebpf_recordings_add_syscall_and_off_cpu_timelines() {
+    let charts = recording_charts(&ebpf_recording()).unwrap();
     assert_eq!(ids(&charts)[4..], ["recording-syscalls", "recording-off-cpu"]);
     let syscalls = parse(&chart(&charts, "recording-syscalls"));
     assert!(syscalls.contains("file io") && syscalls.contains("memory"), "{syscalls}");
@@ -338,13 +351,10 @@ fn ebpf_recordings_add_syscall_and_off_cpu_timelines() {
 
 #[test]
 fn the_bench_timeline_gains_a_syscall_panel_with_ebpf() {
-    let mut data = report(&["a", "b"], 20);
+    let data = report(&["a", "b"], 20);
     let plain = chart(&check(&data), "timeline");
     assert!(!parse(&plain).contains("Syscalls/s"));
-    for (k, p) in data.benchmarks[0].timeline.iter_mut().enumerate() {
-        p[3] = 500.0 * k as f64;
-    }
-    let with = parse(&chart(&check(&data), "timeline"));
+    let with = parse(&chart(&check(&with_syscalls(data)), "timeline"));
     assert!(with.contains("Syscalls/s (eBPF)"), "{with}");
 }
 
@@ -373,6 +383,7 @@ fn review() {
         ("three", three),
         ("ten", report(&n10, 30)),
         ("one", report(&["sleep 0.01"], 3)),
+        ("single", report(&["sleep 0.01", "sleep 0.02"], 1)),
         ("many", report(&n10[..3], 10_000)),
         ("scan", scan_report(10)),
         (
@@ -391,6 +402,8 @@ fn review() {
         write_svgs(&charts, &dir.join(name)).unwrap();
     }
     write_svgs(&recording_charts(&recording(3000)).unwrap(), &dir.join("recording")).unwrap();
+    write_svgs(&recording_charts(&ebpf_recording()).unwrap(), &dir.join("recording-ebpf")).unwrap();
+    write_svgs(&benchmark_charts(&with_syscalls(report(&n10[..2], 20))).unwrap(), &dir.join("syscalls")).unwrap();
     let big = report(&n10, 1000);
     let mut best = f64::INFINITY;
     for _ in 0..5 {
