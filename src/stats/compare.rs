@@ -1,5 +1,6 @@
 //! A command against the reference: relative change with its uncertainty and a significance test.
 
+use criterion_stats::univariate::Sample;
 use serde::{Deserialize, Serialize};
 use statrs::distribution::{ContinuousCDF, Normal, StudentsT};
 
@@ -70,11 +71,17 @@ pub fn choose_test(a: &[f64], b: &[f64]) -> Test {
     }
 }
 
+/// Mean and sample standard deviation (n − 1); no deviation for a single value, which `Sample` refuses.
 fn mean_sd(x: &[f64]) -> (f64, Option<f64>) {
-    let n = x.len() as f64;
-    let mean = x.iter().sum::<f64>() / n;
-    let sd = (x.len() > 1).then(|| (x.iter().map(|v| (v - mean).powi(2)).sum::<f64>() / (n - 1.0)).sqrt());
-    (mean, sd)
+    match x {
+        [] => (f64::NAN, None),
+        [v] => (*v, None),
+        _ => {
+            let sample = Sample::new(x);
+            let mean = sample.mean();
+            (mean, Some(sample.std_dev(Some(mean))))
+        }
+    }
 }
 
 /// Sample skewness (Fisher–Pearson, not bias-corrected); 0 for constant data.

@@ -1,8 +1,10 @@
-//! Numbers behind the pictures: quantiles, densities, bins, thinning and downsampling.
+//! Numbers behind the pictures: densities, bins, thinning and downsampling.
 
 use criterion_stats::univariate::kde::kernel::Gaussian;
 use criterion_stats::univariate::kde::{Bandwidth, Kde};
 use criterion_stats::univariate::Sample;
+
+use crate::stats::describe::quantile;
 
 /// The finite values of `v`, in order.
 pub fn finite(v: &[f64]) -> Vec<f64> {
@@ -14,13 +16,6 @@ pub fn sorted(v: &[f64]) -> Vec<f64> {
     let mut s = v.to_vec();
     s.sort_by(f64::total_cmp);
     s
-}
-
-/// Quantile `q` of sorted, non-empty `s` (linear interpolation, numpy's default).
-pub fn quantile(s: &[f64], q: f64) -> f64 {
-    let pos = q.clamp(0.0, 1.0) * (s.len() - 1) as f64;
-    let (lo, hi) = (pos.floor() as usize, pos.ceil() as usize);
-    s[lo] + (s[hi] - s[lo]) * (pos - lo as f64)
 }
 
 /// Min and max of `v` (infinite for an empty slice).
@@ -140,7 +135,7 @@ pub fn running_median(v: &[f64], w: usize) -> Vec<f64> {
     (0..v.len())
         .map(|i| {
             let window = &v[i.saturating_sub(half)..(i + half + 1).min(v.len())];
-            quantile(&sorted(window), 0.5)
+            quantile(window, 0.5)
         })
         .collect()
 }

@@ -95,7 +95,7 @@ pub(super) fn histogram(data: &ReportData) -> anyhow::Result<Option<Chart>> {
                 "{}  ·  {}, median {}",
                 fit(&col.bench.name, TEXT_SIZE, name_room(260.0)),
                 plural(col.values.len(), "run", "runs"),
-                format_value(quantity, quantile(&sorted(&col.values), 0.5))
+                format_value(quantity, quantile(&col.values, 0.5))
             );
             let cap_y = y.hi();
             chart.draw_series(std::iter::once(

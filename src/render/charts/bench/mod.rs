@@ -6,9 +6,7 @@ use plotters::prelude::*;
 use plotters::style::text_anchor::{HPos, Pos, VPos};
 
 use super::axis::{format_value, Axis, Fit, Quantity};
-use super::data::{
-    bin_width, density, downsample, extent, finite, jitter, quantile, rates, running_median, sorted, spread,
-};
+use super::data::{bin_width, density, downsample, extent, finite, jitter, rates, running_median, sorted, spread};
 use super::frame::{frame, y_label_width, Rows, TOP, X_AXIS_HEIGHT};
 use super::style::{
     draw_legend, fit, legend_height, series, svg, text_width, titled, LegendItem, Marker, Series, Swatch, INK,
@@ -17,7 +15,7 @@ use super::style::{
 use crate::metrics::{Dimension, Metric, MetricKey};
 use crate::render::report_data::{BenchData, Chart, ReportData};
 use crate::stats::compare::compare;
-use crate::stats::describe::describe;
+use crate::stats::describe::{describe, quantile};
 use crate::stats::outliers::{modified_zscores, THRESHOLD};
 
 /// Points per series in line charts.

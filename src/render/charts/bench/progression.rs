@@ -79,9 +79,8 @@ pub(super) fn progression(data: &ReportData) -> anyhow::Result<Option<Chart>> {
                     .chunks(b)
                     .enumerate()
                     .map(|(k, chunk)| {
-                        let c = sorted(chunk);
                         let mid = (k * b) as f64 + (chunk.len() as f64 + 1.0) / 2.0;
-                        (mid, quantile(&c, 0.1), quantile(&c, 0.5), quantile(&c, 0.9))
+                        (mid, quantile(chunk, 0.1), quantile(chunk, 0.5), quantile(chunk, 0.9))
                     })
                     .collect();
                 let mut band: Vec<(f64, f64)> = stats.iter().map(|p| (p.0, y.pos(p.3))).collect();
