@@ -71,6 +71,13 @@ pub struct Rows {
 
 const CAPTION_PX: f64 = 20.0;
 
+/// The drawing band of a row, in y units: its centre line and half the height available.
+#[derive(Debug, Clone, Copy)]
+pub struct Band {
+    pub centre: f64,
+    pub half: f64,
+}
+
 impl Rows {
     pub fn new(n: usize, total: u32, min: u32, max: u32) -> Rows {
         Rows { n, px: (total / n.max(1) as u32).clamp(min, max) }
@@ -85,16 +92,13 @@ impl Rows {
         (self.n - 1 - i) as f64
     }
 
-    /// Centre of the drawing of row `i`, below its caption.
-    pub fn centre(&self, i: usize) -> f64 {
+    /// Where the drawing of row `i` goes, below its caption.
+    pub fn band(&self, i: usize) -> Band {
         let px = f64::from(self.px);
-        self.y(i) + 0.5 - (CAPTION_PX + (px - CAPTION_PX) / 2.0) / px
-    }
-
-    /// Half the height available to the drawing of a row, in y units.
-    pub fn half(&self) -> f64 {
-        let px = f64::from(self.px);
-        ((px - CAPTION_PX) / 2.0 - 3.0) / px
+        Band {
+            centre: self.y(i) + 0.5 - (CAPTION_PX + (px - CAPTION_PX) / 2.0) / px,
+            half: ((px - CAPTION_PX) / 2.0 - 3.0) / px,
+        }
     }
 
     /// Draw row `i`'s caption (a colour swatch and `text`) at its top left, and a separator above rows after the first.

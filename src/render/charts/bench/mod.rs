@@ -7,7 +7,7 @@ use plotters::style::text_anchor::{HPos, Pos, VPos};
 
 use super::axis::{format_value, Axis, Fit, Quantity};
 use super::data::{bin_width, density, downsample, extent, finite, jitter, rates, running_median, sorted, spread};
-use super::frame::{frame, y_label_width, Rows, TOP, X_AXIS_HEIGHT};
+use super::frame::{frame, y_label_width, Band, Ctx, Rows, TOP, X_AXIS_HEIGHT};
 use super::style::{
     draw_legend, fit, legend_height, series, svg, text_width, titled, LegendItem, Marker, Series, Swatch, INK,
     TEXT_SIZE, TITLE_HEIGHT, WIDTH,
@@ -100,7 +100,7 @@ use scan::parameter_scan;
 use timeline::timeline;
 
 /// A series' line, with its markers spaced along it when the series has them.
-fn draw_line(chart: &mut super::frame::Ctx, points: &[(f64, f64)], s: Series) -> anyhow::Result<()> {
+fn draw_line(chart: &mut Ctx, points: &[(f64, f64)], s: Series) -> anyhow::Result<()> {
     let points = downsample(points, MAX_LINE_POINTS);
     chart.draw_series(std::iter::once(PathElement::new(points.clone(), s.color.stroke_width(2))))?;
     // A run sampled once or twice (a run of one or two ticks) is a dot or a stub: mark its points, or the chart looks empty.
