@@ -39,14 +39,11 @@ fn legend(cols: &[Column], budget: usize) -> Vec<LegendItem> {
     let any_outliers = cols.iter().any(|c| modified_zscores(&c.values).iter().any(|z| z.abs() > THRESHOLD));
     let thinned = cols.iter().any(|c| c.values.len() > budget);
     let mut legend = vec![LegendItem::new(
-        Swatch::Point(Series { color: super::super::style::GREY, ..series(0) }),
+        Swatch::Point(Series { color: GREY, ..series(0) }),
         if thinned { format!("runs (at most {budget} per command, evenly by rank)") } else { "runs".into() },
     )];
     if cols.iter().any(|c| c.values.len() >= MIN_VIOLIN) {
-        legend.push(LegendItem::new(
-            Swatch::Fill(super::super::style::GREY, 0.35),
-            "density of the runs (kernel estimate)",
-        ));
+        legend.push(LegendItem::new(Swatch::Fill(GREY, 0.35), "density of the runs (kernel estimate)"));
         legend.push(LegendItem::new(Swatch::BoxPlot, "median and quartiles; whiskers to 1.5 × IQR"));
     }
     if cols.iter().any(|c| c.values.len() < MIN_VIOLIN) {

@@ -9,8 +9,8 @@ use super::axis::{format_value, Axis, Fit, Quantity};
 use super::data::{bin_width, density, downsample, extent, finite, jitter, rates, running_median, sorted, spread};
 use super::frame::{frame, y_label_width, Band, Ctx, Rows, TOP, X_AXIS_HEIGHT};
 use super::style::{
-    draw_legend, fit, legend_height, series, svg, text_width, titled, LegendItem, Marker, Series, Swatch, INK,
-    TEXT_SIZE, TITLE_HEIGHT, WIDTH,
+    draw_legend, fit, font, legend_height, series, svg, text_width, titled, Area, LegendItem, Marker, Series, Swatch,
+    GREY, INK, TEXT_SIZE, TITLE_HEIGHT, WIDTH,
 };
 use crate::metrics::{Dimension, Metric, MetricKey};
 use crate::render::report_data::{BenchData, Chart, ReportData};

@@ -55,10 +55,7 @@ fn legend(reference: &str, others: &[(&Column, Comparison)], alpha: f64) -> Vec<
         LegendItem::new(Swatch::ErrorBar, "95% confidence interval of the change (Welch)"),
     ];
     if others.iter().any(|(_, c)| !c.significant) {
-        legend.push(LegendItem::new(
-            Swatch::Fill(super::super::style::GREY, 0.3),
-            format!("pale: not significant at α = {alpha}"),
-        ));
+        legend.push(LegendItem::new(Swatch::Fill(GREY, 0.3), format!("pale: not significant at α = {alpha}")));
     }
     legend
 }
