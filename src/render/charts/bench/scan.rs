@@ -59,34 +59,26 @@ fn template(name: &str, param: &str, value: &str) -> String {
 /// (parameter value, mean, 95% CI of the mean).
 type ScanPoint = (f64, f64, Option<[f64; 2]>);
 
+/// A line of the scan: the benchmarks whose names differ only in the parameter's value.
+struct Group {
+    /// The name with the value taken out.
+    name: String,
+    points: Vec<ScanPoint>,
+}
+
 pub(super) fn parameter_scan(data: &ReportData) -> anyhow::Result<Option<Chart>> {
     let Some(param) = scan_parameter(data) else { return Ok(None) };
     let metric = &data.primary_metric;
     let (label, quantity) = metric_info(metric);
-    // Lines: benchmarks with the same name once the value is taken out (this keeps the other parameters apart).
-    let mut groups: Vec<(String, usize, Vec<ScanPoint>)> = Vec::new();
-    for (i, b) in data.benchmarks.iter().enumerate() {
-        let Some(raw) = b.parameters.get(&param) else { continue };
-        let Ok(xv) = raw.trim().parse::<f64>() else { continue };
-        let Some(values) = b.metrics.get(metric).map(|v| finite(v)).filter(|v| !v.is_empty()) else { continue };
-        let st = describe(&values);
-        let key = template(&b.name, &param, raw.trim());
-        match groups.iter_mut().find(|g| g.0 == key) {
-            Some(g) => g.2.push((xv, st.mean, st.ci95_mean)),
-            None => groups.push((key, i, vec![(xv, st.mean, st.ci95_mean)])),
-        }
-    }
+    let groups = groups(data, &param, metric);
     if groups.is_empty() {
         return Ok(None);
     }
-    for g in &mut groups {
-        g.2.sort_by(|a, b| a.0.total_cmp(&b.0));
-    }
-    let (xmin, xmax) = extent(groups.iter().flat_map(|g| g.2.iter().map(|p| p.0)));
+    let (xmin, xmax) = extent(groups.iter().flat_map(|g| g.points.iter().map(|p| p.0)));
     let (ymin, ymax) = extent(
         groups
             .iter()
-            .flat_map(|g| g.2.iter().flat_map(|p| [p.1, p.2.map_or(p.1, |c| c[0]), p.2.map_or(p.1, |c| c[1])])),
+            .flat_map(|g| g.points.iter().flat_map(|p| [p.1, p.2.map_or(p.1, |c| c[0]), p.2.map_or(p.1, |c| c[1])])),
     );
     let x = Axis::new(
         Quantity::Plain,
@@ -101,35 +93,61 @@ pub(super) fn parameter_scan(data: &ReportData) -> anyhow::Result<Option<Chart>>
         Fit { pad: 0.06, ticks: 6, log_ratio: Some(30.0), zero: false, ..Fit::default() },
     );
     let mut legend: Vec<LegendItem> =
-        groups.iter().enumerate().map(|(k, g)| LegendItem::new(Swatch::Line(series(k)), g.0.clone())).collect();
+        groups.iter().enumerate().map(|(k, g)| LegendItem::new(Swatch::Line(series(k)), g.name.clone())).collect();
     legend.push(LegendItem::new(Swatch::ErrorBar, "mean with its 95% confidence interval"));
-    let legend_h = legend_height(&legend, WIDTH);
     let plot_h = TOP + 380 + X_AXIS_HEIGHT;
     let title = format!("{label} against the parameter {param}");
-    let svg = svg(WIDTH, TITLE_HEIGHT + plot_h + legend_h, |root| {
+    let svg = svg(WIDTH, TITLE_HEIGHT + plot_h + legend_height(&legend, WIDTH), |root| {
         let body = titled(root, &title)?;
         let (plot, legend_area) = body.split_vertically(plot_h);
         let mut chart = frame(&plot, &x, &y, Some(&x.desc(&param)), &y.desc(&format!("{label}, mean")), None)?;
-        let cap = (x.hi() - x.lo()) * 0.006;
         for (k, g) in groups.iter().enumerate() {
-            let s = Series { marked: false, ..series(k) };
-            let pts: Vec<(f64, f64)> = g.2.iter().map(|p| (x.pos(p.0), y.pos(p.1))).collect();
-            chart.draw_series(std::iter::once(PathElement::new(pts.clone(), s.color.stroke_width(2))))?;
-            for p in &g.2 {
-                if let Some([lo, hi]) = p.2 {
-                    let (px, lo, hi) = (x.pos(p.0), y.pos(lo), y.pos(hi));
-                    chart.draw_series([
-                        PathElement::new(vec![(px, lo), (px, hi)], s.color.stroke_width(1)),
-                        PathElement::new(vec![(px - cap, lo), (px + cap, lo)], s.color.stroke_width(1)),
-                        PathElement::new(vec![(px - cap, hi), (px + cap, hi)], s.color.stroke_width(1)),
-                    ])?;
-                }
-            }
-            chart.draw_series(pts.iter().map(|&p| Marker::new(p, series(k).shape, 4, s.color.filled())))?;
+            draw_group(&mut chart, (&x, &y), k, g)?;
         }
         draw_legend(&legend_area, &legend)
     })?;
     Ok(Some(Chart { id: "parameter-scan".into(), title, svg }))
+}
+
+/// The benchmarks with a numeric value of `param`, grouped into lines (benchmarks with the same name once the
+/// value is taken out: this keeps the other parameters apart), each line's points in order of the value.
+fn groups(data: &ReportData, param: &str, metric: &MetricKey) -> Vec<Group> {
+    let mut groups: Vec<Group> = Vec::new();
+    for b in &data.benchmarks {
+        let Some(raw) = b.parameters.get(param) else { continue };
+        let Ok(xv) = raw.trim().parse::<f64>() else { continue };
+        let Some(values) = b.metrics.get(metric).map(|v| finite(v)).filter(|v| !v.is_empty()) else { continue };
+        let st = describe(&values);
+        let name = template(&b.name, param, raw.trim());
+        let point = (xv, st.mean, st.ci95_mean);
+        match groups.iter_mut().find(|g| g.name == name) {
+            Some(g) => g.points.push(point),
+            None => groups.push(Group { name, points: vec![point] }),
+        }
+    }
+    for g in &mut groups {
+        g.points.sort_by(|a, b| a.0.total_cmp(&b.0));
+    }
+    groups
+}
+
+/// Group `k`'s line, its error bars and its markers.
+fn draw_group(chart: &mut Ctx, (x, y): (&Axis, &Axis), k: usize, g: &Group) -> anyhow::Result<()> {
+    let s = Series { marked: false, ..series(k) };
+    let pts: Vec<(f64, f64)> = g.points.iter().map(|p| (x.pos(p.0), y.pos(p.1))).collect();
+    chart.draw_series(std::iter::once(PathElement::new(pts.clone(), s.color.stroke_width(2))))?;
+    let cap = (x.hi() - x.lo()) * 0.006;
+    for p in &g.points {
+        let Some([lo, hi]) = p.2 else { continue };
+        let (px, lo, hi) = (x.pos(p.0), y.pos(lo), y.pos(hi));
+        chart.draw_series([
+            PathElement::new(vec![(px, lo), (px, hi)], s.color.stroke_width(1)),
+            PathElement::new(vec![(px - cap, lo), (px + cap, lo)], s.color.stroke_width(1)),
+            PathElement::new(vec![(px - cap, hi), (px + cap, hi)], s.color.stroke_width(1)),
+        ])?;
+    }
+    chart.draw_series(pts.iter().map(|&p| Marker::new(p, s.shape, 4, s.color.filled())))?;
+    Ok(())
 }
 
 #[cfg(test)]
