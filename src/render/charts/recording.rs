@@ -22,149 +22,130 @@ struct Line {
     step: bool,
 }
 
+impl Line {
+    fn new(label: impl Into<String>, series: usize, points: Vec<(f64, f64)>) -> Line {
+        Line { label: label.into(), series, points, step: false }
+    }
+
+    fn steps(self) -> Line {
+        Line { step: true, ..self }
+    }
+}
+
+/// A timeline chart apart from its lines.
+struct Panel {
+    id: &'static str,
+    title: &'static str,
+    y_name: &'static str,
+    quantity: Quantity,
+    /// Fill the area under the lines (one level, such as CPU or memory).
+    area_fill: bool,
+}
+
+impl Panel {
+    const fn new(id: &'static str, title: &'static str, y_name: &'static str, quantity: Quantity) -> Panel {
+        Panel { id, title, y_name, quantity, area_fill: false }
+    }
+
+    const fn filled(self) -> Panel {
+        Panel { area_fill: true, ..self }
+    }
+}
+
+/// A quantity of the recording over time, where known.
+fn over_time(pts: &[&RecordingPoint], f: impl Fn(&RecordingPoint) -> f64) -> Vec<(f64, f64)> {
+    pts.iter().map(|p| (p.t, f(p))).filter(|p| p.1.is_finite()).collect()
+}
+
+/// A level (CPU %, bytes, counts), downsampled.
+fn level(pts: &[&RecordingPoint], f: impl Fn(&RecordingPoint) -> f64) -> Vec<(f64, f64)> {
+    downsample(&over_time(pts, f), MAX_POINTS)
+}
+
+/// The rate of a cumulative counter.
+fn rate(pts: &[&RecordingPoint], f: impl Fn(&RecordingPoint) -> f64) -> Vec<(f64, f64)> {
+    rates(&over_time(pts, f), MAX_POINTS)
+}
+
 pub fn charts(rec: &RecordingData) -> anyhow::Result<Vec<Chart>> {
     let pts: Vec<&RecordingPoint> = rec.points.iter().filter(|p| p.t.is_finite()).collect();
     if pts.len() < 2 {
         return Ok(Vec::new());
     }
-    let series_of = |f: fn(&RecordingPoint) -> f64| -> Vec<(f64, f64)> {
-        pts.iter().map(|p| (p.t, f(p))).filter(|p| p.1.is_finite()).collect()
-    };
-    let level = |f: fn(&RecordingPoint) -> f64| downsample(&series_of(f), MAX_POINTS);
-    let rate = |f: fn(&RecordingPoint) -> f64| rates(&series_of(f), MAX_POINTS);
-    let (t0, t1) = extent(pts.iter().map(|p| p.t));
+    let span = extent(pts.iter().map(|p| p.t));
+    let cpu = Panel::new("recording-cpu", "CPU use", "CPU", Quantity::Percent).filled();
+    let memory = Panel::new("recording-memory", "Memory", "RSS", Quantity::Metric(Dimension::Bytes)).filled();
+    let io = Panel::new("recording-io", "Storage I/O", "Rate", Quantity::ByteRate);
+    let processes = Panel::new("recording-processes", "Processes and threads", "Count", Quantity::Plain);
     let mut charts = vec![
         timeline(
-            "recording-cpu",
-            "CPU use",
-            "CPU",
-            Quantity::Percent,
-            (t0, t1),
-            vec![Line {
-                label: "CPU of the process tree (100% = one core busy)".into(),
-                series: 3,
-                points: level(|p| p.cpu_percent),
-                step: false,
-            }],
-            true,
+            &cpu,
+            span,
+            vec![Line::new("CPU of the process tree (100% = one core busy)", 3, level(&pts, |p| p.cpu_percent))],
         )?,
         timeline(
-            "recording-memory",
-            "Memory",
-            "RSS",
-            Quantity::Metric(Dimension::Bytes),
-            (t0, t1),
-            vec![Line {
-                label: "resident memory of the process tree (RSS)".into(),
-                series: 2,
-                points: level(|p| p.rss_bytes),
-                step: false,
-            }],
-            true,
+            &memory,
+            span,
+            vec![Line::new("resident memory of the process tree (RSS)", 2, level(&pts, |p| p.rss_bytes))],
         )?,
         timeline(
-            "recording-io",
-            "Storage I/O",
-            "Rate",
-            Quantity::ByteRate,
-            (t0, t1),
+            &io,
+            span,
             vec![
-                Line { label: "read from storage".into(), series: 1, points: rate(|p| p.read_bytes), step: false },
-                Line { label: "written to storage".into(), series: 4, points: rate(|p| p.write_bytes), step: false },
+                Line::new("read from storage", 1, rate(&pts, |p| p.read_bytes)),
+                Line::new("written to storage", 4, rate(&pts, |p| p.write_bytes)),
             ],
-            false,
         )?,
         timeline(
-            "recording-processes",
-            "Processes and threads",
-            "Count",
-            Quantity::Plain,
-            (t0, t1),
+            &processes,
+            span,
             vec![
-                Line { label: "processes".into(), series: 0, points: level(|p| p.processes), step: true },
-                Line { label: "threads".into(), series: 5, points: level(|p| p.threads), step: true },
+                Line::new("processes", 0, level(&pts, |p| p.processes)).steps(),
+                Line::new("threads", 5, level(&pts, |p| p.threads)).steps(),
             ],
-            false,
         )?,
     ];
-    charts.extend(kernel_charts(&pts, (t0, t1))?);
+    charts.extend(kernel_charts(&pts, span)?);
     Ok(charts)
 }
 
 /// With eBPF data: syscalls per second by category, and the tree's threads off CPU on average.
 fn kernel_charts(pts: &[&RecordingPoint], span: (f64, f64)) -> anyhow::Result<Vec<Chart>> {
     let mut out = Vec::new();
-    let rate_of = |f: &dyn Fn(&RecordingPoint) -> f64| -> Vec<(f64, f64)> {
-        let s: Vec<(f64, f64)> = pts.iter().map(|p| (p.t, f(p))).filter(|p| p.1.is_finite()).collect();
-        rates(&s, MAX_POINTS)
-    };
     if pts.iter().any(|p| p.syscalls[0].is_finite()) {
         let last = pts.last().map(|p| p.syscalls).unwrap_or([0.0; 8]);
         let lines: Vec<Line> = Category::ALL
             .iter()
             .enumerate()
             .filter(|(i, _)| last[*i] > 0.0)
-            .map(|(i, c)| Line {
-                label: c.key().replace('_', " "),
-                series: i,
-                points: rate_of(&|p: &RecordingPoint| p.syscalls[i]),
-                step: false,
-            })
+            .map(|(i, c)| Line::new(c.key().replace('_', " "), i, rate(pts, |p| p.syscalls[i])))
             .collect();
         if !lines.is_empty() {
-            out.push(timeline(
-                "recording-syscalls",
-                "Syscalls by category (eBPF)",
-                "Syscalls/s",
-                Quantity::Plain,
-                span,
-                lines,
-                false,
-            )?);
+            let panel = Panel::new("recording-syscalls", "Syscalls by category (eBPF)", "Syscalls/s", Quantity::Plain);
+            out.push(timeline(&panel, span, lines)?);
         }
     }
     if pts.iter().any(|p| p.off_cpu.is_finite()) {
         let lines = vec![
-            Line {
-                label: "blocked (sleeping, waiting for I/O, a lock, a child)".into(),
-                series: 1,
-                points: rate_of(&|p: &RecordingPoint| p.off_cpu - p.off_cpu_runnable),
-                step: false,
-            },
-            Line {
-                label: "runnable, waiting for a CPU".into(),
-                series: 6,
-                points: rate_of(&|p: &RecordingPoint| p.off_cpu_runnable),
-                step: false,
-            },
+            Line::new(
+                "blocked (sleeping, waiting for I/O, a lock, a child)",
+                1,
+                rate(pts, |p| p.off_cpu - p.off_cpu_runnable),
+            ),
+            Line::new("runnable, waiting for a CPU", 6, rate(pts, |p| p.off_cpu_runnable)),
         ];
-        out.push(timeline(
-            "recording-off-cpu",
-            "Off-CPU time (eBPF)",
-            "Threads off CPU",
-            Quantity::Plain,
-            span,
-            lines,
-            false,
-        )?);
+        let panel = Panel::new("recording-off-cpu", "Off-CPU time (eBPF)", "Threads off CPU", Quantity::Plain);
+        out.push(timeline(&panel, span, lines)?);
     }
     Ok(out)
 }
 
-fn timeline(
-    id: &str,
-    title: &str,
-    y_name: &str,
-    quantity: Quantity,
-    (t0, t1): (f64, f64),
-    lines: Vec<Line>,
-    area_fill: bool,
-) -> anyhow::Result<Chart> {
+fn timeline(panel: &Panel, (t0, t1): (f64, f64), lines: Vec<Line>) -> anyhow::Result<Chart> {
     let x = Axis::new(Quantity::Metric(Dimension::Time), t0.min(0.0), t1, Fit { ticks: 8, ..Fit::default() });
     let (_, max) = extent(lines.iter().flat_map(|l| l.points.iter().map(|p| p.1)));
     let max = if max.is_finite() && max > 0.0 { max } else { 1.0 };
-    let integer = quantity == Quantity::Plain;
-    let y = Axis::new(quantity, 0.0, max, Fit { zero: true, pad: 0.06, ticks: 6, log_ratio: None, integer });
+    let integer = panel.quantity == Quantity::Plain;
+    let y = Axis::new(panel.quantity, 0.0, max, Fit { zero: true, pad: 0.06, ticks: 6, log_ratio: None, integer });
     let legend: Vec<LegendItem> = lines
         .iter()
         .map(|l| LegendItem::new(Swatch::Line(Series { marked: false, ..series(l.series) }), l.label.clone()))
@@ -172,32 +153,37 @@ fn timeline(
     let legend_h = legend_height(&legend, WIDTH);
     let plot_h = TOP + PLOT_HEIGHT + X_AXIS_HEIGHT;
     let svg = svg(WIDTH, TITLE_HEIGHT + plot_h + legend_h, |root| {
-        let body = titled(root, title)?;
+        let body = titled(root, panel.title)?;
         let (plot, legend_area) = body.split_vertically(plot_h);
-        let mut chart: Ctx = frame(&plot, &x, &y, Some(&x.desc("Time")), &y.desc(y_name), None)?;
+        let mut chart: Ctx = frame(&plot, &x, &y, Some(&x.desc("Time")), &y.desc(panel.y_name), None)?;
         for l in &lines {
-            let color = series(l.series).color;
-            let mut pts: Vec<(f64, f64)> = l.points.iter().map(|&(t, v)| (x.pos(t), y.pos(v))).collect();
-            if l.step {
-                // Counts hold until the next sample.
-                pts = pts
-                    .iter()
-                    .enumerate()
-                    .flat_map(|(i, &p)| if i == 0 { vec![p] } else { vec![(p.0, pts[i - 1].1), p] })
-                    .collect();
-            }
-            if pts.is_empty() {
-                continue;
-            }
-            if area_fill {
-                let mut poly = pts.clone();
-                poly.push((pts[pts.len() - 1].0, 0.0));
-                poly.push((pts[0].0, 0.0));
-                chart.draw_series(std::iter::once(Polygon::new(poly, color.mix(0.15).filled())))?;
-            }
-            chart.draw_series(std::iter::once(PathElement::new(pts, color.stroke_width(2))))?;
+            draw_line(&mut chart, (&x, &y), l, panel.area_fill)?;
         }
         draw_legend(&legend_area, &legend)
     })?;
-    Ok(Chart { id: id.into(), title: title.into(), svg })
+    Ok(Chart { id: panel.id.into(), title: panel.title.into(), svg })
+}
+
+/// A line on the chart: counts as steps (they hold until the next sample), levels with the area under them filled.
+fn draw_line(chart: &mut Ctx, (x, y): (&Axis, &Axis), l: &Line, area_fill: bool) -> anyhow::Result<()> {
+    let color = series(l.series).color;
+    let mut pts: Vec<(f64, f64)> = l.points.iter().map(|&(t, v)| (x.pos(t), y.pos(v))).collect();
+    if l.step {
+        pts = pts
+            .iter()
+            .enumerate()
+            .flat_map(|(i, &p)| if i == 0 { vec![p] } else { vec![(p.0, pts[i - 1].1), p] })
+            .collect();
+    }
+    if pts.is_empty() {
+        return Ok(());
+    }
+    if area_fill {
+        let mut poly = pts.clone();
+        poly.push((pts[pts.len() - 1].0, 0.0));
+        poly.push((pts[0].0, 0.0));
+        chart.draw_series(std::iter::once(Polygon::new(poly, color.mix(0.15).filled())))?;
+    }
+    chart.draw_series(std::iter::once(PathElement::new(pts, color.stroke_width(2))))?;
+    Ok(())
 }
