@@ -1,14 +1,18 @@
-//! Snapshot tests of every export format and the terminal report, on fixed synthetic results.
+//! Snapshot tests of every export format, the terminal report, the regression tables and the HTML report's
+//! skeleton, on fixed synthetic results.
 
 use super::{exporter, Report};
 use crate::bench::scheduler::BenchmarkResult;
-use crate::metrics;
+use crate::checks::{Note, Regression, Row};
+use crate::metrics::{self, MetricKey};
 use crate::options::bench::BenchmarkSpec;
 use crate::profile::EnvRecord;
 use crate::profile::{ExitStatus, RunProfile, Rusage, TreeProfile};
 use crate::render::bench_report::{self, Paint};
+use crate::render::{charts, html, regression, report_data};
+use crate::stats::regress::{check, Check};
 use crate::stats::Summarized;
-use crate::vocab::{Format, Output};
+use crate::vocab::{Format, Output, Threshold};
 
 fn spec(line: &str, params: &[(&str, &str)]) -> BenchmarkSpec {
     BenchmarkSpec {
@@ -51,35 +55,35 @@ fn run(wall: f64, rss_mib: u64, i: usize) -> RunProfile {
     }
 }
 
+/// A complete benchmark of `line` whose runs take `walls` seconds and peak at `rss_mib`.
+fn result(line: &str, params: &[(&str, &str)], walls: &[f64], rss_mib: u64) -> BenchmarkResult {
+    BenchmarkResult {
+        spec: spec(line, params),
+        runs: walls.iter().enumerate().map(|(i, &w)| run(w, rss_mib, i)).collect(),
+        warnings: Vec::new(),
+        complete: true,
+    }
+}
+
 fn fixture() -> Vec<Summarized> {
-    let a = BenchmarkResult {
-        spec: spec("sleep 0.1", &[("n", "1")]),
-        runs: [0.101, 0.102, 0.100, 0.103, 0.101].iter().enumerate().map(|(i, &w)| run(w, 2, i)).collect(),
-        warnings: Vec::new(),
-        complete: true,
-    };
-    let b = BenchmarkResult {
-        spec: spec("sleep 0.2", &[("n", "2")]),
-        runs: [0.201, 0.203, 0.200, 0.202, 0.204].iter().enumerate().map(|(i, &w)| run(w, 3, i)).collect(),
-        warnings: Vec::new(),
-        complete: true,
-    };
+    let a = result("sleep 0.1", &[("n", "1")], &[0.101, 0.102, 0.100, 0.103, 0.101], 2);
+    let b = result("sleep 0.2", &[("n", "2")], &[0.201, 0.203, 0.200, 0.202, 0.204], 3);
     vec![Summarized::new(a), Summarized::new(b)]
 }
 
 fn render(format: Format) -> String {
-    let results = fixture();
+    export(&fixture(), format)
+}
+
+/// `f` of the report of `results` with the default metrics, at a fixed time.
+fn with_report<T>(results: &[Summarized], f: impl FnOnce(&Report) -> T) -> T {
     let selected = metrics::parse("default", false).unwrap();
     let env = EnvRecord::default();
-    let report = Report {
-        results: &results,
-        selected: &selected,
-        alpha: 0.05,
-        start_time: "2026-01-01T00:00:00Z",
-        env: &env,
-        ebpf: &[],
-    };
-    String::from_utf8(exporter(format).render(&report).unwrap()).unwrap()
+    f(&Report { results, selected: &selected, alpha: 0.05, start_time: "2026-01-01T00:00:00Z", env: &env, ebpf: &[] })
+}
+
+fn export(results: &[Summarized], format: Format) -> String {
+    with_report(results, |report| String::from_utf8(exporter(format).render(report).unwrap()).unwrap())
 }
 
 #[test]
@@ -122,4 +126,113 @@ fn terminal_block_and_comparison() {
         + &bench_report::comparison_table(&results, &selected, 0.05)
         + &bench_report::summary(&results, &selected[0], 0.05, paint);
     insta::assert_snapshot!(text);
+}
+
+/// The reference, a command not significantly different from it, and one far from normal (an outlier run), which
+/// is compared with the Mann–Whitney U test.
+fn three() -> Vec<Summarized> {
+    let mut results = fixture();
+    results.truncate(1);
+    let close = result("sleep 0.1 # again", &[], &[0.1015, 0.1012, 0.1008, 0.1021, 0.1009], 2);
+    let skewed = result("sleep 0.15", &[], &[0.150, 0.151, 0.150, 0.152, 0.300], 4);
+    results.extend([Summarized::new(close), Summarized::new(skewed)]);
+    results
+}
+
+#[test]
+fn terminal_blocks() {
+    let results = fixture();
+    let selected = metrics::parse("default", false).unwrap();
+    let paint = Paint { colors: false };
+    let one = Summarized::new(result("sleep 0.3", &[], &[0.3], 4));
+    let interrupted =
+        Summarized::new(BenchmarkResult { complete: false, ..result("sleep 0.4", &[], &[0.401, 0.399], 4) });
+    let text = [&results[0], &one, &interrupted]
+        .iter()
+        .enumerate()
+        .map(|(i, s)| bench_report::block(i, s, &results[0], &selected, paint))
+        .collect::<Vec<_>>()
+        .join("\n");
+    insta::assert_snapshot!(text);
+}
+
+#[test]
+fn comparison_table_with_both_tests() {
+    let results = three();
+    let selected = metrics::parse("default", false).unwrap();
+    let text = bench_report::comparison_table(&results, &selected, 0.05)
+        + &bench_report::summary(&results, &selected[0], 0.05, Paint { colors: false });
+    insta::assert_snapshot!(text);
+}
+
+/// One check of each verdict, relative and absolute thresholds, and notes.
+fn regression() -> Regression {
+    let base = [0.100, 0.101, 0.099, 0.100, 0.102, 0.100, 0.101, 0.099];
+    let scaled = |f: f64| -> Vec<f64> { base.iter().map(|v| v * f).collect() };
+    let noisy = [0.100, 0.130, 0.085, 0.120, 0.095, 0.125, 0.090, 0.110];
+    // Peak RSS of about 1 MiB, as noisy as the times.
+    let mib = |v: &[f64]| -> Vec<f64> { v.iter().map(|x| x * 10.0 * 1048576.0).collect() };
+    let row = |benchmark: &str, metric: &str, check: Check| Row {
+        benchmark: benchmark.into(),
+        metric: MetricKey::parse(metric),
+        check,
+    };
+    let wall = "time_wall_clock";
+    let five = Threshold::Relative(0.05);
+    Regression {
+        rows: vec![
+            row("slower", wall, check(&base, &scaled(1.2), five, 0.05)),
+            row("faster", wall, check(&base, &scaled(0.8), five, 0.05)),
+            row("same", wall, check(&base, &scaled(1.001), five, 0.05)),
+            row("noisy", wall, check(&base, &noisy, five, 0.05)),
+            row(
+                "same",
+                "memory_peak_resident",
+                check(&mib(&base), &mib(&scaled(1.3)), Threshold::Absolute(2.0 * 1048576.0), 0.05),
+            ),
+        ],
+        notes: vec![
+            Note::OnlyInBaseline("gone".into()),
+            Note::New("fresh".into()),
+            Note::TooNoisy {
+                benchmark: "noisy".into(),
+                metric: MetricKey::parse(wall),
+                threshold: five,
+                runs: 8,
+                needed: 40,
+            },
+        ],
+    }
+}
+
+#[test]
+fn regression_terminal_table() {
+    insta::assert_snapshot!(regression::terminal(&regression()));
+}
+
+#[test]
+fn regression_markdown_table() {
+    insta::assert_snapshot!(regression::markdown(&regression()));
+}
+
+#[test]
+fn regression_junit() {
+    insta::assert_snapshot!(regression::junit(&regression(), false));
+}
+
+/// The HTML report drawn from the results document, as `--export-html` draws it: its structure and tables,
+/// with the charts' SVG bodies and the style sheet left out (the chart tests cover those).
+#[test]
+fn html_report_skeleton() {
+    let data = with_report(&three(), |report| report_data::from_results(&super::document(report), "denet bench"));
+    let charts = charts::benchmark_charts(&data).unwrap();
+    let page = html::benchmark_report(&data, &charts).unwrap();
+    let filters = vec![
+        (r"(?s)<svg\b.*?</svg>", "<svg>…</svg>"),
+        (r"(?s)<style>.*?</style>", "<style>…</style>"),
+        (env!("CARGO_PKG_VERSION"), "[version]"),
+    ];
+    insta::with_settings!({ filters => filters }, {
+        insta::assert_snapshot!(page);
+    });
 }
