@@ -169,22 +169,28 @@ pub fn resample_mean(rng: &mut impl rand::RngCore, values: &[f64], idx: &mut Vec
     gathered_sum(values, idx) / values.len() as f64
 }
 
-/// `quantile` by selection rather than a full sort (reorders `v`): the bootstrap's 10,000 means.
-pub fn select_quantile(v: &mut [f64], q: f64) -> f64 {
-    let pos = q.clamp(0.0, 1.0) * (v.len() - 1) as f64;
-    let (lo, hi) = (pos.floor() as usize, pos.ceil() as usize);
-    let (_, &mut at_lo, right) = v.select_nth_unstable_by(lo, f64::total_cmp);
-    let at_hi = if hi > lo { right.iter().copied().fold(f64::INFINITY, f64::min) } else { at_lo };
-    at_lo + (at_hi - at_lo) * (pos - lo as f64)
+/// Where quantile `q` falls among `n` sorted values: the ranks either side and the weight of the upper one
+/// (linear interpolation, R type 7, numpy's default).
+fn ranks(n: usize, q: f64) -> (usize, usize, f64) {
+    let pos = q.clamp(0.0, 1.0) * (n - 1) as f64;
+    (pos.floor() as usize, pos.ceil() as usize, pos - pos.floor())
 }
 
-/// The value at quantile `q` (0..=1) with linear interpolation (R type 7, numpy's default).
+/// `quantile` by selection rather than a full sort (reorders `v`): the bootstrap's 10,000 means.
+pub fn select_quantile(v: &mut [f64], q: f64) -> f64 {
+    let (lo, hi, w) = ranks(v.len(), q);
+    let (_, &mut at_lo, right) = v.select_nth_unstable_by(lo, f64::total_cmp);
+    let at_hi = if hi > lo { right.iter().copied().fold(f64::INFINITY, f64::min) } else { at_lo };
+    at_lo + (at_hi - at_lo) * w
+}
+
+/// The value at quantile `q` (0..=1) of `values` (non-empty, any order) with linear interpolation.
 pub fn quantile(values: &[f64], q: f64) -> f64 {
     let mut v = values.to_vec();
+    // Already sorted input (as the charts often pass) costs one pass.
     v.sort_by(f64::total_cmp);
-    let pos = q.clamp(0.0, 1.0) * (v.len() - 1) as f64;
-    let (lo, hi) = (pos.floor() as usize, pos.ceil() as usize);
-    v[lo] + (v[hi] - v[lo]) * (pos - lo as f64)
+    let (lo, hi, w) = ranks(v.len(), q);
+    v[lo] + (v[hi] - v[lo]) * w
 }
 
 #[cfg(test)]

@@ -44,15 +44,14 @@ pub fn density(s: &[f64], grid: &[f64]) -> Option<Vec<f64>> {
     }
     let thinned: Vec<f64> = spread(s.len(), 2000).into_iter().map(|i| s[i]).collect();
     let n = thinned.len() as f64;
-    let mean = thinned.iter().sum::<f64>() / n;
-    let sd = (thinned.iter().map(|v| (v - mean).powi(2)).sum::<f64>() / (n - 1.0)).sqrt();
+    let sample = Sample::new(&thinned);
+    let sd = sample.std_dev(None);
     let iqr = quantile(&thinned, 0.75) - quantile(&thinned, 0.25);
     let spread = if iqr > 0.0 { sd.min(iqr / 1.34) } else { sd };
     let bw = 0.9 * spread * n.powf(-0.2);
     if !(bw.is_finite() && bw > 0.0) {
         return None;
     }
-    let sample = Sample::new(&thinned);
     let kde = Kde::new(sample, Gaussian, Bandwidth::Manual(bw));
     let ys: Vec<f64> = grid.iter().map(|&x| kde.estimate(x)).collect();
     let max = ys.iter().copied().fold(0.0, f64::max);
