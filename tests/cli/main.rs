@@ -4,6 +4,7 @@
 //! The workloads come from `examples/workload.rs` (`cargo test` builds examples first).
 
 mod accuracy;
+mod architecture;
 mod attach;
 mod bench_errors;
 mod bench_order;
