@@ -271,8 +271,9 @@ pub struct BenchArgs {
     /// Target time for the automatic run count, seconds.
     #[arg(long, hide = true, default_value_t = 3.0)]
     pub min_benchmarking_time: f64,
-    /// Do not run anything: `sleep X` takes X seconds and other commands 1 ms (for tests of ordering and output).
-    #[arg(long, hide = true)]
+    /// hyperfine's `--debug-mode`: run nothing; `sleep X` takes X seconds, a shell `sleep X` takes X to
+    /// start, `exit N` exits N, anything else 1 ms (for tests of ordering and output).
+    #[arg(long = "debug-mode", alias = "mock", hide = true)]
     pub mock: bool,
 }
 

@@ -376,7 +376,8 @@ impl<'a, R: Runner> Scheduler<'a, R> {
         check_run(self.opts, self.shell_overhead, run, it)
     }
 
-    /// Run a hook through the shell if it is set; returns its wall time (0 when unset).
+    /// Run a hook through the shell if it is set; returns its wall time, the shell's start included
+    /// (0 when unset).
     fn hook(&mut self, i: usize, kind: Hook, it: Iteration) -> Result<f64, Stop> {
         let spec = self.spec(i);
         let cmd = match kind {
@@ -392,7 +393,7 @@ impl<'a, R: Runner> Scheduler<'a, R> {
         if run.exit.and_then(|e| e.code) != Some(0) {
             return Err(BenchError::Hook(kind).into());
         }
-        Ok(run.wall_s + self.shell_overhead.wall_s)
+        Ok(run.wall_s)
     }
 
     /// With a shell, measure its start-up 50 times, as hyperfine does, to subtract it from every run.
