@@ -3,6 +3,15 @@
 //! The modules are private: the binary's entry points and what `examples/tick_cost.rs` measures are
 //! re-exported below, so the compiler sees (and reports) everything else that nothing uses.
 
+/// `eprintln!` that cannot panic: a closed or full stderr must never change denet's exit code,
+/// which for `run` is the command's (docs/cli.md).
+macro_rules! note {
+    ($($arg:tt)*) => {{
+        use std::io::Write as _;
+        let _ = writeln!(std::io::stderr(), $($arg)*);
+    }};
+}
+
 mod bench;
 mod checks;
 mod cli;

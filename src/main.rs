@@ -1,5 +1,6 @@
 //! The denet binary: parse, dispatch, and turn errors into a one-line message and an exit code.
 
+use std::io::Write;
 use std::process::ExitCode;
 
 use clap::Parser;
@@ -23,7 +24,8 @@ fn main() -> ExitCode {
         Ok(code) => code,
         Err(err) if is_broken_pipe(&err) => ExitCode::SUCCESS,
         Err(err) => {
-            eprintln!("denet: {err:#}");
+            // Never a panic here: a full or closed stderr must not turn the exit code into 101.
+            let _ = writeln!(std::io::stderr(), "denet: {err:#}");
             ExitCode::from(exit_code_of(&err))
         }
     }

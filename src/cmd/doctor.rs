@@ -31,11 +31,8 @@ struct Facility {
 /// Print the findings; exit 0 when every eBPF part works, 1 when some part is unavailable.
 pub fn doctor(json: bool) -> anyhow::Result<ExitCode> {
     let findings = Findings { settings: settings(), probes: probes(), programs: programs() };
-    if json {
-        println!("{}", serde_json::to_string_pretty(&findings)?);
-    } else {
-        print!("{}", render(&findings));
-    }
+    let text = if json { serde_json::to_string_pretty(&findings)? + "\n" } else { render(&findings) };
+    super::write_stdout(text.as_bytes())?;
     // A failed part whose fallback works (kprobes → sock tracepoints) does not make the machine unfit.
     let all_ok = findings.programs.iter().all(|c| c.ok || c.is_replaced(&findings.programs));
     Ok(if all_ok { ExitCode::SUCCESS } else { ExitCode::from(1) })

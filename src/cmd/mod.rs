@@ -34,14 +34,25 @@ pub fn dispatch(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Stats(args) => stats::stats(args.json, &args.file),
         Command::Doctor(args) => doctor::doctor(args.json),
         Command::Completions(args) => {
-            clap_complete::generate(args.shell, &mut Cli::command(), "denet", &mut std::io::stdout());
+            // Into memory first: clap_complete panics on a failed write.
+            let mut out = Vec::new();
+            clap_complete::generate(args.shell, &mut Cli::command(), "denet", &mut out);
+            write_stdout(&out)?;
             Ok(ExitCode::SUCCESS)
         }
         Command::Man => {
             let mut out = Vec::new();
             clap_mangen::Man::new(Cli::command()).render(&mut out)?;
-            std::io::stdout().write_all(&out)?;
+            write_stdout(&out)?;
             Ok(ExitCode::SUCCESS)
         }
     }
+}
+
+/// Write a command's whole output to stdout; a failure (a full disk, `> /dev/full`) is an error with
+/// its reason, never a panic, and a reader that went away is not a failure (main treats BrokenPipe as success).
+pub(crate) fn write_stdout(bytes: &[u8]) -> anyhow::Result<()> {
+    use anyhow::Context;
+    let mut out = std::io::stdout().lock();
+    out.write_all(bytes).and_then(|()| out.flush()).context("cannot write to stdout")
 }

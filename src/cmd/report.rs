@@ -46,7 +46,7 @@ pub fn report(input: &Path, out: &Path, svg_dir: Option<&Path>, title: Option<&s
                     Err(e) => e,
                 })?;
             if let Some(note) = note {
-                eprintln!("denet: {note}");
+                note!("denet: {note}");
             }
             let rec = report_data::from_recording(&records, &summary, title);
             let charts = charts::recording_charts(&rec)?;

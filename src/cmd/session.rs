@@ -130,7 +130,7 @@ pub fn finish(
     }
     sink.writer.write(&Record::Summary(summary.clone()));
     if opts.output.human {
-        eprintln!("{}", table::render(summary));
+        note!("{}", table::render(summary));
     }
     match sink.writer.take_error() {
         Some(e) => Err(e),

@@ -15,7 +15,7 @@ use crate::render::table;
 pub fn stats(json: bool, path: &Path) -> anyhow::Result<ExitCode> {
     let (summary, note) = read_summary(path)?;
     if let Some(note) = note {
-        eprintln!("denet: {note}");
+        note!("denet: {note}");
     }
     if json {
         let mut stdout = std::io::stdout().lock();

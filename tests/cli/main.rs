@@ -12,6 +12,7 @@ mod bench_output;
 mod compare;
 mod ebpf;
 mod errors;
+mod hostile;
 mod output;
 mod report;
 mod util;
