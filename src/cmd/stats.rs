@@ -1,7 +1,7 @@
 //! `denet stats`: the summary of a JSONL recording, as a table or JSON.
 
 use std::fs::File;
-use std::io::{BufRead, BufReader, Write};
+use std::io::{BufRead, BufReader, Read as _, Write};
 use std::path::Path;
 use std::process::ExitCode;
 
@@ -33,43 +33,96 @@ pub fn read_summary(path: &Path) -> anyhow::Result<(Summary, Option<String>)> {
     read_recording(path, false).map(|(_, s, n)| (s, n))
 }
 
-/// The recording's records (when `keep`), its summary, and the cut-off note.
+/// The longest line a recording may have: a sample of thousands of processes is well under it, and
+/// a file that is not a recording (`/dev/zero`) is refused without reading it all.
+const MAX_LINE: usize = 64 << 20;
+
+/// What reading a recording found, before it is summarised.
+#[derive(Default)]
+struct Read {
+    builder: SummaryBuilder,
+    recorded: Option<Summary>,
+    records: usize,
+    kept: Vec<Record>,
+    /// Notes for the user: a cut-off last line.
+    notes: Vec<String>,
+}
+
+/// The recording's records (when `keep`), its summary, and the notes on how it ended.
 pub fn read_recording(path: &Path, keep: bool) -> anyhow::Result<(Vec<Record>, Summary, Option<String>)> {
     let file = File::open(path).with_context(|| format!("cannot open the recording {}", path.display()))?;
     let bad = |why: String| UserError::BadRecording { file: path.display().to_string(), why };
-    let mut builder = SummaryBuilder::default();
-    let mut recorded = None;
-    let mut records = 0;
-    let mut kept = Vec::new();
-    for (i, line) in BufReader::new(file).lines().enumerate() {
-        let line = line.with_context(|| format!("cannot read {}", path.display()))?;
-        if line.trim().is_empty() {
-            continue;
+    let mut read = Read::default();
+    let mut reader = BufReader::new(file);
+    let mut line = Vec::new();
+    for number in 1.. {
+        line.clear();
+        let n = (&mut reader)
+            .take(MAX_LINE as u64 + 1)
+            .read_until(b'\n', &mut line)
+            .with_context(|| format!("cannot read {}", path.display()))?;
+        if n == 0 {
+            break;
         }
-        let record: Record =
-            serde_json::from_str(&line).map_err(|e| bad(format!("line {}: not a denet record ({e})", i + 1)))?;
-        records += 1;
+        if line.len() > MAX_LINE {
+            return Err(
+                bad(format!("line {number} is longer than {} MiB: not a denet recording", MAX_LINE >> 20)).into()
+            );
+        }
+        let complete = line.ends_with(b"\n");
+        read.line(&line, number, complete, keep).map_err(&bad)?;
+        if !complete {
+            break;
+        }
+    }
+    read.finish(path).map_err(|why| bad(why).into())
+}
+
+impl Read {
+    /// Take one line; a last line without its newline that does not parse was cut off (a full disk, a
+    /// killed writer): a note, not an error.
+    fn line(&mut self, line: &[u8], number: usize, complete: bool, keep: bool) -> Result<(), String> {
+        if line.iter().all(u8::is_ascii_whitespace) {
+            return Ok(());
+        }
+        let record: Record = match serde_json::from_slice(line) {
+            Ok(r) => r,
+            Err(_) if !complete => {
+                self.notes.push(format!("line {number} was cut off (no newline at the end): ignored"));
+                return Ok(());
+            }
+            Err(_) if number == 1 && line.trim_ascii() == b"{" => {
+                return Err("a JSON document, not a JSONL recording: benchmark results are read by \
+                            'denet report FILE -o report.html' and 'denet compare'"
+                    .into())
+            }
+            Err(e) => return Err(format!("line {number}: not a denet record ({e})")),
+        };
+        self.records += 1;
         match &record {
-            Record::Sample(s) => builder.observe(s),
-            Record::Summary(s) => recorded = Some(s.clone()),
+            Record::Sample(s) => self.builder.observe(s),
+            Record::Summary(s) => self.recorded = Some(s.clone()),
             Record::Metadata(_) | Record::Env(_) => {}
         }
         if keep {
-            kept.push(record);
+            self.kept.push(record);
         }
+        Ok(())
     }
-    if records == 0 {
-        return Err(bad("the file is empty: record with 'denet run --out FILE -- CMD'".into()).into());
-    }
-    match recorded {
-        Some(s) => Ok((kept, s, None)),
-        None if builder.summary().samples > 0 => {
-            let note = format!(
-                "{}: no summary record (the recording was cut off); summarised from its samples",
-                path.display()
-            );
-            Ok((kept, builder.finish(), Some(note)))
+
+    fn finish(mut self, path: &Path) -> Result<(Vec<Record>, Summary, Option<String>), String> {
+        if self.records == 0 {
+            return Err("the file is empty: record with 'denet run --out FILE -- CMD'".into());
         }
-        None => Err(bad("no samples and no summary in the recording".into()).into()),
+        let summary = match self.recorded {
+            Some(s) => s,
+            None if self.builder.summary().samples > 0 => {
+                self.notes.push("no summary record (the recording was cut off); summarised from its samples".into());
+                self.builder.finish()
+            }
+            None => return Err("no samples and no summary in the recording".into()),
+        };
+        let note = (!self.notes.is_empty()).then(|| format!("{}: {}", path.display(), self.notes.join("; ")));
+        Ok((self.kept, summary, note))
     }
 }

@@ -47,3 +47,52 @@ fn a_full_stderr_never_changes_the_exit_code_of_attach() {
     let _ = child.wait();
     assert_eq!(out.status.code(), Some(0), "{out:?}");
 }
+
+/// A recording cut in the middle of a line (a full disk, a killed writer) is still read: the partial
+/// line is named in a note and ignored.
+#[test]
+fn a_recording_cut_mid_line_is_read_with_a_note() {
+    let _cpu = cpu_shared();
+    let dir = tempfile::tempdir().unwrap();
+    let (rec, cut) = (dir.path().join("rec.jsonl"), dir.path().join("cut.jsonl"));
+    let ok = denet().args(["run", "-q", "-o"]).arg(&rec).args(["--", "sleep", "0.2"]).status().unwrap();
+    assert!(ok.success());
+    let bytes = std::fs::read(&rec).unwrap();
+    std::fs::write(&cut, &bytes[..bytes.len() - 40]).unwrap();
+    for sub in ["stats", "report"] {
+        let mut cmd = denet();
+        cmd.arg(sub).arg(&cut);
+        if sub == "report" {
+            cmd.arg("-o").arg(dir.path().join("cut.html"));
+        }
+        let out = cmd.output().unwrap();
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(out.status.code(), Some(0), "{sub}: {err}");
+        assert!(err.contains("was cut off (no newline at the end): ignored"), "{sub}: {err}");
+    }
+    assert_eq!(std::fs::read(&cut).unwrap().len(), bytes.len() - 40, "the recording is left as it was");
+}
+
+/// `stats` on a results file says what the file is and which commands read it.
+#[test]
+fn stats_names_a_results_file_and_its_readers() {
+    let _cpu = cpu_shared();
+    let dir = tempfile::tempdir().unwrap();
+    let json = dir.path().join("b.json");
+    let ok =
+        denet().args(["bench", "-N", "--runs", "2", "--style", "none", "true", "--export-json"]).arg(&json).status();
+    assert!(ok.unwrap().success());
+    let out = denet().arg("stats").arg(&json).output().unwrap();
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(1), "{err}");
+    assert!(err.contains("a JSON document, not a JSONL recording") && err.contains("denet report"), "{err}");
+}
+
+/// An endless input is refused after one bounded line, not read into memory.
+#[test]
+fn stats_refuses_an_endless_line() {
+    let out = denet().args(["stats", "/dev/zero"]).output().unwrap();
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(1), "{err}");
+    assert_eq!(err.trim(), "denet: /dev/zero: line 1 is longer than 64 MiB: not a denet recording");
+}
