@@ -50,13 +50,10 @@ pub fn run(opts: &MonitorOptions, argv: &[String], silent: bool) -> anyhow::Resu
             return Err(anyhow::Error::new(e).context("cannot start the monitor thread"));
         }
     };
-    let fired = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
-    let timer = opts.duration.map(|d| stop_after(pid, d, fired.clone()));
+    let deadline = opts.duration.map(|d| Deadline::start(d, pid));
     let exited = platform::wait_exit(child);
-    drop(timer);
-    if fired.load(std::sync::atomic::Ordering::SeqCst) {
-        // --duration stops the whole tree: descendants re-parented to denet (the subreaper) get SIGTERM too.
-        platform::terminate_adopted();
+    if let Some(d) = deadline {
+        d.settle();
     }
     // The child is still a zombie here, so the final sample can read its last counters.
     let finished = monitor.finish();
@@ -99,19 +96,50 @@ fn finish(
     Ok(ExitCode::from(exit.shell_code().clamp(0, 255) as u8))
 }
 
-/// Stop the command after `limit`: SIGTERM, then SIGKILL after a grace period. Dropping the sender cancels it.
-fn stop_after(pid: u32, limit: Duration, fired: std::sync::Arc<std::sync::atomic::AtomicBool>) -> mpsc::Sender<()> {
-    let (tx, rx) = mpsc::channel::<()>();
-    std::thread::spawn(move || {
-        if rx.recv_timeout(limit) == Err(mpsc::RecvTimeoutError::Timeout) {
-            fired.store(true, std::sync::atomic::Ordering::SeqCst);
-            platform::terminate(pid);
-            if rx.recv_timeout(KILL_GRACE) == Err(mpsc::RecvTimeoutError::Timeout) {
-                platform::kill(pid);
+/// `--duration`: a timer that stops the command's whole tree when it fires: SIGTERM to every
+/// process of it, then SIGKILL to what is left after a grace period. Until it fires it can be cancelled.
+struct Deadline {
+    cancel: mpsc::Sender<()>,
+    fired: std::sync::Arc<std::sync::atomic::AtomicBool>,
+    thread: std::thread::JoinHandle<()>,
+}
+
+impl Deadline {
+    fn start(limit: Duration, root: u32) -> Deadline {
+        let (cancel, rx) = mpsc::channel::<()>();
+        let fired = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
+        let flag = fired.clone();
+        let thread = std::thread::spawn(move || {
+            if rx.recv_timeout(limit) != Err(mpsc::RecvTimeoutError::Timeout) {
+                return;
             }
+            flag.store(true, std::sync::atomic::Ordering::SeqCst);
+            platform::signal_tree(root, platform::TERM);
+            // The grace period ends early once nothing of the tree is left.
+            wait_while_alive(KILL_GRACE);
+            platform::signal_tree(root, platform::KILL);
+            // SIGKILL is delivered asynchronously: let the processes become zombies, to be reaped.
+            wait_while_alive(Duration::from_secs(1));
+        });
+        Deadline { cancel, fired, thread }
+    }
+
+    /// After the command's main process exited: cancel the timer, or, when it fired, wait until the
+    /// rest of the tree (processes that outlived the main one or ignore SIGTERM) is gone too.
+    fn settle(self) {
+        let _ = self.cancel.send(());
+        if self.fired.load(std::sync::atomic::Ordering::SeqCst) {
+            let _ = self.thread.join();
         }
-    });
-    tx
+    }
+}
+
+/// Poll until nothing of the tree is alive (zombies aside), at most `limit`.
+fn wait_while_alive(limit: Duration) {
+    let end = std::time::Instant::now() + limit;
+    while std::time::Instant::now() < end && platform::tree_alive() {
+        std::thread::sleep(Duration::from_millis(20));
+    }
 }
 
 #[cfg(unix)]
@@ -151,15 +179,18 @@ mod platform {
         Ok((status, Some(usage.merge(&orphans).merge(&child::reap_exited()))))
     }
 
-    pub fn terminate(pid: u32) {
-        child::send_signal(pid, libc::SIGTERM);
+    pub const TERM: i32 = libc::SIGTERM;
+    pub const KILL: i32 = libc::SIGKILL;
+
+    /// Send `signal` to every live process of the command's tree (rooted at `_root`), adopted orphans included.
+    pub fn signal_tree(_root: u32, signal: i32) {
+        for pid in child::live_descendants() {
+            child::send_signal(pid, signal);
+        }
     }
 
-    /// SIGTERM every process re-parented to denet.
-    pub fn terminate_adopted() {
-        for pid in child::own_children() {
-            child::send_signal(pid, libc::SIGTERM);
-        }
+    pub fn tree_alive() -> bool {
+        !child::live_descendants().is_empty()
     }
 
     pub fn kill(pid: u32) {
@@ -188,11 +219,17 @@ mod platform {
         Ok((status, None))
     }
 
-    pub fn terminate(pid: u32) {
-        kill(pid)
+    pub const TERM: i32 = 15;
+    pub const KILL: i32 = 9;
+
+    /// Without /proc and signals, only the command itself can be stopped (no tree walk here).
+    pub fn signal_tree(root: u32, _signal: i32) {
+        kill(root)
     }
 
-    pub fn terminate_adopted() {}
+    pub fn tree_alive() -> bool {
+        false
+    }
 
     pub fn kill(pid: u32) {
         let _ = std::process::Command::new("taskkill").args(["/F", "/PID", &pid.to_string()]).status();

@@ -44,13 +44,20 @@ pub fn spawn(argv: &[String], stdio: ChildStdio) -> Result<Child, anyhow::Error>
 #[cfg(unix)]
 pub fn force_fork(cmd: &mut Command) {
     use std::os::unix::process::CommandExt;
-    // SAFETY: the hook only calls signal(2), which is async-signal-safe. Its presence selects
-    // fork+exec; it also restores the termination signals a parent may ignore (the bench
-    // spawner does), since ignored signals stay ignored across exec.
+    let parent = std::process::id();
+    // SAFETY: the hook only calls signal(2), prctl(2), getppid(2) and raise(3), which are
+    // async-signal-safe. Its presence selects fork+exec; it restores the termination signals a
+    // parent may ignore (the bench spawner does), since ignored signals stay ignored across exec;
+    // and it makes the command die with denet, even by SIGKILL, which no handler can forward.
     unsafe {
-        cmd.pre_exec(|| {
+        cmd.pre_exec(move || {
             for sig in [libc::SIGINT, libc::SIGTERM, libc::SIGHUP, libc::SIGQUIT] {
                 libc::signal(sig, libc::SIG_DFL);
+            }
+            libc::prctl(libc::PR_SET_PDEATHSIG, libc::SIGKILL);
+            // denet died between the fork and the prctl: the signal will never come.
+            if libc::getppid() as u32 != parent {
+                libc::raise(libc::SIGKILL);
             }
             Ok(())
         });
@@ -177,12 +184,38 @@ mod unix {
 
     /// Our children as the kernel lists them (Linux; empty where /proc has no `children` file).
     pub fn own_children() -> Vec<u32> {
-        let me = std::process::id();
-        std::fs::read_to_string(format!("/proc/{me}/task/{me}/children"))
-            .unwrap_or_default()
-            .split_whitespace()
-            .filter_map(|p| p.parse().ok())
+        children_of(std::process::id())
+    }
+
+    /// The children of `pid`, forked by any of its threads (`/proc/PID/task/TID/children`).
+    fn children_of(pid: u32) -> Vec<u32> {
+        let Ok(tasks) = std::fs::read_dir(format!("/proc/{pid}/task")) else { return Vec::new() };
+        tasks
+            .filter_map(|t| std::fs::read_to_string(t.ok()?.path().join("children")).ok())
+            .flat_map(|list| list.split_whitespace().filter_map(|p| p.parse().ok()).collect::<Vec<u32>>())
             .collect()
+    }
+
+    /// Every descendant of denet that has not exited: the command's tree and the orphans denet
+    /// adopted as its subreaper.
+    pub fn live_descendants() -> Vec<u32> {
+        let mut out = Vec::new();
+        let mut stack = vec![std::process::id()];
+        while let Some(pid) = stack.pop() {
+            for child in children_of(pid) {
+                stack.push(child);
+                if !is_zombie(child) {
+                    out.push(child);
+                }
+            }
+        }
+        out
+    }
+
+    fn is_zombie(pid: u32) -> bool {
+        let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).unwrap_or_default();
+        // The state follows the command name, which is in parentheses and may hold any character.
+        stat.rsplit_once(") ").is_none_or(|(_, rest)| rest.starts_with('Z'))
     }
 
     /// Send `signal` to `pid`; a process already gone is not an error.

@@ -96,3 +96,54 @@ fn stats_refuses_an_endless_line() {
     assert_eq!(out.status.code(), Some(1), "{err}");
     assert_eq!(err.trim(), "denet: /dev/zero: line 1 is longer than 64 MiB: not a denet recording");
 }
+
+/// Whether a process whose command line is exactly `cmdline` is alive (zombies aside).
+fn running(cmdline: &str) -> bool {
+    std::fs::read_dir("/proc").unwrap().filter_map(Result::ok).any(|e| {
+        let dir = e.path();
+        let cmd = std::fs::read(dir.join("cmdline")).unwrap_or_default();
+        let stat = std::fs::read_to_string(dir.join("stat")).unwrap_or_default();
+        let zombie = stat.rsplit_once(") ").is_some_and(|(_, s)| s.starts_with('Z'));
+        !zombie
+            && cmd
+                .split(|&b| b == 0)
+                .filter(|a| !a.is_empty())
+                .map(|a| String::from_utf8_lossy(a))
+                .collect::<Vec<_>>()
+                .join(" ")
+                == cmdline
+    })
+}
+
+/// `-d` stops the whole tree, also processes that ignore SIGTERM (they get SIGKILL after the grace).
+#[test]
+fn duration_stops_the_whole_tree_even_what_ignores_sigterm() {
+    let _cpu = cpu_shared();
+    let script = "trap '' TERM; sleep 61.234 & sleep 61.235; sleep 61.236";
+    let started = std::time::Instant::now();
+    let out = denet().args(["run", "-q", "-d", "0.5", "--", "sh", "-c", script]).output().unwrap();
+    assert!(started.elapsed().as_secs_f64() < 10.0, "{out:?}");
+    assert_eq!(out.status.code(), Some(137), "SIGKILL after the grace: {out:?}");
+    for left in ["sleep 61.234", "sleep 61.235", "sleep 61.236"] {
+        assert!(!running(left), "{left} outlived denet run -d");
+    }
+}
+
+/// The command does not outlive a `denet run` killed by SIGKILL (which no handler can forward).
+#[test]
+fn the_command_dies_with_a_killed_denet() {
+    let _cpu = cpu_shared();
+    let mut denet_run = denet().args(["run", "-q", "--", "sleep", "62.345"]).spawn().unwrap();
+    let appeared = (0..200).any(|_| {
+        std::thread::sleep(std::time::Duration::from_millis(10));
+        running("sleep 62.345")
+    });
+    assert!(appeared, "the command started");
+    denet_run.kill().unwrap();
+    denet_run.wait().unwrap();
+    let gone = (0..200).any(|_| {
+        std::thread::sleep(std::time::Duration::from_millis(10));
+        !running("sleep 62.345")
+    });
+    assert!(gone, "the command outlived denet");
+}
