@@ -17,6 +17,7 @@ mod checks;
 mod cli;
 mod cmd;
 mod error;
+mod files;
 mod metrics;
 mod monitor;
 mod options;

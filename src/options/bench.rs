@@ -318,19 +318,11 @@ pub fn writable_dir(flag: &'static str, dir: &Path) -> Result<PathBuf, UserError
 
 /// Fail before the first run, not after a long benchmark, when an export file cannot be written.
 fn check_writable(flag: &'static str, path: &Path) -> Result<(), UserError> {
-    let dir = match path.parent() {
-        Some(d) if !d.as_os_str().is_empty() => d.to_path_buf(),
-        _ => PathBuf::from("."),
-    };
     let refuse = |why: String| bad(flag, path.display().to_string(), why);
     if path.is_dir() {
         return Err(refuse("is a directory".into()));
     }
-    tempfile::NamedTempFile::new_in(&dir).map_err(|e| refuse(format!("cannot write in {}: {e}", dir.display())))?;
-    if path.exists() {
-        std::fs::OpenOptions::new().append(true).open(path).map_err(|e| refuse(format!("cannot write it: {e}")))?;
-    }
-    Ok(())
+    crate::files::check_writable(path).map_err(refuse)
 }
 
 /// Expand commands and parameters into benchmarks, and pair each with its name, hooks and output.

@@ -147,3 +147,80 @@ fn the_command_dies_with_a_killed_denet() {
     });
     assert!(gone, "the command outlived denet");
 }
+
+/// `denet bench --runs 2 --style none true` plus the given flags, which must succeed.
+fn bench_ok(extra: &[&std::ffi::OsStr]) -> std::process::Output {
+    let out = denet().args(["bench", "-N", "--runs", "2", "--style", "none", "true"]).args(extra).output().unwrap();
+    assert!(out.status.success(), "{out:?}");
+    out
+}
+
+/// An export to a device is written through: the device stays a device (as root, `--export-json
+/// /dev/null` once replaced /dev/null for the whole machine). A private node stands in for /dev/null.
+#[test]
+fn an_export_to_a_device_writes_through_it() {
+    use std::os::unix::fs::FileTypeExt;
+    let dir = tempfile::tempdir().unwrap();
+    let node = dir.path().join("null");
+    let made = Command::new("mknod").arg(&node).args(["c", "1", "3"]).status();
+    if !made.is_ok_and(|s| s.success()) {
+        eprintln!("skipped: mknod needs root (CAP_MKNOD)");
+        return;
+    }
+    bench_ok(&["--export-json".as_ref(), node.as_os_str()]);
+    assert!(std::fs::metadata(&node).unwrap().file_type().is_char_device(), "the device was replaced");
+}
+
+/// A FIFO gets the export once, at the end, and stays a FIFO.
+#[test]
+fn an_export_to_a_fifo_is_written_once_and_the_fifo_stays() {
+    use std::os::unix::fs::FileTypeExt;
+    let dir = tempfile::tempdir().unwrap();
+    let fifo = dir.path().join("fifo");
+    assert!(Command::new("mkfifo").arg(&fifo).status().unwrap().success());
+    let reader = Command::new("cat").arg(&fifo).stdout(Stdio::piped()).spawn().unwrap();
+    let out = denet()
+        .args(["bench", "-N", "--runs", "2", "--style", "none", "true", "false -h", "--export-csv"])
+        .arg(&fifo)
+        .args(["-i"])
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{out:?}");
+    let text = String::from_utf8(reader.wait_with_output().unwrap().stdout).unwrap();
+    assert_eq!(text.matches("command,").count(), 1, "one CSV, written once: {text}");
+    assert_eq!(text.lines().count(), 3, "the header and both commands: {text}");
+    assert!(std::fs::metadata(&fifo).unwrap().file_type().is_fifo());
+}
+
+/// A symlink stays a link and its target is replaced; an existing file keeps its mode and owner.
+#[test]
+fn an_export_keeps_links_modes_and_owners() {
+    use std::os::unix::fs::{MetadataExt, PermissionsExt};
+    let dir = tempfile::tempdir().unwrap();
+    let target = dir.path().join("results.json");
+    std::fs::write(&target, "{}").unwrap();
+    std::fs::set_permissions(&target, std::fs::Permissions::from_mode(0o600)).unwrap();
+    // As root, give the file away: the export must keep its owner.
+    let root = unsafe { libc::geteuid() } == 0;
+    if root {
+        std::os::unix::fs::chown(&target, Some(4321), Some(4321)).unwrap();
+    }
+    let link = dir.path().join("latest.json");
+    std::os::unix::fs::symlink("results.json", &link).unwrap();
+    bench_ok(&["--export-json".as_ref(), link.as_os_str()]);
+    assert!(std::fs::symlink_metadata(&link).unwrap().file_type().is_symlink(), "the link was replaced");
+    let meta = std::fs::metadata(&target).unwrap();
+    assert!(std::fs::read_to_string(&target).unwrap().contains("\"schema_version\""));
+    assert_eq!(meta.mode() & 0o777, 0o600, "the mode was not kept");
+    if root {
+        assert_eq!((meta.uid(), meta.gid()), (4321, 4321), "the owner was not kept");
+    }
+}
+
+/// `--export-json /dev/stdout` prints the export instead of destroying the link.
+#[test]
+fn an_export_to_dev_stdout_prints_it() {
+    let out = bench_ok(&["--export-json".as_ref(), "/dev/stdout".as_ref()]);
+    let doc: serde_json::Value = serde_json::from_slice(&out.stdout).expect("one JSON document on stdout");
+    assert_eq!(doc["schema_version"], 2);
+}

@@ -9,8 +9,6 @@ pub use json::document;
 use std::io::Write;
 use std::path::Path;
 
-use anyhow::Context;
-
 use crate::metrics::Selected;
 use crate::profile::EnvRecord;
 use crate::stats::Summarized;
@@ -44,7 +42,8 @@ pub fn exporter(format: Format) -> Box<dyn Exporter> {
     }
 }
 
-/// Owns the export targets: files are rewritten after each benchmark, stdout is written once at the end.
+/// Owns the export targets: regular files are rewritten after each benchmark (a later failure
+/// loses nothing); stdout and other streams (a device, a FIFO, /dev/stdout) are written once, at the end.
 pub struct Exports {
     targets: Vec<(Format, Destination)>,
 }
@@ -54,51 +53,43 @@ impl Exports {
         Exports { targets }
     }
 
-    /// Rewrite every file target with the results so far.
+    /// Rewrite every regular file target with the results so far.
     pub fn write_files(&self, report: &Report) -> anyhow::Result<()> {
         for (format, target) in &self.targets {
             if let Destination::File(path) = target {
-                let bytes = exporter(*format).render(report)?;
-                write_atomically(path, &bytes)?;
+                if !is_stream(path) {
+                    write_atomically(path, &exporter(*format).render(report)?)?;
+                }
             }
         }
         Ok(())
     }
 
-    /// Write the stdout targets (at the end).
+    /// Write stdout and the other streams (at the end).
     pub fn write_stdout(&self, report: &Report) -> anyhow::Result<()> {
         let mut out = std::io::stdout().lock();
         for (format, target) in &self.targets {
-            if *target == Destination::Stdout {
-                let bytes = exporter(*format).render(report)?;
-                out.write_all(&bytes)?;
-                out.flush()?;
+            match target {
+                Destination::Stdout => {
+                    out.write_all(&exporter(*format).render(report)?)?;
+                    out.flush()?;
+                }
+                Destination::File(path) if is_stream(path) => {
+                    write_atomically(path, &exporter(*format).render(report)?)?;
+                }
+                Destination::File(_) => {}
             }
         }
         Ok(())
     }
 }
 
-/// Write to a temporary file beside `path`, then rename it over `path`: readers never see half a file.
-pub fn write_atomically(path: &Path, bytes: &[u8]) -> anyhow::Result<()> {
-    let dir = match path.parent() {
-        Some(d) if !d.as_os_str().is_empty() => d,
-        _ => Path::new("."),
-    };
-    let context = || format!("cannot write the export file {}", path.display());
-    let mut builder = tempfile::Builder::new();
-    // Temporary files are private (0600); an export is an ordinary file.
-    #[cfg(unix)]
-    {
-        use std::os::unix::fs::PermissionsExt;
-        builder.permissions(std::fs::Permissions::from_mode(0o644));
-    }
-    let mut tmp = builder.tempfile_in(dir).with_context(context)?;
-    tmp.write_all(bytes).with_context(context)?;
-    tmp.as_file().sync_all().with_context(context)?;
-    tmp.persist(path).map_err(|e| e.error).with_context(context)?;
-    Ok(())
+/// Whether `path` is written through once rather than replaced after each benchmark.
+fn is_stream(path: &Path) -> bool {
+    matches!(crate::files::kind(path), Ok(crate::files::Kind::Stream))
 }
+
+pub use crate::files::write_atomically;
 
 #[cfg(test)]
 mod tests;
