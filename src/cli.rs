@@ -341,7 +341,7 @@ pub enum FailOn {
 pub struct ReportArgs {
     /// Benchmark results (`denet bench --export-json`, or hyperfine 2.0's) or a recording (`denet run --out`).
     pub input: PathBuf,
-    /// The HTML file to write (self-contained: charts, styles and data inline).
+    /// The HTML file to write (self-contained: charts, styles and data inline); `-` for stdout.
     #[arg(short = 'o', long, value_name = "FILE.html", required = true)]
     pub out: PathBuf,
     /// Also write each chart as an SVG file into DIR.

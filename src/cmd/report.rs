@@ -53,7 +53,12 @@ pub fn report(input: &Path, out: &Path, svg_dir: Option<&Path>, title: Option<&s
             (html::recording_report(&rec, &charts)?, charts)
         }
     };
-    write_atomically(out, page.as_bytes())?;
+    // `-` is stdout, as for bench's exports.
+    if out == Path::new("-") {
+        super::write_stdout(page.as_bytes())?;
+    } else {
+        write_atomically(out, page.as_bytes())?;
+    }
     if let Some(dir) = svg_dir {
         charts::write_svgs(&charts, dir)?;
     }

@@ -224,3 +224,15 @@ fn an_export_to_dev_stdout_prints_it() {
     let doc: serde_json::Value = serde_json::from_slice(&out.stdout).expect("one JSON document on stdout");
     assert_eq!(doc["schema_version"], 2);
 }
+
+/// `report -o -` writes the page to stdout, as bench's exports do with `-`, not to a file named `-`.
+#[test]
+fn report_to_dash_is_stdout() {
+    let dir = tempfile::tempdir().unwrap();
+    let json = dir.path().join("b.json");
+    bench_ok(&["--export-json".as_ref(), json.as_os_str()]);
+    let out = denet().arg("report").arg(&json).args(["-o", "-"]).current_dir(dir.path()).output().unwrap();
+    assert!(out.status.success(), "{out:?}");
+    assert!(String::from_utf8_lossy(&out.stdout).starts_with("<!DOCTYPE html>"));
+    assert!(!dir.path().join("-").exists(), "a file named '-' was written");
+}
