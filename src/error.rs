@@ -29,8 +29,8 @@ pub enum UserError {
     NotExecutable(String),
     #[error("no process with PID {0}: check the PID with 'ps' (it may have exited)")]
     NoSuchProcess(u32),
-    #[error("cannot monitor PID {0}: permission denied (run denet as the process owner or as root)")]
-    ProcessNotPermitted(u32),
+    #[error("cannot monitor PID {pid}: the kernel refused to let denet read {file}: {why}")]
+    ProcessNotPermitted { pid: u32, file: String, why: &'static str },
     #[error("invalid {flag} '{value}': {why}")]
     InvalidValue { flag: &'static str, value: String, why: String },
     #[error("{file}: {why}")]

@@ -36,16 +36,18 @@ fn check_readable(backend: Backend, pid: u32) -> Result<(), UserError> {
     if backend == Backend::Procfs {
         use procfs::ProcError;
         let denied = |e: &ProcError| matches!(e, ProcError::PermissionDenied(_));
+        let refused = |file: &str| not_permitted(pid, format!("/proc/{pid}/{file}"));
         let proc = procfs::process::Process::new(pid as i32).map_err(|e| {
             if denied(&e) {
-                UserError::ProcessNotPermitted(pid)
+                refused("")
             } else {
                 UserError::NoSuchProcess(pid)
             }
         })?;
-        return match proc.stat().and_then(|_| proc.io()) {
+        proc.stat().map_err(|e| if denied(&e) { refused("stat") } else { UserError::NoSuchProcess(pid) })?;
+        return match proc.io() {
             Ok(_) => Ok(()),
-            Err(e) if denied(&e) => Err(UserError::ProcessNotPermitted(pid)),
+            Err(e) if denied(&e) => Err(refused("io")),
             Err(_) => Err(UserError::NoSuchProcess(pid)),
         };
     }
@@ -54,6 +56,30 @@ fn check_readable(backend: Backend, pid: u32) -> Result<(), UserError> {
     let p = sysinfo::Pid::from_u32(pid);
     sys.refresh_processes(sysinfo::ProcessesToUpdate::Some(&[p]), true);
     sys.process(p).map(|_| ()).ok_or(UserError::NoSuchProcess(pid))
+}
+
+/// The refusal, with what to do about it: as root, the missing privilege (reading another process's
+/// I/O counters is a ptrace read check); otherwise, whose process it is.
+#[cfg(target_os = "linux")]
+fn not_permitted(pid: u32, file: String) -> UserError {
+    // SAFETY: geteuid has no preconditions.
+    let why = match (unsafe { libc::geteuid() } == 0, has_cap_sys_ptrace()) {
+        (true, true) => {
+            "denet runs as root with CAP_SYS_PTRACE, so a security policy (an LSM, or the process being \
+             protected by the kernel) forbids it; attach to one of its children instead"
+        }
+        (true, false) => "even root needs ptrace read access for that: run denet with CAP_SYS_PTRACE",
+        _ => "run denet as the process owner or as root",
+    };
+    UserError::ProcessNotPermitted { pid, file, why }
+}
+
+/// Whether denet holds CAP_SYS_PTRACE (bit 19 of CapEff in /proc/self/status).
+#[cfg(target_os = "linux")]
+fn has_cap_sys_ptrace() -> bool {
+    let status = std::fs::read_to_string("/proc/self/status").unwrap_or_default();
+    let eff = status.lines().find_map(|l| l.strip_prefix("CapEff:")).map(str::trim).unwrap_or("0");
+    u64::from_str_radix(eff, 16).is_ok_and(|caps| caps & (1 << 19) != 0)
 }
 
 /// The command line of `pid`, for the metadata.

@@ -63,7 +63,15 @@ fn ebpf_setup(opts: &BenchOptions) -> (Option<Kernel>, Setup) {
 
 #[cfg(unix)]
 fn real_runner(schedule: Option<Schedule>, kernel: Option<Kernel>) -> anyhow::Result<impl Runner> {
-    crate::bench::runner::ProcRunner::new(schedule, Backend::native(), kernel)
+    use anyhow::Context;
+    crate::bench::runner::ProcRunner::new(schedule, Backend::native(), kernel).with_context(|| {
+        // The spawner needs a few descriptors of its own; a tiny `ulimit -n` is the usual cause.
+        let mut limit = libc::rlimit { rlim_cur: 0, rlim_max: 0 };
+        // SAFETY: getrlimit fills the struct it is given.
+        let known = unsafe { libc::getrlimit(libc::RLIMIT_NOFILE, &mut limit) } == 0;
+        let open_files = if known { format!(" (open files limit: {})", limit.rlim_cur) } else { String::new() };
+        format!("cannot start the spawner that runs the benchmark{open_files}")
+    })
 }
 
 #[cfg(not(unix))]

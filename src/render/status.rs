@@ -22,7 +22,8 @@ impl StatusLine {
     pub fn new() -> StatusLine {
         // Plain lines start after the first period: a short run should not log a line of zeros.
         StatusLine {
-            tty: std::io::stderr().is_terminal(),
+            // A dumb terminal cannot erase a line (no `ESC[K`): it gets the plain lines a log gets.
+            tty: std::io::stderr().is_terminal() && std::env::var_os("TERM").is_none_or(|t| t != "dumb"),
             last_plain: Some(Instant::now()),
             drawn: false,
             prev_syscalls: None,

@@ -64,7 +64,8 @@ fn attach_to_a_pid_we_may_not_read_exits_1() {
         .expect("setpriv runs");
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert_eq!(out.status.code(), Some(1), "as nobody, attach 1: {out:?}");
-    assert!(stderr.to_lowercase().contains("permission denied"), "stderr: {stderr}");
+    assert!(stderr.contains("refused to let denet read /proc/1/"), "stderr: {stderr}");
+    assert!(stderr.contains("run denet as the process owner or as root"), "stderr: {stderr}");
 }
 
 fn rejects_interval(args: &[&str]) {

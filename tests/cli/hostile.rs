@@ -236,3 +236,51 @@ fn report_to_dash_is_stdout() {
     assert!(String::from_utf8_lossy(&out.stdout).starts_with("<!DOCTYPE html>"));
     assert!(!dir.path().join("-").exists(), "a file named '-' was written");
 }
+
+/// As root, a refused /proc file is named, and the advice is not "run as root".
+#[test]
+fn attach_as_root_names_what_was_refused() {
+    if unsafe { libc::geteuid() } != 0 {
+        eprintln!("skipped: needs root");
+        return;
+    }
+    let out = denet().args(["attach", "-q", "-d", "0.2", "1"]).output().unwrap();
+    let err = String::from_utf8_lossy(&out.stderr);
+    if out.status.success() {
+        eprintln!("skipped: this kernel lets root read PID 1's files");
+        return;
+    }
+    assert_eq!(out.status.code(), Some(1), "{err}");
+    assert!(err.starts_with("denet: cannot monitor PID 1: the kernel refused to let denet read /proc/1/"), "{err}");
+    assert!(!err.contains("as root)") && !err.contains("or as root"), "root is told to be root: {err}");
+}
+
+/// A tiny descriptor limit is named in the message, not a bare "Too many open files".
+#[test]
+fn a_tiny_open_files_limit_is_named() {
+    let out = Command::new("sh")
+        .args(["-c", "ulimit -n 5 && exec \"$0\" bench -N --runs 2 true"])
+        .arg(crate::util::denet_path())
+        .output()
+        .unwrap();
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(1), "{err}");
+    assert!(err.contains("(open files limit: 5)"), "{err}");
+}
+
+/// Under TERM=dumb the live status line never uses `ESC[K` (a dumb terminal cannot erase a line).
+#[test]
+fn a_dumb_terminal_gets_no_escape_codes() {
+    let Ok(out) = Command::new("script")
+        .args(["-qec"])
+        .arg(format!("{} run -- sleep 1.3", crate::util::denet_path().display()))
+        .arg("/dev/null")
+        .env("TERM", "dumb")
+        .output()
+    else {
+        eprintln!("skipped: script(1) from util-linux is needed for a pseudo-terminal");
+        return;
+    };
+    assert!(out.status.success(), "{out:?}");
+    assert!(!out.stdout.contains(&0x1b), "escape codes under TERM=dumb: {:?}", String::from_utf8_lossy(&out.stdout));
+}
