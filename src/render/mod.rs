@@ -24,6 +24,7 @@ impl SampleSink for MonitorSink {
 }
 pub mod bench_report;
 pub mod charts;
+pub mod escape;
 pub mod export;
 pub mod html;
 pub mod regression;

@@ -1,9 +1,9 @@
 //! Regression check reports: a terminal table, a GitHub-flavoured Markdown table, and JUnit XML.
 
 use comfy_table::{presets::UTF8_FULL_CONDENSED, Table};
-use quick_xml::escape::escape;
 
 use super::bench_report::fmt_in;
+use super::escape;
 use crate::checks::{Note, Regression, Row};
 use crate::metrics::{self, MetricKey};
 use crate::stats::regress::{test_name, Verdict};
@@ -140,9 +140,9 @@ pub fn markdown(r: &Regression) -> String {
     out += "|:---|:---|---:|---:|---:|---:|:---|\n";
     for row in &r.rows {
         out += &format!(
-            "| `{}` | {} | {} | {} | {} | {} | {} |\n",
-            row.benchmark.replace('|', "\\|").replace('`', "'"),
-            row.metric.label(),
+            "| {} | {} | {} | {} | {} | {} | {} |\n",
+            escape::markdown_code(&row.benchmark),
+            escape::markdown(row.metric.label()),
             summary_text(row, true),
             summary_text(row, false),
             change_text(row),
@@ -153,7 +153,7 @@ pub fn markdown(r: &Regression) -> String {
     if !r.notes.is_empty() {
         out.push('\n');
         for n in &r.notes {
-            out += &format!("> {}\n", note_text(n).replace('|', "\\|"));
+            out += &format!("> {}\n", escape::markdown(&note_text(n)));
         }
     }
     out
@@ -177,7 +177,7 @@ pub fn junit(r: &Regression, fail_on_inconclusive: bool) -> String {
     );
     for (bench, rows) in suites {
         let f = rows.iter().filter(|x| failing(x.check.verdict)).count();
-        out += &format!("  <testsuite name=\"{}\" tests=\"{}\" failures=\"{f}\">\n", escape(bench), rows.len());
+        out += &format!("  <testsuite name=\"{}\" tests=\"{}\" failures=\"{f}\">\n", escape::xml(bench), rows.len());
         for row in rows {
             let detail = format!(
                 "{}: {} ({} → {}), threshold {}",
@@ -187,13 +187,17 @@ pub fn junit(r: &Regression, fail_on_inconclusive: bool) -> String {
                 summary_text(row, false),
                 threshold_text(&row.check.threshold, &row.metric)
             );
-            out += &format!("    <testcase classname=\"{}\" name=\"{}\">", escape(bench), escape(row.metric.name()));
+            out += &format!(
+                "    <testcase classname=\"{}\" name=\"{}\">",
+                escape::xml(bench),
+                escape::xml(row.metric.name())
+            );
             if failing(row.check.verdict) {
-                out += &format!("<failure message=\"{}\"/>", escape(detail.as_str()));
+                out += &format!("<failure message=\"{}\"/>", escape::xml(&detail));
             } else if row.check.verdict == Verdict::Inconclusive {
-                out += &format!("<skipped message=\"{}\"/>", escape(detail.as_str()));
+                out += &format!("<skipped message=\"{}\"/>", escape::xml(&detail));
             } else {
-                out += &format!("<system-out>{}</system-out>", escape(detail.as_str()));
+                out += &format!("<system-out>{}</system-out>", escape::xml(&detail));
             }
             out += "</testcase>\n";
         }

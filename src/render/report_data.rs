@@ -6,6 +6,7 @@ use serde::Serialize;
 
 use crate::bench::scheduler::Warning;
 use crate::metrics::{Metric, MetricKey};
+use crate::render::escape::xml_chars;
 use crate::results::{Benchmark, Document};
 
 /// One benchmarked command.
@@ -96,7 +97,7 @@ pub fn from_results(doc: &Document, title: &str) -> ReportData {
     metrics.retain(|m| seen.insert(m.clone()));
     let meta = &doc.metadata;
     ReportData {
-        title: title.to_string(),
+        title: xml_chars(title),
         tool: doc.tool().to_string(),
         primary_metric: primary,
         metrics,
@@ -114,8 +115,9 @@ pub fn from_results(doc: &Document, title: &str) -> ReportData {
 fn bench_data(b: &Benchmark) -> BenchData {
     let timeline = b.timeline.as_ref().map_or(&[][..], |t| &t.points[..]);
     BenchData {
-        name: display_name(b),
-        command: b.command.to_string(),
+        // Names reach SVG and HTML: characters XML forbids would make them unparseable.
+        name: xml_chars(&display_name(b)),
+        command: xml_chars(&b.command),
         parameters: b.parameters.iter().map(|(k, v)| (k.to_string(), v.value.to_string())).collect(),
         metrics: b.metrics().into_iter().filter_map(|k| Some((k.clone(), b.values(&k)?.into_owned()))).collect(),
         exit_codes: b.exit_codes(),
@@ -206,7 +208,7 @@ pub fn from_recording(
             _ => None,
         })
         .unwrap_or_default();
-    RecordingData { title: title.to_string(), points, summary: crate::render::table::rows(summary), environment }
+    RecordingData { title: xml_chars(title), points, summary: crate::render::table::rows(summary), environment }
 }
 
 /// Cumulative syscalls per category of one sample, NaN when the sample has none.

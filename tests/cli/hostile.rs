@@ -284,3 +284,69 @@ fn a_dumb_terminal_gets_no_escape_codes() {
     assert!(out.status.success(), "{out:?}");
     assert!(!out.stdout.contains(&0x1b), "escape codes under TERM=dumb: {:?}", String::from_utf8_lossy(&out.stdout));
 }
+
+/// Names reach PR comments and CI reports: no Markdown injection (links, images, HTML, a closed
+/// code span), and JUnit stays parseable XML with control characters in a name.
+#[test]
+fn names_cannot_inject_markdown_or_break_junit() {
+    let _cpu = cpu_shared();
+    let dir = tempfile::tempdir().unwrap();
+    let evil = "x``y <img src=x onerror=alert(6)> [click](javascript:alert(7)) \u{1}\u{1b}[31m";
+    for file in ["base.json", "cur.json"] {
+        let out = denet()
+            .args(["bench", "-N", "--runs", "3", "--style", "none", "-n", evil, "true", "--export-json"])
+            .arg(dir.path().join(file))
+            .output()
+            .unwrap();
+        assert!(out.status.success(), "{out:?}");
+    }
+    let junit = dir.path().join("j.xml");
+    let out = denet()
+        .arg("compare")
+        .args([dir.path().join("base.json"), dir.path().join("cur.json")])
+        .args(["--threshold", "time_wall_clock=1000%", "--export-markdown", "-", "--export-junit"])
+        .arg(&junit)
+        .output()
+        .unwrap();
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    // The terminal table comes first; the Markdown starts at its heading.
+    let md = &stdout[stdout.find("### denet:").expect("the Markdown report")..];
+    // The name is shown, literally, in a code span fenced past its own backticks; nothing else of it
+    // is outside a code span, and its control characters are gone.
+    let span = "```x``y <img src=x onerror=alert(6)> [click](javascript:alert(7)) \u{FFFD}\u{FFFD}[31m```";
+    assert!(md.contains(span), "{md}");
+    let outside = md.replace(span, "");
+    assert!(!outside.contains("<img") && !outside.contains("](javascript"), "raw HTML or a link got through: {md}");
+    let xml = std::fs::read_to_string(&junit).unwrap();
+    let mut reader = quick_xml::Reader::from_str(&xml);
+    loop {
+        match reader.read_event() {
+            Ok(quick_xml::events::Event::Eof) => break,
+            Ok(_) => {}
+            Err(e) => panic!("JUnit is not XML ({e}): {xml}"),
+        }
+    }
+    assert!(!xml.contains('\u{1}') && !xml.contains('\u{1b}'), "{xml}");
+}
+
+/// Every chart stays parseable XML when a name holds characters XML forbids.
+#[test]
+fn charts_stay_xml_with_control_characters_in_names() {
+    let _cpu = cpu_shared();
+    let dir = tempfile::tempdir().unwrap();
+    let out = denet()
+        .args(["bench", "-N", "--runs", "3", "--style", "none", "-n", "a\u{1}\u{2}\u{1b}b", "true", "--export-svg"])
+        .arg(dir.path())
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{out:?}");
+    let mut charts = 0;
+    for entry in std::fs::read_dir(dir.path()).unwrap() {
+        let svg = std::fs::read_to_string(entry.unwrap().path()).unwrap();
+        assert!(!svg.chars().any(|c| c < ' ' && !"\t\n\r".contains(c)), "a control character XML forbids: {svg}");
+        let mut reader = quick_xml::Reader::from_str(&svg);
+        while !matches!(reader.read_event().expect("an SVG is XML"), quick_xml::events::Event::Eof) {}
+        charts += 1;
+    }
+    assert!(charts > 0, "no chart was written");
+}
