@@ -51,15 +51,17 @@ fn summary_text(r: &Row, baseline: bool) -> String {
 /// "+19.8% [+19.5%, +20.1%]" in the threshold's terms.
 pub fn change_text(r: &Row) -> String {
     let c = &r.check;
+    let unit = metrics::auto_unit(r.metric.dimension(), c.difference.abs().max(c.ci[1].abs()));
+    let signed = |v: f64| format!("{}{}", if v >= 0.0 { "+" } else { "-" }, fmt_in(v.abs(), unit));
     match c.threshold {
+        // A change from zero has no percentage: the absolute difference says what happened.
+        Threshold::Relative(_) if !c.change.is_finite() || c.baseline.mean == 0.0 => {
+            format!("{} (from 0)", signed(c.difference))
+        }
         Threshold::Relative(_) => {
             format!("{:+.1}% [{:+.1}%, {:+.1}%]", 100.0 * c.change, 100.0 * c.ci[0], 100.0 * c.ci[1])
         }
-        Threshold::Absolute(_) => {
-            let unit = metrics::auto_unit(r.metric.dimension(), c.difference.abs().max(c.ci[1].abs()));
-            let signed = |v: f64| format!("{}{}", if v >= 0.0 { "+" } else { "-" }, fmt_in(v.abs(), unit));
-            format!("{} [{}, {}]", signed(c.difference), signed(c.ci[0]), signed(c.ci[1]))
-        }
+        Threshold::Absolute(_) => format!("{} [{}, {}]", signed(c.difference), signed(c.ci[0]), signed(c.ci[1])),
     }
 }
 

@@ -350,3 +350,29 @@ fn charts_stay_xml_with_control_characters_in_names() {
     }
     assert!(charts > 0, "no chart was written");
 }
+
+/// A zero baseline has no percentage change: every report shows the absolute change, never NaN.
+#[test]
+fn a_zero_baseline_prints_an_absolute_change_not_nan() {
+    let _cpu = cpu_shared();
+    let dir = tempfile::tempdir().unwrap();
+    for file in ["base.json", "cur.json"] {
+        let out = denet()
+            .args(["bench", "-N", "--runs", "3", "--style", "none", "true", "--export-json"])
+            .arg(dir.path().join(file))
+            .output()
+            .unwrap();
+        assert!(out.status.success(), "{out:?}");
+    }
+    let junit = dir.path().join("j.xml");
+    let out = denet()
+        .arg("compare")
+        .args([dir.path().join("base.json"), dir.path().join("cur.json")])
+        .args(["--threshold", "page_faults_major=5%", "--export-markdown", "-", "--export-junit"])
+        .arg(&junit)
+        .output()
+        .unwrap();
+    let text = format!("{}{}", String::from_utf8_lossy(&out.stdout), std::fs::read_to_string(&junit).unwrap());
+    assert!(!text.contains("NaN") && !text.contains("inf"), "{text}");
+    assert!(text.contains("+0.0 (from 0)"), "{text}");
+}
