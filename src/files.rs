@@ -6,6 +6,9 @@ use std::path::{Path, PathBuf};
 
 use anyhow::Context;
 
+/// The longest file name (one path component) Linux file systems take, in bytes.
+const NAME_MAX: usize = 255;
+
 /// How a path is written.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Kind {
@@ -44,6 +47,13 @@ fn is_descriptor_path(path: &Path) -> bool {
 /// Whether denet may write `path`, checked without writing it (a FIFO is not opened: that would block
 /// until a reader comes, and end the reader's input when closed). Err holds the reason.
 pub fn check_writable(path: &Path) -> Result<(), String> {
+    if path.as_os_str().is_empty() {
+        return Err("an empty path: name a file, or '-' for stdout".into());
+    }
+    // The rename at the end would fail after the whole benchmark: refuse what no file system takes.
+    if let Some(long) = path.iter().find(|c| c.len() > NAME_MAX) {
+        return Err(format!("a file name of {} bytes: the limit is {NAME_MAX}", long.len()));
+    }
     match kind(path).map_err(|e| format!("{e:#}"))? {
         Kind::Stream => may_write(path),
         Kind::Regular(target) => {

@@ -192,6 +192,7 @@ fn regression(a: &BenchArgs, benchmarks: usize) -> Result<Option<RegressionCheck
 fn save_baseline(name: &str) -> Result<PathBuf, UserError> {
     let path = named_baseline(name)?;
     writable_dir("--save-baseline", path.parent().unwrap_or(Path::new(".")))?;
+    check_writable("--save-baseline", &path)?;
     Ok(path)
 }
 

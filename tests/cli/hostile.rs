@@ -376,3 +376,25 @@ fn a_zero_baseline_prints_an_absolute_change_not_nan() {
     assert!(!text.contains("NaN") && !text.contains("inf"), "{text}");
     assert!(text.contains("+0.0 (from 0)"), "{text}");
 }
+
+/// Paths no file can have are refused before the first run, not after the benchmark.
+#[test]
+fn impossible_export_paths_are_refused_before_any_run() {
+    let dir = tempfile::tempdir().unwrap();
+    let long = "a".repeat(300);
+    for (flag, value, why) in [
+        ("--export-json", String::new(), "an empty path"),
+        ("--export-csv", dir.path().join(&long).display().to_string(), "a file name of 300 bytes"),
+        ("--save-baseline", long.clone(), "a file name of 305 bytes"),
+    ] {
+        let out = denet()
+            .args(["bench", "-N", "--runs", "1", "--style", "none", "--setup", "touch ran", "true", flag, &value])
+            .current_dir(dir.path())
+            .output()
+            .unwrap();
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert_ne!(out.status.code(), Some(0), "{flag}: {err}");
+        assert!(err.contains(why), "{flag}: {err}");
+        assert!(!dir.path().join("ran").exists(), "{flag}: the benchmark ran before the refusal");
+    }
+}
