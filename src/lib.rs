@@ -22,6 +22,8 @@ mod metrics;
 mod monitor;
 mod options;
 mod profile;
+#[cfg(test)]
+mod proptests;
 mod recording;
 mod render;
 mod results;

@@ -7,7 +7,7 @@ mod doctor;
 mod report;
 mod run;
 mod session;
-mod stats;
+pub(crate) mod stats;
 
 use std::io::Write;
 use std::process::ExitCode;

@@ -44,21 +44,18 @@ pub fn spawn(argv: &[String], stdio: ChildStdio) -> Result<Child, anyhow::Error>
 #[cfg(unix)]
 pub fn force_fork(cmd: &mut Command) {
     use std::os::unix::process::CommandExt;
-    let parent = std::process::id();
-    // SAFETY: the hook only calls signal(2), prctl(2), getppid(2) and raise(3), which are
-    // async-signal-safe. Its presence selects fork+exec; it restores the termination signals a
-    // parent may ignore (the bench spawner does), since ignored signals stay ignored across exec;
-    // and it makes the command die with denet, even by SIGKILL, which no handler can forward.
+    // SAFETY: the hook only calls signal(2) and prctl(2), which are async-signal-safe. Its presence
+    // selects fork+exec; it restores the termination signals a parent may ignore (the bench spawner
+    // does), since ignored signals stay ignored across exec; and it makes the command die with
+    // denet, even by SIGKILL, which no handler can forward. (The usual getppid() check for a parent
+    // that died before the prctl is left out: with --ebpf the child's syscalls are counted from the
+    // fork, and that window is a few microseconds of denet's own start.)
     unsafe {
-        cmd.pre_exec(move || {
+        cmd.pre_exec(|| {
             for sig in [libc::SIGINT, libc::SIGTERM, libc::SIGHUP, libc::SIGQUIT] {
                 libc::signal(sig, libc::SIG_DFL);
             }
             libc::prctl(libc::PR_SET_PDEATHSIG, libc::SIGKILL);
-            // denet died between the fork and the prctl: the signal will never come.
-            if libc::getppid() as u32 != parent {
-                libc::raise(libc::SIGKILL);
-            }
             Ok(())
         });
     }
