@@ -26,7 +26,7 @@ fn main() -> ExitCode {
         Ok(code) => code,
         Err(err) if is_broken_pipe(&err) => ExitCode::SUCCESS,
         Err(err) if bench => {
-            eprintln!("Error: {err:#}");
+            let _ = writeln!(std::io::stderr(), "Error: {err:#}");
             ExitCode::from(bench_exit_code(&err))
         }
         Err(err) => {
