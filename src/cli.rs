@@ -12,6 +12,13 @@ pub struct Cli {
     pub command: Command,
 }
 
+impl Cli {
+    /// `denet bench`, whose errors follow hyperfine's contract rather than denet's.
+    pub fn is_bench(&self) -> bool {
+        matches!(self.command, Command::Bench(_))
+    }
+}
+
 /// How a monitor samples (`run`, `attach`); `bench` has its own `--sample-interval`.
 #[derive(Debug, Args)]
 #[command(next_help_heading = "Sampling")]
@@ -140,12 +147,21 @@ pub struct CompletionsArgs {
 #[derive(Debug, Args)]
 #[command(after_help = "Every flag, metric and output format: docs/bench.md, docs/metrics.md, docs/data-format.md")]
 pub struct BenchArgs {
-    /// The commands to benchmark; the first is the reference for comparisons.
-    #[arg(value_name = "COMMAND", required_unless_present = "command_args", value_parser = clap::builder::NonEmptyStringValueParser::new())]
+    /// The commands to benchmark; the first is the reference for comparisons. Each argument after `--` is a command too.
+    #[arg(value_name = "COMMAND", required = true, value_parser = clap::builder::NonEmptyStringValueParser::new())]
     pub commands: Vec<String>,
-    /// One command given after `--` as separate arguments, run exactly as given (no splitting, no shell).
-    #[arg(last = true, value_name = "EXE ARGS", conflicts_with_all = ["shell", "default_shell", "no_shell", "parameter_scan", "parameter_list"])]
-    pub command_args: Vec<String>,
+    /// Removed in hyperfine 2.0 (kept to say so): the first command is the reference.
+    #[arg(long, hide = true, value_name = "CMD", num_args = 0..=1, default_missing_value = "", value_parser = removed("The --reference option has been removed. Put your reference command first instead."))]
+    pub reference: Option<String>,
+    /// Removed in hyperfine 2.0 (kept to say so).
+    #[arg(long, hide = true, value_name = "NAME", num_args = 0..=1, default_missing_value = "", value_parser = removed("The --reference-name option has been removed (hyperfine 2.0). Put your reference command first, and name it with -n/--command-name."))]
+    pub reference_name: Option<String>,
+    /// Removed in hyperfine 2.0 (kept to say so).
+    #[arg(long, hide = true, value_name = "METHOD", num_args = 0..=1, default_missing_value = "", value_parser = removed("The --sort option has been removed (hyperfine 2.0). Results are shown in the order of the commands; put the reference command first."))]
+    pub sort: Option<String>,
+    /// Removed in hyperfine 2.0 (kept to say so).
+    #[arg(short = 'u', long, hide = true, value_name = "UNIT", num_args = 0..=1, default_missing_value = "", value_parser = removed("The -u/--time-unit option has been removed (hyperfine 2.0). Choose units with --metrics METRIC:UNIT, e.g. --metrics time_wall_clock:ms,memory_peak_resident:MiB."))]
+    pub time_unit: Option<String>,
     /// Untimed runs before the timing runs of each command.
     #[arg(short = 'w', long, value_name = "NUM", default_value_t = 0)]
     pub warmup: u64,
@@ -171,7 +187,7 @@ pub struct BenchArgs {
     #[arg(short = 'c', long, value_name = "CMD")]
     pub cleanup: Option<String>,
     /// Benchmark for each number VAR from MIN to MAX, substituted for {VAR}.
-    #[arg(short = 'P', long, num_args = 3, value_names = ["VAR", "MIN", "MAX"], allow_hyphen_values = true, conflicts_with = "parameter_list")]
+    #[arg(short = 'P', long, num_args = 3, value_names = ["VAR", "MIN", "MAX"], allow_hyphen_values = true, conflicts_with = "parameter_list", action = clap::ArgAction::Set)]
     pub parameter_scan: Vec<String>,
     /// The step of --parameter-scan (required for non-integer ranges).
     #[arg(short = 'D', long, value_name = "DELTA", requires = "parameter_scan", allow_hyphen_values = true)]
@@ -180,7 +196,7 @@ pub struct BenchArgs {
     #[arg(short = 'L', long, num_args = 2, value_names = ["VAR", "VALUES"], action = clap::ArgAction::Append)]
     pub parameter_list: Vec<String>,
     /// Run commands through a shell: `default` (sh), `none`, or a shell command line (e.g. "bash --norc").
-    #[arg(long, value_name = "SHELL", conflicts_with_all = ["default_shell", "no_shell"])]
+    #[arg(long, value_name = "SHELL", conflicts_with_all = ["default_shell", "no_shell"], overrides_with = "shell")]
     pub shell: Option<String>,
     /// Run commands through the default shell (sh), as --shell=default.
     #[arg(short = 'S', conflicts_with = "no_shell")]
@@ -191,8 +207,8 @@ pub struct BenchArgs {
     /// Ignore non-zero exit codes: all of them, or only the listed ones (--ignore-failure=1,2).
     #[arg(short = 'i', long, value_name = "MODE", num_args = 0..=1, require_equals = true, default_missing_value = "all-non-zero")]
     pub ignore_failure: Option<String>,
-    /// Show the commands' output (same as --output=inherit).
-    #[arg(long, conflicts_with = "output")]
+    /// Show the commands' output (same as --output=inherit; the style is then basic).
+    #[arg(long, conflicts_with_all = ["output", "style"])]
     pub show_output: bool,
     /// Where the commands' stdout and stderr go: null, pipe, inherit or a FILE; once or once per command.
     #[arg(long, value_name = "WHERE")]
@@ -203,8 +219,9 @@ pub struct BenchArgs {
     /// A display name per command (parameters substituted).
     #[arg(short = 'n', long, value_name = "NAME")]
     pub command_name: Vec<String>,
-    /// An environment variable for the commands (parameters substituted); repeatable.
-    #[arg(long, value_name = "KEY=VALUE")]
+    /// Environment variables for the commands and their hooks: space-separated NAME=VALUE assignments with
+    /// shell quoting (`--env 'A=1 B="x y"'`), parameters substituted; once for all commands, or once per command.
+    #[arg(long, value_name = "ASSIGNMENTS")]
     pub env: Vec<String>,
     /// Metrics to show, the first primary: names with optional units (time_wall_clock:ms), or default, time, all.
     #[arg(long, value_name = "METRICS", default_value = "default")]
@@ -275,6 +292,11 @@ pub struct BenchArgs {
     /// start, `exit N` exits N, anything else 1 ms (for tests of ordering and output).
     #[arg(long = "debug-mode", alias = "mock", hide = true)]
     pub mock: bool,
+}
+
+/// A value parser that refuses a flag hyperfine 2.0 removed, with what to do instead.
+fn removed(why: &'static str) -> impl Fn(&str) -> Result<String, String> + Clone + Send + Sync + 'static {
+    move |_| Err(why.to_string())
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]

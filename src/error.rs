@@ -23,8 +23,6 @@ pub enum UserError {
     MissingCommand,
     #[error("command not found: {0}")]
     CommandNotFound(String),
-    #[error("Command '{0}' not found: check its name and PATH. (A command that runs but exits non-zero needs -i/--ignore-failure.)")]
-    BenchCommandNotFound(String),
     #[error("permission denied: {0} is not executable (check its path and 'chmod +x')")]
     NotExecutable(String),
     #[error("no process with PID {0}: check the PID with 'ps' (it may have exited)")]
@@ -38,16 +36,74 @@ pub enum UserError {
     /// Results that cannot be compared (a usage error for `compare`: exit 2).
     #[error("{file}: {why}")]
     BadResults { file: String, why: String },
+    /// `denet bench`'s refusals in hyperfine 2.0's words (its tests and users' scripts match them).
+    #[error(transparent)]
+    Bench(#[from] BenchUsage),
+}
+
+/// `denet bench` command lines refused before anything runs, worded as hyperfine 2.0 words them.
+#[derive(Debug, Error)]
+pub enum BenchUsage {
+    #[error("The '{flag}' option has to be provided just once or N times, where N={benchmarks} is the number of benchmark commands.")]
+    OncePerCommand { flag: &'static str, benchmarks: usize },
+    #[error("Too many --command-name options: Expected {0} at most")]
+    TooManyCommandNames(usize),
+    #[error("'--command-name' has been specified {given} times. It has to appear exactly once, or exactly {benchmarks} times (number of benchmarks)")]
+    CommandNameCount { given: usize, benchmarks: usize },
+    #[error("Duplicate parameter names: {0}")]
+    DuplicateParameters(String),
+    #[error("The file '{0}' specified as '--input' does not exist")]
+    MissingInput(String),
+    #[error("Unknown output policy '{0}'. Use './{0}' to output to a file named '{0}'.")]
+    OutputPolicy(String),
+    #[error("Conflicting requirements for the number of runs (empty range, min is larger than max)")]
+    EmptyRunsRange,
+    #[error("An empty command has been specified for the '--shell <command>' option")]
+    EmptyShell,
+    #[error("Failed to parse '--shell <command>' expression as command line: {0}")]
+    ShellParse(String),
+    #[error("Could not read numeric integer argument to '--{flag}': {why}")]
+    NotAnInteger { flag: &'static str, why: String },
+    #[error("Failed to parse '--env' assignments: {0}")]
+    EnvSyntax(String),
+    #[error("Invalid value '{0}' for '--env': expected an assignment like NAME=value or NAME=\"quoted value\".")]
+    EnvNotAssignment(String),
+    #[error("Invalid environment variable name '{0}' in '--env'")]
+    EnvName(String),
+    #[error("Failed to parse command '{line}': {why}")]
+    CommandSyntax { line: String, why: String },
+    #[error("Can not execute empty command")]
+    EmptyCommand,
+    #[error("Cannot run '{0}' directly because it starts with a variable assignment.\nUse the --env option to set environment variables, for example:\n\n  denet bench --env 'OMP_NUM_THREADS=8 CFLAGS=\"-O3 -march=native\"' 'my_command'\n\nAlternatively, use -S / --shell=default to run the command in a shell.")]
+    LeadingAssignment(String),
+    #[error("Command '{command}' contains unquoted shell syntax ('{operator}').\nExplicitly choose how to execute it:\n  -S / --shell=default  Interpret shell syntax.\n  -N / --shell=none     Run directly, passing '{operator}' as a literal argument.")]
+    ShellSyntax { command: String, operator: &'static str },
+    /// A `--metrics` value (the message is the metrics module's).
+    #[error("{0}")]
+    Metrics(String),
+    #[error("{0}")]
+    ParameterScan(&'static str),
+    #[error("Error while parsing parameter scan arguments ({0})")]
+    ScanBound(String),
 }
 
 impl UserError {
     pub fn exit_code(&self) -> u8 {
         match self {
-            UserError::CommandNotFound(_) | UserError::BenchCommandNotFound(_) => exit::NOT_FOUND,
+            UserError::CommandNotFound(_) => exit::NOT_FOUND,
             UserError::NotExecutable(_) => exit::NOT_EXECUTABLE,
             UserError::InvalidValue { .. } | UserError::MissingCommand | UserError::BadResults { .. } => exit::USAGE,
             _ => exit::FAILURE,
         }
+    }
+}
+
+/// The exit code of `denet bench` for an error: 1, as hyperfine's, except 2 for results that cannot be
+/// compared (`--baseline`: denet's own check keeps `compare`'s code, so 1 still means a regression).
+pub fn bench_exit_code(err: &anyhow::Error) -> u8 {
+    match err.chain().find_map(|e| e.downcast_ref::<UserError>()) {
+        Some(UserError::BadResults { .. }) => exit::USAGE,
+        _ => exit::FAILURE,
     }
 }
 

@@ -32,7 +32,7 @@ mod vocab;
 
 pub use cli::Cli;
 pub use cmd::dispatch;
-pub use error::{exit_code_of, is_broken_pipe};
+pub use error::{bench_exit_code, exit_code_of, is_broken_pipe};
 
 /// The spawner mode of the binary (src/bench/spawner.rs): `denet bench` runs its commands through it.
 #[cfg(unix)]

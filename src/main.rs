@@ -4,7 +4,7 @@ use std::io::Write;
 use std::process::ExitCode;
 
 use clap::Parser;
-use denet::{exit_code_of, is_broken_pipe};
+use denet::{bench_exit_code, exit_code_of, is_broken_pipe};
 
 fn main() -> ExitCode {
     // `denet bench` runs its commands through a copy of this binary in spawner mode; it must
@@ -20,9 +20,15 @@ fn main() -> ExitCode {
         })
         .init();
     let cli = denet::Cli::parse();
+    // `denet bench` keeps hyperfine 2.0's contract: "Error: ..." and exit code 1.
+    let bench = cli.is_bench();
     match denet::dispatch(cli) {
         Ok(code) => code,
         Err(err) if is_broken_pipe(&err) => ExitCode::SUCCESS,
+        Err(err) if bench => {
+            let _ = writeln!(std::io::stderr(), "Error: {err:#}");
+            ExitCode::from(bench_exit_code(&err))
+        }
         Err(err) => {
             // Never a panic here: a full or closed stderr must not turn the exit code into 101.
             let _ = writeln!(std::io::stderr(), "denet: {err:#}");

@@ -333,9 +333,11 @@ const UNITS: &[DisplayUnit] = &[
     DisplayUnit { symbol: "kB", scale: 1e3, dimension: Dimension::Bytes },
     DisplayUnit { symbol: "MB", scale: 1e6, dimension: Dimension::Bytes },
     DisplayUnit { symbol: "GB", scale: 1e9, dimension: Dimension::Bytes },
+    DisplayUnit { symbol: "TB", scale: 1e12, dimension: Dimension::Bytes },
     DisplayUnit { symbol: "KiB", scale: 1024.0, dimension: Dimension::Bytes },
     DisplayUnit { symbol: "MiB", scale: 1048576.0, dimension: Dimension::Bytes },
     DisplayUnit { symbol: "GiB", scale: 1073741824.0, dimension: Dimension::Bytes },
+    DisplayUnit { symbol: "TiB", scale: 1099511627776.0, dimension: Dimension::Bytes },
     DisplayUnit { symbol: "count", scale: 1.0, dimension: Dimension::Count },
     DisplayUnit { symbol: "k", scale: 1e3, dimension: Dimension::Count },
     DisplayUnit { symbol: "M", scale: 1e6, dimension: Dimension::Count },
@@ -417,7 +419,7 @@ impl std::fmt::Display for MetricsError {
         match self {
             MetricsError::Unknown(m) => write!(
                 f,
-                "unknown metric '{m}'; known: {}, and the presets default, time, all, ebpf (docs/metrics.md)",
+                "Unknown metric '{m}'. Expected one of: {}, or a preset: default, time, all, ebpf (docs/metrics.md)",
                 Metric::ALL.iter().map(|m| m.name()).collect::<Vec<_>>().join(", ")
             ),
             MetricsError::Unavailable(m) => write!(
@@ -428,7 +430,7 @@ impl std::fmt::Display for MetricsError {
                 write!(f, "metric '{m}' is counted by the eBPF programs; add --ebpf (docs/ebpf.md)")
             }
             MetricsError::BadUnit { metric, unit, accepted } => {
-                write!(f, "unit '{unit}' does not fit metric '{metric}'; use one of {}", accepted.join(", "))
+                write!(f, "Unit '{unit}' is not valid for metric '{metric}'. Expected one of: {}", accepted.join(", "))
             }
             MetricsError::Empty => write!(f, "no metric given; e.g. --metrics time_wall_clock,memory_peak_resident"),
         }

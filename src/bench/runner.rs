@@ -191,7 +191,6 @@ mod unix {
     use crate::bench::protocol::{FailedPart, Reply, RunDone};
     use crate::bench::spawner::Spawner;
     use crate::bench::wait::{pollfd, ppoll};
-    use crate::error::UserError;
     use crate::monitor::ebpf::Role;
 
     /// Put the command in its own process group, so that Ctrl-C reaches denet alone and denet can kill the whole group.
@@ -426,21 +425,18 @@ mod unix {
     }
 
     fn spawn_failure(inv: &Invocation, part: FailedPart, errno: i32) -> RunError {
-        let program = inv.argv[0].clone();
         let os = std::io::Error::from_raw_os_error(errno);
-        let e: anyhow::Error = match (part, os.kind()) {
-            (FailedPart::Exec, std::io::ErrorKind::NotFound) => UserError::BenchCommandNotFound(program).into(),
-            (FailedPart::Exec, std::io::ErrorKind::PermissionDenied) => UserError::NotExecutable(program).into(),
-            (FailedPart::Exec, _) => anyhow::anyhow!("cannot start '{program}': {os}"),
-            (FailedPart::Input, _) => match &inv.input {
+        let e: anyhow::Error = match part {
+            // The scheduler names the command: "Failed to run command 'x': No such file or directory".
+            FailedPart::Exec | FailedPart::Other => os.into(),
+            FailedPart::Input => match &inv.input {
                 Input::File(p) => anyhow::anyhow!("cannot open the input file {}: {os}", p.display()),
                 Input::Null => anyhow::anyhow!("cannot open /dev/null for input: {os}"),
             },
-            (FailedPart::Output, _) => match &inv.output {
+            FailedPart::Output => match &inv.output {
                 Output::File(p) => anyhow::anyhow!("cannot write the output file {}: {os}", p.display()),
-                _ => anyhow::anyhow!("cannot set up the output of '{program}': {os}"),
+                _ => anyhow::anyhow!("cannot set up the command's output: {os}"),
             },
-            (FailedPart::Other, _) => anyhow::anyhow!("cannot start '{program}': {os}"),
         };
         RunError::Failed(e)
     }

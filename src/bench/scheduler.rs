@@ -8,7 +8,7 @@ use super::protocol::{self, Batch, IterationVar};
 use super::runner::{Invocation, RunError, Runner};
 
 use crate::options::bench::{BenchOptions, BenchmarkSpec, Interleave};
-use crate::profile::RunProfile;
+use crate::profile::{ExitStatus, RunProfile};
 
 /// A problem worth telling the user about a benchmark's numbers.
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
@@ -82,13 +82,43 @@ pub struct Outcome {
     pub interrupted: bool,
 }
 
-/// Errors that stop the benchmark (after exporting what was measured).
+/// Errors that stop the benchmark (after exporting what was measured), in hyperfine 2.0's words.
 #[derive(Debug, thiserror::Error)]
 pub enum BenchError {
-    #[error("The {0} command terminated with a non-zero exit code. Append ' || true' to the command if you are sure that this can be ignored.")]
-    Hook(Hook),
-    #[error("{what} in {when}. Use the '-i'/'--ignore-failure' option if you want to ignore this. Alternatively, use the '--show-output' option to debug what went wrong.")]
-    CommandFailed { what: String, when: String },
+    /// A command or hook exited in a way that is not accepted.
+    #[error("Command '{command}' {cause} in {when}.{hint}")]
+    Failed { command: String, cause: String, when: String, hint: &'static str },
+    /// A hook that failed or could not be started.
+    #[error("The {kind} command failed: {cause:#} Append ' || true' to the command if this failure can be ignored.")]
+    Hook { kind: Hook, cause: anyhow::Error },
+}
+
+/// What follows a failed command's message: how to go on (`-i` does not apply to hooks).
+const COMMAND_HINT: &str = " Use the '-i'/'--ignore-failure' option if you want to ignore this. Alternatively, use the '--show-output' option to debug what went wrong.";
+const HOOK_HINT: &str = " Use the '--show-output' option to debug what went wrong.";
+
+impl BenchError {
+    /// `line` (a command or hook, as given) ended with `exit` in turn `it`.
+    fn failed(line: &str, exit: ExitStatus, shell: bool, it: Iteration, hint: &'static str) -> BenchError {
+        let cause = match (exit.code, exit.signal) {
+            // denet's addition: a shell says 127 for a command it did not find.
+            (Some(127), _) if shell => {
+                "terminated with non-zero exit code 127 (the shell's 'command not found')".into()
+            }
+            (Some(c), _) => format!("terminated with non-zero exit code {c}"),
+            (None, Some(s)) => format!("was terminated by a signal (signal {s})"),
+            (None, None) => "was terminated by a signal".into(),
+        };
+        BenchError::Failed { command: line.to_string(), cause, when: it.describe(), hint }
+    }
+}
+
+/// A run that could not be measured: with hyperfine's words naming the command, unless interrupted.
+fn not_run(e: RunError, line: &str) -> Stop {
+    match e {
+        RunError::Interrupted => Stop::Interrupted,
+        RunError::Failed(e) => Stop::Error(e.context(format!("Failed to run command '{line}'"))),
+    }
 }
 
 /// The commands around the benchmarked one (`--setup`, `--prepare`, `--conclude`, `--cleanup`).
@@ -235,7 +265,7 @@ impl<'a, R: Runner> Scheduler<'a, R> {
         }
         if self.batchable(i) && self.opts.warmup > 0 {
             let batch = self.batch(i, self.opts.warmup, 0, IterationVar::Warmup);
-            return self.run_batch(&batch, false, &mut |_| Ok(()));
+            return self.run_batch(&self.spec(i).command_line, &batch, false, &mut |_| Ok(()));
         }
         for w in 0..self.opts.warmup {
             let it = Iteration::Warmup(w);
@@ -325,7 +355,7 @@ impl<'a, R: Runner> Scheduler<'a, R> {
             return Ok(());
         }
         let batch = self.batch(i, target - done, done, IterationVar::Run);
-        self.run_batch(&batch, true, &mut |run| {
+        self.run_batch(&self.spec(i).command_line, &batch, true, &mut |run| {
             result.runs.push(run);
             obs.run_done(i, result, target);
             Ok(())
@@ -335,6 +365,7 @@ impl<'a, R: Runner> Scheduler<'a, R> {
     /// Run a batch, checking each run as a single run is checked; `keep` takes the accepted ones.
     fn run_batch(
         &mut self,
+        line: &str,
         batch: &Batch,
         timed: bool,
         keep: &mut dyn FnMut(RunProfile) -> Result<(), Stop>,
@@ -350,7 +381,7 @@ impl<'a, R: Runner> Scheduler<'a, R> {
             };
             index += 1;
             run.started_s = started_s(&run, *clock, clock.elapsed().as_secs_f64() - run.wall_s);
-            match check_run(opts, *shell_overhead, run, it).and_then(&mut *keep) {
+            match check_run(opts, *shell_overhead, run, it, line).and_then(&mut *keep) {
                 Ok(()) => true,
                 Err(e) => {
                     stop = Some(e);
@@ -358,7 +389,7 @@ impl<'a, R: Runner> Scheduler<'a, R> {
                 }
             }
         };
-        runner.measure_batch(batch, timed, &mut each)?;
+        runner.measure_batch(batch, timed, &mut each).map_err(|e| not_run(e, line))?;
         stop.map_or(Ok(()), Err)
     }
 
@@ -371,9 +402,9 @@ impl<'a, R: Runner> Scheduler<'a, R> {
         let spec = self.spec(i);
         let inv = self.invocation(spec, spec.argv.clone(), spec.program.clone(), it);
         let started = self.clock.elapsed().as_secs_f64();
-        let mut run = self.runner.measure(&inv, timed)?;
+        let mut run = self.runner.measure(&inv, timed).map_err(|e| not_run(e, &spec.command_line))?;
         run.started_s = started_s(&run, self.clock, started);
-        check_run(self.opts, self.shell_overhead, run, it)
+        check_run(self.opts, self.shell_overhead, run, it, &spec.command_line)
     }
 
     /// Run a hook through the shell if it is set; returns its wall time, the shell's start included
@@ -389,9 +420,14 @@ impl<'a, R: Runner> Scheduler<'a, R> {
         let Some(cmd) = cmd else { return Ok(0.0) };
         let argv = self.opts.shell.iter().cloned().chain(["-c".to_string(), cmd.clone()]).collect();
         let inv = self.invocation(spec, argv, None, it);
-        let run = self.runner.measure(&inv, false)?;
-        if run.exit.and_then(|e| e.code) != Some(0) {
-            return Err(BenchError::Hook(kind).into());
+        let in_hook = |cause: anyhow::Error| Stop::from(BenchError::Hook { kind, cause });
+        let run = self.runner.measure(&inv, false).map_err(|e| match not_run(e, cmd) {
+            Stop::Error(e) => in_hook(e),
+            interrupted => interrupted,
+        })?;
+        let exit = run.exit.unwrap_or_default();
+        if exit.code != Some(0) {
+            return Err(in_hook(BenchError::failed(cmd, exit, true, it, HOOK_HINT).into()));
         }
         Ok(run.wall_s)
     }
@@ -443,18 +479,11 @@ fn check_run(
     shell_overhead: ShellOverhead,
     mut run: RunProfile,
     it: Iteration,
+    line: &str,
 ) -> Result<RunProfile, Stop> {
     let exit = run.exit.unwrap_or_default();
     if !opts.ignore.accepts(exit.code) {
-        let what = match (exit.code, exit.signal) {
-            (Some(127), _) if opts.shell_commands => {
-                "Command terminated with non-zero exit code 127 (the shell did not find the command?)".to_string()
-            }
-            (Some(c), _) => format!("Command terminated with non-zero exit code {c}"),
-            (None, Some(s)) => format!("The process has been terminated by signal {s}"),
-            _ => "The process ended abnormally".to_string(),
-        };
-        return Err(BenchError::CommandFailed { what, when: it.describe() }.into());
+        return Err(BenchError::failed(line, exit, opts.shell_commands, it, COMMAND_HINT).into());
     }
     if opts.shell_commands {
         let o = shell_overhead;
@@ -612,7 +641,10 @@ mod tests {
     fn a_failing_command_stops_everything_and_keeps_what_ran() {
         let (runs, calls, outcome, error) = run(&["-r", "3", "a", "exit 2", "c"]);
         let error = error.expect("a failing command is an error").to_string();
-        assert!(error.contains("non-zero exit code 2") && error.contains("the first benchmark run"), "{error}");
+        assert!(
+            error.starts_with("Command 'exit 2' terminated with non-zero exit code 2 in the first benchmark run."),
+            "{error}"
+        );
         assert_eq!(runs, ["a [0]", "a [1]", "a [2]", "exit 2 [0]"]);
         assert_eq!(calls.finished.len(), 1, "the finished benchmark was handed over");
         assert!(outcome.results.is_empty(), "the failed one has no accepted run");
@@ -631,7 +663,10 @@ mod tests {
     fn a_failing_hook_names_itself() {
         let (runs, _, _, error) = run(&["-r", "2", "-c", "exit 1", "a"]);
         let error = error.expect("a failing hook is an error").to_string();
-        assert!(error.starts_with("The cleanup command terminated with a non-zero exit code"), "{error}");
+        let expected = "The cleanup command failed: Command 'exit 1' terminated with non-zero exit code 1 in a \
+                        non-benchmark run. Use the '--show-output' option to debug what went wrong. Append ' || true' \
+                        to the command if this failure can be ignored.";
+        assert_eq!(error, expected);
         assert_eq!(runs.last().map(String::as_str), Some("exit 1 [-]"));
     }
 }

@@ -5,9 +5,10 @@ use std::path::{Path, PathBuf};
 
 use super::compare::{baseline_path, named_baseline, CheckOptions};
 use super::params::{self, Parameter};
+use super::shell_syntax;
 use super::{parse_duration, Unit};
 use crate::cli::{BenchArgs, FailOn, Style};
-use crate::error::UserError;
+use crate::error::{BenchUsage, UserError};
 use crate::metrics::{self, Selected};
 use crate::monitor::Schedule;
 use crate::vocab::{Destination, Format, IgnoreFailure, Input, Output};
@@ -24,7 +25,8 @@ pub struct RunBounds {
 pub struct BenchmarkSpec {
     /// The command line with parameters substituted (what the JSON calls `command`).
     pub command_line: String,
-    /// The user's `--command-name`, substituted.
+    /// A name other than the command line (hyperfine's JSON `name`): the user's `--command-name`,
+    /// substituted, or else the `--env` assignments before the command line (`A=1 cmd`).
     pub custom_name: Option<String>,
     /// The display name: the custom name or the command line, plus parameters the command does not use.
     pub name: String,
@@ -110,10 +112,14 @@ fn bad(flag: &'static str, value: impl Into<String>, why: impl Into<String>) -> 
 impl BenchOptions {
     pub fn from_args(a: &BenchArgs) -> Result<BenchOptions, UserError> {
         let shell = shell(a)?;
-        let metrics = metrics::parse(&a.metrics, a.ebpf).map_err(|e| bad("--metrics", &a.metrics, e.to_string()))?;
+        let metrics = metrics::parse(&a.metrics, a.ebpf).map_err(|e| BenchUsage::Metrics(e.to_string()))?;
         let benchmarks = expand(a, shell.as_deref())?;
         if benchmarks.is_empty() {
             return Err(bad("--parameter-list", "", "no benchmark to run: a parameter list is empty"));
+        }
+        // Only a user who chose no shell at all is protected: `-N` and `--shell=none` pass syntax literally.
+        if a.shell.is_none() && !a.no_shell && !a.default_shell && !a.mock {
+            benchmarks.iter().try_for_each(|b| refuse_shell_syntax(&b.command_line))?;
         }
         let opts = BenchOptions {
             bounds: bounds(a)?,
@@ -201,8 +207,8 @@ fn bounds(a: &BenchArgs) -> Result<RunBounds, UserError> {
         return Ok(RunBounds { min: r, max: Some(r) });
     }
     let min = a.min_runs.unwrap_or_else(|| a.max_runs.map_or(10, |m| m.min(10)));
-    if let Some(max) = a.max_runs.filter(|&m| m < min) {
-        return Err(bad("--min-runs", min.to_string(), format!("above --max-runs {max}: the run range is empty")));
+    if a.max_runs.is_some_and(|max| max < min) {
+        return Err(BenchUsage::EmptyRunsRange.into());
     }
     Ok(RunBounds { min, max: a.max_runs })
 }
@@ -214,10 +220,9 @@ fn shell(a: &BenchArgs) -> Result<Option<Vec<String>>, UserError> {
         None | Some("none") => Ok(None),
         Some("default") => Ok(Some(vec!["sh".to_string()])),
         Some(s) => {
-            let words = shell_words::split(s)
-                .map_err(|e| bad("--shell", s, format!("cannot parse it as a command line: {e}")))?;
-            if words.is_empty() {
-                return Err(bad("--shell", s, "empty shell command"));
+            let words = shell_words::split(s).map_err(|e| BenchUsage::ShellParse(e.to_string()))?;
+            if words.first().is_none_or(|w| w.is_empty()) {
+                return Err(BenchUsage::EmptyShell.into());
             }
             Ok(Some(words))
         }
@@ -227,13 +232,13 @@ fn shell(a: &BenchArgs) -> Result<Option<Vec<String>>, UserError> {
 fn ignore_failure(mode: Option<&str>) -> Result<IgnoreFailure, UserError> {
     match mode {
         None => Ok(IgnoreFailure::Never),
-        Some("all-non-zero") => Ok(IgnoreFailure::AllNonZero),
+        Some("all-non-zero" | "") => Ok(IgnoreFailure::AllNonZero),
         Some(list) => list
             .split(',')
             .map(|c| c.trim().parse::<i32>())
             .collect::<Result<Vec<_>, _>>()
             .map(IgnoreFailure::Codes)
-            .map_err(|_| bad("--ignore-failure", list, "expected all-non-zero or a list of exit codes like 1,2")),
+            .map_err(|e| BenchUsage::NotAnInteger { flag: "ignore-failure", why: e.to_string() }.into()),
     }
 }
 
@@ -241,7 +246,8 @@ fn input(v: Option<&str>) -> Result<Input, UserError> {
     match v {
         None | Some("null") => Ok(Input::Null),
         Some(f) if Path::new(f).is_file() => Ok(Input::File(f.into())),
-        Some(f) => Err(bad("--input", f, "no such file")),
+        Some(f) if Path::new(f).exists() => Err(bad("--input", f, "not a file")),
+        Some(f) => Err(BenchUsage::MissingInput(f.to_string()).into()),
     }
 }
 
@@ -252,7 +258,7 @@ fn output(v: &str) -> Result<Output, UserError> {
         "inherit" => Ok(Output::Inherit),
         // A bare word is more likely a typo than a file name (hyperfine's rule).
         f if Path::new(f).components().count() > 1 => Ok(Output::File(f.into())),
-        f => Err(bad("--output", f, format!("not null, pipe or inherit; write './{f}' for a file named '{f}'"))),
+        f => Err(BenchUsage::OutputPolicy(f.to_string()).into()),
     }
 }
 
@@ -329,28 +335,30 @@ fn check_writable(flag: &'static str, path: &Path) -> Result<(), UserError> {
 /// Expand commands and parameters into benchmarks, and pair each with its name, hooks and output.
 fn expand(a: &BenchArgs, shell: Option<&[String]>) -> Result<Vec<BenchmarkSpec>, UserError> {
     let parameters = parameters(a)?;
-    let templates: Vec<String> =
-        if a.command_args.is_empty() { a.commands.clone() } else { vec![shell_words::join(&a.command_args)] };
+    let templates = &a.commands;
     let combos = params::product(&parameters);
     // hyperfine's order: the command varies fastest, then the first parameter, ...
     let slots: Vec<(usize, &Vec<(String, String)>)> =
         combos.iter().flat_map(|c| (0..templates.len()).map(move |i| (i, c))).collect();
     let n = slots.len();
-    let per = |flag: &'static str, given: &[String]| -> Result<(), UserError> {
-        match given.len() {
-            0 | 1 => Ok(()),
-            k if k == n => Ok(()),
-            k => Err(bad(flag, k.to_string(), format!("give it once, or once per benchmark ({n} here)"))),
-        }
-    };
-    per("--prepare", &a.prepare)?;
-    per("--conclude", &a.conclude)?;
-    per("--output", &a.output)?;
     check_names(&a.command_name, templates.len(), n, !parameters.is_empty())?;
-    let env = env_pairs(&a.env)?;
+    let envs = a.env.iter().map(|e| environment(e)).collect::<Result<Vec<_>, _>>()?;
+    once_or_per_benchmark("--env", envs.len(), n)?;
+    once_or_per_benchmark("--prepare", a.prepare.len(), n)?;
+    once_or_per_benchmark("--conclude", a.conclude.len(), n)?;
+    once_or_per_benchmark("--output", a.output.len(), n)?;
     let outputs = a.output.iter().map(|o| output(o)).collect::<Result<Vec<_>, _>>()?;
-    let shared = Expansion { a, shell, scanned: !parameters.is_empty(), env, outputs };
+    let shared = Expansion { a, shell, scanned: !parameters.is_empty(), envs, outputs };
     slots.iter().enumerate().map(|(k, (i, combo))| shared.spec(k, *i, &templates[*i], combo)).collect()
+}
+
+/// hyperfine's rule for per-command options: absent, given once for all, or once per benchmark.
+fn once_or_per_benchmark(flag: &'static str, given: usize, benchmarks: usize) -> Result<(), UserError> {
+    match given {
+        0 | 1 => Ok(()),
+        k if k == benchmarks => Ok(()),
+        _ => Err(BenchUsage::OncePerCommand { flag, benchmarks }.into()),
+    }
 }
 
 /// What every benchmark of an expansion draws from.
@@ -359,8 +367,14 @@ struct Expansion<'a> {
     shell: Option<&'a [String]>,
     /// Whether parameters multiply the commands (names and hooks are then given per benchmark).
     scanned: bool,
-    env: Vec<(String, String)>,
+    /// Each `--env`, parsed, before parameter substitution.
+    envs: Vec<Vec<(String, String)>>,
     outputs: Vec<Output>,
+}
+
+/// The item for benchmark `k` of an option given once for all or once per benchmark.
+fn nth<T>(given: &[T], k: usize) -> Option<&T> {
+    given.get(if given.len() == 1 { 0 } else { k })
 }
 
 impl Expansion<'_> {
@@ -368,33 +382,41 @@ impl Expansion<'_> {
     fn spec(&self, k: usize, i: usize, template: &str, combo: &[(String, String)]) -> Result<BenchmarkSpec, UserError> {
         let a = self.a;
         let sub = |t: &str| params::substitute(t, combo);
-        let pick = |v: &[String]| v.get(if v.len() == 1 { 0 } else { k }).map(|t| sub(t));
         let command_line = sub(template);
-        let argv = argv(a, self.shell, &command_line)?;
+        let argv = argv(self.shell, &command_line)?;
         let name_template = match (self.scanned, a.command_name.len()) {
             (false, _) => a.command_name.get(i),
             (true, 1) => a.command_name.first(),
             (true, _) => a.command_name.get(k),
         };
-        let custom_name = name_template.map(|t| sub(t));
-        let name = display_name(custom_name.as_deref().unwrap_or(&command_line), template, name_template, combo);
-        let output = match self.outputs.get(if self.outputs.len() == 1 { 0 } else { k }) {
+        let env_template = nth(&self.envs, k).map_or(&[][..], Vec::as_slice);
+        let env: Vec<(String, String)> = env_template.iter().map(|(key, v)| (key.clone(), sub(v))).collect();
+        let custom_name = match name_template {
+            Some(t) => Some(sub(t)),
+            None if env.is_empty() => None,
+            None => Some(with_assignments(&env, &command_line)),
+        };
+        let uses = |p: &str| {
+            params::uses(template, p)
+                || env_template.iter().any(|(_, v)| params::uses(v, p))
+                || name_template.is_some_and(|t| params::uses(t, p))
+        };
+        let output = match nth(&self.outputs, k) {
             _ if a.show_output => Output::Inherit,
             o => o.cloned().unwrap_or(Output::Null),
         };
-        let env: Vec<(String, String)> = self.env.iter().map(|(key, v)| (key.clone(), sub(v))).collect();
         // With its own PATH the command must be looked up by the exec, not by us.
         let program = if env.iter().any(|(k, _)| k == "PATH") { None } else { find_in_path(&argv[0]) };
         Ok(BenchmarkSpec {
+            name: display_name(custom_name.as_deref().unwrap_or(&command_line), combo, uses),
             command_line,
             custom_name,
-            name,
             program,
             argv,
             parameters: combo.to_vec(),
             setup: a.setup.as_deref().map(sub),
-            prepare: pick(&a.prepare),
-            conclude: pick(&a.conclude),
+            prepare: nth(&a.prepare, k).map(|t| sub(t)),
+            conclude: nth(&a.conclude, k).map(|t| sub(t)),
             cleanup: a.cleanup.as_deref().map(sub),
             output,
             env,
@@ -402,13 +424,19 @@ impl Expansion<'_> {
     }
 }
 
-/// The name shown: `base`, plus the parameters that neither the command nor its custom name uses.
-fn display_name(base: &str, template: &str, name_template: Option<&String>, combo: &[(String, String)]) -> String {
-    let unused: Vec<String> = combo
-        .iter()
-        .filter(|(p, _)| !params::uses(template, p) && !name_template.is_some_and(|t| params::uses(t, p)))
-        .map(|(p, v)| format!("{p} = {v}"))
-        .collect();
+/// A command line as hyperfine shows it with `--env`: `A=1 B='x y' cmd`.
+fn with_assignments(env: &[(String, String)], command_line: &str) -> String {
+    let assignments: Vec<String> = env.iter().map(|(k, v)| format!("{k}={}", shell_words::quote(v))).collect();
+    match assignments.is_empty() {
+        true => command_line.to_string(),
+        false => format!("{} {command_line}", assignments.join(" ")),
+    }
+}
+
+/// The name shown: `base`, plus the parameters that neither the command, its environment nor its
+/// custom name uses.
+fn display_name(base: &str, combo: &[(String, String)], uses: impl Fn(&str) -> bool) -> String {
+    let unused: Vec<String> = combo.iter().filter(|(p, _)| !uses(p)).map(|(p, v)| format!("{p} = {v}")).collect();
     if unused.is_empty() {
         base.to_string()
     } else {
@@ -431,26 +459,41 @@ fn parameters(a: &BenchArgs) -> Result<Vec<Parameter>, UserError> {
 }
 
 fn check_names(names: &[String], commands: usize, benchmarks: usize, with_params: bool) -> Result<(), UserError> {
-    let k = names.len();
-    let ok = if with_params { k <= 1 || k == benchmarks } else { k <= commands };
-    if ok {
-        return Ok(());
+    let given = names.len();
+    if with_params && given > 1 && given != benchmarks {
+        return Err(BenchUsage::CommandNameCount { given, benchmarks }.into());
     }
-    let why = if with_params {
-        format!("give it once, or once per benchmark ({benchmarks} here)")
-    } else {
-        format!("given {k} times for {commands} commands")
-    };
-    Err(bad("--command-name", k.to_string(), why))
+    if !with_params && given > commands {
+        return Err(BenchUsage::TooManyCommandNames(commands).into());
+    }
+    Ok(())
 }
 
-fn env_pairs(env: &[String]) -> Result<Vec<(String, String)>, UserError> {
-    env.iter()
-        .map(|kv| match kv.split_once('=') {
-            Some((k, v)) if !k.is_empty() => Ok((k.to_string(), v.to_string())),
-            _ => Err(bad("--env", kv.as_str(), "expected KEY=VALUE")),
-        })
-        .collect()
+/// One `--env` value: space-separated `NAME=VALUE` assignments with shell quoting; a later
+/// assignment to the same name replaces an earlier one.
+fn environment(value: &str) -> Result<Vec<(String, String)>, UserError> {
+    let mut env: Vec<(String, String)> = Vec::new();
+    for assignment in shell_words::split(value).map_err(|e| BenchUsage::EnvSyntax(e.to_string()))? {
+        let (name, v) = assignment.split_once('=').ok_or_else(|| BenchUsage::EnvNotAssignment(assignment.clone()))?;
+        if !shell_syntax::is_variable_name(name) {
+            return Err(BenchUsage::EnvName(name.to_string()).into());
+        }
+        env.retain(|(k, _)| k != name);
+        env.push((name.to_string(), v.to_string()));
+    }
+    Ok(env)
+}
+
+/// Refuse what only a shell understands in a command that would run without one (hyperfine 2.0:
+/// `rm -rf cache/ && ./my_command` must not run `rm` with `&&` as an argument).
+fn refuse_shell_syntax(line: &str) -> Result<(), UserError> {
+    if shell_syntax::starts_with_assignment(line) {
+        return Err(BenchUsage::LeadingAssignment(line.to_string()).into());
+    }
+    match shell_syntax::first_operator(line) {
+        Some(operator) => Err(BenchUsage::ShellSyntax { command: line.to_string(), operator }.into()),
+        None => Ok(()),
+    }
 }
 
 /// The executable `name` resolves to in `PATH`, as exec would find it; `None` for a path or when absent
@@ -474,17 +517,14 @@ fn is_executable(p: &Path) -> bool {
 }
 
 /// What to execute for a command line.
-fn argv(a: &BenchArgs, shell: Option<&[String]>, line: &str) -> Result<Vec<String>, UserError> {
-    if !a.command_args.is_empty() {
-        return Ok(a.command_args.clone());
-    }
+fn argv(shell: Option<&[String]>, line: &str) -> Result<Vec<String>, UserError> {
     if let Some(sh) = shell {
         return Ok(sh.iter().cloned().chain(["-c".to_string(), line.to_string()]).collect());
     }
-    let words =
-        shell_words::split(line).map_err(|e| bad("command", line, format!("cannot split it into words: {e}")))?;
+    let words = shell_words::split(line)
+        .map_err(|e| BenchUsage::CommandSyntax { line: line.to_string(), why: e.to_string() })?;
     if words.is_empty() {
-        return Err(bad("command", line, "empty command"));
+        return Err(BenchUsage::EmptyCommand.into());
     }
     Ok(words)
 }

@@ -149,3 +149,4 @@ mod tests {
 pub mod bench;
 pub mod compare;
 pub mod params;
+pub mod shell_syntax;

@@ -4,7 +4,7 @@ use std::str::FromStr;
 
 use rust_decimal::Decimal;
 
-use crate::error::UserError;
+use crate::error::{BenchUsage, UserError};
 
 /// The largest parameter range accepted.
 const MAX_VALUES: usize = 100_000;
@@ -16,9 +16,11 @@ pub struct Parameter {
     pub values: Vec<String>,
 }
 
-fn bad(flag: &'static str, value: &str, why: impl Into<String>) -> UserError {
-    UserError::InvalidValue { flag, value: value.to_string(), why: why.into() }
+fn scan_error(why: &'static str) -> UserError {
+    BenchUsage::ParameterScan(why).into()
 }
+
+const TOO_LARGE: &str = "Parameter range is too large";
 
 /// `-L VAR a,b,c`: split on commas; `\,` is a literal comma and `\\` a backslash; empty items are kept.
 pub fn list(name: &str, values: &str) -> Parameter {
@@ -41,28 +43,27 @@ pub fn list(name: &str, values: &str) -> Parameter {
 pub fn scan(name: &str, min: &str, max: &str, step: Option<&str>) -> Result<Parameter, UserError> {
     let ints = (min.parse::<i64>(), max.parse::<i64>(), step.unwrap_or("1").parse::<i64>());
     if let (Ok(lo), Ok(hi), Ok(d)) = ints {
-        check_range(lo > hi, d == 0, d < 0, step.unwrap_or("1"), &format!("{min} {max}"))?;
+        check_range(lo > hi, d == 0, d < 0)?;
         // i128: the span of two i64 bounds cannot overflow it.
         let count = ((hi as i128 - lo as i128) / d as i128 + 1) as u128;
         if count > MAX_VALUES as u128 {
-            return Err(bad("--parameter-scan", &format!("{min} {max}"), "the range has more than 100000 values"));
+            return Err(scan_error(TOO_LARGE));
         }
         return Ok(Parameter {
             name: name.into(),
             values: (0..count as i64).map(|i| (lo + i * d).to_string()).collect(),
         });
     }
-    let step = step.ok_or_else(|| {
-        bad("--parameter-scan", &format!("{min} {max}"), "non-integer bounds need a step: add -D/--parameter-step-size")
-    })?;
-    let parse = |v: &str| Decimal::from_str(v).map_err(|_| bad("--parameter-scan", v, "not a number"));
-    let (lo, hi, d) = (parse(min)?, parse(max)?, parse(step)?);
-    check_range(lo > hi, d.is_zero(), d.is_sign_negative(), step, &format!("{min} {max}"))?;
+    let parse = |v: &str| Decimal::from_str(v).map_err(|e| UserError::from(BenchUsage::ScanBound(e.to_string())));
+    let (lo, hi) = (parse(min)?, parse(max)?);
+    let step = step.ok_or_else(|| scan_error("A step size is required when the range bounds are floating point numbers. The step size can be specified with the '-D/--parameter-step-size <DELTA>' parameter"))?;
+    let d = parse(step)?;
+    check_range(lo > hi, d.is_zero(), d.is_sign_negative())?;
     let mut values = Vec::new();
     let mut v = lo;
     while v <= hi {
         if values.len() == MAX_VALUES {
-            return Err(bad("--parameter-scan", &format!("{min} {max}"), "the range has more than 100000 values"));
+            return Err(scan_error(TOO_LARGE));
         }
         values.push(v.to_string());
         v += d;
@@ -70,15 +71,16 @@ pub fn scan(name: &str, min: &str, max: &str, step: Option<&str>) -> Result<Para
     Ok(Parameter { name: name.into(), values })
 }
 
-fn check_range(inverted: bool, zero: bool, negative: bool, step: &str, range: &str) -> Result<(), UserError> {
+/// hyperfine's checks, in its order.
+fn check_range(inverted: bool, zero: bool, negative: bool) -> Result<(), UserError> {
+    if inverted {
+        return Err(scan_error("Empty parameter range"));
+    }
     if zero {
-        return Err(bad("--parameter-step-size", step, "zero is not a valid step"));
+        return Err(scan_error("Zero is not a valid parameter step"));
     }
     if negative {
-        return Err(bad("--parameter-step-size", step, "the step must be positive"));
-    }
-    if inverted {
-        return Err(bad("--parameter-scan", range, "empty range: MIN is above MAX"));
+        return Err(scan_error("Parameter step size must be positive"));
     }
     Ok(())
 }
@@ -87,10 +89,11 @@ fn check_range(inverted: bool, zero: bool, negative: bool, step: &str, range: &s
 pub fn check_unique(params: &[Parameter]) -> Result<(), UserError> {
     let mut names: Vec<&str> = params.iter().map(|p| p.name.as_str()).collect();
     names.sort_unstable();
-    let dups: Vec<&str> = names.windows(2).filter(|w| w[0] == w[1]).map(|w| w[0]).collect();
+    let mut dups: Vec<&str> = names.windows(2).filter(|w| w[0] == w[1]).map(|w| w[0]).collect();
+    dups.dedup();
     match dups.is_empty() {
         true => Ok(()),
-        false => Err(bad("--parameter-list", &dups.join(", "), "duplicate parameter name")),
+        false => Err(BenchUsage::DuplicateParameters(dups.join(", ")).into()),
     }
 }
 
@@ -156,14 +159,18 @@ mod tests {
     }
 
     #[test]
-    fn bad_scans_are_refused() {
-        assert!(scan("n", "5", "1", None).is_err());
-        assert!(scan("n", "1", "5", Some("0")).is_err());
-        assert!(scan("n", "1", "5", Some("-1")).is_err());
-        assert!(scan("n", "0.5", "1", None).is_err());
-        assert!(scan("n", "0", "1000000", None).is_err());
+    fn bad_scans_are_refused_in_hyperfines_words() {
+        let why = |min: &str, max: &str, step: Option<&str>| scan("n", min, max, step).unwrap_err().to_string();
+        assert_eq!(why("5", "1", None), "Empty parameter range");
+        assert_eq!(why("1", "5", Some("0")), "Zero is not a valid parameter step");
+        assert_eq!(why("1", "5", Some("-1")), "Parameter step size must be positive");
+        assert_eq!(why("0", "1", Some("-1.0")), "Parameter step size must be positive");
+        assert!(why("0.5", "1", None).starts_with("A step size is required"));
+        assert_eq!(why("0", "1000000", None), "Parameter range is too large");
+        assert!(why("1", "x", None).starts_with("Error while parsing parameter scan arguments ("));
         assert!(scan("n", "-9223372036854775808", "9223372036854775807", None).is_err(), "no overflow");
-        assert!(check_unique(&[list("a", "1"), list("a", "2")]).is_err());
+        let dup = check_unique(&[list("a", "1"), list("a", "2"), list("a", "3"), list("b", "1"), list("b", "2")]);
+        assert_eq!(dup.unwrap_err().to_string(), "Duplicate parameter names: a, b");
     }
 
     #[test]

@@ -9,25 +9,45 @@ use predicates::prelude::*;
 
 use crate::util::{cpu_shared, denet, denet_path, workload};
 
-/// `denet bench ARGS...`: exit code 2 and a message naming `needle`.
-fn usage_error(args: &[&str], needle: &str) {
-    denet().arg("bench").args(args).assert().code(2).stderr(predicate::str::contains(needle));
+/// `denet bench ARGS...` refused as hyperfine refuses it: exit code 1 and `Error: ` with a message holding `needle`.
+pub fn usage_error(args: &[&str], needle: &str) {
+    denet()
+        .arg("bench")
+        .args(args)
+        .assert()
+        .code(1)
+        .stdout("")
+        .stderr(predicate::str::starts_with("Error: ").and(predicate::str::contains(needle)));
 }
 
 /// A file that commands append to, to prove whether anything ran.
-fn log_in(dir: &Path) -> (PathBuf, String) {
+pub fn log_in(dir: &Path) -> (PathBuf, String) {
     let path = dir.join("ran.log");
     let echo = format!("echo ran >> {}", shell_words::quote(path.to_str().unwrap()));
     (path, echo)
 }
 
 #[test]
-fn unknown_command_exits_127() {
+fn unknown_command_fails_to_run_and_exits_1() {
     let _cpu = cpu_shared();
-    denet().args(["bench", "-N", "--style", "none", "nosuch_cmd_xyz"]).assert().code(127).stderr(
-        predicate::str::contains("Command 'nosuch_cmd_xyz' not found")
-            .and(predicate::str::contains("-i/--ignore-failure")),
-    );
+    denet()
+        .args(["bench", "-N", "--style", "none", "nosuch_cmd_xyz"])
+        .assert()
+        .code(1)
+        .stderr("Error: Failed to run command 'nosuch_cmd_xyz': No such file or directory (os error 2)\n");
+}
+
+#[test]
+fn a_failing_command_is_named_by_its_command_line() {
+    let _cpu = cpu_shared();
+    denet()
+        .args(["bench", "-N", "--style", "none", "-r", "1", "-n", "named", "-L", "s", "0,1", "test {s} -eq 0"])
+        .assert()
+        .code(1)
+        .stderr(predicate::str::contains(
+            "Error: Command 'test 1 -eq 0' terminated with non-zero exit code 1 in the first benchmark run. \
+             Use the '-i'/'--ignore-failure' option",
+        ));
 }
 
 #[test]
@@ -70,7 +90,10 @@ fn two_prepares_for_three_commands_is_a_usage_error() {
     let _cpu = cpu_shared();
     let dir = tempfile::tempdir().unwrap();
     let (log, echo) = log_in(dir.path());
-    usage_error(&["-S", "--prepare", &echo, "--prepare", &echo, &echo, &echo, &echo], "--prepare");
+    usage_error(
+        &["-S", "--prepare", &echo, "--prepare", &echo, &echo, &echo, &echo],
+        "The '--prepare' option has to be provided just once or N times, where N=3 is the number of benchmark commands.",
+    );
     assert!(!log.exists(), "something ran before the error");
 }
 
@@ -79,45 +102,58 @@ fn two_concludes_for_three_commands_is_a_usage_error() {
     let _cpu = cpu_shared();
     let dir = tempfile::tempdir().unwrap();
     let (log, echo) = log_in(dir.path());
-    usage_error(&["-S", "--conclude", &echo, "--conclude", &echo, &echo, &echo, &echo], "--conclude");
+    usage_error(
+        &["-S", "--conclude", &echo, "--conclude", &echo, &echo, &echo, &echo],
+        "The '--conclude' option has to be",
+    );
     assert!(!log.exists(), "something ran before the error");
 }
 
 #[test]
 fn three_command_names_for_two_commands_is_a_usage_error() {
     let _cpu = cpu_shared();
-    usage_error(&["-N", "-n", "a", "-n", "b", "-n", "c", "true", "true"], "--command-name");
+    usage_error(
+        &["-N", "-n", "a", "-n", "b", "-n", "c", "true", "true"],
+        "Too many --command-name options: Expected 2 at most",
+    );
+    usage_error(
+        &["-N", "-n", "a", "-n", "b", "-n", "c", "-L", "x", "1,2", "echo {x}"],
+        "'--command-name' has been specified 3 times. It has to appear exactly once, or exactly 2 times",
+    );
 }
 
 #[test]
 fn duplicate_parameter_names_are_a_usage_error() {
     let _cpu = cpu_shared();
-    usage_error(&["-N", "-L", "x", "1,2", "-L", "x", "3", "echo {x}"], "duplicate");
-    usage_error(&["-N", "-L", "x", "1,2", "-L", "x", "3", "echo {x}"], "'x'");
+    usage_error(&["-N", "-L", "x", "1,2", "-L", "x", "3", "echo {x}"], "Duplicate parameter names: x");
 }
 
 #[test]
 fn inverted_parameter_range_is_a_usage_error() {
     let _cpu = cpu_shared();
-    usage_error(&["-N", "-P", "n", "5", "1", "echo {n}"], "--parameter-scan");
+    usage_error(&["-N", "-P", "n", "5", "1", "echo {n}"], "Empty parameter range");
 }
 
 #[test]
 fn zero_parameter_step_is_a_usage_error() {
     let _cpu = cpu_shared();
-    usage_error(&["-N", "-P", "n", "1", "5", "-D", "0", "echo {n}"], "--parameter-step-size");
+    usage_error(&["-N", "-P", "n", "1", "5", "-D", "0", "echo {n}"], "Zero is not a valid parameter step");
 }
 
 #[test]
 fn negative_parameter_step_is_a_usage_error() {
     let _cpu = cpu_shared();
-    usage_error(&["-N", "-P", "n", "1", "5", "-D", "-1", "echo {n}"], "--parameter-step-size");
+    usage_error(&["-N", "-P", "n", "1", "5", "-D", "-1", "echo {n}"], "Parameter step size must be positive");
+    usage_error(
+        &["-N", "-P", "n", "0", "1", "--parameter-step-size=-0.5", "echo {n}"],
+        "Parameter step size must be positive",
+    );
 }
 
 #[test]
 fn non_integer_range_without_a_step_is_a_usage_error() {
     let _cpu = cpu_shared();
-    usage_error(&["-N", "-P", "n", "0.5", "1", "echo {n}"], "--parameter-step-size");
+    usage_error(&["-N", "-P", "n", "0.5", "1", "echo {n}"], "'-D/--parameter-step-size <DELTA>'");
 }
 
 #[test]
@@ -138,15 +174,18 @@ fn missing_input_file_is_a_usage_error() {
     let _cpu = cpu_shared();
     let dir = tempfile::tempdir().unwrap();
     let (log, echo) = log_in(dir.path());
-    usage_error(&["-S", "--runs", "1", "--input", "/nonexistent", &echo], "/nonexistent");
+    usage_error(
+        &["-S", "--runs", "1", "--input", "/nonexistent", &echo],
+        "The file '/nonexistent' specified as '--input' does not exist",
+    );
     assert!(!log.exists(), "the command ran before the input file was refused");
 }
 
 #[test]
 fn unknown_metric_is_a_usage_error_listing_the_known_ones() {
     let _cpu = cpu_shared();
-    denet().args(["bench", "-N", "--metrics", "bogus", "true"]).assert().code(2).stderr(
-        predicate::str::contains("bogus")
+    denet().args(["bench", "-N", "--metrics", "bogus", "true"]).assert().code(1).stderr(
+        predicate::str::starts_with("Error: Unknown metric 'bogus'. Expected one of: ")
             .and(predicate::str::contains("time_wall_clock"))
             .and(predicate::str::contains("memory_peak_resident")),
     );
@@ -161,7 +200,11 @@ fn failing_prepare_exits_1() {
         .args(["bench", "-S", "--style", "none", "--runs", "2", "--prepare", "exit 1", &echo])
         .assert()
         .code(1)
-        .stderr(predicate::str::contains("preparation command terminated"));
+        .stderr(predicate::str::contains(
+            "Error: The preparation command failed: Command 'exit 1' terminated with non-zero exit code 1 in \
+             the first benchmark run. Use the '--show-output' option to debug what went wrong. Append ' || true' \
+             to the command if this failure can be ignored.",
+        ));
     assert!(!log.exists(), "the command ran although its preparation failed");
 }
 

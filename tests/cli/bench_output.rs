@@ -410,10 +410,8 @@ fn identical_commands_have_identical_peak_rss() {
 #[test]
 fn shown_output_comes_under_the_benchmark_name() {
     let _cpu = cpu_shared();
-    let out = denet()
-        .args(["bench", "-N", "--runs", "2", "--style", "basic", "--show-output", "echo shown-line"])
-        .output()
-        .expect("denet runs");
+    let out =
+        denet().args(["bench", "-N", "--runs", "2", "--show-output", "echo shown-line"]).output().expect("denet runs");
     assert!(out.status.success(), "{out:?}");
     let stdout = String::from_utf8_lossy(&out.stdout);
     let at = |needle: &str| stdout.find(needle).unwrap_or_else(|| panic!("no {needle:?} in {stdout}"));

@@ -6,6 +6,7 @@
 mod accuracy;
 mod architecture;
 mod attach;
+mod bench_cli;
 mod bench_errors;
 mod bench_order;
 mod bench_output;
