@@ -117,9 +117,13 @@ impl Deadline {
             platform::signal_tree(root, platform::TERM);
             // The grace period ends early once nothing of the tree is left.
             wait_while_alive(KILL_GRACE);
-            platform::signal_tree(root, platform::KILL);
-            // SIGKILL is delivered asynchronously: let the processes become zombies, to be reaped.
-            wait_while_alive(Duration::from_secs(1));
+            // Again until none is left: a process can be missing from one walk of /proc (it was being
+            // re-parented to denet at that moment), and SIGKILL is delivered asynchronously.
+            let end = std::time::Instant::now() + Duration::from_secs(2);
+            while std::time::Instant::now() < end && platform::tree_alive() {
+                platform::signal_tree(root, platform::KILL);
+                std::thread::sleep(Duration::from_millis(20));
+            }
         });
         Deadline { cancel, fired, thread }
     }
