@@ -86,7 +86,9 @@ fn factor(mean: f64, reference: f64, dimension: Dimension) -> String {
     format!("({f}x {direction})")
 }
 
-/// A code span that holds any backticks: a longer run of them as the delimiter.
+/// A code span that holds any backticks: a longer run of them as the delimiter, padded by spaces
+/// only then. Spelt exactly as hyperfine spells it (render::escape::markdown_code, for denet's own
+/// regression tables, pads differently and escapes `|` itself).
 fn markdown_code(name: &str) -> String {
     let longest = name.split(|c| c != '`').map(str::len).max().unwrap_or(0);
     if longest == 0 {
