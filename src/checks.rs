@@ -35,10 +35,14 @@ pub enum Note {
     New(String),
     /// A default threshold's metric is in neither file.
     InNeither(MetricKey),
+    /// A default threshold's metric is in one file only (`side` names the other).
+    MissingFrom { metric: MetricKey, side: &'static str },
     /// A relative threshold on a zero baseline mean.
     ZeroBaseline { benchmark: String, metric: MetricKey },
     /// The runs cannot resolve the threshold at this noise; `needed` runs per side would.
     TooNoisy { benchmark: String, metric: MetricKey, threshold: Threshold, runs: usize, needed: usize },
+    /// One side is an older tool's file (`side`: "baseline" or "current results"), read for what it has.
+    OlderFormat { side: &'static str, tool: &'static str, lacks: &'static str },
 }
 
 impl Regression {
@@ -66,7 +70,11 @@ pub fn run(baseline: &Document, current: &Document, opts: &CheckOptions) -> Resu
             list(&p.only_current)
         )));
     }
-    let mut notes: Vec<Note> = p.only_baseline.iter().cloned().map(Note::OnlyInBaseline).collect();
+    let mut notes: Vec<Note> = [("baseline", baseline), ("current results", current)]
+        .into_iter()
+        .filter_map(|(side, doc)| Some(Note::OlderFormat { side, tool: doc.tool(), lacks: doc.lacks()? }))
+        .collect();
+    notes.extend(p.only_baseline.iter().cloned().map(Note::OnlyInBaseline));
     notes.extend(p.only_current.iter().cloned().map(Note::New));
     check_pairs(&p.pairs, notes, opts)
 }
@@ -95,18 +103,21 @@ fn check_pairs(
     for t in &opts.thresholds {
         let in_b = pairs.iter().all(|(b, _)| b.values(&t.metric).is_some());
         let in_c = pairs.iter().all(|(_, c)| c.values(&t.metric).is_some());
-        match (in_b, in_c) {
-            (true, true) => {}
-            (false, false) if !t.explicit => {
-                notes.push(Note::InNeither(t.metric.clone()));
+        let side = match (in_b, in_c) {
+            (true, true) => None,
+            (false, false) => Some("either file"),
+            (false, true) => Some("the baseline"),
+            (true, false) => Some("the current results"),
+        };
+        match side {
+            None => {}
+            // A default threshold on a metric a file lacks (a hyperfine 1.x file has no memory) is skipped with a note.
+            Some(side) if !t.explicit => {
+                let metric = t.metric.clone();
+                notes.push(if in_b || in_c { Note::MissingFrom { metric, side } } else { Note::InNeither(metric) });
                 continue;
             }
-            (b, c) => {
-                let side = match (b, c) {
-                    (false, false) => "either file",
-                    (false, true) => "the baseline",
-                    _ => "the current results",
-                };
+            Some(side) => {
                 return Err(input_error(format!(
                     "metric {} is missing from {side}: the two files hold different metrics; choose others with --threshold",
                     t.metric

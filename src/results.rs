@@ -11,7 +11,7 @@ use serde_json::Value;
 
 use crate::bench::scheduler::Warning;
 use crate::error::UserError;
-use crate::metrics::{MetricKey, Source};
+use crate::metrics::{Dimension, MetricKey, Source};
 use crate::monitor::ebpf::PartStatus;
 use crate::profile::EnvRecord;
 use crate::profile::{RunProfile, TimelinePoint};
@@ -27,6 +27,19 @@ pub struct Document<'a> {
     #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "lenient")]
     pub primary_metric: Option<MetricKey>,
     pub results: Vec<Benchmark<'a>>,
+    /// The schema the file was read from (not a key of the file).
+    #[serde(skip)]
+    pub read_from: Schema,
+}
+
+/// The schemas denet reads.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub enum Schema {
+    /// hyperfine 2.0's schema_version 2, which denet writes.
+    #[default]
+    V2,
+    /// hyperfine 1.x: per-run wall times and exit codes, everything else as means.
+    HyperfineV1,
 }
 
 /// The file's metadata: hyperfine's version, or denet's fields.
@@ -57,19 +70,20 @@ pub struct Platform {
     pub architecture: String,
 }
 
-/// One benchmarked command.
+/// One benchmarked command: hyperfine's keys in hyperfine's order (command, name, measurements,
+/// parameters, environment, summary), then denet's.
 #[derive(Debug, Serialize, Deserialize)]
 pub struct Benchmark<'a> {
     pub command: Cow<'a, str>,
     #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "lenient")]
     pub name: Option<Cow<'a, str>>,
+    pub measurements: Measurements<'a>,
     #[serde(default, skip_serializing_if = "BTreeMap::is_empty", deserialize_with = "lenient")]
     pub parameters: BTreeMap<Cow<'a, str>, ParameterValue<'a>>,
     #[serde(default, skip_serializing_if = "BTreeMap::is_empty", deserialize_with = "lenient")]
     pub environment: BTreeMap<Cow<'a, str>, Cow<'a, str>>,
-    pub measurements: Measurements<'a>,
     /// Readers recompute statistics from the runs, so denet's summaries and comparisons are written only.
-    #[serde(skip_deserializing, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_deserializing, skip_serializing_if = "Option::is_none", serialize_with = "hyperfine_first")]
     pub summary: Option<BTreeMap<MetricKey, MetricStats<'a>>>,
     #[serde(skip_deserializing, skip_serializing_if = "Option::is_none")]
     pub comparison: Option<BTreeMap<MetricKey, Comparison>>,
@@ -143,21 +157,79 @@ impl Measurement {
     }
 }
 
+/// hyperfine 2.0's metrics in the order its files list them in a run; denet's own follow.
+const HYPERFINE_METRICS: [&str; 10] = [
+    "time_wall_clock",
+    "time_cpu",
+    "time_user",
+    "time_system",
+    "memory_peak_resident",
+    "cpu_cycles",
+    "instructions",
+    "cache_references",
+    "cache_misses",
+    "branch_misses",
+];
+
+/// Where a metric goes among hyperfine's (None: denet's own, after them).
+fn hyperfine_rank(key: &MetricKey) -> Option<usize> {
+    HYPERFINE_METRICS.iter().position(|&name| name == key.name())
+}
+
+/// A summary map with hyperfine's metrics first (by name, as its file has them), then denet's.
+fn hyperfine_first<S: Serializer, V: Serialize>(
+    map: &Option<BTreeMap<MetricKey, V>>,
+    ser: S,
+) -> Result<S::Ok, S::Error> {
+    let Some(map) = map else { return ser.serialize_none() };
+    let (hyperfine, own): (Vec<_>, Vec<_>) = map.iter().partition(|(k, _)| hyperfine_rank(k).is_some());
+    ser.collect_map(hyperfine.into_iter().chain(own))
+}
+
+/// A run's value: counts as integers, as hyperfine writes its hardware counters.
+#[derive(Serialize)]
+#[serde(untagged)]
+enum Number {
+    Count(u64),
+    Real(f64),
+}
+
+impl Number {
+    fn of(key: &MetricKey, value: f64) -> Number {
+        let whole = value.fract() == 0.0 && (0.0..=u64::MAX as f64).contains(&value);
+        if key.dimension() == Dimension::Count && whole {
+            Number::Count(value as u64)
+        } else {
+            Number::Real(value)
+        }
+    }
+}
+
 impl Serialize for Measurement {
+    /// hyperfine's metrics in its order, `exit_code`, then denet's metrics, exit signal and start.
     fn serialize<S: Serializer>(&self, ser: S) -> Result<S::Ok, S::Error> {
         /// `{"value": v, "unit": u}`, or `{"value": v}` for a count.
         #[derive(Serialize)]
         struct Measured<'u> {
-            value: f64,
+            value: Number,
             #[serde(skip_serializing_if = "Option::is_none")]
             unit: Option<&'u str>,
         }
+        let mut hyperfine: Vec<_> = self.values.iter().filter(|(k, _)| hyperfine_rank(k).is_some()).collect();
+        hyperfine.sort_by_key(|(k, _)| hyperfine_rank(k));
+        let own = self.values.iter().filter(|(k, _)| hyperfine_rank(k).is_none());
         let mut map = ser.serialize_map(None)?;
-        for (key, value) in &self.values {
+        let metric = |map: &mut S::SerializeMap, (key, value): &(MetricKey, f64)| {
             let unit = key.known().and_then(|m| m.json_unit());
-            map.serialize_entry(key.name(), &Measured { value: *value, unit })?;
+            map.serialize_entry(key.name(), &Measured { value: Number::of(key, *value), unit })
+        };
+        for entry in hyperfine {
+            metric(&mut map, entry)?;
         }
         map.serialize_entry("exit_code", &self.exit_code)?;
+        for entry in own {
+            metric(&mut map, entry)?;
+        }
         if let Some(sig) = self.exit_signal {
             map.serialize_entry("exit_signal", &sig)?;
         }
@@ -267,12 +339,24 @@ impl Document<'_> {
         self.primary_metric.clone().unwrap_or_default()
     }
 
-    /// `denet` or `hyperfine`.
+    /// `denet`, `hyperfine` or `hyperfine 1.x`.
     pub fn tool(&self) -> &'static str {
-        if self.metadata.denet_version.is_some() {
-            "denet"
-        } else {
-            "hyperfine"
+        match (self.read_from, self.metadata.denet_version.is_some()) {
+            (Schema::HyperfineV1, _) => "hyperfine 1.x",
+            (Schema::V2, true) => "denet",
+            (Schema::V2, false) => "hyperfine",
+        }
+    }
+
+    /// What a file of an older schema lacks, for a note beside what is read from it.
+    pub fn lacks(&self) -> Option<&'static str> {
+        match self.read_from {
+            Schema::V2 => None,
+            Schema::HyperfineV1 => Some(
+                "only per-run wall times and exit codes are read: it has no per-run CPU time \
+                 (user and system are means) and no per-run memory (its memory_usage_byte is the \
+                 largest child seen so far, not each run's peak)",
+            ),
         }
     }
 }
@@ -353,9 +437,10 @@ pub fn read(path: &Path) -> Result<Document<'static>, UserError> {
     parse(doc).map_err(|why| bad(path, why))
 }
 
-/// Interpret a parsed document: say which schema it is when it is not ours.
+/// Interpret a parsed document: hyperfine 2.0's schema, or hyperfine 1.x's read into it; say
+/// which schema it is when it is neither.
 pub fn parse(doc: Value) -> Result<Document<'static>, String> {
-    let expected = "expected the JSON export of 'denet bench' or hyperfine 2.0 (\"schema_version\": 2)";
+    let expected = "expected the JSON export of 'denet bench', hyperfine 2.0 (\"schema_version\": 2) or hyperfine 1.x";
     let results = doc.get("results").and_then(Value::as_array);
     match (doc.get("schema_version").and_then(Value::as_u64), results) {
         (Some(2), Some(results)) => {
@@ -365,11 +450,44 @@ pub fn parse(doc: Value) -> Result<Document<'static>, String> {
             serde_json::from_value(doc).map_err(|e| format!("cannot read the results: {e}"))
         }
         (Some(v), _) => Err(format!("found schema_version {v}; {expected}")),
-        (None, Some(r)) if r.first().is_some_and(|b| b.get("times").is_some()) => {
-            Err(format!("this is a hyperfine 1.x export (no schema_version, per-run \"times\"); {expected}: re-run it with hyperfine 2.0 or denet bench"))
+        (None, Some(results)) if results.iter().any(|b| b.get("times").is_some() || b.get("mean").is_some()) => {
+            let results: Vec<Value> =
+                results.iter().enumerate().map(|(i, r)| from_v1(r, i)).collect::<Result<_, _>>()?;
+            let mut doc: Document =
+                serde_json::from_value(serde_json::json!({"schema_version": 2, "results": results}))
+                    .map_err(|e| format!("cannot read the hyperfine 1.x results: {e}"))?;
+            doc.read_from = Schema::HyperfineV1;
+            Ok(doc)
         }
         (None, _) => Err(format!("no schema_version and no results; {expected}")),
     }
+}
+
+/// A hyperfine 1.x result in schema 2's shape: `times` and `exit_codes` become the runs (its
+/// `command` is already the display name; parameters are bare strings).
+fn from_v1(r: &Value, i: usize) -> Result<Value, String> {
+    let command = r.get("command").and_then(Value::as_str).ok_or(format!("result {} has no \"command\"", i + 1))?;
+    let times = r
+        .get("times")
+        .and_then(Value::as_array)
+        .ok_or(format!("result {} ('{command}') has no per-run \"times\" (hyperfine 1.x)", i + 1))?;
+    let codes = r.get("exit_codes").and_then(Value::as_array);
+    let runs: Vec<Value> = times
+        .iter()
+        .enumerate()
+        .map(|(run, t)| {
+            let code = codes.and_then(|c| c.get(run)).cloned().unwrap_or(Value::Null);
+            serde_json::json!({"time_wall_clock": {"value": t, "unit": "second"}, "exit_code": code})
+        })
+        .collect();
+    let parameters: serde_json::Map<String, Value> = r
+        .get("parameters")
+        .and_then(Value::as_object)
+        .into_iter()
+        .flatten()
+        .map(|(k, v)| (k.clone(), serde_json::json!({"value": v.as_str().map_or_else(|| v.to_string(), String::from)})))
+        .collect();
+    Ok(serde_json::json!({"command": command, "measurements": runs, "parameters": parameters}))
 }
 
 /// The fields a result cannot do without, named in the error.
@@ -420,13 +538,59 @@ mod tests {
     }
 
     #[test]
-    fn refuses_hyperfine_1_and_other_schemas_with_the_reason() {
-        let v1 = json!({"results": [{"command": "x", "mean": 1.0, "times": [1.0]}]});
-        assert!(parse(v1).unwrap_err().contains("hyperfine 1.x"));
+    fn reads_hyperfine_1_documents_and_says_what_they_lack() {
+        let v1 = json!({"results": [{"command": "fast", "mean": 1.05, "stddev": 0.07, "user": 0.5, "system": 0.1,
+            "times": [1.0, 1.1], "memory_usage_byte": [3182592, 3182592], "exit_codes": [0, 1],
+            "parameters": {"n": "1"}}]});
+        let f = parse(v1).unwrap();
+        assert_eq!((f.tool(), f.read_from), ("hyperfine 1.x", Schema::HyperfineV1));
+        assert!(f.lacks().unwrap().contains("no per-run memory"));
+        let b = &f.results[0];
+        assert_eq!(b.values(&Metric::TimeWallClock.into()).unwrap().as_ref(), [1.0, 1.1]);
+        assert_eq!(b.metrics(), [MetricKey::from(Metric::TimeWallClock)], "the running maximum is not a run's memory");
+        assert_eq!(b.exit_codes(), [Some(0), Some(1)]);
+        assert_eq!(b.key(), "fast [n=1]");
+        // Older 1.x files have no exit codes.
+        let old = parse(json!({"results": [{"command": "x", "mean": 1.0, "times": [1.0]}]})).unwrap();
+        assert_eq!(old.results[0].exit_codes(), [None]);
+    }
+
+    #[test]
+    fn refuses_other_schemas_with_the_reason() {
+        let no_times = json!({"results": [{"command": "x", "mean": 1.0}]});
+        assert!(parse(no_times).unwrap_err().contains("result 1 ('x') has no per-run \"times\""));
         let v3 = json!({"schema_version": 3, "results": []});
         assert!(parse(v3).unwrap_err().contains("found schema_version 3"));
         assert!(parse(json!({"foo": 1})).unwrap_err().contains("no schema_version"));
         let no_runs = json!({"schema_version": 2, "results": [{"command": "x"}]});
         assert!(parse(no_runs).unwrap_err().contains("result 1 ('x') has no \"measurements\""));
+        assert_eq!(parse(json!({"schema_version": 2, "results": []})).unwrap().lacks(), None);
+    }
+
+    #[test]
+    fn runs_list_hyperfine_metrics_in_its_order_then_exit_code_then_denets() {
+        let run = Measurement {
+            values: [Metric::TimeWallClock, Metric::TimeUser, Metric::PageFaultsMinor, Metric::TimeCpu]
+                .iter()
+                .map(|&m| (MetricKey::from(m), 2.0))
+                .chain([(MetricKey::parse("instructions"), 7.0)])
+                .collect(),
+            exit_code: Some(0),
+            exit_signal: None,
+            started_s: Some(0.5),
+        };
+        let text = serde_json::to_string(&run).unwrap();
+        let keys: Vec<String> = serde_json::from_str::<serde_json::Map<String, Value>>(&text)
+            .unwrap()
+            .into_iter()
+            .map(|(k, _)| k)
+            .collect();
+        assert_eq!(
+            keys,
+            ["time_wall_clock", "time_cpu", "time_user", "instructions", "exit_code", "page_faults_minor", "started_s"]
+        );
+        assert!(text.contains(r#""instructions":{"value":7}"#), "counts are integers: {text}");
+        assert!(text.contains(r#""page_faults_minor":{"value":2}"#), "{text}");
+        assert!(text.contains(r#""time_cpu":{"value":2.0,"unit":"second"}"#), "{text}");
     }
 }

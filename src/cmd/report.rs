@@ -28,6 +28,9 @@ fn sniff(path: &Path) -> Result<Sniffed, UserError> {
     if doc.results.is_empty() {
         return Err(bad("the file holds no benchmark results".into()));
     }
+    if let Some(lacks) = doc.lacks() {
+        eprintln!("denet: {} is a {} export: {lacks}", path.display(), doc.tool());
+    }
     Ok(Sniffed::Results(Box::new(doc)))
 }
 

@@ -23,6 +23,7 @@ pub fn note_text(note: &Note) -> String {
         Note::OnlyInBaseline(k) => format!("'{k}' is in the baseline only: not checked"),
         Note::New(k) => format!("'{k}' is new (not in the baseline): not checked"),
         Note::InNeither(metric) => format!("{metric} is in neither file: not checked"),
+        Note::MissingFrom { metric, side } => format!("{metric} is missing from {side}: not checked"),
         Note::ZeroBaseline { benchmark, metric } => format!(
             "{benchmark} / {metric}: the baseline is 0, so a change in % is undefined; give an absolute threshold (e.g. {metric}=10)"
         ),
@@ -30,6 +31,7 @@ pub fn note_text(note: &Note) -> String {
             "{benchmark} / {metric}: too noisy to resolve a {} threshold with {runs} runs; about {needed} runs per command would",
             threshold_text(threshold, metric)
         ),
+        Note::OlderFormat { side, tool, lacks } => format!("the {side} file is a {tool} export: {lacks}"),
     }
 }
 

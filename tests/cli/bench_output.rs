@@ -224,7 +224,8 @@ fn csv_export_has_a_row_per_command() {
         .expect("denet runs");
     assert!(out.status.success(), "{out:?}");
     let text = std::fs::read_to_string(&csv_file).unwrap();
-    assert!(text.starts_with("command,mean,stddev,median,user,system,min,max"), "{text}");
+    // hyperfine 2.0's columns: the name, then unit and figures per selected metric, in base units.
+    assert!(text.starts_with("command,time_wall_clock_unit,time_wall_clock_mean,time_wall_clock_stddev,"), "{text}");
     let (header, rows) = csv_rows(&text);
     assert_eq!(rows.len(), 2, "{text}");
     let col = |name: &str| header.iter().position(|h| h == name).unwrap_or_else(|| panic!("no column {name}: {text}"));
@@ -232,14 +233,15 @@ fn csv_export_has_a_row_per_command() {
     for (row, r) in rows.iter().zip(results(&doc)) {
         assert_eq!(row.len(), header.len(), "{text}");
         assert_eq!(row[col("command")], r["command"].as_str().unwrap(), "{text}");
-        let s = &r["summary"]["time_wall_clock"];
-        for stat in ["mean", "stddev", "median", "min", "max"] {
-            let v: f64 = row[col(stat)].parse().unwrap_or_else(|e| panic!("{stat} is not a number ({e}): {text}"));
-            let j = f64_of(s, stat);
-            assert!(close(v, j), "CSV {stat} {v} differs from the JSON summary's {j}: {text}");
+        for metric in ["time_wall_clock", "time_user"] {
+            assert_eq!(row[col(&format!("{metric}_unit"))], "s", "{text}");
+            for stat in ["mean", "stddev", "median", "min", "max"] {
+                let cell = &row[col(&format!("{metric}_{stat}"))];
+                let v: f64 = cell.parse().unwrap_or_else(|e| panic!("{metric} {stat} is not a number ({e}): {text}"));
+                let j = f64_of(&r["summary"][metric], stat);
+                assert!(close(v, j), "CSV {metric} {stat} {v} differs from the JSON summary's {j}: {text}");
+            }
         }
-        let (user, j): (f64, f64) = (row[col("user")].parse().unwrap(), f64_of(&r["summary"]["time_user"], "mean"));
-        assert!(close(user, j), "CSV user {user} differs from the JSON summary's {j}: {text}");
     }
 }
 
@@ -277,19 +279,11 @@ fn markdown_export_has_a_row_per_command_with_the_change() {
     let _cpu = cpu_shared();
     let md =
         bench_stdout(&["--mock", "--style", "none", "--runs", "3", "--export-markdown", "-", "sleep 1", "sleep 2"]);
-    let lines: Vec<&str> = md.lines().collect();
-    assert!(lines[0].starts_with("| Command | Mean Wall Time [s] | Change |"), "{md}");
-    assert!(lines[1].starts_with("|:---|---:|"), "{md}");
-    assert_eq!(lines.len(), 4, "header, alignment and one row per command: {md}");
-    let cells = |l: &str| l.trim_matches('|').split(" | ").map(|c| c.trim().to_string()).collect::<Vec<_>>();
-    let (first, second) = (cells(lines[2]), cells(lines[3]));
-    assert_eq!(first[0], "`sleep 1`", "{md}");
-    assert_eq!(first[1], "1.000 ± 0.000", "{md}");
-    assert_eq!(first[2], "", "the reference has no change: {md}");
-    assert_eq!(second[0], "`sleep 2`", "{md}");
-    assert_eq!(second[1], "2.000 ± 0.000", "{md}");
-    assert_eq!(second[2], "+100.0%", "{md}");
-    assert_eq!(second[3], "(2.0x slower)", "{md}");
+    // hyperfine 2.0's table exactly (no significance column), set apart by blank lines on stdout.
+    let expected = "\n| Command | Mean Wall Time [s] | Change | Factor |\n|:---|---:|---:|:---|\n\
+                    | `sleep 1` | 1.000 ± 0.000 |  |  |\n\
+                    | `sleep 2` | 2.000 ± 0.000 | +100.0% | (2.0x slower) |\n\n";
+    assert_eq!(md, expected);
 }
 
 #[test]
@@ -306,24 +300,24 @@ fn asciidoc_and_orgmode_exports_have_their_syntax() {
         .output()
         .expect("denet runs");
     assert!(out.status.success(), "{out:?}");
+    // hyperfine 2.0's layouts, byte for byte.
     let adoc = std::fs::read_to_string(adoc).unwrap();
-    assert_eq!(adoc.lines().filter(|l| *l == "|===").count(), 2, "a table opened and closed: {adoc}");
-    assert!(adoc.contains("| `sleep 1`") && adoc.contains("| `sleep 2`"), "{adoc}");
-    assert!(adoc.contains("| +100.0%"), "{adoc}");
+    let expected = "[cols=\"<,>,>,<\"]\n|===\n| Command\n| Mean Wall Time [s]\n| Change\n| Factor\n\n\
+                    | `sleep 1`\n| 1.000 ± 0.000\n|\n|\n\n\
+                    | `sleep 2`\n| 2.000 ± 0.000\n| +100.0%\n| (2.0x slower)\n|===\n";
+    assert_eq!(adoc, expected);
     let org = std::fs::read_to_string(org).unwrap();
-    let lines: Vec<&str> = org.lines().collect();
-    assert!(lines[0].starts_with("| Command | Mean Wall Time [s] |"), "{org}");
-    assert!(lines[1].starts_with("|--+"), "{org}");
-    assert_eq!(lines.len(), 4, "{org}");
-    assert!(lines[2].starts_with("| =sleep 1= | 1.000 ± 0.000 |"), "{org}");
-    assert!(lines[3].starts_with("| =sleep 2= | 2.000 ± 0.000 | +100.0% |"), "{org}");
+    let expected = "| Command  |  Mean Wall Time [s] |  Change |  Factor |\n|--+--+--+--|\n\
+                    | =sleep 1=  |  1.000 ± 0.000 |   |   |\n\
+                    | =sleep 2=  |  2.000 ± 0.000 |  +100.0% |  (2.0x slower) |\n";
+    assert_eq!(org, expected);
 }
 
 #[test]
 fn metrics_with_a_unit_change_the_markdown_header() {
     let _cpu = cpu_shared();
     let auto = bench_stdout(&["--mock", "--style", "none", "--runs", "2", "--export-markdown", "-", "sleep 1.5"]);
-    assert!(auto.starts_with("| Command | Mean Wall Time [s] |"), "{auto}");
+    assert!(auto.starts_with("\n| Command | Mean Wall Time [s] |"), "{auto}");
     let ms = bench_stdout(&[
         "--mock",
         "--style",
@@ -336,7 +330,7 @@ fn metrics_with_a_unit_change_the_markdown_header() {
         "-",
         "sleep 1.5",
     ]);
-    assert!(ms.starts_with("| Command | Mean Wall Time [ms] |"), "{ms}");
+    assert!(ms.starts_with("\n| Command | Mean Wall Time [ms] |"), "{ms}");
     assert!(ms.contains("| `sleep 1.5` | 1500.0 ± 0.0 |"), "{ms}");
 }
 

@@ -124,8 +124,8 @@ fn bad_input_is_a_usage_error_naming_the_problem() {
         ("corrupt.json", Some("{\"schema_version\": 2, \"results\": [".into()), "not valid JSON"),
         (
             "v1.json",
-            Some(json!({"results": [{"command": "a", "mean": 0.1, "times": [0.1]}]}).to_string()),
-            "hyperfine 1.x",
+            Some(json!({"results": [{"command": "a", "mean": 0.1}]}).to_string()),
+            "has no per-run \"times\" (hyperfine 1.x)",
         ),
         ("v3.json", Some(json!({"schema_version": 3, "results": []}).to_string()), "found schema_version 3"),
         (
@@ -145,6 +145,33 @@ fn bad_input_is_a_usage_error_naming_the_problem() {
         assert!(err.contains(expected), "{name}: expected '{expected}' in: {err}");
         assert!(!err.contains("panicked"), "{err}");
     }
+}
+
+/// A results file in hyperfine 1.x's shape (as 1.20 writes it): per-run wall times and exit codes,
+/// means of user and system time, and the running maximum of the children's memory.
+fn results_v1(command: &str, walls: &[f64]) -> Value {
+    let mean = walls.iter().sum::<f64>() / walls.len() as f64;
+    json!({"results": [{"command": command, "mean": mean, "stddev": 0.001, "median": mean, "user": 0.001,
+        "system": 0.0, "min": walls[0], "max": walls[0], "times": walls,
+        "memory_usage_byte": vec![3182592; walls.len()], "exit_codes": vec![0; walls.len()]}]})
+}
+
+#[test]
+fn hyperfine_1_files_are_compared_on_wall_time_with_a_note_on_what_they_lack() {
+    let dir = tempfile::tempdir().unwrap();
+    let base = results_v1("a", &series(0.100, 20, 0.01));
+    let slower = results(&[("a", &series(0.120, 20, 0.01), &[10.0 * MIB; 20])]);
+    let out = compare(dir.path(), &base, &slower, &[]);
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert_eq!(out.status.code(), Some(1), "+20% wall time regresses: {out:?}");
+    assert!(text.contains("REGRESSED") && text.contains("Wall Time"), "{text}");
+    assert!(text.contains("the baseline file is a hyperfine 1.x export"), "{text}");
+    assert!(text.contains("no per-run memory"), "{text}");
+    assert!(text.contains("memory_peak_resident is missing from the baseline: not checked"), "{text}");
+    // Asked for explicitly, a metric the 1.x file lacks is still an error.
+    let out = compare(dir.path(), &base, &slower, &["--threshold", "memory_peak_resident=5%"]);
+    assert_eq!(out.status.code(), Some(2), "{out:?}");
+    assert!(String::from_utf8_lossy(&out.stderr).contains("missing from the baseline"), "{out:?}");
 }
 
 #[test]

@@ -124,6 +124,21 @@ fn report_renders_saved_results_hyperfine_files_and_recordings() {
     let out = denet().arg("report").arg(&hf).arg("-o").arg(&hf_html).output().unwrap();
     assert!(out.status.success(), "{out:?}");
     assert!(std::fs::read_to_string(&hf_html).unwrap().contains("sleep 0.1"));
+    // From a hyperfine 1.x file: its per-run wall times, and a note on what it lacks.
+    let v1 = dir.path().join("v1.json");
+    let doc = serde_json::json!({"results": [{"command": "sleep 0.2", "mean": 0.2, "user": 0.001, "system": 0.0,
+        "times": [0.199, 0.2, 0.201], "memory_usage_byte": [3182592, 3182592, 3182592], "exit_codes": [0, 0, 0],
+        "parameters": {"n": "2"}}]});
+    std::fs::write(&v1, doc.to_string()).unwrap();
+    let v1_html = dir.path().join("v1.html");
+    let out = denet().arg("report").arg(&v1).arg("-o").arg(&v1_html).output().unwrap();
+    assert!(out.status.success(), "{out:?}");
+    assert!(
+        String::from_utf8_lossy(&out.stderr).contains("is a hyperfine 1.x export: only per-run wall times"),
+        "{out:?}"
+    );
+    let page = std::fs::read_to_string(&v1_html).unwrap();
+    assert!(page.contains("sleep 0.2") && page.contains("hyperfine 1.x"), "the runs and their origin");
     // From a monitor recording.
     let rec = dir.path().join("rec.jsonl");
     let out = denet()

@@ -1,7 +1,7 @@
-//! CSV exports: a row per command (hyperfine 1.x's columns first, then every metric), and a row per run.
+//! CSV exports: a row per command (hyperfine 2.0's columns first, then denet's other metrics), and a row per run.
 
-use super::{Exporter, Report};
-use crate::metrics::Metric;
+use super::{base_unit, shown, Exporter, Report};
+use crate::metrics::{DisplayUnit, Metric};
 use crate::stats::Stats;
 use crate::stats::Summarized;
 
@@ -28,41 +28,71 @@ fn num(v: f64) -> String {
     v.to_string()
 }
 
-/// Mean, stddev, median, min and max; empty cells for a metric the benchmark lacks.
-fn five(stats: Option<&Stats>) -> [String; 5] {
+/// The unit column and mean, stddev, median, min and max in `unit`; empty figures for a metric
+/// the benchmark lacks.
+fn six(unit: DisplayUnit, stats: Option<&Stats>) -> [String; 6] {
+    let v = |x: f64| num(unit.convert(x));
     match stats {
-        Some(st) => [num(st.mean), st.stddev.map(num).unwrap_or_default(), num(st.median), num(st.min), num(st.max)],
-        None => Default::default(),
+        Some(st) => [
+            unit.symbol.to_string(),
+            v(st.mean),
+            st.stddev.map(v).unwrap_or_default(),
+            v(st.median),
+            v(st.min),
+            v(st.max),
+        ],
+        None => [unit.symbol.to_string(), String::new(), String::new(), String::new(), String::new(), String::new()],
     }
 }
 
+/// A metric's columns, in the unit `--metrics` gave it (never scaled automatically), else its base unit.
+struct Column {
+    metric: Metric,
+    unit: DisplayUnit,
+}
+
+/// hyperfine's columns (the selected metrics any benchmark has), then denet's other metrics in base units.
+fn columns(r: &Report) -> (Vec<Column>, Vec<Column>) {
+    let has = |m: Metric| r.results.iter().any(|s| s.metric(m).is_some());
+    let selected = r
+        .selected
+        .iter()
+        .filter(|s| has(s.metric))
+        .map(|s| Column { metric: s.metric, unit: shown(s.unit.unwrap_or_else(|| base_unit(s.metric.dimension()))) })
+        .collect();
+    let others = metric_list(r)
+        .into_iter()
+        .filter(|m| !r.selected.iter().any(|s| s.metric == *m))
+        .map(|metric| Column { metric, unit: base_unit(metric.dimension()) })
+        .collect();
+    (selected, others)
+}
+
 impl Exporter for PerCommand {
+    /// hyperfine 2.0's CSV: `command` (the name), six columns per selected metric, `parameter_<name>`;
+    /// denet's other metrics follow.
     fn render(&self, r: &Report) -> anyhow::Result<Vec<u8>> {
         let params = parameter_names(r.results);
+        let (selected, others) = columns(r);
+        let titles = |cols: &[Column]| -> Vec<String> {
+            let stats = ["unit", "mean", "stddev", "median", "min", "max"];
+            cols.iter().flat_map(|c| stats.map(|stat| format!("{}_{stat}", c.metric.name()))).collect()
+        };
         let mut w = csv::Writer::from_writer(Vec::new());
-        let mut header: Vec<String> =
-            ["command", "mean", "stddev", "median", "user", "system", "min", "max", "name", "runs"]
-                .map(String::from)
-                .to_vec();
-        let metrics = metric_list(r);
-        for m in &metrics {
-            for stat in ["mean", "stddev", "median", "min", "max"] {
-                header.push(format!("{}_{stat}", m.name()));
-            }
-        }
+        let mut header = vec!["command".to_string()];
+        header.extend(titles(&selected));
         header.extend(params.iter().map(|p| format!("parameter_{p}")));
+        header.extend(titles(&others));
         w.write_record(&header)?;
         for s in r.results {
-            let stats = |m: Metric| s.metric(m).map(|x| &x.stats);
-            let mean = |m: Metric| stats(m).map(|st| num(st.mean)).unwrap_or_default();
-            let wall = five(stats(Metric::TimeWallClock));
-            let mut row = vec![s.result.spec.command_line.clone(), wall[0].clone(), wall[1].clone(), wall[2].clone()];
-            row.extend([mean(Metric::TimeUser), mean(Metric::TimeSystem), wall[3].clone(), wall[4].clone()]);
-            row.extend([s.result.spec.name.clone(), s.result.runs.len().to_string()]);
-            for &m in &metrics {
-                row.extend(five(stats(m)));
-            }
+            let cells = |cols: &[Column]| -> Vec<String> {
+                cols.iter().flat_map(|c| six(c.unit, s.metric(c.metric).map(|m| &m.stats))).collect()
+            };
+            let spec = &s.result.spec;
+            let mut row = vec![spec.custom_name.clone().unwrap_or_else(|| spec.command_line.clone())];
+            row.extend(cells(&selected));
             row.extend(parameter_values(s, &params));
+            row.extend(cells(&others));
             w.write_record(&row)?;
         }
         Ok(w.into_inner()?)

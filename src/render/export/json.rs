@@ -6,7 +6,7 @@ use std::collections::BTreeMap;
 use super::{Exporter, Report};
 use crate::metrics::{MetricKey, Source};
 use crate::results::{
-    Benchmark, Document, FileMetadata, Measurements, MetricStats, ParameterValue, Platform, Timeline,
+    Benchmark, Document, FileMetadata, Measurements, MetricStats, ParameterValue, Platform, Schema, Timeline,
 };
 use crate::stats::Summarized;
 
@@ -37,6 +37,7 @@ pub fn document<'a>(r: &'a Report) -> Document<'a> {
         metadata,
         primary_metric: Some(r.selected[0].metric.into()),
         results: r.results.iter().map(|s| benchmark(s, r)).collect(),
+        read_from: Schema::V2,
     }
 }
 

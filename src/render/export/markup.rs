@@ -1,9 +1,9 @@
-//! Markdown, AsciiDoc and Org-mode exports: one table builder (hyperfine 2.0's columns plus significance), three syntaxes.
+//! Markdown, AsciiDoc and Org-mode exports: hyperfine 2.0's table (the primary metric's mean, change and factor against the first command), one builder, three syntaxes.
 
-use super::{Exporter, Report};
-use crate::metrics::Dimension;
-use crate::render::bench_report::{factor_parts, significance_text, unit_for};
-use crate::stats::Summarized;
+use super::{base_unit, Exporter, Report};
+use crate::metrics::{Dimension, DisplayUnit, Selected};
+use crate::render::bench_report::unit_for;
+use crate::stats::{Stats, Summarized};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Flavor {
@@ -14,115 +14,162 @@ pub enum Flavor {
 
 pub struct Markup(pub Flavor);
 
-/// Cells of the table: a header row and one row per benchmark, left/right alignment per column.
-struct Grid {
-    header: Vec<String>,
-    rows: Vec<Vec<String>>,
-    right: Vec<bool>,
+/// Columns: Command and Factor left-aligned, the numbers right-aligned (hyperfine's).
+const RIGHT: [bool; 4] = [false, true, true, false];
+
+/// The cells: a header row and one row per benchmark. Significance is left out on purpose: these
+/// tables are hyperfine's, and denet's tests go to the terminal, the HTML report and `compare`.
+fn grid(r: &Report, primary: &Selected) -> Vec<[String; 4]> {
+    let metric = primary.metric;
+    let rows: Vec<(&Summarized, &Stats)> =
+        r.results.iter().filter_map(|s| Some((s, &s.metric(metric)?.stats))).collect();
+    let unit = table_unit(primary, r.selected, rows.iter().map(|(_, st)| st.mean));
+    let header = format!("Mean {} [{}]", metric.label(), unit.symbol);
+    let mut grid = vec![["Command".to_string(), header, "Change".into(), "Factor".into()]];
+    let reference = rows.first().map(|(_, st)| *st);
+    for (i, (s, st)) in rows.iter().enumerate() {
+        let mean = match st.stddev {
+            Some(sd) => format!("{} ± {}", value(unit, st.mean), value(unit, sd)),
+            None => value(unit, st.mean),
+        };
+        let (change, factor) = match reference.filter(|_| i > 0) {
+            Some(reference) => (change(st.mean, reference.mean), factor(st.mean, reference.mean, metric.dimension())),
+            None => Default::default(),
+        };
+        grid.push([s.result.spec.name.replace('|', "\\|"), mean, change, factor]);
+    }
+    grid
 }
 
-/// hyperfine's factor: only for differences of 30% or more.
-fn factor(ratio: f64, dimension: Dimension) -> String {
-    if 0.7 < ratio && ratio < 1.3 {
+/// One unit for the column: the one `--metrics` fixed, else the base unit when every mean is 0,
+/// else the unit fitting the first non-zero mean (so a zero reference does not leave it unscaled).
+fn table_unit(primary: &Selected, selected: &[Selected], means: impl Iterator<Item = f64>) -> DisplayUnit {
+    let mean = means.into_iter().find(|&m| m != 0.0).unwrap_or(0.0);
+    let unit = match primary.unit {
+        None if mean == 0.0 => base_unit(primary.metric.dimension()),
+        _ => unit_for(primary.metric, selected, mean),
+    };
+    super::shown(unit)
+}
+
+/// Seconds with three decimals, every other unit with one.
+fn value(unit: DisplayUnit, v: f64) -> String {
+    let precision = if unit.symbol == "s" { 3 } else { 1 };
+    format!("{:.precision$}", unit.convert(v))
+}
+
+/// `+12.3%`; `0.0%` for no change either way; `N/A` against a zero reference.
+fn change(mean: f64, reference: f64) -> String {
+    if reference == 0.0 {
+        return "N/A".into();
+    }
+    match format!("{:+.1}%", 100.0 * (mean / reference - 1.0)) {
+        zero if zero == "+0.0%" || zero == "-0.0%" => "0.0%".into(),
+        pct => pct,
+    }
+}
+
+/// `(2.0x slower)`, only for changes of 30% or more against a positive reference.
+fn factor(mean: f64, reference: f64, dimension: Dimension) -> String {
+    if !(reference > 0.0 && (mean >= 1.3 * reference || mean <= 0.7 * reference)) {
         return String::new();
     }
-    match factor_parts(ratio, dimension) {
-        Some((f, word)) if f.is_finite() => format!("({f:.1}x {word})"),
-        _ => String::new(),
-    }
+    let decrease = mean < reference;
+    let f = if decrease { reference / mean } else { mean / reference };
+    let direction = match (dimension == Dimension::Time, decrease) {
+        (true, true) => "faster",
+        (true, false) => "slower",
+        (false, true) => "less",
+        (false, false) => "more",
+    };
+    let f = if f.is_infinite() { "∞".to_string() } else { format!("{f:.1}") };
+    format!("({f}x {direction})")
 }
 
-fn grid(r: &Report, command_cell: fn(&str) -> String) -> Grid {
-    let primary = &r.selected[0];
-    let reference = &r.results[0];
-    let metric = primary.metric;
-    let unit = unit_for(metric, r.selected, reference.metric(metric).map_or(f64::NAN, |m| m.stats.mean));
-    let header = vec![
-        "Command".to_string(),
-        format!("Mean {} [{}]", metric.label(), unit.symbol),
-        "Change".into(),
-        "Factor".into(),
-        "Significance".into(),
-    ];
-    let precision = if unit.symbol == "s" { 3 } else { 1 };
-    let rows = r
-        .results
-        .iter()
-        .filter_map(|s: &Summarized| {
-            let st = &s.metric(metric)?.stats;
-            let mean = match st.stddev {
-                Some(sd) => format!("{:.p$} ± {:.p$}", unit.convert(st.mean), unit.convert(sd), p = precision),
-                None => format!("{:.p$}", unit.convert(st.mean), p = precision),
-            };
-            let cmd = command_cell(&s.result.spec.name);
-            if std::ptr::eq(s, reference) {
-                return Some(vec![cmd, mean, String::new(), String::new(), String::new()]);
-            }
-            let c = s.compare_to(reference, metric, r.alpha)?;
-            let pct = 100.0 * c.change;
-            let change = if !pct.is_finite() {
-                "N/A".into()
-            } else if pct.abs() < 0.05 {
-                "0.0%".into()
-            } else {
-                format!("{pct:+.1}%")
-            };
-            Some(vec![cmd, mean, change, factor(c.ratio, metric.dimension()), significance_text(&c)])
-        })
-        .collect();
-    Grid { header, rows, right: vec![false, true, true, false, false] }
-}
-
-fn markdown_command(name: &str) -> String {
-    let escaped = name.replace('|', "\\|");
-    if escaped.contains('`') {
-        format!("`` {escaped} ``")
+/// A code span that holds any backticks: a longer run of them as the delimiter, padded by spaces
+/// only then. Spelt exactly as hyperfine spells it (render::escape::markdown_code, for denet's own
+/// regression tables, pads differently and escapes `|` itself).
+fn markdown_code(name: &str) -> String {
+    let longest = name.split(|c| c != '`').map(str::len).max().unwrap_or(0);
+    if longest == 0 {
+        format!("`{name}`")
     } else {
-        format!("`{escaped}`")
+        let fence = "`".repeat(longest + 1);
+        format!("{fence} {name} {fence}")
     }
 }
 
-fn markdown(g: &Grid) -> String {
-    let line = |cells: &[String]| format!("| {} |\n", cells.join(" | "));
-    let align: Vec<String> = g.right.iter().map(|&r| if r { "---:" } else { ":---" }.to_string()).collect();
-    let mut out = line(&g.header) + &format!("|{}|\n", align.join("|"));
-    for row in &g.rows {
-        out += &line(row);
+fn markdown(grid: &[[String; 4]]) -> String {
+    let row = |cells: &[String]| format!("| {} |\n", cells.join(" | "));
+    let divider: String = RIGHT.iter().map(|&r| if r { "---:|" } else { ":---|" }).collect();
+    let mut out = row(&grid[0]) + "|" + &divider + "\n";
+    for cells in &grid[1..] {
+        out += &row(&[markdown_code(&cells[0]), cells[1].clone(), cells[2].clone(), cells[3].clone()]);
     }
     out
 }
 
-fn asciidoc(g: &Grid) -> String {
-    let cols: Vec<&str> = g.right.iter().map(|&r| if r { ">" } else { "<" }).collect();
-    let mut out = format!("[cols=\"{}\", options=\"header\"]\n|===\n", cols.join(","));
-    for row in std::iter::once(&g.header).chain(&g.rows) {
-        for cell in row {
-            out += &format!("| {}\n", cell.replace('|', "\\|"));
-        }
+fn asciidoc(grid: &[[String; 4]]) -> String {
+    let cols: Vec<&str> = RIGHT.iter().map(|&r| if r { ">" } else { "<" }).collect();
+    let mut out = format!("[cols=\"{}\"]\n|===", cols.join(","));
+    for (i, cells) in grid.iter().enumerate() {
         out.push('\n');
+        for (j, cell) in cells.iter().enumerate() {
+            let cell = if i > 0 && j == 0 { format!("`{cell}`") } else { cell.clone() };
+            out += if cell.is_empty() { "|\n".to_string() } else { format!("| {cell}\n") }.as_str();
+        }
     }
     out + "|===\n"
 }
 
-fn orgmode(g: &Grid) -> String {
-    let line = |cells: &[String]| {
-        format!("| {} |\n", cells.iter().map(|c| c.replace('|', "\\vert{}")).collect::<Vec<_>>().join(" | "))
-    };
-    let mut out = line(&g.header);
-    out += &format!("|{}|\n", vec!["--"; g.header.len()].join("+"));
-    for row in &g.rows {
-        out += &line(row);
+fn orgmode(grid: &[[String; 4]]) -> String {
+    let row = |first: &str, rest: &[String]| format!("| {first}  |  {} |\n", rest.join(" |  "));
+    let mut out = row(&grid[0][0], &grid[0][1..]);
+    out += &format!("|{}--|\n", "--+".repeat(RIGHT.len() - 1));
+    for cells in &grid[1..] {
+        out += &row(&format!("={}=", cells[0]), &cells[1..]);
     }
     out
 }
 
 impl Exporter for Markup {
     fn render(&self, r: &Report) -> anyhow::Result<Vec<u8>> {
+        let grid = grid(r, &r.selected[0]);
         let text = match self.0 {
-            Flavor::Markdown => markdown(&grid(r, markdown_command)),
-            Flavor::Asciidoc => asciidoc(&grid(r, |n| format!("`{n}`"))),
-            Flavor::Orgmode => orgmode(&grid(r, |n| format!("={n}="))),
+            Flavor::Markdown => markdown(&grid),
+            Flavor::Asciidoc => asciidoc(&grid),
+            Flavor::Orgmode => orgmode(&grid),
         };
         Ok(text.into_bytes())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn markdown_code_spans_hold_backticks() {
+        for (name, expected) in [
+            ("echo `uname`", "`` echo `uname` ``"),
+            ("echo ``quoted``", "``` echo ``quoted`` ```"),
+            ("`", "`` ` ``"),
+            ("plain", "`plain`"),
+        ] {
+            assert_eq!(markdown_code(name), expected, "{name:?}");
+        }
+    }
+
+    #[test]
+    fn change_and_factor_follow_hyperfine() {
+        assert_eq!(change(2.0, 2.0), "0.0%");
+        assert_eq!(change(1.99999, 2.0), "0.0%");
+        assert_eq!(change(3.0, 2.0), "+50.0%");
+        assert_eq!(change(0.0, 0.0), "N/A");
+        assert_eq!(factor(1.0, 2.0, Dimension::Time), "(2.0x faster)");
+        assert_eq!(factor(2.5, 2.0, Dimension::Time), "");
+        assert_eq!(factor(2.6, 2.0, Dimension::Bytes), "(1.3x more)");
+        assert_eq!(factor(0.0, 2.0, Dimension::Count), "(∞x less)");
+        assert_eq!(factor(1.0, 0.0, Dimension::Time), "");
     }
 }

@@ -9,7 +9,7 @@ pub use json::document;
 use std::io::Write;
 use std::path::Path;
 
-use crate::metrics::Selected;
+use crate::metrics::{self, Dimension, DisplayUnit, Selected};
 use crate::profile::EnvRecord;
 use crate::stats::Summarized;
 use crate::vocab::{Destination, Format};
@@ -49,7 +49,18 @@ pub struct Exports {
 }
 
 impl Exports {
-    pub fn new(targets: Vec<(Format, Destination)>) -> Exports {
+    /// Targets are kept in hyperfine's order of formats (AsciiDoc, JSON, CSV, Markdown, Org), so
+    /// that several exports to stdout come out as hyperfine prints them, whatever the flags' order.
+    pub fn new(mut targets: Vec<(Format, Destination)>) -> Exports {
+        let rank = |f: &Format| match f {
+            Format::Asciidoc => 0,
+            Format::Json => 1,
+            Format::Csv => 2,
+            Format::CsvRuns => 3,
+            Format::Markdown => 4,
+            Format::Orgmode => 5,
+        };
+        targets.sort_by_key(|(f, _)| rank(f));
         Exports { targets }
     }
 
@@ -65,13 +76,16 @@ impl Exports {
         Ok(())
     }
 
-    /// Write stdout and the other streams (at the end).
+    /// Write stdout and the other streams (at the end). On stdout each export comes after a blank
+    /// line and is followed by one, as hyperfine sets them apart from its report.
     pub fn write_stdout(&self, report: &Report) -> anyhow::Result<()> {
         let mut out = std::io::stdout().lock();
         for (format, target) in &self.targets {
             match target {
                 Destination::Stdout => {
+                    out.write_all(b"\n")?;
                     out.write_all(&exporter(*format).render(report)?)?;
+                    out.write_all(b"\n")?;
                     out.flush()?;
                 }
                 Destination::File(path) if is_stream(path) => {
@@ -87,6 +101,24 @@ impl Exports {
 /// Whether `path` is written through once rather than replaced after each benchmark.
 fn is_stream(path: &Path) -> bool {
     matches!(crate::files::kind(path), Ok(crate::files::Kind::Stream))
+}
+
+/// The unit a metric is measured in: seconds, bytes, counts (hyperfine's `s`, `B`, `count`).
+fn base_unit(dimension: Dimension) -> DisplayUnit {
+    let symbol = match dimension {
+        Dimension::Time => "s",
+        Dimension::Bytes => "B",
+        Dimension::Count => "count",
+    };
+    metrics::unit(symbol, dimension).expect("every dimension has a base unit")
+}
+
+/// A unit as the exports spell it: `--metrics ...:us` is written µs, as hyperfine writes it.
+fn shown(unit: DisplayUnit) -> DisplayUnit {
+    match unit.symbol {
+        "us" => DisplayUnit { symbol: "µs", ..unit },
+        _ => unit,
+    }
 }
 
 pub use crate::files::write_atomically;
