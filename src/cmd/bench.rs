@@ -223,10 +223,10 @@ impl<'a> Printer<'a> {
         }
         if !s.warnings.is_empty() {
             let prepare = s.result.spec.prepare.is_some();
-            eprintln!(" ");
+            note!(" ");
             for w in &s.warnings {
                 let text = bench_report::warning_text(w, s, self.opts.warmup > 0, prepare);
-                eprintln!("  {}: {text}", self.paint.yellow("Warning"));
+                note!("  {}: {text}", self.paint.yellow("Warning"));
             }
         }
         if self.opts.look.report {
