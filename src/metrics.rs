@@ -367,6 +367,23 @@ pub fn auto_unit(dimension: Dimension, value: f64) -> DisplayUnit {
     }
 }
 
+/// hyperfine 2.0's unit for a table or export column scaled by `mean`: a zero mean in the base
+/// unit (s, B, count), else the largest unit that keeps the mean at least 1, from ns to h, bytes in
+/// binary steps, counts in k, M and B. The charts keep `auto_unit`'s fewer steps on their axes.
+pub fn table_unit(dimension: Dimension, mean: f64) -> DisplayUnit {
+    let symbols: &[&str] = match dimension {
+        Dimension::Time => &["ns", "µs", "ms", "s", "min", "h"],
+        Dimension::Bytes => &["B", "KiB", "MiB", "GiB", "TiB"],
+        Dimension::Count => &["count", "k", "M", "B"],
+    };
+    let units: Vec<DisplayUnit> = symbols.iter().filter_map(|s| unit(s, dimension)).collect();
+    let base = units.iter().copied().find(|u| u.scale == 1.0).unwrap_or(units[0]);
+    if mean == 0.0 {
+        return base;
+    }
+    units.iter().rev().find(|u| mean.abs() >= u.scale).copied().unwrap_or(units[0])
+}
+
 impl DisplayUnit {
     /// Show microseconds as µs.
     fn with_symbol_for_display(self) -> DisplayUnit {
@@ -396,8 +413,22 @@ pub fn preset(name: &str, ebpf: bool) -> Option<Vec<Metric>> {
     use Metric::*;
     let all = Metric::ALL.iter().copied();
     match name {
-        "default" => Some(vec![TimeWallClock, TimeUser, TimeSystem, MemoryPeakResident]),
-        "time" => Some(vec![TimeWallClock, TimeUser, TimeSystem, TimeCpu]),
+        // hyperfine 2.0's two presets, in its order.
+        "default" => Some(vec![TimeWallClock, MemoryPeakResident]),
+        "time" => Some(vec![TimeWallClock, TimeCpu, TimeUser, TimeSystem]),
+        // What a process does beyond its time: the tree's memory, storage I/O, switches and faults.
+        "resources" => Some(vec![
+            TimeWallClock,
+            TimeCpu,
+            MemoryPeakResident,
+            MemoryPeakResidentTree,
+            IoReadBytes,
+            IoWriteBytes,
+            ContextSwitchesVoluntary,
+            ContextSwitchesInvoluntary,
+            PageFaultsMinor,
+            PageFaultsMajor,
+        ]),
         "all" => Some(all.filter(|m| ebpf || !m.is_ebpf()).collect()),
         "ebpf" => Some(all.filter(|m| m.is_ebpf()).collect()),
         _ => None,
@@ -419,7 +450,7 @@ impl std::fmt::Display for MetricsError {
         match self {
             MetricsError::Unknown(m) => write!(
                 f,
-                "Unknown metric '{m}'. Expected one of: {}, or a preset: default, time, all, ebpf (docs/metrics.md)",
+                "Unknown metric '{m}'. Expected one of: {}, or a preset: default, time, resources, all, ebpf (docs/metrics.md)",
                 Metric::ALL.iter().map(|m| m.name()).collect::<Vec<_>>().join(", ")
             ),
             MetricsError::Unavailable(m) => write!(
@@ -461,6 +492,8 @@ pub fn parse(spec: &str, ebpf: bool) -> Result<Vec<Selected>, MetricsError> {
             }
             let unit = unit_sym
                 .map(|u| {
+                    // hyperfine's ASCII spelling of µs, shown as µs.
+                    let u = if u == "us" { "µs" } else { u };
                     unit(u, metric.dimension()).ok_or_else(|| MetricsError::BadUnit {
                         metric: metric.name().to_string(),
                         unit: u.to_string(),
@@ -487,7 +520,10 @@ mod tests {
     fn parses_presets_units_and_keeps_order() {
         let m = parse("memory_peak_resident:MiB,default", false).unwrap();
         let names: Vec<_> = m.iter().map(|s| s.metric.name()).collect();
-        assert_eq!(names, ["memory_peak_resident", "time_wall_clock", "time_user", "time_system"]);
+        assert_eq!(names, ["memory_peak_resident", "time_wall_clock"]);
+        let time: Vec<_> = parse("time", false).unwrap().iter().map(|s| s.metric.name()).collect();
+        assert_eq!(time, ["time_wall_clock", "time_cpu", "time_user", "time_system"], "hyperfine's order");
+        assert_eq!(parse("time_user:us", false).unwrap()[0].unit.unwrap().symbol, "µs");
         assert_eq!(m[0].unit.unwrap().symbol, "MiB");
         assert_eq!(parse("time_wall_clock:ms", false).unwrap()[0].unit.unwrap().scale, 1e-3);
         assert_eq!(parse("page_faults_minor:k", false).unwrap()[0].unit.unwrap().scale, 1e3);
@@ -519,5 +555,21 @@ mod tests {
         assert_eq!(auto_unit(Dimension::Time, 2.0).symbol, "s");
         assert_eq!(auto_unit(Dimension::Bytes, 200.0 * 1048576.0).symbol, "MiB");
         assert_eq!(auto_unit(Dimension::Bytes, 100.0).symbol, "B");
+    }
+
+    #[test]
+    fn picks_hyperfines_table_units() {
+        let sym = |d, v| table_unit(d, v).symbol;
+        assert_eq!(sym(Dimension::Time, 0.0), "s", "a zero mean is shown in the base unit");
+        assert_eq!(sym(Dimension::Time, 5e-7), "ns");
+        assert_eq!(sym(Dimension::Time, 0.000_5), "µs");
+        assert_eq!(sym(Dimension::Time, 1000.0), "min");
+        assert_eq!(sym(Dimension::Time, 7200.0), "h");
+        assert_eq!(sym(Dimension::Bytes, 0.0), "B");
+        assert_eq!(sym(Dimension::Bytes, 3.0 * 1048576.0), "MiB");
+        assert_eq!(sym(Dimension::Count, 0.0), "count");
+        assert_eq!(sym(Dimension::Count, 143.2e9), "B");
+        assert_eq!(sym(Dimension::Count, 12.0), "count");
+        assert_eq!(table_unit(Dimension::Count, 143.2e9).convert(143.2e9), 143.2);
     }
 }

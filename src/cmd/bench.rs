@@ -17,6 +17,7 @@ use crate::options::bench::Against;
 use crate::options::bench::{BenchOptions, BenchmarkSpec};
 use crate::profile::EnvRecord;
 use crate::render::bench_report::{self, fmt_in, Paint};
+use crate::render::bench_table::Layout;
 use crate::render::export::{Exports, Report};
 use crate::stats::Summarized;
 
@@ -156,10 +157,17 @@ struct Printer<'a> {
     /// Running sum of the primary metric, for the progress estimate.
     primary_sum: f64,
     paint: Paint,
+    layout: Layout,
+    /// Whether a block showed a significance test, so that the legend is printed at the end.
+    tested: bool,
 }
 
 impl<'a> Printer<'a> {
     fn new(opts: &'a BenchOptions, setup: Setup) -> Printer<'a> {
+        if !opts.look.colors {
+            // The progress bar's template colours follow console's switch (`--style nocolor`, NO_COLOR).
+            console::set_colors_enabled_stderr(false);
+        }
         Printer {
             opts,
             setup,
@@ -176,13 +184,9 @@ impl<'a> Printer<'a> {
             bar: None,
             primary_sum: 0.0,
             paint: Paint { colors: opts.look.colors },
+            layout: Layout::for_stdout(),
+            tested: false,
         }
-    }
-
-    /// Whether each benchmark's name is printed when it starts, as hyperfine does (interleaved
-    /// benchmarks start together: their blocks carry the name at the end).
-    fn announces(&self) -> bool {
-        self.opts.look.report && self.opts.interleave.is_none()
     }
 
     fn primary(&self) -> &Selected {
@@ -200,29 +204,35 @@ impl<'a> Printer<'a> {
         }
     }
 
-    fn print_block(&self, index: usize, s: &Summarized) {
-        if !self.opts.look.report {
-            return;
+    /// hyperfine's order: the block on stdout, then a blank line on stderr and the warnings, then a
+    /// blank line on stdout.
+    fn print_block(&mut self, index: usize, s: &Summarized) {
+        if self.opts.look.report {
+            let reference = self.done.first();
+            let look = bench_report::Look {
+                selected: &self.setup.metrics,
+                alpha: self.opts.alpha,
+                layout: self.layout,
+                paint: self.paint,
+            };
+            let block = bench_report::block(index, s, reference, look);
+            self.tested |= block.tested;
+            let mut out = std::io::stdout().lock();
+            let _ = write!(out, "{}", block.text);
+            let _ = out.flush();
         }
-        let reference = self.done.first().unwrap_or(s);
-        let mut out = std::io::stdout().lock();
-        let text = if self.announces() {
-            bench_report::body(s, reference, &self.setup.metrics, self.paint)
-        } else {
-            bench_report::block(index, s, reference, &self.setup.metrics, self.paint)
-        };
-        let _ = write!(out, "{text}");
-        let _ = writeln!(out, " ");
-        let _ = out.flush();
-        let spec = &s.result.spec;
-        for w in &s.warnings {
-            let text = bench_report::warning_text(w, s, self.opts.warmup > 0, spec.prepare.is_some());
-            eprintln!("  {} {text}", self.paint_warning());
+        if !s.warnings.is_empty() {
+            let prepare = s.result.spec.prepare.is_some();
+            note!(" ");
+            for w in &s.warnings {
+                let text = bench_report::warning_text(w, s, self.opts.warmup > 0, prepare);
+                note!("  {}: {text}", self.paint.yellow("Warning"));
+            }
         }
-    }
-
-    fn paint_warning(&self) -> String {
-        console::Style::new().yellow().force_styling(self.paint.colors).apply_to("Warning:").to_string()
+        if self.opts.look.report {
+            // A closed stdout is not an error (main ends quietly on it), so nothing here may panic.
+            let _ = writeln!(std::io::stdout().lock(), " ");
+        }
     }
 
     /// The end: results of an interrupted or failed benchmark are still exported; the comparison is printed.
@@ -241,11 +251,8 @@ impl<'a> Printer<'a> {
             }
             self.write_html(&summarized)?;
         }
-        if summarized.len() > 1 && self.opts.look.report {
-            let mut out = std::io::stdout().lock();
-            let _ =
-                write!(out, "{}", bench_report::comparison_table(&summarized, &self.setup.metrics, self.opts.alpha));
-            let _ = write!(out, "{}", bench_report::summary(&summarized, self.primary(), self.opts.alpha, self.paint));
+        if self.tested && self.opts.look.report {
+            let _ = write!(std::io::stdout().lock(), "{}", bench_report::legend(self.opts.alpha));
         }
         if !summarized.is_empty() {
             self.exports.write_stdout(&self.report(&summarized))?;
@@ -296,12 +303,6 @@ impl Observer for Printer<'_> {
         if let Some(bar) = self.bar.take() {
             bar.finish_and_clear();
         }
-        // As hyperfine: the name first, so that output shown with --show-output comes under it.
-        if self.announces() {
-            let mut out = std::io::stdout().lock();
-            let _ = writeln!(out, "{}", bench_report::header(index, &spec.name, self.paint));
-            let _ = out.flush();
-        }
         self.primary_sum = 0.0;
         self.bar = self.new_bar(index, total, spec);
     }
@@ -320,7 +321,7 @@ impl Observer for Printer<'_> {
             let unit = self
                 .primary()
                 .unit
-                .unwrap_or_else(|| crate::metrics::auto_unit(self.primary().metric.dimension(), mean));
+                .unwrap_or_else(|| crate::metrics::table_unit(self.primary().metric.dimension(), mean));
             bar.set_length(target);
             bar.set_position(result.runs.len() as u64);
             bar.set_message(format!("Current estimate: {}", fmt_in(mean, unit)));

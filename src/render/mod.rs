@@ -23,6 +23,7 @@ impl SampleSink for MonitorSink {
     }
 }
 pub mod bench_report;
+pub mod bench_table;
 pub mod charts;
 pub mod escape;
 pub mod export;

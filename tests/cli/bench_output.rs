@@ -94,10 +94,9 @@ fn basic_style_reports_the_run_count() {
     let out = bench_stdout(&["--mock", "--style", "basic", "sleep 0.5", "sleep 0.01"]);
     assert!(out.contains("Benchmark 1: sleep 0.5"), "{out}");
     assert!(out.contains("Benchmark 2: sleep 0.01"), "{out}");
-    let runs: Vec<&str> = out.lines().filter(|l| l.trim_end().ends_with(" runs")).collect();
-    assert_eq!(runs.len(), 2, "{out}");
-    assert!(runs[0].trim_end().ends_with(" 10 runs"), "{out}");
-    assert!(runs[1].trim_end().ends_with(" 300 runs"), "{out}");
+    // hyperfine 2.0: the run count closes the benchmark's title line.
+    assert!(out.contains("Benchmark 1: sleep 0.5 (10 runs)\n"), "{out}");
+    assert!(out.contains("Benchmark 2: sleep 0.01 (300 runs)\n"), "{out}");
 }
 
 // ---- JSON ----
@@ -399,18 +398,18 @@ fn identical_commands_have_identical_peak_rss() {
     assert!(all.iter().all(|&v| v < 2.0 * MIB as f64), "`true` peaks at about 1 MiB: first {a:?}, second {b:?}");
 }
 
-/// As in hyperfine, "Benchmark 1: name" is printed when the benchmark starts, so the command's own
-/// output (--show-output) comes under its name, and the figures after it.
+/// As in hyperfine 2.0, "Benchmark 1: name (N runs)" is printed when the benchmark ends, above its
+/// figures: the command's own output (--show-output) comes before it.
 #[test]
-fn shown_output_comes_under_the_benchmark_name() {
+fn shown_output_comes_before_the_benchmark_block() {
     let _cpu = cpu_shared();
     let out =
         denet().args(["bench", "-N", "--runs", "2", "--show-output", "echo shown-line"]).output().expect("denet runs");
     assert!(out.status.success(), "{out:?}");
     let stdout = String::from_utf8_lossy(&out.stdout);
     let at = |needle: &str| stdout.find(needle).unwrap_or_else(|| panic!("no {needle:?} in {stdout}"));
-    // The command's output is a line of its own ("\nshown-line\n"); the header ends with the name.
-    assert!(at("Benchmark 1: echo shown-line") < at("\nshown-line\n"), "{stdout}");
-    assert!(at("\nshown-line\n") < at("Time (mean"), "{stdout}");
+    assert!(stdout.starts_with("shown-line\nshown-line\n"), "{stdout}");
+    assert!(at("\nshown-line\n") < at("Benchmark 1: echo shown-line (2 runs)"), "{stdout}");
+    assert!(at("Benchmark 1: echo shown-line") < at("Wall Time"), "{stdout}");
     assert_eq!(stdout.matches("Benchmark 1:").count(), 1, "{stdout}");
 }

@@ -8,7 +8,8 @@ use crate::metrics::{self, MetricKey};
 use crate::options::bench::BenchmarkSpec;
 use crate::profile::EnvRecord;
 use crate::profile::{ExitStatus, RunProfile, Rusage, TreeProfile};
-use crate::render::bench_report::{self, Paint};
+use crate::render::bench_report::{self, Look, Paint};
+use crate::render::bench_table::Layout;
 use crate::render::{charts, html, regression, report_data};
 use crate::stats::regress::{check, Check};
 use crate::stats::Summarized;
@@ -75,9 +76,10 @@ fn render(format: Format) -> String {
     export(&fixture(), format)
 }
 
-/// `f` of the report of `results` with the default metrics, at a fixed time.
+/// `f` of the report of `results` with wall, user and system time and peak memory, at a fixed time.
 fn with_report<T>(results: &[Summarized], f: impl FnOnce(&Report) -> T) -> T {
-    let selected = metrics::parse("default", false).unwrap();
+    // Named, not the default preset, so that a change of the default leaves the exports' snapshots alone.
+    let selected = metrics::parse("time_wall_clock,time_user,time_system,memory_peak_resident", false).unwrap();
     let env = EnvRecord::default();
     f(&Report { results, selected: &selected, alpha: 0.05, start_time: "2026-01-01T00:00:00Z", env: &env, ebpf: &[] })
 }
@@ -117,14 +119,28 @@ fn json() {
     insta::assert_json_snapshot!(v, { ".metadata.denet_version" => "[version]", ".metadata.platform" => "[platform]" });
 }
 
+/// Every block of `results` as `denet bench` prints them, each compared with the first, and the legend.
+fn terminal(results: &[Summarized], metrics_spec: &str, layout: Layout) -> String {
+    let selected = metrics::parse(metrics_spec, false).unwrap();
+    let look = Look { selected: &selected, alpha: 0.05, layout, paint: Paint { colors: false } };
+    let blocks: Vec<_> = results
+        .iter()
+        .enumerate()
+        .map(|(i, s)| bench_report::block(i, s, (i > 0).then(|| &results[0]), look))
+        .collect();
+    let legend = if blocks.iter().any(|b| b.tested) { bench_report::legend(0.05) } else { String::new() };
+    blocks.iter().map(|b| b.text.as_str()).collect::<Vec<_>>().join(" \n") + &legend
+}
+
 #[test]
-fn terminal_block_and_comparison() {
-    let results = fixture();
-    let selected = metrics::parse("default", false).unwrap();
-    let paint = Paint { colors: false };
-    let text = bench_report::block(1, &results[1], &results[0], &selected, paint)
-        + &bench_report::comparison_table(&results, &selected, 0.05)
-        + &bench_report::summary(&results, &selected[0], 0.05, paint);
+fn terminal_blocks_compared() {
+    insta::assert_snapshot!(terminal(&fixture(), "default", Layout::FULL));
+}
+
+#[test]
+fn terminal_blocks_compact_at_80_columns() {
+    let text = terminal(&fixture(), "time_wall_clock,time_cpu,memory_peak_resident", Layout::for_width(80));
+    assert!(text.lines().all(|l| l.chars().count() <= 80), "{text}");
     insta::assert_snapshot!(text);
 }
 
@@ -140,29 +156,19 @@ fn three() -> Vec<Summarized> {
 }
 
 #[test]
-fn terminal_blocks() {
-    let results = fixture();
-    let selected = metrics::parse("default", false).unwrap();
-    let paint = Paint { colors: false };
+fn terminal_one_run_and_interrupted() {
+    let mut results = fixture();
+    results.truncate(1);
     let one = Summarized::new(result("sleep 0.3", &[], &[0.3], 4));
     let interrupted =
         Summarized::new(BenchmarkResult { complete: false, ..result("sleep 0.4", &[], &[0.401, 0.399], 4) });
-    let text = [&results[0], &one, &interrupted]
-        .iter()
-        .enumerate()
-        .map(|(i, s)| bench_report::block(i, s, &results[0], &selected, paint))
-        .collect::<Vec<_>>()
-        .join("\n");
-    insta::assert_snapshot!(text);
+    results.extend([one, interrupted]);
+    insta::assert_snapshot!(terminal(&results, "default", Layout::FULL));
 }
 
 #[test]
-fn comparison_table_with_both_tests() {
-    let results = three();
-    let selected = metrics::parse("default", false).unwrap();
-    let text = bench_report::comparison_table(&results, &selected, 0.05)
-        + &bench_report::summary(&results, &selected[0], 0.05, Paint { colors: false });
-    insta::assert_snapshot!(text);
+fn terminal_with_both_tests() {
+    insta::assert_snapshot!(terminal(&three(), "default", Layout::FULL));
 }
 
 /// One check of each verdict, relative and absolute thresholds, and notes.
