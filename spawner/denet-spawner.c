@@ -18,9 +18,11 @@
 #define _GNU_SOURCE
 #include <errno.h>
 #include <fcntl.h>
+#include <linux/perf_event.h>
 #include <poll.h>
 #include <signal.h>
 #include <spawn.h>
+#include <stddef.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
@@ -349,6 +351,56 @@ static int wait_exit(pid_t pid, int pipe_fd, int *killed)
 	return 0;
 }
 
+/*
+ * The batch's counters for one run (protocol.h, struct denet_counter; why this
+ * way: src/monitor/perf.rs). Opened on this thread, disabled until the child
+ * that inherits them execs; the hardware ones in one group, so that the PMU
+ * counts them together. One that cannot be opened stays -1: its count is absent.
+ */
+static void open_counters(const struct denet_request *b, int fds[DENET_MAX_COUNTERS])
+{
+	for (int i = 0; i < b->head.n_counters; i++) {
+		struct denet_counter c;
+		memcpy(&c, &b->counters[i], sizeof c);
+		int leader = -1;
+		for (int j = 0; j < i && leader < 0; j++)
+			if (fds[j] >= 0 && b->counters[j].type == c.type)
+				leader = fds[j];
+		struct perf_event_attr a;
+		memset(&a, 0, sizeof a);
+		a.type = c.type;
+		a.size = sizeof a;
+		a.config = c.config;
+		a.disabled = 1;
+		a.enable_on_exec = 1;
+		a.inherit = 1;
+		a.exclude_kernel = c.user_only;
+		a.exclude_hv = c.user_only;
+		fds[i] = (int)syscall(SYS_perf_event_open, &a, 0, -1, leader, PERF_FLAG_FD_CLOEXEC);
+	}
+}
+
+static void close_counters(int n, const int fds[DENET_MAX_COUNTERS])
+{
+	for (int i = 0; i < n; i++)
+		if (fds[i] >= 0)
+			close(fds[i]);
+}
+
+/* Read the counters of the reaped run into the reply (copied in: a packed member is never pointed to), and close them. */
+static void read_counters(int n, const int fds[DENET_MAX_COUNTERS], struct denet_done *d)
+{
+	d->n_counters = (uint8_t)n;
+	for (int i = 0; i < n; i++) {
+		uint64_t v;
+		if (fds[i] >= 0 && read(fds[i], &v, sizeof v) == (ssize_t)sizeof v) {
+			memcpy((char *)d + offsetof(struct denet_done, counts) + (size_t)i * sizeof v, &v, sizeof v);
+			d->counted |= (uint8_t)(1u << i);
+		}
+	}
+	close_counters(n, fds);
+}
+
 static int fail(uint8_t part, int err)
 {
 	struct denet_failed f = { part, err };
@@ -513,8 +565,9 @@ static int spawn_run(const struct denet_request *b, char **env, struct stdio *s,
 	return err;
 }
 
-/* Read the exited run's I/O, reap it, and report its figures. 1: could not reap it; -1: lost denet. */
-static int report_done(pid_t pid, uint64_t wall_ns, int killed, struct denet_done *d)
+/* Read the exited run's I/O, reap it, read its counters, and report its figures. 1: could not reap it; -1: lost denet. */
+static int report_done(pid_t pid, uint64_t wall_ns, int killed, const struct denet_request *b,
+		       const int counters[DENET_MAX_COUNTERS], struct denet_done *d)
 {
 	memset(d, 0, sizeof *d);
 	read_io(pid, d);
@@ -523,6 +576,7 @@ static int report_done(pid_t pid, uint64_t wall_ns, int killed, struct denet_don
 	memset(&ru, 0, sizeof ru);
 	while ((rc = wait4(pid, &st, 0, &ru)) < 0 && errno == EINTR)
 		;
+	read_counters(b->head.n_counters, counters, d);
 	if (rc < 0)
 		return fail(DENET_FAILED_OTHER, errno) < 0 ? -1 : 1;
 	/* Orphans adopted from this run are reaped so they do not linger; their usage is not this run's. */
@@ -550,22 +604,28 @@ static int run_once(const struct denet_request *b, char **env, struct denet_done
 	pid_t pid;
 	uint64_t start = 0;
 	uint8_t part;
+	int counters[DENET_MAX_COUNTERS];
+	/* Before the clock starts: opening them is the spawner's cost, not the run's. */
+	open_counters(b, counters);
 	int err = spawn_run(b, env, &s, &pid, &start, &part);
-	if (err)
+	if (err) {
+		close_counters(b->head.n_counters, counters);
 		return fail(part, err) < 0 ? -1 : 1;
+	}
 	struct denet_spawned spawned = { (uint32_t)pid, start };
 	if (reply(DENET_SPAWNED, &spawned, sizeof spawned) < 0) {
 		/* denet is gone: leave nothing behind. */
 		kill(-pid, SIGKILL);
 		while (waitpid(pid, NULL, 0) < 0 && errno == EINTR)
 			;
+		close_counters(b->head.n_counters, counters);
 		return -1;
 	}
 	int killed = 0;
 	wait_exit(pid, s.pipe_r, &killed);
 	uint64_t end = now_ns();
 	close_fd(&s.pipe_r);
-	int rc = report_done(pid, end - start, killed, d);
+	int rc = report_done(pid, end - start, killed, b, counters, d);
 	return rc ? rc : killed || !accepted(b, d);
 }
 
