@@ -354,16 +354,18 @@ static int wait_exit(pid_t pid, int pipe_fd, int *killed)
 /*
  * The batch's counters for one run (protocol.h, struct denet_counter; why this
  * way: src/monitor/perf.rs). Opened on this thread, disabled until the child
- * that inherits them execs; the hardware ones in one group, so that the PMU
- * counts them together. One that cannot be opened stays -1: its count is absent.
+ * that inherits them execs (`armed`); the hardware ones in one group, so that
+ * the PMU counts them together. One that cannot be opened stays -1: its count
+ * is absent. Unarmed, they are the batch's idle copies, never enabled nor
+ * inherited, which keep the kernel's state for these events set up between runs.
  */
-static void open_counters(const struct denet_request *b, int fds[DENET_MAX_COUNTERS])
+static void open_counters(const struct denet_request *b, int fds[DENET_MAX_COUNTERS], int armed)
 {
 	for (int i = 0; i < b->head.n_counters; i++) {
 		struct denet_counter c;
 		memcpy(&c, &b->counters[i], sizeof c);
 		int leader = -1;
-		for (int j = 0; j < i && leader < 0; j++)
+		for (int j = 0; j < i && leader < 0 && armed; j++)
 			if (fds[j] >= 0 && b->counters[j].type == c.type)
 				leader = fds[j];
 		struct perf_event_attr a;
@@ -372,8 +374,8 @@ static void open_counters(const struct denet_request *b, int fds[DENET_MAX_COUNT
 		a.size = sizeof a;
 		a.config = c.config;
 		a.disabled = 1;
-		a.enable_on_exec = 1;
-		a.inherit = 1;
+		a.enable_on_exec = (uint64_t)armed;
+		a.inherit = (uint64_t)armed;
 		a.exclude_kernel = c.user_only;
 		a.exclude_hv = c.user_only;
 		fds[i] = (int)syscall(SYS_perf_event_open, &a, 0, -1, leader, PERF_FLAG_FD_CLOEXEC);
@@ -606,7 +608,7 @@ static int run_once(const struct denet_request *b, char **env, struct denet_done
 	uint8_t part;
 	int counters[DENET_MAX_COUNTERS];
 	/* Before the clock starts: opening them is the spawner's cost, not the run's. */
-	open_counters(b, counters);
+	open_counters(b, counters, 1);
 	int err = spawn_run(b, env, &s, &pid, &start, &part);
 	if (err) {
 		close_counters(b->head.n_counters, counters);
@@ -652,6 +654,16 @@ static int serve_batch(char *buf, uint32_t len)
 		return -1;
 	}
 	char **env = ok ? build_env(&b, iter_a, iter_b) : NULL;
+	/*
+	 * Opening a kernel software event (context switches, migrations) when
+	 * none is open sets up the kernel's state for it on every CPU, and
+	 * closing the last one tears it down: tens of microseconds each way.
+	 * Idle copies held over the batch keep it set up between its runs.
+	 */
+	int idle[DENET_MAX_COUNTERS];
+	int n_idle = env ? b.head.n_counters : 0;
+	if (n_idle)
+		open_counters(&b, idle, 0);
 	for (uint32_t i = 0; env && i < b.head.count; i++) {
 		if (i > 0 && stop_requested())
 			break;
@@ -659,13 +671,16 @@ static int serve_batch(char *buf, uint32_t len)
 		struct denet_done d;
 		d.wall_s = -1;
 		int rc = run_once(&b, env, &d);
-		if (rc < 0)
+		if (rc < 0) {
+			close_counters(n_idle, idle);
 			return -1;
+		}
 		if (d.wall_s >= 0)
 			end.runs++;
 		if (rc)
 			break;
 	}
+	close_counters(n_idle, idle);
 	free(env);
 	denet_request_free(&b);
 	return reply(DENET_END, &end, sizeof end);

@@ -10,6 +10,7 @@
 #   DENET_METRICS=  a --metrics value for denet in part a (e.g. task_clock,context_switches: the
 #                   cost of the per-run counters); hyperfine keeps its defaults
 #   CARGO_TARGET_DIR  where denet is built (default: the repository's target/)
+#   DENET=...       another denet binary to measure (e.g. a build of an earlier commit)
 #
 # What is measured (all commands run directly, -N, stdout and stderr to /dev/null, and both
 # tools export JSON to a temporary file so that they do the same work):
@@ -47,7 +48,7 @@ REPS=${REPS:-5}
 HYPERFINE=${HYPERFINE:-/tmp/peers/bin/hyperfine}
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
 TARGET=${CARGO_TARGET_DIR:-$ROOT/target}
-DENET=$TARGET/release/denet
+DENET=${DENET:-$TARGET/release/denet}
 WORKLOAD=$TARGET/release/examples/workload
 
 echo "building denet and examples/workload (release)..." >&2

@@ -182,6 +182,7 @@ fn serve(sock: UnixStream) -> io::Result<()> {
 fn serve_batch(b: &Batch, reader: &mut BufReader<UnixStream>, writer: &mut UnixStream) -> io::Result<bool> {
     let mut done = 0;
     let mut killed = false;
+    let _idle = perf::Group::idle(&b.counters);
     for i in 0..b.count {
         if i > 0 && stop_requested(reader)? {
             break;
