@@ -18,9 +18,11 @@
 #define _GNU_SOURCE
 #include <errno.h>
 #include <fcntl.h>
+#include <linux/perf_event.h>
 #include <poll.h>
 #include <signal.h>
 #include <spawn.h>
+#include <stddef.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
@@ -349,6 +351,58 @@ static int wait_exit(pid_t pid, int pipe_fd, int *killed)
 	return 0;
 }
 
+/*
+ * The batch's counters for one run (protocol.h, struct denet_counter; why this
+ * way: src/monitor/perf.rs). Opened on this thread, disabled until the child
+ * that inherits them execs (`armed`); the hardware ones in one group, so that
+ * the PMU counts them together. One that cannot be opened stays -1: its count
+ * is absent. Unarmed, they are the batch's idle copies, never enabled nor
+ * inherited, which keep the kernel's state for these events set up between runs.
+ */
+static void open_counters(const struct denet_request *b, int fds[DENET_MAX_COUNTERS], int armed)
+{
+	for (int i = 0; i < b->head.n_counters; i++) {
+		struct denet_counter c;
+		memcpy(&c, &b->counters[i], sizeof c);
+		int leader = -1;
+		for (int j = 0; j < i && leader < 0 && armed; j++)
+			if (fds[j] >= 0 && b->counters[j].type == c.type)
+				leader = fds[j];
+		struct perf_event_attr a;
+		memset(&a, 0, sizeof a);
+		a.type = c.type;
+		a.size = sizeof a;
+		a.config = c.config;
+		a.disabled = 1;
+		a.enable_on_exec = (uint64_t)armed;
+		a.inherit = (uint64_t)armed;
+		a.exclude_kernel = c.user_only;
+		a.exclude_hv = c.user_only;
+		fds[i] = (int)syscall(SYS_perf_event_open, &a, 0, -1, leader, PERF_FLAG_FD_CLOEXEC);
+	}
+}
+
+static void close_counters(int n, const int fds[DENET_MAX_COUNTERS])
+{
+	for (int i = 0; i < n; i++)
+		if (fds[i] >= 0)
+			close(fds[i]);
+}
+
+/* Read the counters of the reaped run into the reply (copied in: a packed member is never pointed to), and close them. */
+static void read_counters(int n, const int fds[DENET_MAX_COUNTERS], struct denet_done *d)
+{
+	d->n_counters = (uint8_t)n;
+	for (int i = 0; i < n; i++) {
+		uint64_t v;
+		if (fds[i] >= 0 && read(fds[i], &v, sizeof v) == (ssize_t)sizeof v) {
+			memcpy((char *)d + offsetof(struct denet_done, counts) + (size_t)i * sizeof v, &v, sizeof v);
+			d->counted |= (uint8_t)(1u << i);
+		}
+	}
+	close_counters(n, fds);
+}
+
 static int fail(uint8_t part, int err)
 {
 	struct denet_failed f = { part, err };
@@ -513,8 +567,9 @@ static int spawn_run(const struct denet_request *b, char **env, struct stdio *s,
 	return err;
 }
 
-/* Read the exited run's I/O, reap it, and report its figures. 1: could not reap it; -1: lost denet. */
-static int report_done(pid_t pid, uint64_t wall_ns, int killed, struct denet_done *d)
+/* Read the exited run's I/O, reap it, read its counters, and report its figures. 1: could not reap it; -1: lost denet. */
+static int report_done(pid_t pid, uint64_t wall_ns, int killed, const struct denet_request *b,
+		       const int counters[DENET_MAX_COUNTERS], struct denet_done *d)
 {
 	memset(d, 0, sizeof *d);
 	read_io(pid, d);
@@ -523,6 +578,7 @@ static int report_done(pid_t pid, uint64_t wall_ns, int killed, struct denet_don
 	memset(&ru, 0, sizeof ru);
 	while ((rc = wait4(pid, &st, 0, &ru)) < 0 && errno == EINTR)
 		;
+	read_counters(b->head.n_counters, counters, d);
 	if (rc < 0)
 		return fail(DENET_FAILED_OTHER, errno) < 0 ? -1 : 1;
 	/* Orphans adopted from this run are reaped so they do not linger; their usage is not this run's. */
@@ -550,22 +606,28 @@ static int run_once(const struct denet_request *b, char **env, struct denet_done
 	pid_t pid;
 	uint64_t start = 0;
 	uint8_t part;
+	int counters[DENET_MAX_COUNTERS];
+	/* Before the clock starts: opening them is the spawner's cost, not the run's. */
+	open_counters(b, counters, 1);
 	int err = spawn_run(b, env, &s, &pid, &start, &part);
-	if (err)
+	if (err) {
+		close_counters(b->head.n_counters, counters);
 		return fail(part, err) < 0 ? -1 : 1;
+	}
 	struct denet_spawned spawned = { (uint32_t)pid, start };
 	if (reply(DENET_SPAWNED, &spawned, sizeof spawned) < 0) {
 		/* denet is gone: leave nothing behind. */
 		kill(-pid, SIGKILL);
 		while (waitpid(pid, NULL, 0) < 0 && errno == EINTR)
 			;
+		close_counters(b->head.n_counters, counters);
 		return -1;
 	}
 	int killed = 0;
 	wait_exit(pid, s.pipe_r, &killed);
 	uint64_t end = now_ns();
 	close_fd(&s.pipe_r);
-	int rc = report_done(pid, end - start, killed, d);
+	int rc = report_done(pid, end - start, killed, b, counters, d);
 	return rc ? rc : killed || !accepted(b, d);
 }
 
@@ -592,6 +654,16 @@ static int serve_batch(char *buf, uint32_t len)
 		return -1;
 	}
 	char **env = ok ? build_env(&b, iter_a, iter_b) : NULL;
+	/*
+	 * Opening a kernel software event (context switches, migrations) when
+	 * none is open sets up the kernel's state for it on every CPU, and
+	 * closing the last one tears it down: tens of microseconds each way.
+	 * Idle copies held over the batch keep it set up between its runs.
+	 */
+	int idle[DENET_MAX_COUNTERS];
+	int n_idle = env ? b.head.n_counters : 0;
+	if (n_idle)
+		open_counters(&b, idle, 0);
 	for (uint32_t i = 0; env && i < b.head.count; i++) {
 		if (i > 0 && stop_requested())
 			break;
@@ -599,13 +671,16 @@ static int serve_batch(char *buf, uint32_t len)
 		struct denet_done d;
 		d.wall_s = -1;
 		int rc = run_once(&b, env, &d);
-		if (rc < 0)
+		if (rc < 0) {
+			close_counters(n_idle, idle);
 			return -1;
+		}
 		if (d.wall_s >= 0)
 			end.runs++;
 		if (rc)
 			break;
 	}
+	close_counters(n_idle, idle);
 	free(env);
 	denet_request_free(&b);
 	return reply(DENET_END, &end, sizeof end);

@@ -18,6 +18,7 @@
  * Requests, denet to spawner:
  *   'B' batch: struct denet_batch, then the variable part, in this order:
  *       n_accept i32 exit codes;
+ *       n_counters struct denet_counter: the perf events to count for each run;
  *       three strings: the program (used when search_path is 0), the input
  *       file (when has_input), the output file (when out_mode is
  *       DENET_OUT_FILE); an unused one is empty;
@@ -63,6 +64,8 @@ enum denet_failed_part { DENET_FAILED_EXEC = 0, DENET_FAILED_INPUT = 1, DENET_FA
 #define DENET_MAX_FRAME (64u << 20)
 #define DENET_MAX_ACCEPT 4096u
 #define DENET_MAX_LIST (1u << 20)
+/* The most perf_event counters a batch may ask for. */
+#define DENET_MAX_COUNTERS 8
 
 /* 'B': the fixed part of a batch request; the variable part follows (see above). */
 struct __attribute__((packed)) denet_batch {
@@ -74,6 +77,20 @@ struct __attribute__((packed)) denet_batch {
 	uint8_t search_path; /* 0 or 1: find argv[0] in PATH, else exec the program string */
 	uint8_t accept_mode; /* enum denet_accept */
 	uint32_t n_accept; /* i32 codes that follow */
+	uint8_t n_counters; /* struct denet_counter that follow the codes, at most DENET_MAX_COUNTERS */
+};
+
+/*
+ * A perf event to count over each run of a batch (src/monitor/perf.rs says
+ * which event each of denet's counters is): perf_event_attr's type and config.
+ * Opened disabled on the spawner's thread just before the spawn, with
+ * enable_on_exec and inherit: the run inherits it and starts counting at its
+ * exec; its children inherit it in turn. Read after the run is reaped, then closed.
+ */
+struct __attribute__((packed)) denet_counter {
+	uint32_t type; /* PERF_TYPE_HARDWARE, PERF_TYPE_SOFTWARE */
+	uint64_t config; /* PERF_COUNT_HW_INSTRUCTIONS, ... */
+	uint8_t user_only; /* 0 or 1: exclude_kernel and exclude_hv */
 };
 
 /* 'S': a run was started. */
@@ -98,6 +115,9 @@ struct __attribute__((packed)) denet_done {
 	uint64_t rchar, wchar, read_bytes, write_bytes; /* valid when io_ok */
 	uint8_t io_ok; /* 0 or 1 */
 	uint8_t killed; /* 0 or 1: killed on request ('K') */
+	uint64_t counts[DENET_MAX_COUNTERS]; /* the batch's counters, in its order */
+	uint8_t n_counters; /* the batch's n_counters */
+	uint8_t counted; /* bit i: counts[i] was read (0 when the counter could not be opened or read) */
 };
 
 /* 'E': the batch is over. */
@@ -106,10 +126,11 @@ struct __attribute__((packed)) denet_end {
 };
 
 /* denet's mirror asserts the same sizes. */
-_Static_assert(sizeof(struct denet_batch) == 21, "denet_batch");
+_Static_assert(sizeof(struct denet_batch) == 22, "denet_batch");
+_Static_assert(sizeof(struct denet_counter) == 13, "denet_counter");
 _Static_assert(sizeof(struct denet_spawned) == 12, "denet_spawned");
 _Static_assert(sizeof(struct denet_failed) == 5, "denet_failed");
-_Static_assert(sizeof(struct denet_done) == 122, "denet_done");
+_Static_assert(sizeof(struct denet_done) == 188, "denet_done");
 _Static_assert(sizeof(struct denet_end) == 4, "denet_end");
 
 /* A frame of `kind` with `payload` into `out` (DENET_FRAME_HEAD + len bytes); returns its size. */
@@ -126,6 +147,7 @@ static inline size_t denet_put_frame(char *out, uint8_t kind, const void *payloa
 struct denet_request {
 	struct denet_batch head;
 	int32_t *accept; /* head.n_accept codes */
+	struct denet_counter counters[DENET_MAX_COUNTERS]; /* head.n_counters of them */
 	char *program, *input, *output;
 	char **argv; /* NULL-terminated */
 	char **extra_env; /* "NAME=VALUE", NULL-terminated */
@@ -191,6 +213,9 @@ static inline int denet_decode_batch(char *payload, uint32_t len, struct denet_r
 	if (!r->accept)
 		return -1;
 	denet_take(&c, r->accept, (size_t)n_accept * sizeof(int32_t));
+	if (r->head.n_counters > DENET_MAX_COUNTERS)
+		return -1;
+	denet_take(&c, r->counters, (size_t)r->head.n_counters * sizeof(struct denet_counter));
 	r->program = denet_take_str(&c);
 	r->input = denet_take_str(&c);
 	r->output = denet_take_str(&c);

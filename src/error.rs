@@ -33,6 +33,9 @@ pub enum UserError {
     InvalidValue { flag: &'static str, value: String, why: String },
     #[error("{file}: {why}")]
     BadRecording { file: String, why: String },
+    /// A counter named in `--metrics` that this machine cannot count (exit 1, as hyperfine).
+    #[error("Metric '{metric}' is unavailable: {why}")]
+    CounterUnavailable { metric: &'static str, why: String },
     /// Results that cannot be compared (a usage error for `compare`: exit 2).
     #[error("{file}: {why}")]
     BadResults { file: String, why: String },
@@ -78,6 +81,9 @@ pub enum BenchUsage {
     LeadingAssignment(String),
     #[error("Command '{command}' contains unquoted shell syntax ('{operator}').\nExplicitly choose how to execute it:\n  -S / --shell=default  Interpret shell syntax.\n  -N / --shell=none     Run directly, passing '{operator}' as a literal argument.")]
     ShellSyntax { command: String, operator: &'static str },
+    /// A counter with a shell: its count would include the shell's own start-up.
+    #[error("Metric '{0}' is unavailable when a shell is enabled: its count would include the shell's own start-up. Run the command without -S/--shell (the default), or choose other metrics")]
+    CounterWithShell(&'static str),
     /// A `--metrics` value (the message is the metrics module's).
     #[error("{0}")]
     Metrics(String),

@@ -2,7 +2,7 @@
 
 use serde::{Deserialize, Serialize};
 
-use crate::profile::{KernelCounters, RunProfile};
+use crate::profile::{Counter, KernelCounters, RunProfile};
 use crate::vocab::Category;
 
 /// What a metric measures, which fixes its units.
@@ -26,6 +26,8 @@ pub enum Source {
     ProcCounters,
     /// The /proc sampler at ticks: can miss what happens between two samples.
     Sampled,
+    /// A perf_event counter the spawner opens around the run: enabled at exec, inherited by its children.
+    PerfEvent,
     /// The eBPF programs (`--ebpf`): every event counted in the kernel.
     Ebpf,
 }
@@ -39,6 +41,8 @@ enum Read {
     Syscalls(Option<Category>),
     /// From another eBPF program's counts; None when that program was not running.
     Kernel(fn(&KernelCounters) -> Option<f64>),
+    /// A perf_event counter's count (nanoseconds for a time); absent when it was not counted.
+    Counter(Counter),
 }
 
 /// What the registry holds for each metric.
@@ -62,7 +66,7 @@ macro_rules! registry {
         }
 
         impl Metric {
-            /// Every metric, in display order: wait4, the clock and /proc first, then eBPF.
+            /// Every metric, in display order: wait4, the clock and /proc first, then perf_event, then eBPF.
             pub const ALL: &'static [Metric] = &[$(Metric::$id),+];
 
             fn spec(self) -> Spec {
@@ -122,6 +126,22 @@ registry! {
     ProcessesPeak: "processes_peak", Count, Sampled, "Processes (peak)", Read::Run(|p| p.tree.processes_peak as f64);
     /// Most threads alive at one sample.
     ThreadsPeak: "threads_peak", Count, Sampled, "Threads (peak)", Read::Run(|p| p.tree.threads_peak as f64);
+    /// CPU cycles in user space (hardware counter).
+    CpuCycles: "cpu_cycles", Count, PerfEvent, "CPU cycles", Read::Counter(Counter::CpuCycles);
+    /// Instructions retired in user space (hardware counter).
+    Instructions: "instructions", Count, PerfEvent, "Instructions", Read::Counter(Counter::Instructions);
+    /// Last-level cache accesses in user space (hardware counter).
+    CacheReferences: "cache_references", Count, PerfEvent, "Cache references", Read::Counter(Counter::CacheReferences);
+    /// Last-level cache misses in user space (hardware counter).
+    CacheMisses: "cache_misses", Count, PerfEvent, "Cache misses", Read::Counter(Counter::CacheMisses);
+    /// Mispredicted branches in user space (hardware counter).
+    BranchMisses: "branch_misses", Count, PerfEvent, "Branch misses", Read::Counter(Counter::BranchMisses);
+    /// Time on a CPU, user and kernel, of every thread of the tree (the kernel's task clock).
+    TaskClock: "task_clock", Time, PerfEvent, "Task clock", Read::Counter(Counter::TaskClock);
+    /// Context switches of the tree's threads, voluntary or not (software counter).
+    ContextSwitches: "context_switches", Count, PerfEvent, "Context switches", Read::Counter(Counter::ContextSwitches);
+    /// Moves of the tree's threads from one CPU to another (software counter).
+    CpuMigrations: "cpu_migrations", Count, PerfEvent, "CPU migrations", Read::Counter(Counter::CpuMigrations);
     /// Every syscall the tree made.
     SyscallsTotal: "syscalls_total", Count, Ebpf, "Syscalls", Read::Syscalls(None);
     /// Syscalls on files and descriptors.
@@ -196,6 +216,11 @@ impl Metric {
                 p.kernel.syscalls.map(|s| category.map_or(s.syscalls_total, |c| s.get(c)) as f64)
             }
             Read::Kernel(read) => read(&p.kernel),
+            // Counts are exact integers; a time is counted in nanoseconds.
+            Read::Counter(c) => p.counters.get(c).map(|v| match self.dimension() {
+                Dimension::Time => v as f64 * 1e-9,
+                _ => v as f64,
+            }),
         };
         kernel.unwrap_or(f64::NAN)
     }
@@ -209,17 +234,35 @@ impl Metric {
     pub fn is_ebpf(self) -> bool {
         self.source() == Source::Ebpf
     }
+
+    /// The perf_event counter behind this metric, if it is one.
+    pub fn counter(self) -> Option<Counter> {
+        match self.spec().read {
+            Read::Counter(c) => Some(c),
+            _ => None,
+        }
+    }
+
+    /// Measured only on request, where this machine can (eBPF, perf_event counters): left out of a
+    /// run that lacks it.
+    fn is_optional(self) -> bool {
+        self.is_ebpf() || self.counter().is_some()
+    }
 }
 
-/// The metrics that every one of `runs` has (all but the eBPF ones; those when they were measured).
+/// The metrics that every one of `runs` has (all but the eBPF and counter ones; those when they were measured).
 pub fn measured<'r>(runs: impl IntoIterator<Item = &'r RunProfile> + Clone) -> Vec<Metric> {
     let has = |m: Metric| runs.clone().into_iter().all(|r| !m.extract(r).is_nan());
     let any = runs.clone().into_iter().next().is_some();
-    Metric::ALL.iter().copied().filter(|&m| !m.is_ebpf() || (any && has(m))).collect()
+    Metric::ALL.iter().copied().filter(|&m| !m.is_optional() || (any && has(m))).collect()
 }
 
-/// hyperfine's hardware-counter metrics, which need `perf_event_open` and hardware counters.
-pub const HARDWARE: &[&str] = &["cpu_cycles", "instructions", "cache_references", "cache_misses", "branch_misses"];
+/// The metrics named in a `--metrics` value, not brought in by a preset: those must be measured
+/// (a preset's counters are left out where this machine cannot count them, as hyperfine's `all`).
+pub fn named(spec: &str) -> Vec<Metric> {
+    let name = |item: &str| item.split_once(':').map_or(item, |(n, _)| n).trim().to_string();
+    spec.split(',').filter_map(|item| Metric::from_name(&name(item))).collect()
+}
 
 /// A metric named in a results file: one denet knows, or another tool's (hyperfine's
 /// `instructions`), kept by name. Ordered by name, as the files' maps are.
@@ -439,7 +482,6 @@ pub fn preset(name: &str, ebpf: bool) -> Option<Vec<Metric>> {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum MetricsError {
     Unknown(String),
-    Unavailable(String),
     NeedsEbpf(String),
     BadUnit { metric: String, unit: String, accepted: Vec<&'static str> },
     Empty,
@@ -452,10 +494,6 @@ impl std::fmt::Display for MetricsError {
                 f,
                 "Unknown metric '{m}'. Expected one of: {}, or a preset: default, time, resources, all, ebpf (docs/metrics.md)",
                 Metric::ALL.iter().map(|m| m.name()).collect::<Vec<_>>().join(", ")
-            ),
-            MetricsError::Unavailable(m) => write!(
-                f,
-                "metric '{m}' needs hardware performance counters, which denet does not read yet; choose from 'denet bench --metrics all'"
             ),
             MetricsError::NeedsEbpf(m) => {
                 write!(f, "metric '{m}' is counted by the eBPF programs; add --ebpf (docs/ebpf.md)")
@@ -478,13 +516,7 @@ pub fn parse(spec: &str, ebpf: bool) -> Result<Vec<Selected>, MetricsError> {
         };
         let metrics = match preset(name, ebpf) {
             Some(metrics) if unit_sym.is_none() => metrics,
-            _ => vec![Metric::from_name(name).ok_or_else(|| {
-                if HARDWARE.contains(&name) {
-                    MetricsError::Unavailable(name.to_string())
-                } else {
-                    MetricsError::Unknown(name.to_string())
-                }
-            })?],
+            _ => vec![Metric::from_name(name).ok_or_else(|| MetricsError::Unknown(name.to_string()))?],
         };
         for metric in metrics {
             if metric.is_ebpf() && !ebpf {
@@ -533,7 +565,7 @@ mod tests {
     fn refuses_unknown_names_and_units() {
         assert!(matches!(parse("time_wallclock", false), Err(MetricsError::Unknown(_))));
         assert!(matches!(parse("time_wall_clock:MiB", false), Err(MetricsError::BadUnit { .. })));
-        assert!(matches!(parse("instructions", false), Err(MetricsError::Unavailable(_))));
+        assert_eq!(parse("instructions", false).unwrap()[0].metric, Metric::Instructions);
         assert!(matches!(parse(" , ", false), Err(MetricsError::Empty)));
     }
 
@@ -545,7 +577,26 @@ mod tests {
         assert_eq!(parse("all", false).unwrap().len(), proc_metrics);
         assert_eq!(parse("all", true).unwrap().len(), Metric::ALL.len());
         let run = RunProfile::default();
-        assert_eq!(measured([&run]).len(), proc_metrics, "eBPF metrics of a run without them are left out");
+        let always = Metric::ALL.iter().filter(|m| !m.is_optional()).count();
+        assert_eq!(measured([&run]).len(), always, "eBPF and counter metrics of a run without them are left out");
+    }
+
+    #[test]
+    fn counters_read_from_the_run_and_only_when_counted() {
+        let mut run = RunProfile::default();
+        assert!(!measured([&run]).contains(&Metric::TaskClock), "not counted: left out");
+        run.counters.set(Counter::TaskClock, Some(1_500_000));
+        run.counters.set(Counter::ContextSwitches, Some(7));
+        assert_eq!(Metric::TaskClock.extract(&run), 0.0015, "nanoseconds to seconds");
+        assert_eq!(Metric::ContextSwitches.extract(&run), 7.0);
+        assert!(measured([&run]).contains(&Metric::TaskClock) && !measured([&run]).contains(&Metric::Instructions));
+        assert_eq!(Metric::Instructions.json_unit(), None, "a count has no unit in hyperfine's JSON");
+    }
+
+    #[test]
+    fn named_metrics_are_those_not_from_a_preset() {
+        assert_eq!(named("all, instructions:k,time"), [Metric::Instructions]);
+        assert_eq!(named("default"), []);
     }
 
     #[test]

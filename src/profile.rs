@@ -419,6 +419,46 @@ impl TreeProfile {
     }
 }
 
+/// A perf_event counter that the spawner reads around each run (docs/metrics.md, "Counters").
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Counter {
+    CpuCycles,
+    Instructions,
+    CacheReferences,
+    CacheMisses,
+    BranchMisses,
+    TaskClock,
+    ContextSwitches,
+    CpuMigrations,
+}
+
+impl Counter {
+    pub const ALL: [Counter; 8] = [
+        Counter::CpuCycles,
+        Counter::Instructions,
+        Counter::CacheReferences,
+        Counter::CacheMisses,
+        Counter::BranchMisses,
+        Counter::TaskClock,
+        Counter::ContextSwitches,
+        Counter::CpuMigrations,
+    ];
+}
+
+/// One run's counts, each absent when it was not counted (not asked for, or not readable).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct CounterValues([Option<u64>; Counter::ALL.len()]);
+
+impl CounterValues {
+    pub fn get(&self, c: Counter) -> Option<u64> {
+        self.0[c as usize]
+    }
+
+    pub fn set(&mut self, c: Counter, value: Option<u64>) {
+        self.0[c as usize] = value;
+    }
+}
+
 /// One benchmark run's measurements.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct RunProfile {
@@ -433,6 +473,9 @@ pub struct RunProfile {
     /// What the eBPF programs counted during this run (`--ebpf`).
     #[serde(default, skip_serializing_if = "KernelCounters::is_empty")]
     pub kernel: KernelCounters,
+    /// The perf_event counters of this run (`--metrics` naming one), read by the spawner.
+    #[serde(skip)]
+    pub counters: CounterValues,
     /// This run's most frequent syscalls (eBPF), at most ten.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub top_syscalls: Vec<SyscallCount>,

@@ -1,12 +1,16 @@
 #!/usr/bin/env bash
-# The benchmark harness side by side with hyperfine 1.20: what `denet bench` costs in wall
+# The benchmark harness side by side with hyperfine (1.20 or 2.0): what `denet bench` costs in wall
 # time, how close its timing of a known duration is, and whether its peak RSS is right.
 #
 # Usage (from anywhere):  examples/bench/harness-vs-hyperfine.sh
 # Environment:
 #   REPS=5          repetitions of every measurement; medians are reported
-#   HYPERFINE=...   the hyperfine binary (default /tmp/peers/bin/hyperfine; installed with
-#                   `cargo install hyperfine --version 1.20.0 --root /tmp/peers` if missing)
+#   HYPERFINE=...   the hyperfine binary, 1.20.0 or 2.0.0 (default /tmp/peers/bin/hyperfine; 1.20.0
+#                   installed with `cargo install hyperfine --version 1.20.0 --root /tmp/peers` if missing)
+#   DENET_METRICS=  a --metrics value for denet in part a (e.g. task_clock,context_switches: the
+#                   cost of the per-run counters); hyperfine keeps its defaults
+#   CARGO_TARGET_DIR  where denet is built (default: the repository's target/)
+#   DENET=...       another denet binary to measure (e.g. a build of an earlier commit)
 #
 # What is measured (all commands run directly, -N, stdout and stderr to /dev/null, and both
 # tools export JSON to a temporary file so that they do the same work):
@@ -43,17 +47,33 @@ set -euo pipefail
 REPS=${REPS:-5}
 HYPERFINE=${HYPERFINE:-/tmp/peers/bin/hyperfine}
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
-DENET=$ROOT/target/release/denet
-WORKLOAD=$ROOT/target/release/examples/workload
+TARGET=${CARGO_TARGET_DIR:-$ROOT/target}
+DENET=${DENET:-$TARGET/release/denet}
+WORKLOAD=$TARGET/release/examples/workload
 
 echo "building denet and examples/workload (release)..." >&2
-cargo build --release --quiet --manifest-path "$ROOT/Cargo.toml" --bin denet --example workload
+CARGO_TARGET_DIR=$TARGET cargo build --release --quiet --manifest-path "$ROOT/Cargo.toml" --bin denet --example workload
 if [[ ! -x $HYPERFINE ]]; then
     echo "installing hyperfine 1.20.0 into /tmp/peers..." >&2
     cargo install --quiet hyperfine --version 1.20.0 --root /tmp/peers
     HYPERFINE=/tmp/peers/bin/hyperfine
 fi
-"$HYPERFINE" --version | grep -q '^hyperfine 1\.20\.0$' || { echo "$HYPERFINE is not hyperfine 1.20.0" >&2; exit 1; }
+case $("$HYPERFINE" --version) in
+    'hyperfine 1.20.0') HF="hyperfine 1.20" ;;
+    'hyperfine 2.0.0') HF="hyperfine 2.0" ;;
+    *) echo "$HYPERFINE is neither hyperfine 1.20.0 nor 2.0.0" >&2; exit 1 ;;
+esac
+export HF
+# The JSON of each version: a benchmark's mean wall time, and a run's peak memory.
+if [[ $HF == "hyperfine 2.0" ]]; then
+    HF_MEAN='d["results"][0]["summary"]["time_wall_clock"]["mean"]'
+    HF_PEAK='sum(m["memory_peak_resident"]["value"] for m in d["results"][R]["measurements"]) / 3'
+else
+    HF_MEAN='d["results"][0]["mean"]'
+    HF_PEAK='sum(d["results"][R]["memory_usage_byte"]) / 3'
+fi
+METRICS=()
+[[ -n ${DENET_METRICS:-} ]] && METRICS=(--metrics "$DENET_METRICS")
 command -v python3 >/dev/null || { echo "python3 is needed" >&2; exit 1; }
 [[ -x /usr/bin/time ]] || { echo "/usr/bin/time is needed (apt-get install time)" >&2; exit 1; }
 
@@ -87,8 +107,8 @@ median() {
 # time_a CONFIG RUNS: print the wall time of one configuration of part a.
 time_a() {
     case $1 in
-        d)  wall "$DENET" bench -N --runs "$2" --style none --export-json "$TMP/a-d.json" true ;;
-        d0) wall "$DENET" bench -N --runs "$2" --style none --export-json "$TMP/a-d0.json" --sample-interval 0 true ;;
+        d)  wall "$DENET" bench -N --runs "$2" --style none --export-json "$TMP/a-d.json" "${METRICS[@]}" true ;;
+        d0) wall "$DENET" bench -N --runs "$2" --style none --export-json "$TMP/a-d0.json" --sample-interval 0 "${METRICS[@]}" true ;;
         h)  wall "$HYPERFINE" -N --runs "$2" --style none --export-json "$TMP/a-h.json" true ;;
     esac
 }
@@ -99,7 +119,7 @@ echo "load average before: $(cut -d' ' -f1-3 /proc/loadavg)"
 # here noisy (the harness and its runs take turns on one CPU; part b mostly sleeps).
 cpu_counters() { awk '/^cpu /{print $2+$3+$4+$5+$6+$7+$8+$9, $5+$6}' /proc/stat; }
 read -r cpu_total0 cpu_idle0 < <(cpu_counters)
-echo "date: $(date -u +%Y-%m-%dT%H:%M:%SZ)   REPS=$REPS   denet $(git -C "$ROOT" describe --always --dirty 2>/dev/null || echo '?'), $("$HYPERFINE" --version)"
+echo "date: $(date -u +%Y-%m-%dT%H:%M:%SZ)   REPS=$REPS   denet metrics: ${DENET_METRICS:-default}   denet $(git -C "$ROOT" describe --always --dirty 2>/dev/null || echo '?'), $("$HYPERFINE" --version)"
 echo
 
 # ---- a. harness overhead -------------------------------------------------------------------
@@ -120,13 +140,13 @@ import statistics, sys
 print(statistics.median(float(d) / float(h) for d, h in (l.split() for l in sys.stdin)))')
 
 python3 - "$med_d" "$med_d0" "$med_h" "$one_d" "$one_d0" "$one_h" "$paired" <<'EOF'
-import sys
+import os, sys
 d, d0, h, o_d, o_d0, o_h, paired = map(float, sys.argv[1:])
 print("a. total wall time of the whole process, 500 runs of `true` (median of REPS)")
 print(f"   {'':32} {'total':>9} {'--runs 1':>9} {'per run':>9}")
 for name, t, one in [("denet bench (default sampling)", d, o_d),
                      ("denet bench --sample-interval 0", d0, o_d0),
-                     ("hyperfine 1.20", h, o_h)]:
+                     (os.environ["HF"], h, o_h)]:
     print(f"   {name:32} {t:8.3f}s {one * 1e3:7.1f}ms {(t - one) / 499 * 1e6:7.0f}us")
 ok = "meets" if d / h <= 1.05 else "MISSES"
 print(f"   ratio denet/hyperfine: {d / h:.3f} (median of per-repetition ratios {paired:.3f}); "
@@ -144,7 +164,7 @@ for ((i = 0; i < REPS; i++)); do
             json 'd["results"][0]["summary"]["time_wall_clock"]["mean"]' "$TMP/b-d.json" >>"$TMP/b-d.txt"
         else
             "$HYPERFINE" -N --runs 30 --style none --export-json "$TMP/b-h.json" 'sleep 0.05' 2>/dev/null
-            json 'd["results"][0]["mean"]' "$TMP/b-h.json" >>"$TMP/b-h.txt"
+            json "$HF_MEAN" "$TMP/b-h.json" >>"$TMP/b-h.txt"
         fi
     done
     python3 - >>"$TMP/b-py.txt" <<'EOF'
@@ -172,10 +192,10 @@ done
 py=()
 for k in 1 2 3 4; do py+=("$(cut -d' ' -f$k "$TMP/b-py.txt" | median)"); done
 python3 - "$(median <"$TMP/b-d.txt")" "$(median <"$TMP/b-h.txt")" "${py[@]}" <<'EOF'
-import sys
+import os, sys
 d, h, sl, ps, sr, fk = map(float, sys.argv[1:])
 print("b. mean of `sleep 0.05`, 30 runs (median of REPS)")
-for name, m in [("denet bench", d), ("hyperfine 1.20", h),
+for name, m in [("denet bench", d), (os.environ["HF"], h),
                 ("python time.sleep(0.05), no process", sl),
                 ("python os.posix_spawn + waitpid", ps),
                 ("python subprocess.run", sr),
@@ -192,19 +212,19 @@ for ((i = 0; i < REPS; i++)); do
     json 'd["results"][1]["summary"]["memory_peak_resident"]["mean"]' "$TMP/c-d.json" >>"$TMP/c-d.txt"
     json 'd["results"][0]["summary"]["memory_peak_resident"]["mean"]' "$TMP/c-d.json" >>"$TMP/c-d-hold.txt"
     "$HYPERFINE" -N --runs 3 --style none --export-json "$TMP/c-h.json" "$WORKLOAD hold 200 0.2" true 2>/dev/null
-    json 'sum(d["results"][1]["memory_usage_byte"]) / 3' "$TMP/c-h.json" >>"$TMP/c-h.txt"
-    json 'sum(d["results"][0]["memory_usage_byte"]) / 3' "$TMP/c-h.json" >>"$TMP/c-h-hold.txt"
+    json "${HF_PEAK//R/1}" "$TMP/c-h.json" >>"$TMP/c-h.txt"
+    json "${HF_PEAK//R/0}" "$TMP/c-h.json" >>"$TMP/c-h-hold.txt"
     { /usr/bin/time -f %M true; } 2>&1 | python3 -c 'import sys; print(int(sys.stdin.read()) * 1024)' >>"$TMP/c-time.txt"
 done
 python3 - "$(median <"$TMP/c-d.txt")" "$(median <"$TMP/c-h.txt")" "$(median <"$TMP/c-time.txt")" \
     "$(median <"$TMP/c-d-hold.txt")" "$(median <"$TMP/c-h-hold.txt")" <<'EOF'
-import sys
+import os, sys
 d, h, t, dh, hh = map(float, sys.argv[1:])
 mib = lambda b: f"{b / 2**20:7.2f} MiB"
 print("c. peak RSS of `true` after `workload hold 200 0.2` (median of REPS)")
 print(f"   {'':32} {'true':>11} {'hold 200':>11}")
 print(f"   {'denet bench':32} {mib(d)} {mib(dh)}")
-print(f"   {'hyperfine 1.20':32} {mib(h)} {mib(hh)}")
+print(f"   {os.environ['HF']:32} {mib(h)} {mib(hh)}")
 print(f"   {'/usr/bin/time -f %M true':32} {mib(t)}")
 ok = "meets" if abs(d - t) <= 0.25 * 2**20 else "MISSES"
 print(f"   target: denet within 0.25 MiB of /usr/bin/time: {ok}")

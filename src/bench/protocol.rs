@@ -12,9 +12,10 @@ use std::io::{self, Read, Write};
 use zerocopy::{FromBytes, Immutable, IntoBytes};
 
 use super::runner::Invocation;
-use crate::profile::{ExitStatus, Rusage};
+use crate::monitor::perf::{self, Event};
+use crate::profile::{Counter, ExitStatus, Rusage};
 use crate::vocab::{IgnoreFailure, Input, Output};
-use wire::{BatchHead, DoneFrame, EndFrame, FailedFrame, SpawnedFrame};
+use wire::{BatchHead, CounterSpec, DoneFrame, EndFrame, FailedFrame, SpawnedFrame};
 
 /// Which iteration counter the runs of a batch see in their environment.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -36,12 +37,21 @@ pub struct Batch {
     pub iteration: IterationVar,
     /// Which exits let the batch go on (`-i`); any other stops it after that run.
     pub accept: IgnoreFailure,
+    /// The perf_event counters to count over each run (at most `wire::MAX_COUNTERS`).
+    pub counters: Vec<Counter>,
 }
 
 impl Batch {
     /// A batch of one run of `inv` as it is (hooks, calibration: their environment is complete).
     pub fn single(inv: &Invocation) -> Batch {
-        Batch { inv: inv.clone(), count: 1, first: 0, iteration: IterationVar::None, accept: IgnoreFailure::AllNonZero }
+        Batch {
+            inv: inv.clone(),
+            count: 1,
+            first: 0,
+            iteration: IterationVar::None,
+            accept: IgnoreFailure::AllNonZero,
+            counters: Vec::new(),
+        }
     }
 
     /// Iteration `i`'s invocation: the batch's environment plus the iteration counter.
@@ -83,6 +93,8 @@ pub struct RunDone {
     pub io: Option<FinalIo>,
     /// Killed on request (Ctrl-C).
     pub killed: bool,
+    /// The batch's counters' counts, in its order; `None` where one could not be counted.
+    pub counts: Vec<Option<u64>>,
 }
 
 /// What could not be started.
@@ -144,6 +156,12 @@ impl FailedPart {
 impl From<&RunDone> for DoneFrame {
     fn from(d: &RunDone) -> DoneFrame {
         let (u, io) = (&d.rusage, d.io.unwrap_or_default());
+        let mut counts = [0u64; wire::MAX_COUNTERS];
+        let mut counted = 0u8;
+        for (i, c) in d.counts.iter().enumerate().take(wire::MAX_COUNTERS) {
+            counts[i] = c.unwrap_or(0);
+            counted |= u8::from(c.is_some()) << i;
+        }
         DoneFrame {
             wall_s: d.wall_s,
             code: d.status.code.unwrap_or(-1),
@@ -163,6 +181,9 @@ impl From<&RunDone> for DoneFrame {
             write_bytes: io.write_bytes,
             io_ok: d.io.is_some().into(),
             killed: d.killed.into(),
+            counts,
+            n_counters: d.counts.len().min(wire::MAX_COUNTERS) as u8,
+            counted,
         }
     }
 }
@@ -170,7 +191,7 @@ impl From<&RunDone> for DoneFrame {
 impl From<DoneFrame> for RunDone {
     fn from(f: DoneFrame) -> RunDone {
         // Copied out of the packed frame first: its fields cannot be borrowed.
-        let DoneFrame { wall_s, code, signal, user_s, system_s, io_ok, killed, .. } = f;
+        let DoneFrame { wall_s, code, signal, user_s, system_s, io_ok, killed, counts, n_counters, counted, .. } = f;
         let rusage = Rusage {
             user_s,
             system_s,
@@ -189,6 +210,9 @@ impl From<DoneFrame> for RunDone {
             rusage,
             io: (io_ok != 0).then_some(io),
             killed: killed != 0,
+            counts: (0..usize::from(n_counters).min(wire::MAX_COUNTERS))
+                .map(|i| (counted >> i & 1 != 0).then_some(counts[i]))
+                .collect(),
         }
     }
 }
@@ -301,8 +325,13 @@ pub fn encode_batch(b: &Batch) -> Vec<u8> {
         search_path: b.inv.program.is_none().into(),
         accept_mode,
         n_accept: codes.len() as u32,
+        n_counters: b.counters.len().min(wire::MAX_COUNTERS) as u8,
     });
     w.put(codes);
+    for &c in b.counters.iter().take(wire::MAX_COUNTERS) {
+        let Event { kind, config, user_only } = perf::event(c);
+        w.put(&CounterSpec { kind, config, user_only: user_only.into() });
+    }
     w.bytes(&b.inv.program.as_deref().map(path_bytes).unwrap_or_default());
     w.bytes(&input.map(|p| path_bytes(p)).unwrap_or_default());
     w.bytes(&out_path.map(|p| path_bytes(p)).unwrap_or_default());
@@ -345,8 +374,13 @@ pub fn read_request(r: &mut impl Read) -> io::Result<Option<Request>> {
 
 fn decode_batch(r: &mut Reader) -> io::Result<Batch> {
     // Copied out of the packed head first: its fields cannot be borrowed.
-    let BatchHead { count, first, iter_mode, out_mode, has_input, search_path, accept_mode, n_accept } = r.take()?;
+    let BatchHead { count, first, iter_mode, out_mode, has_input, search_path, accept_mode, n_accept, n_counters } =
+        r.take()?;
     let codes: Vec<i32> = (0..n_accept).map(|_| r.take()).collect::<io::Result<_>>()?;
+    if usize::from(n_counters) > wire::MAX_COUNTERS {
+        return Err(io::Error::new(io::ErrorKind::InvalidData, format!("{n_counters} counters in a batch")));
+    }
+    let counters = (0..n_counters).map(|_| decode_counter(r)).collect::<io::Result<_>>()?;
     let program = r.string()?;
     let input = r.string()?;
     let output = r.string()?;
@@ -376,7 +410,14 @@ fn decode_batch(r: &mut Reader) -> io::Result<Batch> {
         wire::ACCEPT_ANY => IgnoreFailure::AllNonZero,
         _ => IgnoreFailure::Codes(codes),
     };
-    Ok(Batch { inv, count, first, iteration: IterationVar::from_wire(iter_mode), accept })
+    Ok(Batch { inv, count, first, iteration: IterationVar::from_wire(iter_mode), accept, counters })
+}
+
+/// A counter of a batch request: the event must be one of denet's counters.
+fn decode_counter(r: &mut Reader) -> io::Result<Counter> {
+    let CounterSpec { kind, config, user_only } = r.take()?;
+    perf::counter_of(Event { kind, config, user_only: user_only != 0 })
+        .ok_or_else(|| io::Error::new(io::ErrorKind::InvalidData, format!("unknown perf event {kind}:{config}")))
 }
 
 fn read_frame(r: &mut impl Read) -> io::Result<Option<Vec<u8>>> {
@@ -447,6 +488,7 @@ mod tests {
             first: 3,
             iteration: IterationVar::Warmup,
             accept: IgnoreFailure::Codes(vec![1, 255]),
+            counters: vec![Counter::Instructions, Counter::TaskClock, Counter::ContextSwitches],
         };
         let frame = encode_batch(&b);
         let Some(Request::Batch(back)) = read_request(&mut frame.as_slice()).unwrap() else { panic!("not a batch") };
@@ -457,6 +499,7 @@ mod tests {
         assert_eq!(back.inv.output, b.inv.output);
         assert_eq!((back.count, back.first, back.iteration), (7, 3, IterationVar::Warmup));
         assert_eq!(back.accept, b.accept);
+        assert_eq!(back.counters, b.counters);
     }
 
     #[test]
@@ -467,6 +510,7 @@ mod tests {
             rusage: Rusage { user_s: 0.5, max_rss_bytes: 1 << 20, block_output_ops: 8, ..Rusage::default() },
             io: Some(FinalIo { read_bytes: 1, write_bytes: 2, rchar: 3, wchar: 4 }),
             killed: true,
+            counts: vec![Some(7), None, Some(u64::MAX)],
         };
         for reply in [Reply::Spawned(42, 7), Reply::Failed(FailedPart::Input, 2), Reply::Done(done), Reply::End(5)] {
             let mut bytes = Vec::new();

@@ -11,7 +11,7 @@ use crate::monitor::ebpf::{Kernel, Snapshot};
 use crate::monitor::sampler::Sampler;
 use crate::monitor::tree::CountFrom;
 use crate::monitor::{Backend, Schedule};
-use crate::profile::{RunProfile, TimelinePoint, TreeProfile};
+use crate::profile::{Counter, CounterValues, RunProfile, TimelinePoint, TreeProfile};
 use crate::vocab::{Input, Output};
 
 /// One execution of a command.
@@ -214,6 +214,8 @@ mod unix {
         interrupted: bool,
         /// The eBPF programs (`--ebpf`); each run's counts are the difference around it.
         kernel: Option<Kernel>,
+        /// The perf_event counters the spawner counts over each timing run.
+        counters: Vec<Counter>,
     }
 
     /// The run in progress: its pid, when denet heard of it, and its follower once the first tick came.
@@ -228,7 +230,12 @@ mod unix {
 
     impl ProcRunner {
         /// Start the spawner (call early, while denet is single-threaded and small) and catch Ctrl-C.
-        pub fn new(schedule: Option<Schedule>, backend: Backend, kernel: Option<Kernel>) -> anyhow::Result<ProcRunner> {
+        pub fn new(
+            schedule: Option<Schedule>,
+            backend: Backend,
+            kernel: Option<Kernel>,
+            counters: Vec<Counter>,
+        ) -> anyhow::Result<ProcRunner> {
             let spawner = Spawner::start()?;
             if let Some(k) = &kernel {
                 // Every process the spawner forks (the runs) becomes a target before its first syscall.
@@ -239,7 +246,7 @@ mod unix {
             for sig in [libc::SIGINT, libc::SIGTERM, libc::SIGHUP] {
                 signal_hook::low_level::pipe::register(sig, write.try_clone()?)?;
             }
-            Ok(ProcRunner { spawner, schedule, backend, signal_pipe: read, interrupted: false, kernel })
+            Ok(ProcRunner { spawner, schedule, backend, signal_pipe: read, interrupted: false, kernel, counters })
         }
 
         fn check_signals(&mut self) -> bool {
@@ -317,12 +324,18 @@ mod unix {
                 Some(f) => f.finish(done.io),
                 None => Follower::unsampled(done.io),
             };
+            let mut counters = CounterValues::default();
+            // A run was counted only when its batch asked for the counters (a timing run).
+            for (&c, &count) in self.counters.iter().zip(&done.counts) {
+                counters.set(c, count);
+            }
             RunProfile {
                 wall_s: done.wall_s,
                 rusage: done.rusage,
                 tree,
                 exit: Some(done.status),
                 spawned_at,
+                counters,
                 ..RunProfile::default()
             }
         }
@@ -344,7 +357,13 @@ mod unix {
             if self.check_signals() {
                 return Err(RunError::Interrupted);
             }
-            self.spawner.send_batch(batch).map_err(Self::io)?;
+            // Only timing runs are counted: warm-ups and hooks spend nothing on counters.
+            let sent = if sample && !self.counters.is_empty() {
+                self.spawner.send_batch(&Batch { counters: self.counters.clone(), ..batch.clone() })
+            } else {
+                self.spawner.send_batch(batch)
+            };
+            sent.map_err(Self::io)?;
             let schedule = self.schedule.filter(|_| sample);
             let cadence = schedule.map_or(DRAIN_CADENCE, |s| s.base.min(DRAIN_CADENCE));
             let mut current: Option<Current> = None;

@@ -320,7 +320,7 @@ impl<'a, R: Runner> Scheduler<'a, R> {
         let spec = self.spec(i);
         let inv = self.invocation(spec, spec.argv.clone(), spec.program.clone(), Iteration::None);
         let count = count.min(u64::from(u32::MAX)) as u32;
-        Batch { inv, count, first, iteration, accept: self.opts.ignore.clone() }
+        Batch { inv, count, first, iteration, accept: self.opts.ignore.clone(), counters: Vec::new() }
     }
 
     /// How `argv` runs for benchmark `spec` at turn `it`: its environment with the iteration counter,

@@ -26,7 +26,8 @@ use std::time::Instant;
 use super::protocol::{self, Batch, FailedPart, FinalIo, Reply, Request, RunDone};
 use super::runner::{command, Invocation};
 use super::wait::{drain, pidfd_open, pollfd, ppoll};
-use crate::monitor::child;
+use crate::monitor::{child, perf};
+use crate::profile::Counter;
 
 /// denet's end of the socket.
 pub struct Spawner {
@@ -181,12 +182,13 @@ fn serve(sock: UnixStream) -> io::Result<()> {
 fn serve_batch(b: &Batch, reader: &mut BufReader<UnixStream>, writer: &mut UnixStream) -> io::Result<bool> {
     let mut done = 0;
     let mut killed = false;
+    let _idle = perf::Group::idle(&b.counters);
     for i in 0..b.count {
         if i > 0 && stop_requested(reader)? {
             break;
         }
         let inv = b.invocation(b.first + u64::from(i));
-        let Some(d) = run_one(&inv, reader, writer)? else { break };
+        let Some(d) = run_one(&inv, &b.counters, reader, writer)? else { break };
         done += 1;
         killed |= d.killed;
         if d.killed || !b.accept.accepts(d.status.code) {
@@ -239,6 +241,7 @@ fn finish(killed: bool) {
 /// Spawn, time and reap one run, reporting each step; `None` when it could not be started.
 fn run_one(
     inv: &Invocation,
+    counters: &[Counter],
     reader: &mut BufReader<UnixStream>,
     writer: &mut UnixStream,
 ) -> io::Result<Option<RunDone>> {
@@ -250,6 +253,8 @@ fn run_one(
             return Ok(None);
         }
     };
+    // Before the clock starts: opening them is the spawner's cost, not the run's (perf.rs says why this way).
+    let group = perf::Group::open(counters);
     let start = Instant::now();
     let start_ns = crate::monitor::schedule::monotonic_ns();
     let proc = match cmd.spawn() {
@@ -273,10 +278,11 @@ fn run_one(
     // The child is a zombie until reaped: its final I/O counters are still readable.
     let io = final_io(pid);
     let (status, rusage) = child::reap(pid)?;
+    let counts = group.read();
     // Orphans adopted from earlier runs are reaped so they do not linger as zombies, but their usage
     // is not this run's: it is dropped (as /usr/bin/time and hyperfine, which never see it, do).
     child::reap_exited();
-    let done = RunDone { wall_s, status, rusage, io, killed };
+    let done = RunDone { wall_s, status, rusage, io, killed, counts };
     protocol::write_reply(writer, &Reply::Done(done.clone()))?;
     Ok(Some(done))
 }

@@ -9,13 +9,14 @@ use crate::bench::mock::MockRunner;
 use crate::bench::runner::Runner;
 use crate::bench::scheduler::{BenchmarkResult, Observer, Outcome, Scheduler};
 use crate::cmd::compare;
-use crate::error::exit;
+use crate::error::{exit, UserError};
 use crate::metrics::Selected;
 use crate::monitor::ebpf::{self, Kernel, PartStatus};
+use crate::monitor::perf;
 use crate::monitor::{Backend, Schedule};
 use crate::options::bench::Against;
 use crate::options::bench::{BenchOptions, BenchmarkSpec};
-use crate::profile::EnvRecord;
+use crate::profile::{Counter, EnvRecord};
 use crate::render::bench_report::{self, fmt_in, Paint};
 use crate::render::bench_table::Layout;
 use crate::render::export::{Exports, Report};
@@ -23,7 +24,8 @@ use crate::stats::Summarized;
 
 pub fn bench(opts: &BenchOptions) -> anyhow::Result<ExitCode> {
     let baseline = Baseline::load(opts)?;
-    let (kernel, setup) = ebpf_setup(opts);
+    let (kernel, mut setup) = ebpf_setup(opts);
+    let counters = counters_setup(opts, &mut setup.metrics)?;
     let (done, printer) = if opts.mock {
         let mut printer = Printer::new(opts, setup);
         let (outcome, error) = Scheduler::new(opts, MockRunner).run(&mut printer);
@@ -31,7 +33,7 @@ pub fn bench(opts: &BenchOptions) -> anyhow::Result<ExitCode> {
     } else {
         // First, so that the environment is read while the spawner starts.
         let mut printer = Printer::new(opts, setup);
-        let runner = real_runner(opts.sampling, kernel)?;
+        let runner = real_runner(opts.sampling, kernel, counters)?;
         let (outcome, error) = Scheduler::new(opts, runner).run(&mut printer);
         (printer.finish(outcome, error)?, printer)
     };
@@ -62,10 +64,42 @@ fn ebpf_setup(opts: &BenchOptions) -> (Option<Kernel>, Setup) {
     (opened.kernel, Setup { metrics, ebpf: opened.checks })
 }
 
+/// The perf_event counters of the selection that this machine can count, each tried once now: one
+/// named in `--metrics` that cannot be counted is an error naming the reason and the fix (exit 1,
+/// as hyperfine, but before anything runs); a preset's is left out of the selection.
+fn counters_setup(opts: &BenchOptions, metrics: &mut Vec<Selected>) -> anyhow::Result<Vec<Counter>> {
+    let mut counters = Vec::new();
+    let mut refused = Vec::new();
+    for s in metrics.iter() {
+        let Some(c) = s.metric.counter() else { continue };
+        let probed = if opts.mock {
+            Err("the mock runner (--debug-mode) runs nothing to count".to_string())
+        } else {
+            perf::probe(c).map_err(|e| e.to_string())
+        };
+        match probed {
+            Ok(()) => counters.push(c),
+            Err(why) if opts.named_metrics.contains(&s.metric) => {
+                return Err(UserError::CounterUnavailable { metric: s.metric.name(), why }.into())
+            }
+            Err(why) => {
+                log::debug!("{} left out: {why}", s.metric.name());
+                refused.push(s.metric);
+            }
+        }
+    }
+    metrics.retain(|s| !refused.contains(&s.metric));
+    Ok(counters)
+}
+
 #[cfg(unix)]
-fn real_runner(schedule: Option<Schedule>, kernel: Option<Kernel>) -> anyhow::Result<impl Runner> {
+fn real_runner(
+    schedule: Option<Schedule>,
+    kernel: Option<Kernel>,
+    counters: Vec<Counter>,
+) -> anyhow::Result<impl Runner> {
     use anyhow::Context;
-    crate::bench::runner::ProcRunner::new(schedule, Backend::native(), kernel).with_context(|| {
+    crate::bench::runner::ProcRunner::new(schedule, Backend::native(), kernel, counters).with_context(|| {
         // The spawner needs a few descriptors of its own; a tiny `ulimit -n` is the usual cause.
         let mut limit = libc::rlimit { rlim_cur: 0, rlim_max: 0 };
         // SAFETY: getrlimit fills the struct it is given.
@@ -76,7 +110,11 @@ fn real_runner(schedule: Option<Schedule>, kernel: Option<Kernel>) -> anyhow::Re
 }
 
 #[cfg(not(unix))]
-fn real_runner(_schedule: Option<Schedule>, _kernel: Option<Kernel>) -> anyhow::Result<MockRunner> {
+fn real_runner(
+    _schedule: Option<Schedule>,
+    _kernel: Option<Kernel>,
+    _counters: Vec<Counter>,
+) -> anyhow::Result<MockRunner> {
     anyhow::bail!("denet bench needs a Unix system (it measures runs with wait4)")
 }
 

@@ -5,6 +5,7 @@ pub mod ebpf;
 pub mod env;
 #[cfg(target_os = "linux")]
 pub mod linux;
+pub mod perf;
 pub mod portable;
 #[cfg(target_os = "linux")]
 pub mod procfile;

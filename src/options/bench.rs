@@ -87,6 +87,9 @@ pub struct BenchOptions {
     pub ignore: IgnoreFailure,
     pub input: Input,
     pub metrics: Vec<Selected>,
+    /// The metrics named in `--metrics` rather than brought in by a preset: a counter among them
+    /// that this machine cannot count is an error; a preset's is left out.
+    pub named_metrics: Vec<crate::metrics::Metric>,
     pub look: Look,
     pub exports: Vec<(Format, Destination)>,
     /// `--export-html FILE` and `--export-svg DIR`, written at the end.
@@ -113,6 +116,8 @@ impl BenchOptions {
     pub fn from_args(a: &BenchArgs) -> Result<BenchOptions, UserError> {
         let shell = shell(a)?;
         let metrics = metrics::parse(&a.metrics, a.ebpf).map_err(|e| BenchUsage::Metrics(e.to_string()))?;
+        let named_metrics = metrics::named(&a.metrics);
+        let metrics = counters_with_shell(metrics, &named_metrics, shell.is_some())?;
         let benchmarks = expand(a, shell.as_deref())?;
         if benchmarks.is_empty() {
             return Err(bad("--parameter-list", "", "no benchmark to run: a parameter list is empty"));
@@ -129,6 +134,7 @@ impl BenchOptions {
             ignore: ignore_failure(a.ignore_failure.as_deref())?,
             input: input(a.input.as_deref())?,
             metrics,
+            named_metrics,
             look: look(a.style, a.show_output || a.output.iter().any(|o| o == "inherit")),
             exports: exports(a)?,
             html: a
@@ -158,6 +164,22 @@ impl BenchOptions {
 }
 
 use super::alpha;
+
+/// With a shell, hyperfine refuses the counters named in `--metrics` and leaves out a preset's:
+/// the counts would include the shell's start-up, which cannot be subtracted as a time can.
+fn counters_with_shell(
+    metrics: Vec<Selected>,
+    named: &[metrics::Metric],
+    shell: bool,
+) -> Result<Vec<Selected>, UserError> {
+    if !shell {
+        return Ok(metrics);
+    }
+    if let Some(m) = named.iter().find(|m| m.counter().is_some()) {
+        return Err(BenchUsage::CounterWithShell(m.name()).into());
+    }
+    Ok(metrics.into_iter().filter(|s| s.metric.counter().is_none()).collect())
+}
 
 /// The regression check, validated before the first run: a long benchmark must not end in a usage error.
 fn regression(a: &BenchArgs, benchmarks: usize) -> Result<Option<RegressionCheck>, UserError> {

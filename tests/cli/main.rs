@@ -11,6 +11,7 @@ mod bench_errors;
 mod bench_order;
 mod bench_output;
 mod compare;
+mod counters;
 mod ebpf;
 mod errors;
 mod hostile;

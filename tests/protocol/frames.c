@@ -6,6 +6,7 @@
  *   frames decode  reads frames from stdin and prints each one's fields on a line.
  */
 #include <inttypes.h>
+#include <stddef.h>
 #include <stdio.h>
 
 #include "protocol.h"
@@ -45,12 +46,13 @@ static void emit(uint8_t kind, const void *payload, uint32_t len)
 	fwrite(frame, 1, denet_put_frame(frame, kind, payload, len), stdout);
 }
 
-static void emit_batch(struct denet_batch head, const int32_t *codes, const char *const strings[3],
-		       const char *const *argv, const char *const *env)
+static void emit_batch(struct denet_batch head, const int32_t *codes, const struct denet_counter *counters,
+		       const char *const strings[3], const char *const *argv, const char *const *env)
 {
 	struct buf b = { .n = 0 };
 	put(&b, &head, sizeof head);
 	put(&b, codes, head.n_accept * sizeof(int32_t));
+	put(&b, counters, head.n_counters * sizeof(struct denet_counter));
 	for (int i = 0; i < 3; i++)
 		put_str(&b, strings[i]);
 	put_list(&b, argv);
@@ -61,6 +63,10 @@ static void emit_batch(struct denet_batch head, const int32_t *codes, const char
 static void emit_all(void)
 {
 	static const int32_t codes[] = { 1, 255, -2 };
+	/* denet's instructions (hardware, user space), task clock (software, user space), context switches (software). */
+	static const struct denet_counter counters[] = { { .type = 0, .config = 1, .user_only = 1 },
+							 { .type = 1, .config = 1, .user_only = 1 },
+							 { .type = 1, .config = 3, .user_only = 0 } };
 	static const char *const argv1[] = { "sh", "-c", "echo h\xc3\xa9", NULL };
 	static const char *const env1[] = { "A=1=2", "B=", NULL };
 	static const char *const files1[] = { "/bin/sh", "/tmp/in", "/tmp/out" };
@@ -71,8 +77,9 @@ static void emit_all(void)
 				  .has_input = 1,
 				  .search_path = 0,
 				  .accept_mode = DENET_ACCEPT_LIST,
-				  .n_accept = 3 };
-	emit_batch(b1, codes, files1, argv1, env1);
+				  .n_accept = 3,
+				  .n_counters = 3 };
+	emit_batch(b1, codes, counters, files1, argv1, env1);
 	static const char *const argv2[] = { "true", NULL };
 	static const char *const env2[] = { NULL };
 	static const char *const files2[] = { "", "", "" };
@@ -82,14 +89,14 @@ static void emit_all(void)
 				  .out_mode = DENET_OUT_PIPE,
 				  .search_path = 1,
 				  .accept_mode = DENET_ACCEPT_ANY };
-	emit_batch(b2, codes, files2, argv2, env2);
+	emit_batch(b2, codes, counters, files2, argv2, env2);
 	struct denet_batch b3 = { .count = 2,
 				  .first = 9,
 				  .iter_mode = DENET_ITER_NONE,
 				  .out_mode = DENET_OUT_INHERIT,
 				  .search_path = 1,
 				  .accept_mode = DENET_ACCEPT_ZERO };
-	emit_batch(b3, codes, files2, argv2, env2);
+	emit_batch(b3, codes, counters, files2, argv2, env2);
 	emit(DENET_KILL, "", 0);
 	struct denet_spawned s = { .pid = 4242, .at_ns = 0x0102030405060708ull };
 	emit(DENET_SPAWNED, &s, sizeof s);
@@ -112,7 +119,10 @@ static void emit_all(void)
 				 .read_bytes = 10,
 				 .write_bytes = 11,
 				 .io_ok = 1,
-				 .killed = 1 };
+				 .killed = 1,
+				 .counts = { 19, 0, 21 },
+				 .n_counters = 3,
+				 .counted = 5 };
 	emit(DENET_DONE, &d1, sizeof d1);
 	/* Exited, I/O not read (its counters 0, as denet writes them). */
 	struct denet_done d2 = { .wall_s = 1.5,
@@ -149,6 +159,12 @@ static int print_batch(char *payload, uint32_t len)
 	       h.first, h.iter_mode, h.out_mode, h.has_input, h.search_path, h.accept_mode);
 	for (uint32_t i = 0; i < h.n_accept; i++)
 		printf("%s%" PRId32, i ? "," : "", r.accept[i]);
+	printf(" counters=");
+	for (int i = 0; i < h.n_counters; i++) {
+		struct denet_counter c;
+		memcpy(&c, &r.counters[i], sizeof c);
+		printf("%s%" PRIu32 ":%" PRIu64 ":%d", i ? "," : "", c.type, c.config, c.user_only);
+	}
 	printf(" program=%s input=%s output=%s", r.program, r.input, r.output);
 	print_list("argv", r.argv);
 	print_list("env", r.extra_env);
@@ -165,8 +181,16 @@ static void print_done(const struct denet_done *d)
 	       d->maxrss_bytes, d->minflt, d->majflt, d->nvcsw, d->nivcsw);
 	printf(" inblock=%" PRIu64 " oublock=%" PRIu64 " rchar=%" PRIu64 " wchar=%" PRIu64, d->inblock, d->oublock,
 	       d->rchar, d->wchar);
-	printf(" read=%" PRIu64 " write=%" PRIu64 " io_ok=%d killed=%d\n", d->read_bytes, d->write_bytes, d->io_ok,
-	       d->killed);
+	printf(" read=%" PRIu64 " write=%" PRIu64 " io_ok=%d killed=%d counts=", d->read_bytes, d->write_bytes,
+	       d->io_ok, d->killed);
+	for (int i = 0; i < d->n_counters && i < DENET_MAX_COUNTERS; i++) {
+		uint64_t v;
+		memcpy(&v, (const char *)d + offsetof(struct denet_done, counts) + (size_t)i * sizeof v, sizeof v);
+		printf("%s%s", i ? "," : "", d->counted >> i & 1 ? "" : "-");
+		if (d->counted >> i & 1)
+			printf("%" PRIu64, v);
+	}
+	printf("\n");
 }
 
 /* Copy a fixed payload out of the frame; -1 when the frame's size is not its kind's. */

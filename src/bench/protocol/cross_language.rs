@@ -8,7 +8,7 @@ use std::process::{Command, Stdio};
 use super::{Batch, FailedPart, FinalIo, IterationVar, Reply, Request, RunDone};
 use crate::bench::protocol;
 use crate::bench::runner::Invocation;
-use crate::profile::{ExitStatus, Rusage};
+use crate::profile::{Counter, ExitStatus, Rusage};
 use crate::vocab::{IgnoreFailure, Input, Output};
 
 /// Build the C end into `dir`; `None`, with the reason printed, where there is no C compiler.
@@ -60,6 +60,7 @@ fn batches() -> Vec<Batch> {
             first: (1 << 40) + 3,
             iteration: IterationVar::Warmup,
             accept: IgnoreFailure::Codes(vec![1, 255, -2]),
+            counters: vec![Counter::Instructions, Counter::TaskClock, Counter::ContextSwitches],
         },
         Batch {
             inv: searched(Output::Pipe),
@@ -67,6 +68,7 @@ fn batches() -> Vec<Batch> {
             first: 0,
             iteration: IterationVar::Run,
             accept: IgnoreFailure::AllNonZero,
+            counters: Vec::new(),
         },
         Batch {
             inv: searched(Output::Inherit),
@@ -74,6 +76,7 @@ fn batches() -> Vec<Batch> {
             first: 9,
             iteration: IterationVar::None,
             accept: IgnoreFailure::Never,
+            counters: Vec::new(),
         },
     ]
 }
@@ -96,6 +99,8 @@ fn replies() -> Vec<Reply> {
         },
         io: Some(FinalIo { rchar: 8, wchar: 9, read_bytes: 10, write_bytes: 11 }),
         killed: true,
+        // The second counter was not read: its slot is 0 on the wire, its bit unset.
+        counts: vec![Some(19), None, Some(21)],
     };
     let exited = RunDone {
         wall_s: 1.5,
@@ -113,6 +118,7 @@ fn replies() -> Vec<Reply> {
         },
         io: None,
         killed: false,
+        counts: Vec::new(),
     };
     vec![
         Reply::Spawned(4242, 0x0102_0304_0506_0708),
@@ -137,8 +143,8 @@ fn assert_same_batch(got: &Batch, want: &Batch) {
     let (g, w) = (&got.inv, &want.inv);
     assert_eq!((&g.argv, &g.program, &g.env, &g.input, &g.output), (&w.argv, &w.program, &w.env, &w.input, &w.output));
     assert_eq!(
-        (got.count, got.first, got.iteration, &got.accept),
-        (want.count, want.first, want.iteration, &want.accept)
+        (got.count, got.first, got.iteration, &got.accept, &got.counters),
+        (want.count, want.first, want.iteration, &want.accept, &want.counters)
     );
 }
 
@@ -163,14 +169,14 @@ fn frames_written_in_c_are_denets_bytes_and_decode_in_rust() {
 
 /// What frames.c prints for [`rust_frames`], a frame a line.
 const DECODED_IN_C: &str = "\
-B count=7 first=1099511627779 iter=2 out=3 input=1 search=0 accept=2 codes=1,255,-2 program=/bin/sh input=/tmp/in output=/tmp/out argv=sh|-c|echo hé env=A=1=2|B=
-B count=1 first=0 iter=1 out=1 input=0 search=1 accept=1 codes= program= input= output= argv=true env=
-B count=2 first=9 iter=0 out=2 input=0 search=1 accept=0 codes= program= input= output= argv=true env=
+B count=7 first=1099511627779 iter=2 out=3 input=1 search=0 accept=2 codes=1,255,-2 counters=0:1:1,1:1:1,1:3:0 program=/bin/sh input=/tmp/in output=/tmp/out argv=sh|-c|echo hé env=A=1=2|B=
+B count=1 first=0 iter=1 out=1 input=0 search=1 accept=1 codes= counters= program= input= output= argv=true env=
+B count=2 first=9 iter=0 out=2 input=0 search=1 accept=0 codes= counters= program= input= output= argv=true env=
 K
 S pid=4242 at_ns=72623859790382856
 F part=2 err=13
-D wall=0.25 code=-1 signal=9 user=0.5 system=0.125 maxrss=1048576 minflt=2 majflt=3 nvcsw=4 nivcsw=5 inblock=6 oublock=7 rchar=8 wchar=9 read=10 write=11 io_ok=1 killed=1
-D wall=1.5 code=3 signal=0 user=0.75 system=0.0625 maxrss=12 minflt=13 majflt=14 nvcsw=15 nivcsw=16 inblock=17 oublock=18 rchar=0 wchar=0 read=0 write=0 io_ok=0 killed=0
+D wall=0.25 code=-1 signal=9 user=0.5 system=0.125 maxrss=1048576 minflt=2 majflt=3 nvcsw=4 nivcsw=5 inblock=6 oublock=7 rchar=8 wchar=9 read=10 write=11 io_ok=1 killed=1 counts=19,-,21
+D wall=1.5 code=3 signal=0 user=0.75 system=0.0625 maxrss=12 minflt=13 majflt=14 nvcsw=15 nivcsw=16 inblock=17 oublock=18 rchar=0 wchar=0 read=0 write=0 io_ok=0 killed=0 counts=
 E runs=5
 ";
 

@@ -39,6 +39,9 @@ pub const FAILED_OTHER: u8 = 3;
 /// `DENET_MAX_FRAME`: the longest frame a reader accepts.
 pub const MAX_FRAME: usize = 64 << 20;
 
+/// `DENET_MAX_COUNTERS`: the most perf_event counters a batch may ask for.
+pub const MAX_COUNTERS: usize = 8;
+
 /// `struct denet_batch`: the fixed part of a batch request.
 #[derive(Clone, Copy, FromBytes, IntoBytes, Immutable)]
 #[repr(C, packed)]
@@ -51,6 +54,16 @@ pub struct BatchHead {
     pub search_path: u8,
     pub accept_mode: u8,
     pub n_accept: u32,
+    pub n_counters: u8,
+}
+
+/// `struct denet_counter`: a perf event to count over each run.
+#[derive(Clone, Copy, FromBytes, IntoBytes, Immutable)]
+#[repr(C, packed)]
+pub struct CounterSpec {
+    pub kind: u32,
+    pub config: u64,
+    pub user_only: u8,
 }
 
 /// `struct denet_spawned`.
@@ -91,6 +104,9 @@ pub struct DoneFrame {
     pub write_bytes: u64,
     pub io_ok: u8,
     pub killed: u8,
+    pub counts: [u64; MAX_COUNTERS],
+    pub n_counters: u8,
+    pub counted: u8,
 }
 
 /// `struct denet_end`.
@@ -102,9 +118,10 @@ pub struct EndFrame {
 
 // The header's `_Static_assert`s, on this side.
 const _: () = {
-    assert!(size_of::<BatchHead>() == 21);
+    assert!(size_of::<BatchHead>() == 22);
+    assert!(size_of::<CounterSpec>() == 13);
     assert!(size_of::<SpawnedFrame>() == 12);
     assert!(size_of::<FailedFrame>() == 5);
-    assert!(size_of::<DoneFrame>() == 122);
+    assert!(size_of::<DoneFrame>() == 188);
     assert!(size_of::<EndFrame>() == 4);
 };
