@@ -160,7 +160,7 @@ impl Baseline {
         if let Some(path) = &self.save_as {
             let json = crate::render::export::exporter(crate::vocab::Format::Json).render(report)?;
             crate::render::export::write_atomically(path, &json)?;
-            eprintln!("denet: saved the results as baseline {}", path.display());
+            note!("denet: saved the results as baseline {}", path.display());
         }
         let Some((baseline, check)) = &self.compare_to else { return Ok(ExitCode::SUCCESS) };
         let current = crate::render::export::document(report);
@@ -299,7 +299,7 @@ impl<'a> Printer<'a> {
             return Err(e);
         }
         if outcome.interrupted {
-            eprintln!("denet: interrupted; the results measured so far were exported");
+            note!("denet: interrupted; the results measured so far were exported");
             return Ok(Done::Interrupted);
         }
         Ok(Done::Complete(summarized))

@@ -29,7 +29,7 @@ fn sniff(path: &Path) -> Result<Sniffed, UserError> {
         return Err(bad("the file holds no benchmark results".into()));
     }
     if let Some(lacks) = doc.lacks() {
-        eprintln!("denet: {} is a {} export: {lacks}", path.display(), doc.tool());
+        note!("denet: {} is a {} export: {lacks}", path.display(), doc.tool());
     }
     Ok(Sniffed::Results(Box::new(doc)))
 }

@@ -285,6 +285,36 @@ fn a_dumb_terminal_gets_no_escape_codes() {
     assert!(!out.stdout.contains(&0x1b), "escape codes under TERM=dumb: {:?}", String::from_utf8_lossy(&out.stdout));
 }
 
+/// Two results files of `true` (named `name` when given) in `dir`, compared with `threshold`:
+/// stdout (the terminal table, then the Markdown) and the JUnit file.
+fn compare_two_runs_of_true(dir: &std::path::Path, name: Option<&str>, threshold: &str) -> (String, String) {
+    for file in ["base.json", "cur.json"] {
+        let mut cmd = denet();
+        cmd.args(["bench", "-N", "--runs", "3", "--style", "none"]);
+        if let Some(n) = name {
+            cmd.args(["-n", n]);
+        }
+        let out = cmd.args(["true", "--export-json"]).arg(dir.join(file)).output().unwrap();
+        assert!(out.status.success(), "{out:?}");
+    }
+    let junit = dir.join("j.xml");
+    let out = denet()
+        .arg("compare")
+        .args([dir.join("base.json"), dir.join("cur.json")])
+        .args(["--threshold", threshold, "--export-markdown", "-", "--export-junit"])
+        .arg(&junit)
+        .output()
+        .unwrap();
+    (String::from_utf8_lossy(&out.stdout).into_owned(), std::fs::read_to_string(&junit).unwrap())
+}
+
+/// `text` parses as XML to its end and holds no character XML 1.0 forbids.
+fn assert_xml(text: &str) {
+    assert!(!text.chars().any(|c| c < ' ' && !"\t\n\r".contains(c)), "a control character XML forbids: {text}");
+    let mut reader = quick_xml::Reader::from_str(text);
+    while !matches!(reader.read_event().expect("well-formed XML"), quick_xml::events::Event::Eof) {}
+}
+
 /// Names reach PR comments and CI reports: no Markdown injection (links, images, HTML, a closed
 /// code span), and JUnit stays parseable XML with control characters in a name.
 #[test]
@@ -292,23 +322,7 @@ fn names_cannot_inject_markdown_or_break_junit() {
     let _cpu = cpu_shared();
     let dir = tempfile::tempdir().unwrap();
     let evil = "x``y <img src=x onerror=alert(6)> [click](javascript:alert(7)) \u{1}\u{1b}[31m";
-    for file in ["base.json", "cur.json"] {
-        let out = denet()
-            .args(["bench", "-N", "--runs", "3", "--style", "none", "-n", evil, "true", "--export-json"])
-            .arg(dir.path().join(file))
-            .output()
-            .unwrap();
-        assert!(out.status.success(), "{out:?}");
-    }
-    let junit = dir.path().join("j.xml");
-    let out = denet()
-        .arg("compare")
-        .args([dir.path().join("base.json"), dir.path().join("cur.json")])
-        .args(["--threshold", "time_wall_clock=1000%", "--export-markdown", "-", "--export-junit"])
-        .arg(&junit)
-        .output()
-        .unwrap();
-    let stdout = String::from_utf8_lossy(&out.stdout);
+    let (stdout, junit) = compare_two_runs_of_true(dir.path(), Some(evil), "time_wall_clock=1000%");
     // The terminal table comes first; the Markdown starts at its heading.
     let md = &stdout[stdout.find("### denet:").expect("the Markdown report")..];
     // The name is shown, literally, in a code span fenced past its own backticks; nothing else of it
@@ -317,16 +331,7 @@ fn names_cannot_inject_markdown_or_break_junit() {
     assert!(md.contains(span), "{md}");
     let outside = md.replace(span, "");
     assert!(!outside.contains("<img") && !outside.contains("](javascript"), "raw HTML or a link got through: {md}");
-    let xml = std::fs::read_to_string(&junit).unwrap();
-    let mut reader = quick_xml::Reader::from_str(&xml);
-    loop {
-        match reader.read_event() {
-            Ok(quick_xml::events::Event::Eof) => break,
-            Ok(_) => {}
-            Err(e) => panic!("JUnit is not XML ({e}): {xml}"),
-        }
-    }
-    assert!(!xml.contains('\u{1}') && !xml.contains('\u{1b}'), "{xml}");
+    assert_xml(&junit);
 }
 
 /// Every chart stays parseable XML when a name holds characters XML forbids.
@@ -342,10 +347,7 @@ fn charts_stay_xml_with_control_characters_in_names() {
     assert!(out.status.success(), "{out:?}");
     let mut charts = 0;
     for entry in std::fs::read_dir(dir.path()).unwrap() {
-        let svg = std::fs::read_to_string(entry.unwrap().path()).unwrap();
-        assert!(!svg.chars().any(|c| c < ' ' && !"\t\n\r".contains(c)), "a control character XML forbids: {svg}");
-        let mut reader = quick_xml::Reader::from_str(&svg);
-        while !matches!(reader.read_event().expect("an SVG is XML"), quick_xml::events::Event::Eof) {}
+        assert_xml(&std::fs::read_to_string(entry.unwrap().path()).unwrap());
         charts += 1;
     }
     assert!(charts > 0, "no chart was written");
@@ -356,23 +358,8 @@ fn charts_stay_xml_with_control_characters_in_names() {
 fn a_zero_baseline_prints_an_absolute_change_not_nan() {
     let _cpu = cpu_shared();
     let dir = tempfile::tempdir().unwrap();
-    for file in ["base.json", "cur.json"] {
-        let out = denet()
-            .args(["bench", "-N", "--runs", "3", "--style", "none", "true", "--export-json"])
-            .arg(dir.path().join(file))
-            .output()
-            .unwrap();
-        assert!(out.status.success(), "{out:?}");
-    }
-    let junit = dir.path().join("j.xml");
-    let out = denet()
-        .arg("compare")
-        .args([dir.path().join("base.json"), dir.path().join("cur.json")])
-        .args(["--threshold", "page_faults_major=5%", "--export-markdown", "-", "--export-junit"])
-        .arg(&junit)
-        .output()
-        .unwrap();
-    let text = format!("{}{}", String::from_utf8_lossy(&out.stdout), std::fs::read_to_string(&junit).unwrap());
+    let (stdout, junit) = compare_two_runs_of_true(dir.path(), None, "page_faults_major=5%");
+    let text = stdout + &junit;
     assert!(!text.contains("NaN") && !text.contains("inf"), "{text}");
     assert!(text.contains("+0.0 (from 0)"), "{text}");
 }

@@ -7,7 +7,7 @@ mod markup;
 pub use json::document;
 
 use std::io::Write;
-use std::path::Path;
+use std::path::PathBuf;
 
 use crate::metrics::{self, Dimension, DisplayUnit, Selected};
 use crate::profile::EnvRecord;
@@ -45,7 +45,15 @@ pub fn exporter(format: Format) -> Box<dyn Exporter> {
 /// Owns the export targets: regular files are rewritten after each benchmark (a later failure
 /// loses nothing); stdout and other streams (a device, a FIFO, /dev/stdout) are written once, at the end.
 pub struct Exports {
-    targets: Vec<(Format, Destination)>,
+    targets: Vec<(Format, Sink)>,
+}
+
+/// Where an export goes, classified once: a file replaced after each benchmark, or a stream
+/// (stdout, a device, a FIFO, /dev/stdout) written once at the end.
+enum Sink {
+    Stdout,
+    Stream(PathBuf),
+    File(PathBuf),
 }
 
 impl Exports {
@@ -61,16 +69,20 @@ impl Exports {
             Format::Orgmode => 5,
         };
         targets.sort_by_key(|(f, _)| rank(f));
-        Exports { targets }
+        let sink = |d: Destination| match d {
+            Destination::Stdout => Sink::Stdout,
+            // A stream must exist before the benchmark; a file created later is a regular one.
+            Destination::File(p) if matches!(crate::files::kind(&p), Ok(crate::files::Kind::Stream)) => Sink::Stream(p),
+            Destination::File(p) => Sink::File(p),
+        };
+        Exports { targets: targets.into_iter().map(|(f, d)| (f, sink(d))).collect() }
     }
 
     /// Rewrite every regular file target with the results so far.
     pub fn write_files(&self, report: &Report) -> anyhow::Result<()> {
         for (format, target) in &self.targets {
-            if let Destination::File(path) = target {
-                if !is_stream(path) {
-                    write_atomically(path, &exporter(*format).render(report)?)?;
-                }
+            if let Sink::File(path) = target {
+                write_atomically(path, &exporter(*format).render(report)?)?;
             }
         }
         Ok(())
@@ -82,25 +94,18 @@ impl Exports {
         let mut out = std::io::stdout().lock();
         for (format, target) in &self.targets {
             match target {
-                Destination::Stdout => {
+                Sink::Stdout => {
                     out.write_all(b"\n")?;
                     out.write_all(&exporter(*format).render(report)?)?;
                     out.write_all(b"\n")?;
                     out.flush()?;
                 }
-                Destination::File(path) if is_stream(path) => {
-                    write_atomically(path, &exporter(*format).render(report)?)?;
-                }
-                Destination::File(_) => {}
+                Sink::Stream(path) => write_atomically(path, &exporter(*format).render(report)?)?,
+                Sink::File(_) => {}
             }
         }
         Ok(())
     }
-}
-
-/// Whether `path` is written through once rather than replaced after each benchmark.
-fn is_stream(path: &Path) -> bool {
-    matches!(crate::files::kind(path), Ok(crate::files::Kind::Stream))
 }
 
 /// The unit a metric is measured in: seconds, bytes, counts (hyperfine's `s`, `B`, `count`).
