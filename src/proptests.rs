@@ -16,9 +16,12 @@ proptest! {
     #![proptest_config(config())]
 
     #[test]
-    fn durations_never_panic(s in "\\PC{0,20}") {
-        let _ = options::parse_duration("-i", &s, Unit::Millis);
-        let _ = options::parse_duration("-d", &s, Unit::Seconds);
+    fn durations_never_panic_and_stay_in_range(s in "\\PC{0,20}") {
+        for unit in [Unit::Millis, Unit::Seconds] {
+            if let Ok(d) = options::parse_duration("-i", &s, unit) {
+                prop_assert!(d >= Duration::from_millis(1) && d <= Duration::from_secs(366 * 86400), "{s:?}: {d:?}");
+            }
+        }
     }
 
     #[test]
@@ -28,8 +31,14 @@ proptest! {
     }
 
     #[test]
-    fn thresholds_never_panic(s in "\\PC{0,40}") {
-        let _ = options::compare::thresholds(Some(&s));
+    fn thresholds_never_panic_and_are_never_negative(s in "\\PC{0,40}") {
+        if let Ok(ts) = options::compare::thresholds(Some(&s)) {
+            prop_assert!(!ts.is_empty());
+            for t in ts {
+                let (crate::vocab::Threshold::Relative(v) | crate::vocab::Threshold::Absolute(v)) = t.threshold;
+                prop_assert!(v >= 0.0 && v.is_finite(), "{s:?}: {v}");
+            }
+        }
     }
 
     #[test]
@@ -45,8 +54,10 @@ proptest! {
     }
 
     #[test]
-    fn metric_selections_never_panic(s in "\\PC{0,40}", ebpf: bool) {
-        let _ = metrics::parse(&s, ebpf);
+    fn metric_selections_never_panic_and_are_never_empty(s in "\\PC{0,40}", ebpf: bool) {
+        if let Ok(selected) = metrics::parse(&s, ebpf) {
+            prop_assert!(!selected.is_empty(), "{s:?}");
+        }
     }
 
     #[test]
@@ -63,8 +74,11 @@ proptest! {
     }
 
     #[test]
-    fn parameter_scans_never_panic(min in "\\PC{0,12}", max in "\\PC{0,12}", step in proptest::option::of("\\PC{0,8}")) {
-        let _ = params::scan("x", &min, &max, step.as_deref());
+    fn parameter_scans_never_panic_and_start_at_min(min in "\\PC{0,12}", max in "\\PC{0,12}", step in proptest::option::of("\\PC{0,8}")) {
+        if let Ok(scan) = params::scan("x", &min, &max, step.as_deref()) {
+            prop_assert!(!scan.values.is_empty());
+            prop_assert_eq!(scan.values[0].parse::<f64>().ok(), min.trim().parse::<f64>().ok());
+        }
     }
 
     #[test]
@@ -85,6 +99,9 @@ proptest! {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("r.jsonl");
         std::fs::write(&path, lines.join(&b'\n')).unwrap();
-        let _ = crate::cmd::stats::read_recording(&path, true);
+        // A recording is read only when it holds at least one record, one per line at most.
+        if let Ok((records, _, _)) = crate::cmd::stats::read_recording(&path, true) {
+            prop_assert!(!records.is_empty() && records.len() <= lines.len());
+        }
     }
 }

@@ -39,7 +39,7 @@ const MAX_LINE: usize = 64 << 20;
 
 /// What reading a recording found, before it is summarised.
 #[derive(Default)]
-struct Read {
+struct Reading {
     builder: SummaryBuilder,
     recorded: Option<Summary>,
     records: usize,
@@ -52,7 +52,7 @@ struct Read {
 pub fn read_recording(path: &Path, keep: bool) -> anyhow::Result<(Vec<Record>, Summary, Option<String>)> {
     let file = File::open(path).with_context(|| format!("cannot open the recording {}", path.display()))?;
     let bad = |why: String| UserError::BadRecording { file: path.display().to_string(), why };
-    let mut read = Read::default();
+    let mut read = Reading::default();
     let mut reader = BufReader::new(file);
     let mut line = Vec::new();
     for number in 1.. {
@@ -78,7 +78,7 @@ pub fn read_recording(path: &Path, keep: bool) -> anyhow::Result<(Vec<Record>, S
     read.finish(path).map_err(|why| bad(why).into())
 }
 
-impl Read {
+impl Reading {
     /// Take one line; a last line without its newline that does not parse was cut off (a full disk, a
     /// killed writer): a note, not an error.
     fn line(&mut self, line: &[u8], number: usize, complete: bool, keep: bool) -> Result<(), String> {

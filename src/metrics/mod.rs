@@ -257,13 +257,6 @@ pub fn measured<'r>(runs: impl IntoIterator<Item = &'r RunProfile> + Clone) -> V
     Metric::ALL.iter().copied().filter(|&m| !m.is_optional() || (any && has(m))).collect()
 }
 
-/// The metrics named in a `--metrics` value, not brought in by a preset: those must be measured
-/// (a preset's counters are left out where this machine cannot count them, as hyperfine's `all`).
-pub fn named(spec: &str) -> Vec<Metric> {
-    let name = |item: &str| item.split_once(':').map_or(item, |(n, _)| n).trim().to_string();
-    spec.split(',').filter_map(|item| Metric::from_name(&name(item))).collect()
-}
-
 /// A metric named in a results file: one denet knows, or another tool's (hyperfine's
 /// `instructions`), kept by name. Ordered by name, as the files' maps are.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
@@ -355,197 +348,15 @@ impl std::fmt::Display for MetricKey {
     }
 }
 
-/// A unit to show a metric in (the units of a bare number on the command line are `options::Unit`).
-#[derive(Debug, Clone, Copy, PartialEq)]
-pub struct DisplayUnit {
-    pub symbol: &'static str,
-    /// Base units (seconds, bytes, counts) per display unit.
-    pub scale: f64,
-    pub dimension: Dimension,
-}
+mod select;
+mod units;
 
-const UNITS: &[DisplayUnit] = &[
-    DisplayUnit { symbol: "ns", scale: 1e-9, dimension: Dimension::Time },
-    DisplayUnit { symbol: "us", scale: 1e-6, dimension: Dimension::Time },
-    DisplayUnit { symbol: "µs", scale: 1e-6, dimension: Dimension::Time },
-    DisplayUnit { symbol: "ms", scale: 1e-3, dimension: Dimension::Time },
-    DisplayUnit { symbol: "s", scale: 1.0, dimension: Dimension::Time },
-    DisplayUnit { symbol: "min", scale: 60.0, dimension: Dimension::Time },
-    DisplayUnit { symbol: "h", scale: 3600.0, dimension: Dimension::Time },
-    DisplayUnit { symbol: "B", scale: 1.0, dimension: Dimension::Bytes },
-    DisplayUnit { symbol: "kB", scale: 1e3, dimension: Dimension::Bytes },
-    DisplayUnit { symbol: "MB", scale: 1e6, dimension: Dimension::Bytes },
-    DisplayUnit { symbol: "GB", scale: 1e9, dimension: Dimension::Bytes },
-    DisplayUnit { symbol: "TB", scale: 1e12, dimension: Dimension::Bytes },
-    DisplayUnit { symbol: "KiB", scale: 1024.0, dimension: Dimension::Bytes },
-    DisplayUnit { symbol: "MiB", scale: 1048576.0, dimension: Dimension::Bytes },
-    DisplayUnit { symbol: "GiB", scale: 1073741824.0, dimension: Dimension::Bytes },
-    DisplayUnit { symbol: "TiB", scale: 1099511627776.0, dimension: Dimension::Bytes },
-    DisplayUnit { symbol: "count", scale: 1.0, dimension: Dimension::Count },
-    DisplayUnit { symbol: "k", scale: 1e3, dimension: Dimension::Count },
-    DisplayUnit { symbol: "M", scale: 1e6, dimension: Dimension::Count },
-    DisplayUnit { symbol: "B", scale: 1e9, dimension: Dimension::Count },
-];
-
-/// Find a unit for a dimension by symbol ("B" is bytes for byte metrics and billions for counts).
-pub fn unit(symbol: &str, dimension: Dimension) -> Option<DisplayUnit> {
-    UNITS.iter().copied().find(|u| u.symbol == symbol && u.dimension == dimension)
-}
-
-/// The unit symbols accepted for a dimension, for error messages.
-pub fn unit_symbols(dimension: Dimension) -> Vec<&'static str> {
-    UNITS.iter().filter(|u| u.dimension == dimension && u.symbol != "µs").map(|u| u.symbol).collect()
-}
-
-/// The best unit to show `value` (in base units) in: the largest whose value is at least 1.
-pub fn auto_unit(dimension: Dimension, value: f64) -> DisplayUnit {
-    let pick = |symbols: &[&str]| {
-        let candidates: Vec<DisplayUnit> = symbols.iter().filter_map(|s| unit(s, dimension)).collect();
-        candidates.iter().rev().find(|u| value.abs() >= u.scale).copied().unwrap_or(candidates[0])
-    };
-    match dimension {
-        Dimension::Time => pick(&["us", "ms", "s"]).with_symbol_for_display(),
-        Dimension::Bytes => pick(&["B", "KiB", "MiB", "GiB"]),
-        Dimension::Count => unit("count", dimension).unwrap(),
-    }
-}
-
-/// hyperfine 2.0's unit for a table or export column scaled by `mean`: a zero mean in the base
-/// unit (s, B, count), else the largest unit that keeps the mean at least 1, from ns to h, bytes in
-/// binary steps, counts in k, M and B. The charts keep `auto_unit`'s fewer steps on their axes.
-pub fn table_unit(dimension: Dimension, mean: f64) -> DisplayUnit {
-    let symbols: &[&str] = match dimension {
-        Dimension::Time => &["ns", "µs", "ms", "s", "min", "h"],
-        Dimension::Bytes => &["B", "KiB", "MiB", "GiB", "TiB"],
-        Dimension::Count => &["count", "k", "M", "B"],
-    };
-    let units: Vec<DisplayUnit> = symbols.iter().filter_map(|s| unit(s, dimension)).collect();
-    let base = units.iter().copied().find(|u| u.scale == 1.0).unwrap_or(units[0]);
-    if mean == 0.0 {
-        return base;
-    }
-    units.iter().rev().find(|u| mean.abs() >= u.scale).copied().unwrap_or(units[0])
-}
-
-impl DisplayUnit {
-    /// Show microseconds as µs.
-    fn with_symbol_for_display(self) -> DisplayUnit {
-        if self.symbol == "us" {
-            DisplayUnit { symbol: "µs", ..self }
-        } else {
-            self
-        }
-    }
-
-    /// `value` in base units, expressed in this unit.
-    pub fn convert(&self, value: f64) -> f64 {
-        value / self.scale
-    }
-}
-
-/// A metric selected by `--metrics`, with an optional fixed display unit.
-#[derive(Debug, Clone, Copy)]
-pub struct Selected {
-    pub metric: Metric,
-    pub unit: Option<DisplayUnit>,
-}
-
-/// The presets of `--metrics`.
-/// `all` includes the eBPF metrics when `ebpf` (`--ebpf`) is on; `ebpf` is the eBPF metrics alone.
-pub fn preset(name: &str, ebpf: bool) -> Option<Vec<Metric>> {
-    use Metric::*;
-    let all = Metric::ALL.iter().copied();
-    match name {
-        // hyperfine 2.0's two presets, in its order.
-        "default" => Some(vec![TimeWallClock, MemoryPeakResident]),
-        "time" => Some(vec![TimeWallClock, TimeCpu, TimeUser, TimeSystem]),
-        // What a process does beyond its time: the tree's memory, storage I/O, switches and faults.
-        "resources" => Some(vec![
-            TimeWallClock,
-            TimeCpu,
-            MemoryPeakResident,
-            MemoryPeakResidentTree,
-            IoReadBytes,
-            IoWriteBytes,
-            ContextSwitchesVoluntary,
-            ContextSwitchesInvoluntary,
-            PageFaultsMinor,
-            PageFaultsMajor,
-        ]),
-        "all" => Some(all.filter(|m| ebpf || !m.is_ebpf()).collect()),
-        "ebpf" => Some(all.filter(|m| m.is_ebpf()).collect()),
-        _ => None,
-    }
-}
-
-/// Why a `--metrics` value was refused.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum MetricsError {
-    Unknown(String),
-    NeedsEbpf(String),
-    BadUnit { metric: String, unit: String, accepted: Vec<&'static str> },
-    Empty,
-}
-
-impl std::fmt::Display for MetricsError {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        match self {
-            MetricsError::Unknown(m) => write!(
-                f,
-                "Unknown metric '{m}'. Expected one of: {}, or a preset: default, time, resources, all, ebpf (docs/metrics.md)",
-                Metric::ALL.iter().map(|m| m.name()).collect::<Vec<_>>().join(", ")
-            ),
-            MetricsError::NeedsEbpf(m) => {
-                write!(f, "metric '{m}' is counted by the eBPF programs; add --ebpf (docs/ebpf.md)")
-            }
-            MetricsError::BadUnit { metric, unit, accepted } => {
-                write!(f, "Unit '{unit}' is not valid for metric '{metric}'. Expected one of: {}", accepted.join(", "))
-            }
-            MetricsError::Empty => write!(f, "no metric given; e.g. --metrics time_wall_clock,memory_peak_resident"),
-        }
-    }
-}
-
-/// Parse `--metrics M[:UNIT],...`; presets expand in place, duplicates are dropped, the first is primary.
-pub fn parse(spec: &str, ebpf: bool) -> Result<Vec<Selected>, MetricsError> {
-    let mut out: Vec<Selected> = Vec::new();
-    for item in spec.split(',').map(str::trim).filter(|s| !s.is_empty()) {
-        let (name, unit_sym) = match item.split_once(':') {
-            Some((n, u)) => (n.trim(), Some(u.trim())),
-            None => (item, None),
-        };
-        let metrics = match preset(name, ebpf) {
-            Some(metrics) if unit_sym.is_none() => metrics,
-            _ => vec![Metric::from_name(name).ok_or_else(|| MetricsError::Unknown(name.to_string()))?],
-        };
-        for metric in metrics {
-            if metric.is_ebpf() && !ebpf {
-                return Err(MetricsError::NeedsEbpf(metric.name().to_string()));
-            }
-            let unit = unit_sym
-                .map(|u| {
-                    // hyperfine's ASCII spelling of µs, shown as µs.
-                    let u = if u == "us" { "µs" } else { u };
-                    unit(u, metric.dimension()).ok_or_else(|| MetricsError::BadUnit {
-                        metric: metric.name().to_string(),
-                        unit: u.to_string(),
-                        accepted: unit_symbols(metric.dimension()),
-                    })
-                })
-                .transpose()?;
-            if !out.iter().any(|s| s.metric == metric) {
-                out.push(Selected { metric, unit });
-            }
-        }
-    }
-    if out.is_empty() {
-        return Err(MetricsError::Empty);
-    }
-    Ok(out)
-}
+pub use select::{named, parse, Selected};
+pub use units::{auto_unit, table_unit, unit, unit_symbols, DisplayUnit};
 
 #[cfg(test)]
 mod tests {
+    use super::select::MetricsError;
     use super::*;
 
     #[test]
