@@ -13,7 +13,9 @@ fn main() {
 
 /// The tiny spawner (src/bench/spawner.rs says why): a static C program embedded in denet. Optional:
 /// where it cannot be built (no C compiler, no static libc such as Debian's libc6-dev or Fedora's
-/// glibc-static), denet forks from its own binary instead, correct but slower per run.
+/// glibc-static), denet forks from its own binary instead, correct but slower per run. With musl-gcc
+/// (Debian's musl-tools) it is built against musl: 40 KB instead of glibc's 700 KB, which denet copies
+/// into a memfd and the kernel maps at every `denet bench` start (0.3 ms of its start-up).
 mod spawner {
     use super::*;
 
@@ -22,6 +24,7 @@ mod spawner {
         println!("cargo:rerun-if-changed={}", source.display());
         println!("cargo:rerun-if-changed=spawner/protocol.h");
         println!("cargo:rerun-if-env-changed=DENET_NO_TINY_SPAWNER");
+        println!("cargo:rerun-if-env-changed=DENET_NO_MUSL");
         // A static C library installed later is picked up when the compiler settings change.
         for var in ["CC", "CFLAGS", "TARGET_CC", "TARGET_CFLAGS"] {
             println!("cargo:rerun-if-env-changed={var}");
@@ -29,7 +32,11 @@ mod spawner {
         if env::var("CARGO_CFG_TARGET_OS").as_deref() != Ok("linux") || env::var_os("DENET_NO_TINY_SPAWNER").is_some() {
             return;
         }
-        let out = PathBuf::from(env::var("OUT_DIR").expect("cargo sets OUT_DIR")).join("denet-spawner");
+        let out_dir = PathBuf::from(env::var("OUT_DIR").expect("cargo sets OUT_DIR"));
+        let out = out_dir.join("denet-spawner");
+        if with_musl(source, &out, &out_dir) {
+            return println!("cargo:rustc-cfg=denet_tiny_spawner");
+        }
         let compiler = match cc::Build::new().cargo_metadata(false).opt_level(2).try_get_compiler() {
             Ok(c) => c,
             Err(e) => return skip(&format!("no C compiler ({e})")),
@@ -41,6 +48,31 @@ mod spawner {
             Ok(o) => skip(String::from_utf8_lossy(&o.stderr).lines().next().unwrap_or("the compiler failed")),
             Err(e) => skip(&format!("cannot run the C compiler: {e}")),
         }
+    }
+
+    /// Build with musl-gcc for a native build; false (and glibc is used) wherever that does not work.
+    /// musl-gcc searches musl's headers only, so the kernel's uapi headers (perf_event.h) are offered
+    /// after them through a directory of links, never glibc's own headers.
+    fn with_musl(source: &Path, out: &Path, out_dir: &Path) -> bool {
+        let native = env::var("HOST").ok() == env::var("TARGET").ok();
+        if !native || env::var_os("DENET_NO_MUSL").is_some() {
+            return false;
+        }
+        let arch = env::var("CARGO_CFG_TARGET_ARCH").unwrap_or_default();
+        let asm = [format!("/usr/include/{arch}-linux-gnu/asm"), "/usr/include/asm".to_string()]
+            .into_iter()
+            .map(PathBuf::from)
+            .find(|p| p.join("types.h").exists());
+        let (Some(asm), true) = (asm, Path::new("/usr/include/linux/perf_event.h").exists()) else { return false };
+        let headers = out_dir.join("kernel-headers");
+        let _ = std::fs::remove_dir_all(&headers);
+        let linked = std::fs::create_dir_all(&headers).is_ok()
+            && std::os::unix::fs::symlink("/usr/include/linux", headers.join("linux")).is_ok()
+            && std::os::unix::fs::symlink("/usr/include/asm-generic", headers.join("asm-generic")).is_ok()
+            && std::os::unix::fs::symlink(asm, headers.join("asm")).is_ok();
+        let mut cmd = std::process::Command::new("musl-gcc");
+        cmd.args(["-static", "-O2", "-s", "-idirafter"]).arg(&headers).arg("-o").arg(out).arg(source);
+        linked && cmd.output().is_ok_and(|o| o.status.success())
     }
 
     fn skip(why: &str) {

@@ -5,26 +5,33 @@ use crate::profile::EnvRecord;
 impl EnvRecord {
     /// Read the record of this machine now.
     pub fn capture() -> EnvRecord {
-        let mut sys = sysinfo::System::new();
-        sys.refresh_cpu_list(sysinfo::CpuRefreshKind::nothing().with_frequency());
-        sys.refresh_memory();
-        let mut rec = EnvRecord {
-            hostname: sysinfo::System::host_name(),
-            os: std::env::consts::OS.to_string(),
-            arch: std::env::consts::ARCH.to_string(),
-            kernel: sysinfo::System::kernel_version(),
-            cpu_model: sys.cpus().first().map(|c| c.brand().trim().to_string()).filter(|s| !s.is_empty()),
-            logical_cpus: std::thread::available_parallelism()
-                .map_or(sys.cpus().len(), |n| n.get())
-                .max(sys.cpus().len()),
-            physical_cores: sysinfo::System::physical_core_count(),
-            memory_total_bytes: Some(sys.total_memory()).filter(|&m| m > 0),
-            cpu_mhz_current: sys.cpus().first().map(|c| c.frequency() as f64).filter(|&f| f > 0.0),
-            ..EnvRecord::default()
-        };
+        #[cfg(target_os = "linux")]
+        let mut rec = linux::base();
+        #[cfg(not(target_os = "linux"))]
+        let rec = portable();
         #[cfg(target_os = "linux")]
         linux::fill(&mut rec);
         rec
+    }
+}
+
+/// What sysinfo knows, where /proc and sysfs are not there to ask.
+#[cfg(not(target_os = "linux"))]
+fn portable() -> EnvRecord {
+    let mut sys = sysinfo::System::new();
+    sys.refresh_cpu_list(sysinfo::CpuRefreshKind::nothing().with_frequency());
+    sys.refresh_memory();
+    EnvRecord {
+        hostname: sysinfo::System::host_name(),
+        os: std::env::consts::OS.to_string(),
+        arch: std::env::consts::ARCH.to_string(),
+        kernel: sysinfo::System::kernel_version(),
+        cpu_model: sys.cpus().first().map(|c| c.brand().trim().to_string()).filter(|s| !s.is_empty()),
+        logical_cpus: std::thread::available_parallelism().map_or(sys.cpus().len(), |n| n.get()).max(sys.cpus().len()),
+        physical_cores: sysinfo::System::physical_core_count(),
+        memory_total_bytes: Some(sys.total_memory()).filter(|&m| m > 0),
+        cpu_mhz_current: sys.cpus().first().map(|c| c.frequency() as f64).filter(|&f| f > 0.0),
+        ..EnvRecord::default()
     }
 }
 
@@ -46,7 +53,34 @@ mod linux {
         s.and_then(|v| v.parse::<f64>().ok()).map(|k| k / 1000.0)
     }
 
-    /// Fill in what sysfs and /proc know and sysinfo does not.
+    /// The basics from one read of each /proc file: `denet bench` captures this at every start, and
+    /// sysinfo read /proc/cpuinfo four times for it (a millisecond of CPU).
+    pub fn base() -> EnvRecord {
+        let cpuinfo = fs::read_to_string("/proc/cpuinfo").unwrap_or_default();
+        let field = |name: &str| {
+            cpuinfo.lines().find_map(|l| {
+                let (key, value) = l.split_once(':')?;
+                (key.trim() == name).then(|| value.trim().to_string()).filter(|v| !v.is_empty())
+            })
+        };
+        let processors = cpuinfo.lines().filter(|l| l.split(':').next().is_some_and(|k| k.trim() == "processor"));
+        let memory_kib = read("/proc/meminfo").and_then(|m| {
+            m.lines().find_map(|l| l.strip_prefix("MemTotal:")?.trim().strip_suffix("kB")?.trim().parse::<u64>().ok())
+        });
+        EnvRecord {
+            hostname: read("/proc/sys/kernel/hostname"),
+            os: std::env::consts::OS.to_string(),
+            arch: std::env::consts::ARCH.to_string(),
+            kernel: read("/proc/sys/kernel/osrelease"),
+            cpu_model: field("model name").or_else(|| field("Model")),
+            logical_cpus: std::thread::available_parallelism().map_or(1, |n| n.get()).max(processors.count()),
+            memory_total_bytes: memory_kib.map(|k| k * 1024).filter(|&m| m > 0),
+            cpu_mhz_current: field("cpu MHz").and_then(|v| v.parse::<f64>().ok()).filter(|&f| f > 0.0),
+            ..EnvRecord::default()
+        }
+    }
+
+    /// Fill in what sysfs and /proc know beyond the basics.
     pub fn fill(rec: &mut EnvRecord) {
         let online = cpu_ids(&read(format!("{CPU}/online")).unwrap_or_default());
         let topo = |cpu: usize, f: &str| read(format!("{CPU}/cpu{cpu}/topology/{f}"));
