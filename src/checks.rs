@@ -113,7 +113,7 @@ fn check_pairs(
             None => {}
             // A default threshold on a metric a file lacks (a hyperfine 1.x file has no memory) is skipped with a note.
             // The default threshold on simulated counts applies to files made with --simulate only.
-            Some(_) if !t.explicit && !(in_b || in_c) && t.metric.known().is_some_and(|m| m.is_simulated()) => continue,
+            Some(_) if !(t.explicit || in_b || in_c) && t.metric.known().is_some_and(|m| m.is_simulated()) => continue,
             Some(side) if !t.explicit => {
                 let metric = t.metric.clone();
                 notes.push(if in_b || in_c { Note::MissingFrom { metric, side } } else { Note::InNeither(metric) });
