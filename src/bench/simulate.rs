@@ -56,6 +56,9 @@ impl Simulator {
             .command(spec, input, dir.path())?
             .status()
             .with_context(|| format!("cannot start {} for '{}'", self.valgrind.display(), spec.command_line))?;
+        if is_interruption(status) {
+            return Err(Interrupted.into());
+        }
         if !accept.accepts(status.code()) {
             let how =
                 status.code().map_or_else(|| "was killed by a signal".into(), |c| format!("exited with code {c}"));
@@ -100,6 +103,17 @@ impl Simulator {
         no_aslr(&mut cmd);
         Ok(cmd)
     }
+}
+
+/// Ctrl-C (or SIGTERM, SIGHUP) during the simulated run: the benchmark ends as interrupted.
+#[derive(Debug, thiserror::Error)]
+#[error("interrupted during the simulated run")]
+pub struct Interrupted;
+
+/// valgrind ended by the signals that interrupt denet: they reached it too (same process group).
+fn is_interruption(status: std::process::ExitStatus) -> bool {
+    use std::os::unix::process::ExitStatusExt;
+    status.signal().is_some_and(|s| [libc::SIGINT, libc::SIGTERM, libc::SIGHUP].contains(&s))
 }
 
 /// Address-space randomisation off for valgrind and everything it runs (the personality flag is

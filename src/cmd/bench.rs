@@ -314,10 +314,11 @@ impl<'a> Printer<'a> {
         if !summarized.is_empty() {
             self.exports.write_stdout(&self.report(&summarized))?;
         }
-        if let Some(e) = error {
+        let interrupted_simulation = error.as_ref().is_some_and(|e| e.is::<crate::bench::simulate::Interrupted>());
+        if let Some(e) = error.filter(|_| !interrupted_simulation) {
             return Err(e);
         }
-        if outcome.interrupted {
+        if outcome.interrupted || interrupted_simulation {
             note!("denet: interrupted; the results measured so far were exported");
             return Ok(Done::Interrupted);
         }
@@ -391,8 +392,14 @@ impl Observer for Printer<'_> {
             if let Some(bar) = &self.bar {
                 bar.set_message("Simulating one run under cachegrind (20 to 100 times slower)");
             }
-            let sim = simulator.run(&s.result.spec, &self.opts.input, &self.opts.ignore)?;
-            s = s.with_simulation(sim);
+            match simulator.run(&s.result.spec, &self.opts.input, &self.opts.ignore) {
+                Ok(sim) => s = s.with_simulation(sim),
+                Err(e) => {
+                    // The timing runs are kept: `finish` exports them with the error (or the Ctrl-C).
+                    self.done.push(s);
+                    return Err(e);
+                }
+            }
         }
         if let Some(bar) = self.bar.take() {
             bar.finish_and_clear();
