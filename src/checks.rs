@@ -112,6 +112,8 @@ fn check_pairs(
         match side {
             None => {}
             // A default threshold on a metric a file lacks (a hyperfine 1.x file has no memory) is skipped with a note.
+            // The default threshold on simulated counts applies to files made with --simulate only.
+            Some(_) if !(t.explicit || in_b || in_c) && t.metric.known().is_some_and(|m| m.is_simulated()) => continue,
             Some(side) if !t.explicit => {
                 let metric = t.metric.clone();
                 notes.push(if in_b || in_c { Note::MissingFrom { metric, side } } else { Note::InNeither(metric) });
@@ -126,7 +128,10 @@ fn check_pairs(
         }
         for (b, c) in pairs {
             let (Some(bv), Some(cv)) = (b.values(&t.metric), c.values(&t.metric)) else { continue };
-            let check = check(&bv, &cv, t.threshold, opts.alpha);
+            let check = match (t.metric.known().is_some_and(|m| m.is_simulated()), &bv[..], &cv[..]) {
+                (true, [b], [c]) => crate::stats::simulated::check(*b, *c, t.threshold, opts.alpha),
+                _ => check(&bv, &cv, t.threshold, opts.alpha),
+            };
             if matches!(t.threshold, Threshold::Relative(_)) && check.baseline.mean == 0.0 {
                 notes.push(Note::ZeroBaseline { benchmark: c.key(), metric: t.metric.clone() });
             }

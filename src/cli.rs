@@ -276,7 +276,7 @@ pub struct BenchArgs {
     #[arg(long, value_name = "NAME")]
     pub save_baseline: Option<String>,
     /// Check for regressions with these tolerated changes (e.g. time_wall_clock=5%,memory_peak_resident=2MiB):
-    /// against --baseline, or else every command against the first [default with --baseline: time_wall_clock=5%,memory_peak_resident=10%]
+    /// against --baseline, or else every command against the first [default with --baseline: time_wall_clock=5%,memory_peak_resident=10%,sim_instructions=0.5%]
     #[arg(long, value_name = "SPEC")]
     pub threshold: Option<String>,
     /// With --baseline or --threshold: what makes the exit code 1.
@@ -285,6 +285,11 @@ pub struct BenchArgs {
     /// With --baseline or --threshold: write the checks as JUnit XML.
     #[arg(long, value_name = "FILE")]
     pub export_junit: Option<String>,
+    /// After each command's timing runs, run it once more under valgrind's cachegrind and report exact,
+    /// deterministic counts: sim_instructions, sim_l1_misses, sim_ll_misses, sim_cycles. 20 to 100 times
+    /// slower than a run; needs valgrind (docs/ci.md, "Simulated counts").
+    #[arg(long, help_heading = "Simulation")]
+    pub simulate: bool,
     /// Target time for the automatic run count, seconds.
     #[arg(long, hide = true, default_value_t = 3.0)]
     pub min_benchmarking_time: f64,

@@ -36,6 +36,9 @@ pub enum UserError {
     /// A counter named in `--metrics` that this machine cannot count (exit 1, as hyperfine).
     #[error("Metric '{metric}' is unavailable: {why}")]
     CounterUnavailable { metric: &'static str, why: String },
+    /// `--simulate` without valgrind.
+    #[error("--simulate runs each command under valgrind's cachegrind, and {0}: install it with 'apt-get install valgrind' (Debian, Ubuntu; 'dnf install valgrind' on Fedora)")]
+    MissingValgrind(String),
     /// Results that cannot be compared (a usage error for `compare`: exit 2).
     #[error("{file}: {why}")]
     BadResults { file: String, why: String },

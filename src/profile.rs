@@ -4,6 +4,9 @@ use serde::{Deserialize, Serialize};
 
 use crate::vocab::Category;
 
+mod simulation;
+pub use simulation::{Caches, Events, Simulation};
+
 /// Cumulative counters of a process or a tree, all since monitoring began.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Serialize, Deserialize)]
 pub struct Counters {

@@ -11,10 +11,10 @@ use serde_json::Value;
 
 use crate::bench::scheduler::Warning;
 use crate::error::UserError;
-use crate::metrics::{Dimension, MetricKey, Source};
+use crate::metrics::{Dimension, Metric, MetricKey, Source};
 use crate::monitor::ebpf::PartStatus;
 use crate::profile::EnvRecord;
-use crate::profile::{RunProfile, TimelinePoint};
+use crate::profile::{RunProfile, Simulation, TimelinePoint};
 use crate::stats::{Comparison, Stats, Summarized};
 
 /// A results file. Written, it borrows what was just measured; read, it owns what the file holds.
@@ -94,6 +94,9 @@ pub struct Benchmark<'a> {
     /// The resource timeline of the run with the median wall time (null without runs).
     #[serde(default, deserialize_with = "lenient")]
     pub timeline: Option<Timeline<'a>>,
+    /// The run under cachegrind (`--simulate`): the simulated metrics' one value each.
+    #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "lenient")]
+    pub simulation: Option<Cow<'a, Simulation>>,
 }
 
 /// A parameter's value, as `{"value": "..."}`.
@@ -145,7 +148,12 @@ impl Measurement {
     fn of(run: &RunProfile, s: &Summarized) -> Measurement {
         let exit = run.exit.unwrap_or_default();
         Measurement {
-            values: s.metrics.iter().map(|m| (m.metric.into(), m.metric.extract(run))).collect(),
+            values: s
+                .metrics
+                .iter()
+                .filter(|m| !m.metric.is_simulated())
+                .map(|m| (m.metric.into(), m.metric.extract(run)))
+                .collect(),
             exit_code: exit.code.map(i64::from),
             exit_signal: exit.signal.map(i64::from),
             started_s: Some(run.started_s),
@@ -376,6 +384,10 @@ impl Benchmark<'_> {
     /// One value per run of `key`, in base units; None when some run lacks it (a metric missing
     /// from some runs cannot be compared run for run).
     pub fn values(&self, key: &MetricKey) -> Option<Cow<'_, [f64]>> {
+        if let Some(m) = key.known().filter(|m| m.is_simulated()) {
+            // One exact value, from the simulated run rather than the timing runs.
+            return Some(Cow::Owned(vec![m.simulated(&self.simulation.as_ref()?.events)?]));
+        }
         match &self.measurements {
             Measurements::Measured(s) => Some(Cow::Borrowed(&s.metric(key.known()?)?.values)),
             Measurements::Read(runs) => {
@@ -391,6 +403,9 @@ impl Benchmark<'_> {
             Measurements::Measured(s) => s.metrics.iter().map(|m| m.metric.into()).collect(),
             Measurements::Read(runs) => runs.iter().flat_map(|r| r.values.iter().map(|(k, _)| k.clone())).collect(),
         };
+        if self.simulation.is_some() {
+            keys.extend(Metric::ALL.iter().filter(|m| m.is_simulated()).map(|&m| MetricKey::from(m)));
+        }
         keys.sort();
         keys.dedup();
         keys.retain(|k| self.values(k).is_some());
@@ -520,7 +535,6 @@ mod tests {
     use serde_json::json;
 
     use super::*;
-    use crate::metrics::Metric;
 
     #[test]
     fn reads_hyperfine_2_documents() {

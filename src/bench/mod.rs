@@ -5,6 +5,8 @@ pub mod protocol;
 pub mod runner;
 pub mod scheduler;
 #[cfg(unix)]
+pub mod simulate;
+#[cfg(unix)]
 pub mod spawner;
 #[cfg(unix)]
 pub mod wait;

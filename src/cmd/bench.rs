@@ -8,6 +8,7 @@ use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 use crate::bench::mock::MockRunner;
 use crate::bench::runner::Runner;
 use crate::bench::scheduler::{BenchmarkResult, Observer, Outcome, Scheduler};
+use crate::bench::simulate::Simulator;
 use crate::cmd::compare;
 use crate::error::{exit, UserError};
 use crate::metrics::Selected;
@@ -26,6 +27,7 @@ pub fn bench(opts: &BenchOptions) -> anyhow::Result<ExitCode> {
     let baseline = Baseline::load(opts)?;
     let (kernel, mut setup) = ebpf_setup(opts);
     let counters = counters_setup(opts, &mut setup.metrics)?;
+    simulate_setup(opts, &mut setup)?;
     let (done, printer) = if opts.mock {
         let mut printer = Printer::new(opts, setup);
         let (outcome, error) = Scheduler::new(opts, MockRunner).run(&mut printer);
@@ -48,20 +50,22 @@ pub fn bench(opts: &BenchOptions) -> anyhow::Result<ExitCode> {
 struct Setup {
     metrics: Vec<Selected>,
     ebpf: Vec<PartStatus>,
+    /// `--simulate`: valgrind, found before the first run.
+    simulator: Option<Simulator>,
 }
 
 /// Load the eBPF programs for `--ebpf`, and leave out of the selection the metrics this machine cannot
 /// give (the warning that says why has been printed).
 fn ebpf_setup(opts: &BenchOptions) -> (Option<Kernel>, Setup) {
     if !opts.ebpf || opts.mock {
-        return (None, Setup { metrics: opts.metrics.clone(), ebpf: Vec::new() });
+        return (None, Setup { metrics: opts.metrics.clone(), ebpf: Vec::new(), simulator: None });
     }
     let opened = ebpf::open();
     let mut metrics: Vec<Selected> = opts.metrics.iter().filter(|s| !opened.lacks(s.metric)).cloned().collect();
     if metrics.is_empty() {
         metrics = crate::metrics::parse("default", false).expect("the default preset parses");
     }
-    (opened.kernel, Setup { metrics, ebpf: opened.checks })
+    (opened.kernel, Setup { metrics, ebpf: opened.checks, simulator: None })
 }
 
 /// The perf_event counters of the selection that this machine can count, each tried once now: one
@@ -90,6 +94,21 @@ fn counters_setup(opts: &BenchOptions, metrics: &mut Vec<Selected>) -> anyhow::R
     }
     metrics.retain(|s| !refused.contains(&s.metric));
     Ok(counters)
+}
+
+/// `--simulate`: find valgrind (an error naming the package when it is missing, before anything
+/// runs), and show every simulated metric after the selected ones.
+fn simulate_setup(opts: &BenchOptions, setup: &mut Setup) -> anyhow::Result<()> {
+    if !opts.simulate {
+        return Ok(());
+    }
+    if opts.mock {
+        anyhow::bail!("--simulate runs the commands under valgrind: it cannot be combined with --debug-mode");
+    }
+    setup.simulator = Some(Simulator::find()?);
+    let sim = crate::metrics::Metric::ALL.iter().filter(|m| m.is_simulated());
+    setup.metrics.extend(sim.map(|&metric| Selected { metric, unit: None }));
+    Ok(())
 }
 
 #[cfg(unix)]
@@ -295,10 +314,11 @@ impl<'a> Printer<'a> {
         if !summarized.is_empty() {
             self.exports.write_stdout(&self.report(&summarized))?;
         }
-        if let Some(e) = error {
+        let interrupted_simulation = error.as_ref().is_some_and(|e| e.is::<crate::bench::simulate::Interrupted>());
+        if let Some(e) = error.filter(|_| !interrupted_simulation) {
             return Err(e);
         }
-        if outcome.interrupted {
+        if outcome.interrupted || interrupted_simulation {
             note!("denet: interrupted; the results measured so far were exported");
             return Ok(Done::Interrupted);
         }
@@ -367,10 +387,23 @@ impl Observer for Printer<'_> {
     }
 
     fn finished(&mut self, i: usize, result: BenchmarkResult) -> anyhow::Result<()> {
+        let mut s = Summarized::new(result);
+        if let Some(simulator) = &self.setup.simulator {
+            if let Some(bar) = &self.bar {
+                bar.set_message("Simulating one run under cachegrind (20 to 100 times slower)");
+            }
+            match simulator.run(&s.result.spec, &self.opts.input, &self.opts.ignore) {
+                Ok(sim) => s = s.with_simulation(sim),
+                Err(e) => {
+                    // The timing runs are kept: `finish` exports them with the error (or the Ctrl-C).
+                    self.done.push(s);
+                    return Err(e);
+                }
+            }
+        }
         if let Some(bar) = self.bar.take() {
             bar.finish_and_clear();
         }
-        let s = Summarized::new(result);
         self.print_block(i, &s);
         self.done.push(s);
         self.exports.write_files(&self.report(&self.done))

@@ -2,7 +2,7 @@
 
 use serde::{Deserialize, Serialize};
 
-use crate::profile::{Counter, KernelCounters, RunProfile};
+use crate::profile::{Counter, Events, KernelCounters, RunProfile};
 use crate::vocab::Category;
 
 /// What a metric measures, which fixes its units.
@@ -30,6 +30,8 @@ pub enum Source {
     PerfEvent,
     /// The eBPF programs (`--ebpf`): every event counted in the kernel.
     Ebpf,
+    /// valgrind's cachegrind (`--simulate`): one extra run, simulated; exact and deterministic.
+    Simulated,
 }
 
 /// How a metric is read from a run.
@@ -43,6 +45,8 @@ enum Read {
     Kernel(fn(&KernelCounters) -> Option<f64>),
     /// A perf_event counter's count (nanoseconds for a time); absent when it was not counted.
     Counter(Counter),
+    /// From the simulated run's cachegrind events (`--simulate`), not from the timing runs.
+    Simulated(fn(&Events) -> u64),
 }
 
 /// What the registry holds for each metric.
@@ -177,6 +181,14 @@ registry! {
     NetTcpTxBytes: "net_tcp_tx_bytes", Bytes, Ebpf, "TCP sent", Read::Kernel(|k| Some(k.net?.net_tcp_tx_bytes as f64));
     /// TCP payload bytes received.
     NetTcpRxBytes: "net_tcp_rx_bytes", Bytes, Ebpf, "TCP received", Read::Kernel(|k| Some(k.net?.net_tcp_rx_bytes as f64));
+    /// Instructions executed by the tree in the simulated run (cachegrind's Ir).
+    SimInstructions: "sim_instructions", Count, Simulated, "Instructions (sim)", Read::Simulated(|e| e.ir);
+    /// Simulated L1 misses: instruction fetches, data reads and writes.
+    SimL1Misses: "sim_l1_misses", Count, Simulated, "L1 misses (sim)", Read::Simulated(Events::l1_misses);
+    /// Simulated last-level misses (accesses served by RAM).
+    SimLlMisses: "sim_ll_misses", Count, Simulated, "LL misses (sim)", Read::Simulated(Events::ll_misses);
+    /// Estimated cycles: L1 hits + 5 × LL hits + 35 × RAM hits (iai-callgrind's estimate).
+    SimCycles: "sim_cycles", Count, Simulated, "Est. cycles (sim)", Read::Simulated(Events::cycles);
 }
 
 impl Metric {
@@ -221,6 +233,8 @@ impl Metric {
                 Dimension::Time => v as f64 * 1e-9,
                 _ => v as f64,
             }),
+            // Not a timing run's figure: see `simulated`.
+            Read::Simulated(_) => None,
         };
         kernel.unwrap_or(f64::NAN)
     }
@@ -243,10 +257,23 @@ impl Metric {
         }
     }
 
-    /// Measured only on request, where this machine can (eBPF, perf_event counters): left out of a
-    /// run that lacks it.
+    /// From the simulated run (`--simulate`): exact, one value per command.
+    pub fn is_simulated(self) -> bool {
+        self.source() == Source::Simulated
+    }
+
+    /// The value of the simulated run's events; None for a metric of the timing runs.
+    pub fn simulated(self, events: &Events) -> Option<f64> {
+        match self.spec().read {
+            Read::Simulated(read) => Some(read(events) as f64),
+            _ => None,
+        }
+    }
+
+    /// Measured only on request, where this machine can (eBPF, perf_event counters, simulation):
+    /// left out of a run that lacks it.
     fn is_optional(self) -> bool {
-        self.is_ebpf() || self.counter().is_some()
+        self.is_ebpf() || self.counter().is_some() || self.is_simulated()
     }
 }
 
@@ -384,9 +411,11 @@ mod tests {
     fn ebpf_metrics_need_the_flag() {
         assert!(matches!(parse("syscalls_total", false), Err(MetricsError::NeedsEbpf(_))));
         assert_eq!(parse("syscalls_total,time_off_cpu:ms", true).unwrap()[1].unit.unwrap().symbol, "ms");
-        let proc_metrics = Metric::ALL.iter().filter(|m| !m.is_ebpf()).count();
+        let proc_metrics = Metric::ALL.iter().filter(|m| !m.is_ebpf() && !m.is_simulated()).count();
         assert_eq!(parse("all", false).unwrap().len(), proc_metrics);
-        assert_eq!(parse("all", true).unwrap().len(), Metric::ALL.len());
+        let timed = Metric::ALL.iter().filter(|m| !m.is_simulated()).count();
+        assert_eq!(parse("all", true).unwrap().len(), timed, "simulated metrics come with --simulate only");
+        assert!(matches!(parse("sim_instructions", true), Err(MetricsError::Simulated(_))));
         let run = RunProfile::default();
         let always = Metric::ALL.iter().filter(|m| !m.is_optional()).count();
         assert_eq!(measured([&run]).len(), always, "eBPF and counter metrics of a run without them are left out");
@@ -402,6 +431,16 @@ mod tests {
         assert_eq!(Metric::ContextSwitches.extract(&run), 7.0);
         assert!(measured([&run]).contains(&Metric::TaskClock) && !measured([&run]).contains(&Metric::Instructions));
         assert_eq!(Metric::Instructions.json_unit(), None, "a count has no unit in hyperfine's JSON");
+    }
+
+    #[test]
+    fn simulated_metrics_read_the_simulated_run_only() {
+        let e = Events { ir: 1000, i1mr: 10, ilmr: 4, ..Events::default() };
+        assert_eq!(Metric::SimInstructions.simulated(&e), Some(1000.0));
+        assert_eq!(Metric::SimLlMisses.simulated(&e), Some(4.0));
+        assert_eq!(Metric::TimeWallClock.simulated(&e), None);
+        assert!(Metric::SimCycles.extract(&RunProfile::default()).is_nan(), "no timing run has it");
+        assert!(!measured([&RunProfile::default()]).iter().any(|m| m.is_simulated()));
     }
 
     #[test]

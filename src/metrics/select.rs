@@ -31,7 +31,7 @@ pub fn preset(name: &str, ebpf: bool) -> Option<Vec<Metric>> {
             PageFaultsMinor,
             PageFaultsMajor,
         ]),
-        "all" => Some(all.filter(|m| ebpf || !m.is_ebpf()).collect()),
+        "all" => Some(all.filter(|m| (ebpf || !m.is_ebpf()) && !m.is_simulated()).collect()),
         "ebpf" => Some(all.filter(|m| m.is_ebpf()).collect()),
         _ => None,
     }
@@ -42,6 +42,7 @@ pub fn preset(name: &str, ebpf: bool) -> Option<Vec<Metric>> {
 pub enum MetricsError {
     Unknown(String),
     NeedsEbpf(String),
+    Simulated(String),
     BadUnit { metric: String, unit: String, accepted: Vec<&'static str> },
     Empty,
 }
@@ -57,6 +58,10 @@ impl std::fmt::Display for MetricsError {
             MetricsError::NeedsEbpf(m) => {
                 write!(f, "metric '{m}' is counted by the eBPF programs; add --ebpf (docs/ebpf.md)")
             }
+            MetricsError::Simulated(m) => write!(
+                f,
+                "metric '{m}' is counted in a simulated run: add --simulate, which shows every sim_ metric after the selected ones (docs/ci.md)"
+            ),
             MetricsError::BadUnit { metric, unit, accepted } => {
                 write!(f, "Unit '{unit}' is not valid for metric '{metric}'. Expected one of: {}", accepted.join(", "))
             }
@@ -80,6 +85,9 @@ pub fn parse(spec: &str, ebpf: bool) -> Result<Vec<Selected>, MetricsError> {
         for metric in metrics {
             if metric.is_ebpf() && !ebpf {
                 return Err(MetricsError::NeedsEbpf(metric.name().to_string()));
+            }
+            if metric.is_simulated() {
+                return Err(MetricsError::Simulated(metric.name().to_string()));
             }
             let unit = unit_sym
                 .map(|u| {

@@ -106,6 +106,8 @@ pub struct BenchOptions {
     pub mock: bool,
     /// `--ebpf`: load the eBPF programs for every run.
     pub ebpf: bool,
+    /// `--simulate`: one more run of each command under cachegrind.
+    pub simulate: bool,
 }
 
 fn bad(flag: &'static str, value: impl Into<String>, why: impl Into<String>) -> UserError {
@@ -157,6 +159,7 @@ impl BenchOptions {
             min_time: a.min_benchmarking_time,
             mock: a.mock,
             ebpf: a.ebpf,
+            simulate: a.simulate,
             benchmarks,
         };
         Ok(opts)

@@ -7,8 +7,9 @@ use crate::error::UserError;
 use crate::metrics;
 use crate::vocab::Threshold;
 
-/// The thresholds checked when none are given.
-pub const DEFAULT_THRESHOLDS: &str = "time_wall_clock=5%,memory_peak_resident=10%";
+/// The thresholds checked when none are given. Simulated counts are exact, so half a percent is a
+/// real change (checked only when both files have them: `--simulate`).
+pub const DEFAULT_THRESHOLDS: &str = "time_wall_clock=5%,memory_peak_resident=10%,sim_instructions=0.5%";
 
 /// A metric to check and how much change it tolerates.
 #[derive(Debug, Clone, PartialEq)]
@@ -166,7 +167,8 @@ mod tests {
         assert_eq!(t[2].threshold, Threshold::Absolute(0.003));
         assert!(t.iter().all(|t| t.explicit));
         let d = thresholds(None).unwrap();
-        assert_eq!(d.len(), 2);
+        assert_eq!(d.len(), 3);
+        assert_eq!(d[2].threshold, Threshold::Relative(0.005), "sim_instructions");
         assert!(!d[0].explicit);
     }
 

@@ -111,6 +111,9 @@ fn metric_row(s: &Summarized, reference: Option<&Summarized>, sel: &Selected, lo
         (Some(r), Some(b)) => Some(versus(s, r, own, b, sel.metric, look.alpha)),
         _ => None,
     };
+    if sel.metric.is_simulated() {
+        return Some(simulated_row(sel.metric, own, versus));
+    }
     Some(MetricRow {
         label: row_label(sel.metric).into(),
         unit: if unit.symbol == "count" { "" } else { unit.symbol },
@@ -118,6 +121,31 @@ fn metric_row(s: &Summarized, reference: Option<&Summarized>, sel: &Selected, lo
         spread: own.stddev.map(|sd| [num(sd), num(own.min), num(own.max)]),
         versus,
     })
+}
+
+/// A simulated metric's row: its one exact count in full, and "exact" where a test would be (a
+/// deterministic count needs none).
+fn simulated_row(m: Metric, own: &Stats, versus: Option<Versus>) -> MetricRow {
+    MetricRow {
+        label: row_label(m).into(),
+        unit: "",
+        mean: grouped(own.mean as u64),
+        spread: None,
+        versus: versus.map(|v| Versus { test: "exact".into(), ..v }),
+    }
+}
+
+/// 1234567 as "1,234,567".
+pub fn grouped(n: u64) -> String {
+    let digits = n.to_string();
+    let mut out = String::new();
+    for (i, c) in digits.chars().enumerate() {
+        if i > 0 && (digits.len() - i).is_multiple_of(3) {
+            out.push(',');
+        }
+        out.push(c);
+    }
+    out
 }
 
 /// The change against the first benchmark, hyperfine's factor when it is at least 1.3-fold, and

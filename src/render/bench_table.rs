@@ -192,7 +192,10 @@ impl Shape<'_> {
                 break;
             }
             if i > 0 {
-                segs.push((separator(c, self.cols[i - 1]).into(), None));
+                let sep = separator(c, self.cols[i - 1]);
+                // A row of one value (a simulated count) among rows of many has no spread to join.
+                let lone = row.is_some_and(|(r, _)| r.spread.is_none()) && sep.trim().chars().count() == 1;
+                segs.push((if lone { "   ".into() } else { sep.into() }, None));
             }
             let pad = " ".repeat(self.widths[i] - text.chars().count());
             let with_unit = !self.layout.compact && is_value(c);

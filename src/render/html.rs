@@ -117,6 +117,8 @@ fn cell(
     let unit = metrics::auto_unit(metric.dimension(), ref_stats.mean);
     let value = match s.stddev {
         Some(sd) => format!("{} ± {}", fmt_in(s.mean, unit), fmt_in(sd, unit)),
+        // A simulated count is exact: shown in full.
+        None if metric.known().is_some_and(|m| m.is_simulated()) => super::bench_report::grouped(s.mean as u64),
         None => fmt_in(s.mean, unit),
     };
     if is_reference {

@@ -40,9 +40,17 @@ fn trim(v: f64) -> String {
     s.trim_end_matches('0').trim_end_matches('.').to_string()
 }
 
-/// "50.9 ms ± 0.2 ms (30 runs)".
+/// A simulated count: exact, so its verdict needs no interval (the table says so).
+fn is_exact(r: &Row) -> bool {
+    r.metric.known().is_some_and(|m| m.is_simulated())
+}
+
+/// "50.9 ms ± 0.2 ms (30 runs)", or "7,108,298 (simulated)".
 fn summary_text(r: &Row, baseline: bool) -> String {
     let s = if baseline { &r.check.baseline } else { &r.check.current };
+    if is_exact(r) {
+        return format!("{} (simulated)", super::bench_report::grouped(s.mean as u64));
+    }
     let unit = metrics::auto_unit(r.metric.dimension(), r.check.baseline.mean);
     match s.stddev {
         Some(sd) => format!("{} ± {} ({} runs)", fmt_in(s.mean, unit), fmt_in(sd, unit), s.count),
@@ -60,14 +68,19 @@ pub fn change_text(r: &Row) -> String {
         Threshold::Relative(_) if !c.change.is_finite() || c.baseline.mean == 0.0 => {
             format!("{} (from 0)", signed(c.difference))
         }
+        Threshold::Relative(_) if is_exact(r) => format!("{:+.2}% (exact)", 100.0 * c.change),
         Threshold::Relative(_) => {
             format!("{:+.1}% [{:+.1}%, {:+.1}%]", 100.0 * c.change, 100.0 * c.ci[0], 100.0 * c.ci[1])
         }
+        Threshold::Absolute(_) if is_exact(r) => format!("{} (exact)", signed(c.difference)),
         Threshold::Absolute(_) => format!("{} [{}, {}]", signed(c.difference), signed(c.ci[0]), signed(c.ci[1])),
     }
 }
 
 fn p_text(r: &Row) -> String {
+    if is_exact(r) {
+        return "none needed (exact)".into();
+    }
     match r.check.p_value {
         Some(p) if p < 0.001 => format!("< 0.001 ({})", test_name(r.check.test)),
         Some(p) => format!("{p:.3} ({})", test_name(r.check.test)),

@@ -4,12 +4,14 @@ pub mod compare;
 pub mod describe;
 pub mod outliers;
 pub mod regress;
+pub mod simulated;
 
 pub use compare::{compare, Comparison, Test};
 pub use describe::{describe, Stats};
 
 use crate::bench::scheduler::{BenchmarkResult, Warning};
 use crate::metrics::Metric;
+use crate::profile::Simulation;
 
 /// One metric of one benchmark: its values per run and their statistics.
 #[derive(Debug, Clone)]
@@ -26,6 +28,8 @@ pub struct Summarized {
     pub metrics: Vec<MetricSummary>,
     /// The scheduler's warnings, then those about the numbers (a slow first run, outliers).
     pub warnings: Vec<Warning>,
+    /// The run under cachegrind (`--simulate`), whose metrics join `metrics` with one value each.
+    pub simulation: Option<Simulation>,
 }
 
 impl Summarized {
@@ -47,7 +51,18 @@ impl Summarized {
             let walls: Vec<f64> = result.runs.iter().map(|r| r.wall_s).collect();
             warnings.extend(outliers::warning(&walls));
         }
-        Summarized { result, metrics, warnings }
+        Summarized { result, metrics, warnings, simulation: None }
+    }
+
+    /// Add the simulated run: each simulated metric is one exact value.
+    pub fn with_simulation(mut self, sim: Simulation) -> Summarized {
+        for &metric in Metric::ALL {
+            if let Some(v) = metric.simulated(&sim.events) {
+                self.metrics.push(MetricSummary { metric, values: vec![v], stats: describe(&[v]) });
+            }
+        }
+        self.simulation = Some(sim);
+        self
     }
 
     /// A metric's summary; None for an eBPF metric these runs lack.

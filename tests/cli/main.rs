@@ -17,4 +17,5 @@ mod errors;
 mod hostile;
 mod output;
 mod report;
+mod simulate;
 mod util;

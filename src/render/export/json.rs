@@ -73,6 +73,7 @@ fn benchmark<'a>(s: &'a Summarized, r: &'a Report) -> Benchmark<'a> {
         warnings: Some(Cow::Borrowed(&s.warnings)),
         complete: Some(s.result.complete),
         timeline: median_timeline(s),
+        simulation: s.simulation.as_ref().map(Cow::Borrowed),
     }
 }
 
