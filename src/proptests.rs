@@ -100,8 +100,9 @@ proptest! {
         let path = dir.path().join("r.jsonl");
         std::fs::write(&path, lines.join(&b'\n')).unwrap();
         // A recording is read only when it holds at least one record, one per line at most.
-        if let Ok((records, _, _)) = crate::cmd::stats::read_recording(&path, true) {
-            prop_assert!(!records.is_empty() && records.len() <= lines.len());
+        let mut records = 0;
+        if crate::cmd::stats::read_recording(&path, &mut |_| records += 1).is_ok() {
+            prop_assert!(records > 0 && records <= lines.len());
         }
     }
 }

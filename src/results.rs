@@ -424,17 +424,70 @@ fn bad(path: &Path, why: impl Into<String>) -> UserError {
     UserError::BadResults { file: path.display().to_string(), why: why.into() }
 }
 
-/// Read and check a results file.
+/// The largest results file read (about 150,000 runs of denet's): a file that is not one
+/// (`/dev/zero`, an endless stream) is refused, never read into memory whole.
+pub const MAX_RESULTS_BYTES: u64 = 256 << 20;
+
+/// Files up to this size that do not read as denet's model are read again as a JSON tree, to name
+/// the field at fault or read hyperfine 1.x's shape; larger ones get serde's message (a tree of a
+/// large file would take many times its size in memory).
+const REREAD_BYTES: u64 = 16 << 20;
+
+/// A reader that stops at a limit, and says whether it reached it and what it saw.
+struct Bounded<R> {
+    inner: R,
+    left: u64,
+    /// Whether anything but whitespace was read.
+    content: bool,
+}
+
+impl<R: std::io::Read> std::io::Read for Bounded<R> {
+    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+        let max = buf.len().min(usize::try_from(self.left).unwrap_or(usize::MAX));
+        let n = self.inner.read(&mut buf[..max])?;
+        self.left -= n as u64;
+        self.content |= buf[..n].iter().any(|b| !b.is_ascii_whitespace());
+        Ok(n)
+    }
+}
+
+fn open_bounded(path: &Path) -> Result<Bounded<std::io::BufReader<std::fs::File>>, UserError> {
+    let file = std::fs::File::open(path).map_err(|e| bad(path, format!("cannot read it: {e}")))?;
+    Ok(Bounded { inner: std::io::BufReader::new(file), left: MAX_RESULTS_BYTES, content: false })
+}
+
+/// Read and check a results file, streamed into the model (no JSON tree of the whole file), and
+/// at most `MAX_RESULTS_BYTES` of it.
 pub fn read(path: &Path) -> Result<Document<'static>, UserError> {
-    let text = std::fs::read_to_string(path).map_err(|e| bad(path, format!("cannot read it: {e}")))?;
-    if text.trim().is_empty() {
+    let mut reader = open_bounded(path)?;
+    let streamed = serde_json::from_reader::<_, Document<'static>>(&mut reader);
+    if reader.left == 0 {
+        let limit = MAX_RESULTS_BYTES >> 20;
+        return Err(bad(path, format!("larger than {limit} MiB: not a results file denet reads")));
+    }
+    if !reader.content {
         return Err(bad(
             path,
             "the file is empty; expected a JSON export of 'denet bench --export-json' or hyperfine 2.0",
         ));
     }
-    let doc: Value = serde_json::from_str(&text).map_err(|e| bad(path, format!("not valid JSON ({e})")))?;
-    parse(doc).map_err(|why| bad(path, why))
+    let e = match streamed {
+        Ok(doc) if doc.schema_version == 2 => return check(doc).map_err(|why| bad(path, why)),
+        Ok(_) => None,
+        Err(e) if e.is_syntax() || e.is_eof() || e.is_io() => {
+            return Err(bad(path, format!("not valid JSON ({e})")));
+        }
+        Err(e) => Some(e),
+    };
+    let read = MAX_RESULTS_BYTES - reader.left;
+    match e {
+        Some(e) if read > REREAD_BYTES => Err(bad(path, format!("cannot read the results: {e}"))),
+        _ => {
+            let doc: Value =
+                serde_json::from_reader(open_bounded(path)?).map_err(|e| bad(path, format!("not valid JSON ({e})")))?;
+            parse(doc).map_err(|why| bad(path, why))
+        }
+    }
 }
 
 /// Interpret a parsed document: hyperfine 2.0's schema, or hyperfine 1.x's read into it; say
@@ -447,7 +500,7 @@ pub fn parse(doc: Value) -> Result<Document<'static>, String> {
             for (i, r) in results.iter().enumerate() {
                 check_result(r, i)?;
             }
-            serde_json::from_value(doc).map_err(|e| format!("cannot read the results: {e}"))
+            check(serde_json::from_value(doc).map_err(|e| format!("cannot read the results: {e}"))?)
         }
         (Some(v), _) => Err(format!("found schema_version {v}; {expected}")),
         (None, Some(results)) if results.iter().any(|b| b.get("times").is_some() || b.get("mean").is_some()) => {
@@ -457,7 +510,7 @@ pub fn parse(doc: Value) -> Result<Document<'static>, String> {
                 serde_json::from_value(serde_json::json!({"schema_version": 2, "results": results}))
                     .map_err(|e| format!("cannot read the hyperfine 1.x results: {e}"))?;
             doc.read_from = Schema::HyperfineV1;
-            Ok(doc)
+            check(doc)
         }
         (None, _) => Err(format!("no schema_version and no results; {expected}")),
     }
@@ -488,6 +541,33 @@ fn from_v1(r: &Value, i: usize) -> Result<Value, String> {
         .map(|(k, v)| (k.clone(), serde_json::json!({"value": v.as_str().map_or_else(|| v.to_string(), String::from)})))
         .collect();
     Ok(serde_json::json!({"command": command, "measurements": runs, "parameters": parameters}))
+}
+
+/// Values no run can have (a negative time or size, NaN, infinity) are refused with where they are:
+/// compared, they would make nonsense look like a change.
+fn check(doc: Document<'static>) -> Result<Document<'static>, String> {
+    for (i, b) in doc.results.iter().enumerate() {
+        let Measurements::Read(runs) = &b.measurements else { continue };
+        for (r, run) in runs.iter().enumerate() {
+            let bad = run.values.iter().find(|(key, v)| !v.is_finite() || (*v < 0.0 && !may_be_negative(key)));
+            if let Some((key, v)) = bad {
+                return Err(format!(
+                    "result {} ('{}'), run {}: {} is {v}: no run can measure that",
+                    i + 1,
+                    b.command,
+                    r + 1,
+                    key.name()
+                ));
+            }
+        }
+    }
+    Ok(doc)
+}
+
+/// A metric denet does not know may be anything; every metric it knows (times, sizes, counts) is
+/// zero or more.
+fn may_be_negative(key: &MetricKey) -> bool {
+    key.known().is_none()
 }
 
 /// The fields a result cannot do without, named in the error.

@@ -14,17 +14,14 @@ enum Sniffed {
     Recording,
 }
 
-/// A JSONL recording starts with a `{"kind": ...}` line; a results file is one JSON document.
+/// A JSONL recording starts with a `{"kind": ...}` line; a results file is one JSON document. Only
+/// the first line is read to tell (at most a recording line's limit), then each is streamed.
 fn sniff(path: &Path) -> Result<Sniffed, UserError> {
     let bad = |why: String| UserError::BadResults { file: path.display().to_string(), why };
-    let text = std::fs::read_to_string(path).map_err(|e| bad(format!("cannot read it: {e}")))?;
-    let first = text.lines().find(|l| !l.trim().is_empty()).ok_or_else(|| bad("the file is empty".into()))?;
-    if serde_json::from_str::<serde_json::Value>(first).is_ok_and(|v| v.get("kind").is_some()) {
+    if first_line_is_a_record(path).map_err(|e| bad(format!("cannot read it: {e}")))? {
         return Ok(Sniffed::Recording);
     }
-    let doc = serde_json::from_str(&text)
-        .map_err(|e| bad(format!("neither a denet recording (JSONL) nor benchmark results (JSON): {e}")))?;
-    let doc = crate::results::parse(doc).map_err(bad)?;
+    let doc = crate::results::read(path)?;
     if doc.results.is_empty() {
         return Err(bad("the file holds no benchmark results".into()));
     }
@@ -32,6 +29,20 @@ fn sniff(path: &Path) -> Result<Sniffed, UserError> {
         note!("denet: {} is a {} export: {lacks}", path.display(), doc.tool());
     }
     Ok(Sniffed::Results(Box::new(doc)))
+}
+
+/// Whether the first line that is not blank is a JSON object with a `kind` (a recording's record).
+fn first_line_is_a_record(path: &Path) -> std::io::Result<bool> {
+    use std::io::{BufRead, Read};
+    let mut reader = std::io::BufReader::new(std::fs::File::open(path)?).take(super::stats::MAX_LINE as u64);
+    let mut line = Vec::new();
+    while reader.read_until(b'\n', &mut line)? > 0 {
+        if !line.iter().all(u8::is_ascii_whitespace) {
+            break;
+        }
+        line.clear();
+    }
+    Ok(serde_json::from_slice::<serde_json::Value>(&line).is_ok_and(|v| v.get("kind").is_some()))
 }
 
 pub fn report(input: &Path, out: &Path, svg_dir: Option<&Path>, title: Option<&str>) -> anyhow::Result<ExitCode> {
@@ -42,16 +53,18 @@ pub fn report(input: &Path, out: &Path, svg_dir: Option<&Path>, title: Option<&s
         Sniffed::Results(doc) => results_page(&report_data::from_results(&doc, title))?,
         Sniffed::Recording => {
             // For `report`, unreadable input is a usage error (exit 2), as for results files.
-            let (records, summary, note) =
-                super::stats::read_recording(input, true).map_err(|e| match e.downcast::<UserError>() {
+            let mut builder = report_data::RecordingBuilder::default();
+            let (summary, note) = super::stats::read_recording(input, &mut |r| builder.record(r)).map_err(|e| {
+                match e.downcast::<UserError>() {
                     Ok(UserError::BadRecording { file, why }) => UserError::BadResults { file, why }.into(),
                     Ok(other) => other.into(),
                     Err(e) => e,
-                })?;
+                }
+            })?;
             if let Some(note) = note {
                 note!("denet: {note}");
             }
-            let rec = report_data::from_recording(&records, &summary, title);
+            let rec = builder.finish(&summary, title);
             let charts = charts::recording_charts(&rec)?;
             (html::recording_report(&rec, &charts)?, charts)
         }
