@@ -525,7 +525,7 @@ fn check_names(names: &[String], commands: usize, benchmarks: usize, with_params
 
 /// One `--env` value: space-separated `NAME=VALUE` assignments with shell quoting; a later
 /// assignment to the same name replaces an earlier one.
-fn environment(value: &str) -> Result<Vec<(String, String)>, UserError> {
+pub(crate) fn environment(value: &str) -> Result<Vec<(String, String)>, UserError> {
     let mut env: Vec<(String, String)> = Vec::new();
     for assignment in shell_words::split(value).map_err(|e| BenchUsage::EnvSyntax(e.to_string()))? {
         let (name, v) = assignment.split_once('=').ok_or_else(|| BenchUsage::EnvNotAssignment(assignment.clone()))?;
