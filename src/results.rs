@@ -451,9 +451,10 @@ impl<R: std::io::Read> std::io::Read for Bounded<R> {
     }
 }
 
-fn open_bounded(path: &Path) -> Result<Bounded<std::io::BufReader<std::fs::File>>, UserError> {
+/// The file, buffered above the bound (the bound then counts in large reads, not byte by byte).
+fn open_bounded(path: &Path) -> Result<std::io::BufReader<Bounded<std::fs::File>>, UserError> {
     let file = std::fs::File::open(path).map_err(|e| bad(path, format!("cannot read it: {e}")))?;
-    Ok(Bounded { inner: std::io::BufReader::new(file), left: MAX_RESULTS_BYTES, content: false })
+    Ok(std::io::BufReader::with_capacity(1 << 16, Bounded { inner: file, left: MAX_RESULTS_BYTES, content: false }))
 }
 
 /// Read and check a results file, streamed into the model (no JSON tree of the whole file), and
@@ -461,6 +462,7 @@ fn open_bounded(path: &Path) -> Result<Bounded<std::io::BufReader<std::fs::File>
 pub fn read(path: &Path) -> Result<Document<'static>, UserError> {
     let mut reader = open_bounded(path)?;
     let streamed = serde_json::from_reader::<_, Document<'static>>(&mut reader);
+    let reader = reader.get_ref();
     if reader.left == 0 {
         let limit = MAX_RESULTS_BYTES >> 20;
         return Err(bad(path, format!("larger than {limit} MiB: not a results file denet reads")));

@@ -460,13 +460,14 @@ fn bench_interrupted_at(dir: &std::path::Path, args: &[&str], marker: &str, sign
 fn an_interrupt_before_the_first_run_ends_replaces_stale_exports() {
     let _cpu = cpu_shared();
     for (signal, extra, command) in
-        [(libc::SIGINT, None, "touch began; sleep 30"), (libc::SIGTERM, Some("touch began; sleep 30"), "sleep 0.1")]
+        [(libc::SIGINT, None, "touch began && sleep 30"), (libc::SIGTERM, Some("touch began && sleep 30"), "sleep 0.1")]
     {
         let dir = tempfile::tempdir().unwrap();
         for stale in ["s.json", "s.csv"] {
             std::fs::write(dir.path().join(stale), "{\"stale\":true}\n").unwrap();
         }
-        let mut args = vec!["--runs", "3", "--export-json", "s.json", "--export-csv", "s.csv", "-n", "cut"];
+        let mut args =
+            vec!["--shell=sh", "--runs", "3", "--export-json", "s.json", "--export-csv", "s.csv", "-n", "cut"];
         if let Some(setup) = extra {
             args.extend(["--setup", setup]);
         }
@@ -491,6 +492,7 @@ fn junit_is_written_after_an_interrupt() {
     let _cpu = cpu_shared();
     let dir = tempfile::tempdir().unwrap();
     let args = [
+        "--shell=sh",
         "--runs",
         "3",
         "--threshold",
@@ -499,7 +501,7 @@ fn junit_is_written_after_an_interrupt() {
         "j.xml",
         "sleep 0.01",
         "sleep 0.02",
-        "touch began; sleep 30",
+        "touch began && sleep 30",
     ];
     assert_eq!(bench_interrupted_at(dir.path(), &args, "began", libc::SIGINT), Some(130));
     let junit = std::fs::read_to_string(dir.path().join("j.xml")).expect("the JUnit file");
