@@ -14,8 +14,8 @@ enum Sniffed {
     Recording,
 }
 
-/// A JSONL recording starts with a `{"kind": ...}` line; a results file is one JSON document. Only
-/// the first line is read to tell (at most a recording line's limit), then each is streamed.
+/// A JSONL recording starts with a `{"kind": ...}` line; a results file is one JSON document. The
+/// first value is scanned to tell (at most a recording line's limit), then the file is streamed.
 fn sniff(path: &Path) -> Result<Sniffed, UserError> {
     let bad = |why: String| UserError::BadResults { file: path.display().to_string(), why };
     if first_line_is_a_record(path).map_err(|e| bad(format!("cannot read it: {e}")))? {
@@ -31,18 +31,17 @@ fn sniff(path: &Path) -> Result<Sniffed, UserError> {
     Ok(Sniffed::Results(Box::new(doc)))
 }
 
-/// Whether the first line that is not blank is a JSON object with a `kind` (a recording's record).
+/// Whether the file starts with a JSON object that has a `kind` (a recording's first record). The
+/// object is streamed and its values skipped, so a results document is not held in memory.
 fn first_line_is_a_record(path: &Path) -> std::io::Result<bool> {
-    use std::io::{BufRead, Read};
-    let mut reader = std::io::BufReader::new(std::fs::File::open(path)?).take(super::stats::MAX_LINE as u64);
-    let mut line = Vec::new();
-    while reader.read_until(b'\n', &mut line)? > 0 {
-        if !line.iter().all(u8::is_ascii_whitespace) {
-            break;
-        }
-        line.clear();
+    use std::io::Read;
+    #[derive(serde::Deserialize)]
+    struct Kind {
+        kind: Option<serde::de::IgnoredAny>,
     }
-    Ok(serde_json::from_slice::<serde_json::Value>(&line).is_ok_and(|v| v.get("kind").is_some()))
+    let file = std::fs::File::open(path)?.take(super::stats::MAX_LINE as u64);
+    let first = serde_json::Deserializer::from_reader(std::io::BufReader::new(file)).into_iter::<Kind>().next();
+    Ok(matches!(first, Some(Ok(Kind { kind: Some(_) }))))
 }
 
 pub fn report(input: &Path, out: &Path, svg_dir: Option<&Path>, title: Option<&str>) -> anyhow::Result<ExitCode> {
@@ -50,7 +49,12 @@ pub fn report(input: &Path, out: &Path, svg_dir: Option<&Path>, title: Option<&s
         input.file_name().map_or("denet report".into(), |n| format!("denet report: {}", n.to_string_lossy()));
     let title = title.unwrap_or(&default_title);
     let (page, charts) = match sniff(input)? {
-        Sniffed::Results(doc) => results_page(&report_data::from_results(&doc, title))?,
+        Sniffed::Results(doc) => {
+            let data = report_data::from_results(&doc, title);
+            // The runs are in `data` now: the file's model goes before the charts are drawn.
+            drop(doc);
+            results_page(&data)?
+        }
         Sniffed::Recording => {
             // For `report`, unreadable input is a usage error (exit 2), as for results files.
             let mut builder = report_data::RecordingBuilder::default();
