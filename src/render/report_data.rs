@@ -211,7 +211,7 @@ impl RecordingBuilder {
     }
 
     fn sample(&mut self, p: RecordingPoint) {
-        let starts_a_point = self.samples % self.stride == 0;
+        let starts_a_point = self.samples.is_multiple_of(self.stride);
         self.samples += 1;
         match self.points.last_mut() {
             Some(last) if !starts_a_point => fold(last, &p),
