@@ -397,6 +397,14 @@ impl Benchmark<'_> {
         keys
     }
 
+    /// How many timing runs it has (none: cut short before its first run ended).
+    pub fn runs(&self) -> usize {
+        match &self.measurements {
+            Measurements::Measured(s) => s.result.runs.len(),
+            Measurements::Read(runs) => runs.len(),
+        }
+    }
+
     /// Each run's exit code (None: killed by a signal or not recorded).
     pub fn exit_codes(&self) -> Vec<Option<i64>> {
         self.exits_and_starts().into_iter().map(|(code, _)| code).collect()

@@ -661,3 +661,37 @@ fn many_benchmarks_all_reach_the_export() {
     assert_eq!(names, commands.iter().map(String::as_str).collect::<Vec<_>>());
     assert_eq!(std::fs::read_to_string(&csv).unwrap().lines().count(), 61);
 }
+
+/// A results file exported after Ctrl-C holds a command with no runs: `compare` and `report` read
+/// it, the command is named in a note and not checked (it once panicked: "describe needs at least
+/// one value").
+#[test]
+fn results_with_a_command_without_runs_are_compared_and_reported() {
+    let _cpu = cpu_shared();
+    let dir = tempfile::tempdir().unwrap();
+    let full = dir.path().join("full.json");
+    let out = denet()
+        .args(["bench", "-N", "--runs", "2", "--style", "none", "true", "true -h", "--export-json"])
+        .arg(&full)
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{out:?}");
+    let mut doc: serde_json::Value = serde_json::from_slice(&std::fs::read(&full).unwrap()).unwrap();
+    doc["results"][1]["measurements"] = serde_json::json!([]);
+    doc["results"][1]["complete"] = serde_json::json!(false);
+    let cut = dir.path().join("cut.json");
+    std::fs::write(&cut, serde_json::to_vec(&doc).unwrap()).unwrap();
+    let out = denet().arg("compare").arg(&full).arg(&cut).output().unwrap();
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert_eq!(out.status.code(), Some(0), "{out:?}");
+    assert!(
+        stdout.contains(
+            "note: 'true -h' has no runs in the current results (cut short before its first run ended): not checked"
+        ),
+        "{stdout}"
+    );
+    let html = dir.path().join("cut.html");
+    let out = denet().arg("report").arg(&cut).arg("-o").arg(&html).output().unwrap();
+    assert_eq!(out.status.code(), Some(0), "{out:?}");
+    assert!(std::fs::read_to_string(&html).unwrap().starts_with("<!DOCTYPE html>"));
+}
