@@ -240,8 +240,31 @@ impl Serialize for Measurement {
     }
 }
 
+/// How many runs one read may hold: a run of denet's file is some 700 bytes, but `{}` is a run
+/// too, and takes some 70 bytes of memory for its 3; a benchmark counts as `BENCHMARK_COST` runs.
+/// With the size limit this bounds the memory a read takes (about 150 MB at worst).
+const MAX_RUNS: usize = 2_000_000;
+const BENCHMARK_COST: usize = 8;
+
+thread_local! {
+    /// Runs the read under way may still take (`read` sets it; other parses are not limited).
+    static RUNS_LEFT: std::cell::Cell<usize> = const { std::cell::Cell::new(usize::MAX) };
+}
+
+/// Count `n` runs against the read's budget.
+fn take_runs<E: serde::de::Error>(n: usize) -> Result<(), E> {
+    RUNS_LEFT.with(|left| match left.get().checked_sub(n) {
+        Some(rest) => {
+            left.set(rest);
+            Ok(())
+        }
+        None => Err(E::custom(format!("more than {MAX_RUNS} runs: not a results file denet reads"))),
+    })
+}
+
 impl<'de> Deserialize<'de> for Measurement {
     fn deserialize<D: Deserializer<'de>>(de: D) -> Result<Measurement, D::Error> {
+        take_runs(1)?;
         #[derive(Deserialize)]
         struct Raw {
             #[serde(default, deserialize_with = "lenient")]
@@ -278,6 +301,7 @@ impl Serialize for Measurements<'_> {
 
 impl<'de> Deserialize<'de> for Measurements<'_> {
     fn deserialize<D: Deserializer<'de>>(de: D) -> Result<Self, D::Error> {
+        take_runs(BENCHMARK_COST)?;
         Vec::deserialize(de).map(Measurements::Read)
     }
 }
@@ -437,9 +461,9 @@ fn bad(path: &Path, why: impl Into<String>) -> UserError {
 pub const MAX_RESULTS_BYTES: u64 = 256 << 20;
 
 /// Files up to this size that do not read as denet's model are read again as a JSON tree, to name
-/// the field at fault or read hyperfine 1.x's shape; larger ones get serde's message (a tree of a
-/// large file would take many times its size in memory).
-const REREAD_BYTES: u64 = 16 << 20;
+/// the field at fault or read hyperfine 1.x's shape (some 100,000 runs of it); larger ones get
+/// serde's message (a tree takes up to 30 times the file's size in memory: `[{},{},...]`).
+const REREAD_BYTES: u64 = 4 << 20;
 
 /// A reader that stops at a limit, and says whether it reached it and what it saw.
 struct Bounded<R> {
@@ -469,8 +493,13 @@ fn open_bounded(path: &Path) -> Result<std::io::BufReader<Bounded<std::fs::File>
 /// at most `MAX_RESULTS_BYTES` of it.
 pub fn read(path: &Path) -> Result<Document<'static>, UserError> {
     let mut reader = open_bounded(path)?;
+    RUNS_LEFT.with(|left| left.set(MAX_RUNS));
     let streamed = serde_json::from_reader::<_, Document<'static>>(&mut reader);
+    RUNS_LEFT.with(|left| left.set(usize::MAX));
     let reader = reader.get_ref();
+    if let Some(e) = streamed.as_ref().err().filter(|e| e.is_io()) {
+        return Err(bad(path, format!("cannot read it: {e}")));
+    }
     if reader.left == 0 {
         let limit = MAX_RESULTS_BYTES >> 20;
         return Err(bad(path, format!("larger than {limit} MiB: not a results file denet reads")));
@@ -484,7 +513,7 @@ pub fn read(path: &Path) -> Result<Document<'static>, UserError> {
     let e = match streamed {
         Ok(doc) if doc.schema_version == 2 => return check(doc).map_err(|why| bad(path, why)),
         Ok(_) => None,
-        Err(e) if e.is_syntax() || e.is_eof() || e.is_io() => {
+        Err(e) if e.is_syntax() || e.is_eof() => {
             return Err(bad(path, format!("not valid JSON ({e})")));
         }
         Err(e) => Some(e),

@@ -612,6 +612,32 @@ fn results_readers_refuse_endless_inputs() {
     }
 }
 
+/// Tiny entries repeated without end (`{},` is a run) are refused at a number of runs, so memory
+/// stays bounded however small each entry is (an endless list of empty results once took 2.1 GB).
+#[test]
+fn endless_lists_of_tiny_entries_are_refused() {
+    let _cpu = cpu_shared();
+    for (head, entry) in [
+        (r#"{"schema_version":2,"results":["#, r#"{"command":"x","measurements":[]},"#),
+        (r#"{"schema_version":2,"results":[{"command":"x","measurements":["#, "{},"),
+    ] {
+        let out = Command::new("sh")
+            .args(["-c", "(printf '%s' \"$1\"; yes \"$2\") | \"$0\" compare /dev/stdin /dev/stdin"])
+            .args([denet_path().as_os_str(), head.as_ref(), entry.as_ref()])
+            .output()
+            .unwrap();
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(out.status.code(), Some(2), "{entry}: {err}");
+        let first = err.lines().next().unwrap_or_default();
+        assert!(
+            first.starts_with(
+                "denet: /dev/stdin: cannot read the results: more than 2000000 runs: not a results file denet reads"
+            ),
+            "{entry}: {err}"
+        );
+    }
+}
+
 /// `compare` refuses values no run can have, naming the file, the result, the run and the metric.
 #[test]
 fn compare_refuses_impossible_values() {
@@ -694,4 +720,18 @@ fn results_with_a_command_without_runs_are_compared_and_reported() {
     let out = denet().arg("report").arg(&cut).arg("-o").arg(&html).output().unwrap();
     assert_eq!(out.status.code(), Some(0), "{out:?}");
     assert!(std::fs::read_to_string(&html).unwrap().starts_with("<!DOCTYPE html>"));
+}
+
+/// An export on a full stdout is an error that says what could not be written.
+#[test]
+fn an_export_on_a_full_stdout_is_an_error() {
+    let _cpu = cpu_shared();
+    let out =
+        denet().args(["bench", "-N", "--runs", "1", "true", "--export-json", "-"]).stdout(full()).output().unwrap();
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(1), "{err}");
+    assert_eq!(
+        err.lines().last(),
+        Some("Error: cannot write the export to stdout: No space left on device (os error 28)")
+    );
 }

@@ -133,10 +133,12 @@ impl Exports {
         for (format, target) in &self.targets {
             match target {
                 Sink::Stdout => {
-                    out.write_all(b"\n")?;
-                    out.write_all(&exporter(*format).render(report)?)?;
-                    out.write_all(b"\n")?;
-                    out.flush()?;
+                    let bytes = exporter(*format).render(report)?;
+                    let written = out.write_all(b"\n").and_then(|()| out.write_all(&bytes));
+                    written.and_then(|()| out.write_all(b"\n")).and_then(|()| out.flush()).map_err(|e| {
+                        // A closed pipe stays recognisable (main ends quietly on it).
+                        anyhow::Error::new(e).context("cannot write the export to stdout")
+                    })?;
                 }
                 Sink::Stream(path) => write_atomically(path, &exporter(*format).render(report)?)?,
                 Sink::File(_) => {}
