@@ -41,6 +41,8 @@ pub enum Note {
     ZeroBaseline { benchmark: String, metric: MetricKey },
     /// The runs cannot resolve the threshold at this noise; `needed` runs per side would.
     TooNoisy { benchmark: String, metric: MetricKey, threshold: Threshold, runs: usize, needed: usize },
+    /// A benchmark with no runs on one side (`side`), cut short before its first run ended.
+    NoRuns { benchmark: String, side: &'static str },
     /// One side is an older tool's file (`side`: "baseline" or "current results"), read for what it has.
     OlderFormat { side: &'static str, tool: &'static str, lacks: &'static str },
 }
@@ -76,7 +78,8 @@ pub fn run(baseline: &Document, current: &Document, opts: &CheckOptions) -> Resu
         .collect();
     notes.extend(p.only_baseline.iter().cloned().map(Note::OnlyInBaseline));
     notes.extend(p.only_current.iter().cloned().map(Note::New));
-    check_pairs(&p.pairs, notes, opts)
+    let pairs = with_runs(p.pairs, &mut notes);
+    check_pairs(&pairs, notes, opts)
 }
 
 /// Check every benchmark of one results file against its first (the reference): for a base
@@ -91,7 +94,27 @@ pub fn against_reference(results: &Document, opts: &CheckOptions) -> Result<Regr
         ));
     }
     let pairs: Vec<(&Benchmark, &Benchmark)> = rest.iter().map(|c| (reference, c)).collect();
-    check_pairs(&pairs, Vec::new(), opts)
+    let mut notes = Vec::new();
+    let pairs = with_runs(pairs, &mut notes);
+    check_pairs(&pairs, notes, opts)
+}
+
+/// The pairs whose two sides have runs; a benchmark without (exported after Ctrl-C before its
+/// first run ended) is named in a note and not checked: there is nothing to compare.
+fn with_runs<'a, 'd>(
+    pairs: Vec<(&'a Benchmark<'d>, &'a Benchmark<'d>)>,
+    notes: &mut Vec<Note>,
+) -> Vec<(&'a Benchmark<'d>, &'a Benchmark<'d>)> {
+    pairs
+        .into_iter()
+        .filter(|(b, c)| {
+            let empty = [("baseline", b), ("current results", c)].into_iter().find(|(_, x)| x.runs() == 0);
+            if let Some((side, _)) = empty {
+                notes.push(Note::NoRuns { benchmark: c.key(), side });
+            }
+            empty.is_none()
+        })
+        .collect()
 }
 
 fn check_pairs(

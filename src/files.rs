@@ -44,6 +44,25 @@ fn is_descriptor_path(path: &Path) -> bool {
         || p.starts_with("/proc/self/fd/")
 }
 
+/// Where writing `path` lands, to tell two outputs to one place apart: `-` for stdout (`-` and
+/// /dev/stdout, /dev/fd/1, /proc/self/fd/1), else the path with its links and its folder resolved.
+pub fn identity(path: &str) -> PathBuf {
+    if ["-", "/dev/stdout", "/dev/fd/1", "/proc/self/fd/1"].contains(&path) {
+        return PathBuf::from("-");
+    }
+    let path = Path::new(path);
+    let target = match kind(path) {
+        Ok(Kind::Regular(t)) => t,
+        _ => path.to_path_buf(),
+    };
+    // A file not created yet: its folder resolved, so that `a.json` and `./a.json` are one place.
+    let dir = target.parent().filter(|d| !d.as_os_str().is_empty()).unwrap_or(Path::new("."));
+    match (fs::canonicalize(dir), target.file_name()) {
+        (Ok(d), Some(name)) => d.join(name),
+        _ => target,
+    }
+}
+
 /// Whether denet may write `path`, checked without writing it (a FIFO is not opened: that would block
 /// until a reader comes, and end the reader's input when closed). Err holds the reason.
 pub fn check_writable(path: &Path) -> Result<(), String> {

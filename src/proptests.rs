@@ -102,8 +102,132 @@ proptest! {
         let path = dir.path().join("r.jsonl");
         std::fs::write(&path, lines.join(&b'\n')).unwrap();
         // A recording is read only when it holds at least one record, one per line at most.
-        if let Ok((records, _, _)) = crate::cmd::stats::read_recording(&path, true) {
-            prop_assert!(!records.is_empty() && records.len() <= lines.len());
+        let mut records = 0;
+        if crate::cmd::stats::read_recording(&path, &mut |_| records += 1).is_ok() {
+            prop_assert!(records > 0 && records <= lines.len());
         }
+    }
+}
+
+/// A results file holding `text`, read as `compare`, `report` and `--baseline` read it.
+fn read_results(text: &[u8]) -> Result<crate::results::Document<'static>, crate::error::UserError> {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("r.json");
+    std::fs::write(&path, text).unwrap();
+    crate::results::read(&path)
+}
+
+/// A denet results file as `--export-json` writes it (two commands, parameters, a timeline).
+const DENET_RESULTS: &str = r#"{"schema_version":2,"metadata":{"denet_version":"0.1.0","start_time":"2026-12-05T16:00:00Z","platform":{"os":"linux","architecture":"x86_64"},"alpha":0.05,"selected_metrics":["time_wall_clock","memory_peak_resident"]},"primary_metric":"time_wall_clock","results":[{"command":"sleep 0.1","name":"a","measurements":[{"time_wall_clock":{"value":0.101,"unit":"second"},"exit_code":0,"page_faults_minor":{"value":70},"started_s":0.0},{"time_wall_clock":{"value":0.102,"unit":"second"},"exit_code":0,"page_faults_minor":{"value":71},"started_s":0.11}],"parameters":{"n":{"value":"1"}},"complete":true,"timeline":{"run":0,"columns":["t_s","cpu_percent","rss_bytes"],"points":[[0.0,1.0,1000],[0.01,2.0,2000]]}},{"command":"sleep 0.2","measurements":[{"time_wall_clock":{"value":0.2,"unit":"second"},"exit_code":null,"exit_signal":9}],"complete":false}]}"#;
+
+/// hyperfine 2.0's shape.
+const HYPERFINE_2_RESULTS: &str = r#"{"schema_version":2,"metadata":{"hyperfine_version":"2.0.0"},"results":[{"command":"sleep 0.1","measurements":[{"time_wall_clock":{"value":0.1,"unit":"second"},"time_user":{"value":0.001,"unit":"second"},"memory_peak_resident":{"value":2000000,"unit":"byte"},"exit_code":0}],"summary":{"time_wall_clock":{"mean":0.1}}}]}"#;
+
+/// hyperfine 1.x's shape.
+const HYPERFINE_1_RESULTS: &str = r#"{"results":[{"command":"sleep 0.1","mean":0.1,"stddev":0.001,"median":0.1,"user":0.001,"system":0.0,"min":0.1,"max":0.1,"times":[0.1,0.101],"exit_codes":[0,0],"parameters":{"n":"1"}}]}"#;
+
+proptest! {
+    #![proptest_config(config())]
+
+    #[test]
+    fn results_files_never_panic(bytes in proptest::collection::vec(any::<u8>(), 0..400)) {
+        let _ = read_results(&bytes);
+    }
+
+    #[test]
+    fn mutated_results_files_never_panic_nor_read_impossible_values(
+        which in 0usize..3,
+        cuts in proptest::collection::vec((any::<proptest::sample::Index>(), any::<u8>()), 0..6),
+        truncate in proptest::option::of(any::<proptest::sample::Index>()),
+    ) {
+        let mut text = [DENET_RESULTS, HYPERFINE_2_RESULTS, HYPERFINE_1_RESULTS][which].as_bytes().to_vec();
+        for (at, byte) in cuts {
+            let i = at.index(text.len());
+            text[i] = byte;
+        }
+        if let Some(at) = truncate {
+            text.truncate(at.index(text.len()));
+        }
+        if let Ok(doc) = read_results(&text) {
+            for b in &doc.results {
+                for key in b.metrics() {
+                    prop_assert!(b.values(&key).unwrap().iter().all(|v| v.is_finite() && *v >= 0.0), "{key}");
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn results_of_every_shape_read_back_their_runs(
+        runs in proptest::collection::vec((0.0f64..1e6, proptest::option::of(-255i64..256)), 1..20),
+        shape in 0usize..3,
+    ) {
+        let times: Vec<f64> = runs.iter().map(|r| r.0).collect();
+        let codes: Vec<Option<i64>> = runs.iter().map(|r| r.1).collect();
+        let text = match shape {
+            // hyperfine 1.x: bare lists.
+            0 => serde_json::json!({"results": [{"command": "c", "mean": 1.0, "times": times, "exit_codes": codes}]}),
+            // hyperfine 2.0 and denet: one object per run.
+            _ => {
+                let ms: Vec<serde_json::Value> = runs.iter().map(|(t, c)| serde_json::json!({"time_wall_clock": {"value": t, "unit": "second"}, "exit_code": c})).collect();
+                let meta = if shape == 1 { serde_json::json!({"hyperfine_version": "2.0.0"}) } else { serde_json::json!({"denet_version": "0.1.0"}) };
+                serde_json::json!({"schema_version": 2, "metadata": meta, "results": [{"command": "c", "measurements": ms}]})
+            }
+        };
+        let doc = read_results(text.to_string().as_bytes()).unwrap();
+        let b = &doc.results[0];
+        prop_assert_eq!(b.values(&Metric::TimeWallClock.into()).unwrap().into_owned(), times);
+        prop_assert_eq!(b.exit_codes(), codes);
+    }
+
+    #[test]
+    fn results_denet_writes_read_back_the_same(
+        runs in proptest::collection::vec((0.0f64..1e9, 0u32..1_000_000, proptest::option::of(0i64..256), 0.0f64..1e4), 0..12),
+    ) {
+        use crate::results::{Measurement, Measurements};
+        let measurements: Vec<Measurement> = runs
+            .iter()
+            .map(|(t, faults, code, started)| Measurement {
+                values: vec![(Metric::TimeWallClock.into(), *t), (Metric::PageFaultsMinor.into(), f64::from(*faults))],
+                exit_code: *code,
+                exit_signal: None,
+                started_s: Some(*started),
+            })
+            .collect();
+        let mut doc: crate::results::Document = serde_json::from_str(DENET_RESULTS).unwrap();
+        doc.results[0].measurements = Measurements::Read(measurements.clone());
+        let text = serde_json::to_vec(&doc).unwrap();
+        let back = read_results(&text).unwrap();
+        let Measurements::Read(read) = &back.results[0].measurements else { panic!("read runs") };
+        let mut read = read.clone();
+        read.iter_mut().for_each(|m| m.values.sort_by(|a, b| a.0.cmp(&b.0)));
+        let mut written = measurements;
+        written.iter_mut().for_each(|m| m.values.sort_by(|a, b| a.0.cmp(&b.0)));
+        prop_assert_eq!(read, written);
+        prop_assert_eq!(back.results[0].key(), doc.results[0].key());
+    }
+
+    #[test]
+    fn env_values_never_panic(s in "\\PC{0,40}") {
+        if let Ok(env) = crate::options::bench::environment(&s) {
+            for (name, _) in &env {
+                prop_assert!(crate::options::shell_syntax::is_variable_name(name), "{s:?}: {name:?}");
+            }
+        }
+    }
+
+    #[test]
+    fn env_assignments_read_back_what_quoting_writes(
+        pairs in proptest::collection::vec(("[A-Za-z_][A-Za-z0-9_]{0,8}", "\\PC{0,12}"), 0..5),
+    ) {
+        let line: Vec<String> = pairs.iter().map(|(n, v)| format!("{n}={}", shell_words::quote(v))).collect();
+        let env = crate::options::bench::environment(&line.join(" ")).unwrap();
+        // A later assignment to a name replaces an earlier one.
+        let mut expected: Vec<(String, String)> = Vec::new();
+        for (n, v) in pairs {
+            expected.retain(|(k, _)| *k != n);
+            expected.push((n, v));
+        }
+        prop_assert_eq!(env, expected);
     }
 }

@@ -248,8 +248,31 @@ impl Serialize for Measurement {
     }
 }
 
+/// How many runs one read may hold: a run of denet's file is some 700 bytes, but `{}` is a run
+/// too, and takes some 70 bytes of memory for its 3; a benchmark counts as `BENCHMARK_COST` runs.
+/// With the size limit this bounds the memory a read takes (about 150 MB at worst).
+const MAX_RUNS: usize = 2_000_000;
+const BENCHMARK_COST: usize = 8;
+
+thread_local! {
+    /// Runs the read under way may still take (`read` sets it; other parses are not limited).
+    static RUNS_LEFT: std::cell::Cell<usize> = const { std::cell::Cell::new(usize::MAX) };
+}
+
+/// Count `n` runs against the read's budget.
+fn take_runs<E: serde::de::Error>(n: usize) -> Result<(), E> {
+    RUNS_LEFT.with(|left| match left.get().checked_sub(n) {
+        Some(rest) => {
+            left.set(rest);
+            Ok(())
+        }
+        None => Err(E::custom(format!("more than {MAX_RUNS} runs: not a results file denet reads"))),
+    })
+}
+
 impl<'de> Deserialize<'de> for Measurement {
     fn deserialize<D: Deserializer<'de>>(de: D) -> Result<Measurement, D::Error> {
+        take_runs(1)?;
         #[derive(Deserialize)]
         struct Raw {
             #[serde(default, deserialize_with = "lenient")]
@@ -286,6 +309,7 @@ impl Serialize for Measurements<'_> {
 
 impl<'de> Deserialize<'de> for Measurements<'_> {
     fn deserialize<D: Deserializer<'de>>(de: D) -> Result<Self, D::Error> {
+        take_runs(BENCHMARK_COST)?;
         Vec::deserialize(de).map(Measurements::Read)
     }
 }
@@ -412,6 +436,14 @@ impl Benchmark<'_> {
         keys
     }
 
+    /// How many timing runs it has (none: cut short before its first run ended).
+    pub fn runs(&self) -> usize {
+        match &self.measurements {
+            Measurements::Measured(s) => s.result.runs.len(),
+            Measurements::Read(runs) => runs.len(),
+        }
+    }
+
     /// Each run's exit code (None: killed by a signal or not recorded).
     pub fn exit_codes(&self) -> Vec<Option<i64>> {
         self.exits_and_starts().into_iter().map(|(code, _)| code).collect()
@@ -439,17 +471,77 @@ fn bad(path: &Path, why: impl Into<String>) -> UserError {
     UserError::BadResults { file: path.display().to_string(), why: why.into() }
 }
 
-/// Read and check a results file.
+/// The largest results file read (about 150,000 runs of denet's): a file that is not one
+/// (`/dev/zero`, an endless stream) is refused, never read into memory whole.
+pub const MAX_RESULTS_BYTES: u64 = 256 << 20;
+
+/// Files up to this size that do not read as denet's model are read again as a JSON tree, to name
+/// the field at fault or read hyperfine 1.x's shape (some 100,000 runs of it); larger ones get
+/// serde's message (a tree takes up to 30 times the file's size in memory: `[{},{},...]`).
+const REREAD_BYTES: u64 = 4 << 20;
+
+/// A reader that stops at a limit, and says whether it reached it and what it saw.
+struct Bounded<R> {
+    inner: R,
+    left: u64,
+    /// Whether anything but whitespace was read.
+    content: bool,
+}
+
+impl<R: std::io::Read> std::io::Read for Bounded<R> {
+    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+        let max = buf.len().min(usize::try_from(self.left).unwrap_or(usize::MAX));
+        let n = self.inner.read(&mut buf[..max])?;
+        self.left -= n as u64;
+        self.content |= buf[..n].iter().any(|b| !b.is_ascii_whitespace());
+        Ok(n)
+    }
+}
+
+/// The file, buffered above the bound (the bound then counts in large reads, not byte by byte).
+fn open_bounded(path: &Path) -> Result<std::io::BufReader<Bounded<std::fs::File>>, UserError> {
+    let file = std::fs::File::open(path).map_err(|e| bad(path, format!("cannot read it: {e}")))?;
+    Ok(std::io::BufReader::with_capacity(1 << 16, Bounded { inner: file, left: MAX_RESULTS_BYTES, content: false }))
+}
+
+/// Read and check a results file, streamed into the model (no JSON tree of the whole file), and
+/// at most `MAX_RESULTS_BYTES` of it.
 pub fn read(path: &Path) -> Result<Document<'static>, UserError> {
-    let text = std::fs::read_to_string(path).map_err(|e| bad(path, format!("cannot read it: {e}")))?;
-    if text.trim().is_empty() {
+    let mut reader = open_bounded(path)?;
+    RUNS_LEFT.with(|left| left.set(MAX_RUNS));
+    let streamed = serde_json::from_reader::<_, Document<'static>>(&mut reader);
+    RUNS_LEFT.with(|left| left.set(usize::MAX));
+    let reader = reader.get_ref();
+    if let Some(e) = streamed.as_ref().err().filter(|e| e.is_io()) {
+        return Err(bad(path, format!("cannot read it: {e}")));
+    }
+    if reader.left == 0 {
+        let limit = MAX_RESULTS_BYTES >> 20;
+        return Err(bad(path, format!("larger than {limit} MiB: not a results file denet reads")));
+    }
+    if !reader.content {
         return Err(bad(
             path,
             "the file is empty; expected a JSON export of 'denet bench --export-json' or hyperfine 2.0",
         ));
     }
-    let doc: Value = serde_json::from_str(&text).map_err(|e| bad(path, format!("not valid JSON ({e})")))?;
-    parse(doc).map_err(|why| bad(path, why))
+    let e = match streamed {
+        Ok(doc) if doc.schema_version == 2 => return check(doc).map_err(|why| bad(path, why)),
+        Ok(_) => None,
+        Err(e) if e.is_syntax() || e.is_eof() => {
+            return Err(bad(path, format!("not valid JSON ({e})")));
+        }
+        Err(e) => Some(e),
+    };
+    let read = MAX_RESULTS_BYTES - reader.left;
+    match e {
+        Some(e) if read > REREAD_BYTES => Err(bad(path, format!("cannot read the results: {e}"))),
+        _ => {
+            let doc: Value =
+                serde_json::from_reader(open_bounded(path)?).map_err(|e| bad(path, format!("not valid JSON ({e})")))?;
+            parse(doc).map_err(|why| bad(path, why))
+        }
+    }
 }
 
 /// Interpret a parsed document: hyperfine 2.0's schema, or hyperfine 1.x's read into it; say
@@ -462,7 +554,7 @@ pub fn parse(doc: Value) -> Result<Document<'static>, String> {
             for (i, r) in results.iter().enumerate() {
                 check_result(r, i)?;
             }
-            serde_json::from_value(doc).map_err(|e| format!("cannot read the results: {e}"))
+            check(serde_json::from_value(doc).map_err(|e| format!("cannot read the results: {e}"))?)
         }
         (Some(v), _) => Err(format!("found schema_version {v}; {expected}")),
         (None, Some(results)) if results.iter().any(|b| b.get("times").is_some() || b.get("mean").is_some()) => {
@@ -472,7 +564,7 @@ pub fn parse(doc: Value) -> Result<Document<'static>, String> {
                 serde_json::from_value(serde_json::json!({"schema_version": 2, "results": results}))
                     .map_err(|e| format!("cannot read the hyperfine 1.x results: {e}"))?;
             doc.read_from = Schema::HyperfineV1;
-            Ok(doc)
+            check(doc)
         }
         (None, _) => Err(format!("no schema_version and no results; {expected}")),
     }
@@ -503,6 +595,33 @@ fn from_v1(r: &Value, i: usize) -> Result<Value, String> {
         .map(|(k, v)| (k.clone(), serde_json::json!({"value": v.as_str().map_or_else(|| v.to_string(), String::from)})))
         .collect();
     Ok(serde_json::json!({"command": command, "measurements": runs, "parameters": parameters}))
+}
+
+/// Values no run can have (a negative time or size, NaN, infinity) are refused with where they are:
+/// compared, they would make nonsense look like a change.
+fn check(doc: Document<'static>) -> Result<Document<'static>, String> {
+    for (i, b) in doc.results.iter().enumerate() {
+        let Measurements::Read(runs) = &b.measurements else { continue };
+        for (r, run) in runs.iter().enumerate() {
+            let bad = run.values.iter().find(|(key, v)| !v.is_finite() || (*v < 0.0 && !may_be_negative(key)));
+            if let Some((key, v)) = bad {
+                return Err(format!(
+                    "result {} ('{}'), run {}: {} is {v}: no run can measure that",
+                    i + 1,
+                    b.command,
+                    r + 1,
+                    key.name()
+                ));
+            }
+        }
+    }
+    Ok(doc)
+}
+
+/// A metric denet does not know may be anything; every metric it knows (times, sizes, counts) is
+/// zero or more.
+fn may_be_negative(key: &MetricKey) -> bool {
+    key.known().is_none()
 }
 
 /// The fields a result cannot do without, named in the error.

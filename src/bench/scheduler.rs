@@ -156,6 +156,9 @@ pub struct Scheduler<'a, R: Runner> {
     runner: R,
     shell_overhead: ShellOverhead,
     clock: std::time::Instant,
+    /// The benchmark whose setup, warmups or first run is under way: cut short by Ctrl-C, it is
+    /// exported with no runs (the export says it was started and measured nothing).
+    started: Option<usize>,
 }
 
 /// The two kinds of stop: Ctrl-C, or an error.
@@ -181,7 +184,13 @@ impl From<BenchError> for Stop {
 
 impl<'a, R: Runner> Scheduler<'a, R> {
     pub fn new(opts: &'a BenchOptions, runner: R) -> Scheduler<'a, R> {
-        Scheduler { opts, runner, shell_overhead: ShellOverhead::default(), clock: std::time::Instant::now() }
+        Scheduler {
+            opts,
+            runner,
+            shell_overhead: ShellOverhead::default(),
+            clock: std::time::Instant::now(),
+            started: None,
+        }
     }
 
     /// Run everything; Ctrl-C ends it early with what was measured, an error ends it with the error.
@@ -194,7 +203,13 @@ impl<'a, R: Runner> Scheduler<'a, R> {
                 Some((mode, seed)) => self.interleaved(&mut results, obs, mode, seed).err(),
             },
         };
-        let results: Vec<BenchmarkResult> = results.into_iter().filter(|r| !r.runs.is_empty()).collect();
+        let cut = matches!(stop, Some(Stop::Interrupted)).then_some(self.started).flatten();
+        let results: Vec<BenchmarkResult> = results
+            .into_iter()
+            .enumerate()
+            .filter(|(i, r)| !r.runs.is_empty() || (cut == Some(*i) && !r.complete))
+            .map(|(_, r)| r)
+            .collect();
         match stop {
             None => (Outcome { results, interrupted: false }, None),
             Some(Stop::Interrupted) => (Outcome { results, interrupted: true }, None),
@@ -204,6 +219,7 @@ impl<'a, R: Runner> Scheduler<'a, R> {
 
     fn sequential(&mut self, results: &mut [BenchmarkResult], obs: &mut dyn Observer) -> Result<(), Stop> {
         for i in 0..results.len() {
+            self.started = Some(i);
             obs.benchmark_started(i, &results[i].spec, results.len());
             self.hook(i, Hook::Setup, Iteration::None)?;
             self.warmups(i, obs)?;
@@ -232,6 +248,7 @@ impl<'a, R: Runner> Scheduler<'a, R> {
         let n = results.len();
         let mut targets = vec![0u64; n];
         for i in 0..n {
+            self.started = Some(i);
             obs.benchmark_started(i, &results[i].spec, n);
             self.hook(i, Hook::Setup, Iteration::None)?;
             self.warmups(i, obs)?;
@@ -371,7 +388,7 @@ impl<'a, R: Runner> Scheduler<'a, R> {
         keep: &mut dyn FnMut(RunProfile) -> Result<(), Stop>,
     ) -> Result<(), Stop> {
         // `each` reads the options and the clock while the runner is borrowed: split the fields.
-        let Scheduler { opts, runner, shell_overhead, clock } = self;
+        let Scheduler { opts, runner, shell_overhead, clock, .. } = self;
         let mut stop = None;
         let mut index = batch.first;
         let mut each = |mut run: RunProfile| {

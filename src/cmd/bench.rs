@@ -28,7 +28,7 @@ pub fn bench(opts: &BenchOptions) -> anyhow::Result<ExitCode> {
     let (kernel, mut setup) = ebpf_setup(opts);
     let counters = counters_setup(opts, &mut setup.metrics)?;
     simulate_setup(opts, &mut setup)?;
-    let (done, printer) = if opts.mock {
+    let (done, mut printer) = if opts.mock {
         let mut printer = Printer::new(opts, setup);
         let (outcome, error) = Scheduler::new(opts, MockRunner).run(&mut printer);
         (printer.finish(outcome, error)?, printer)
@@ -39,10 +39,18 @@ pub fn bench(opts: &BenchOptions) -> anyhow::Result<ExitCode> {
         let (outcome, error) = Scheduler::new(opts, runner).run(&mut printer);
         (printer.finish(outcome, error)?, printer)
     };
-    match done {
-        Done::Complete(results) => baseline.apply(&printer.report(&results), opts),
-        Done::Interrupted => Ok(ExitCode::from(exit::INTERRUPTED)),
-    }
+    let code = match &done {
+        Done::Complete(results) => baseline.apply(&printer.report(results), opts, printer.out.to_stderr, true)?,
+        Done::Interrupted(results) => {
+            // The regression reports (JUnit, the Markdown's comparison) of what finished; the exit
+            // code stays the interrupt's.
+            let finished: Vec<&Summarized> = results.iter().filter(|s| s.result.complete).collect();
+            baseline.apply_interrupted(&finished, &printer, opts)?;
+            ExitCode::from(exit::INTERRUPTED)
+        }
+    };
+    printer.out.result()?;
+    Ok(code)
 }
 
 /// What this machine gives of the options' choice: the metrics shown and exported (the selection
@@ -140,7 +148,7 @@ fn real_runner(
 /// How the benchmark ended, once reported.
 enum Done {
     Complete(Vec<Summarized>),
-    Interrupted,
+    Interrupted(Vec<Summarized>),
 }
 
 /// `--baseline` and `--save-baseline`: the baseline read before any run, applied after the last.
@@ -175,8 +183,8 @@ impl Baseline {
     }
 
     /// Save, then compare: the exit code is the comparison's.
-    fn apply(&self, report: &Report, opts: &BenchOptions) -> anyhow::Result<ExitCode> {
-        if let Some(path) = &self.save_as {
+    fn apply(&self, report: &Report, opts: &BenchOptions, to_stderr: bool, save: bool) -> anyhow::Result<ExitCode> {
+        if let Some(path) = self.save_as.as_ref().filter(|_| save) {
             let json = crate::render::export::exporter(crate::vocab::Format::Json).render(report)?;
             crate::render::export::write_atomically(path, &json)?;
             note!("denet: saved the results as baseline {}", path.display());
@@ -188,7 +196,7 @@ impl Baseline {
             None => crate::checks::against_reference(&current, check)?,
         };
         let heading = if baseline.is_some() { "Against the baseline:" } else { "Against the first command:" };
-        let code = compare::report(&regression, check, opts.look.report.then_some(heading))?;
+        let code = compare::report(&regression, check, opts.look.report.then_some(heading), to_stderr)?;
         // A Markdown export gets the comparison too, ready for a pull-request comment.
         for path in &self.markdown_files {
             let mut text = std::fs::read_to_string(path).unwrap_or_default();
@@ -197,6 +205,28 @@ impl Baseline {
             crate::render::export::write_atomically(path, text.as_bytes())?;
         }
         Ok(code)
+    }
+
+    /// After Ctrl-C: the regression check of the benchmarks that finished, so that `--export-junit`
+    /// and the Markdown still say what was checked; no baseline is saved from a cut-short benchmark.
+    fn apply_interrupted(
+        &self,
+        finished: &[&Summarized],
+        printer: &Printer,
+        opts: &BenchOptions,
+    ) -> anyhow::Result<()> {
+        if self.compare_to.is_none() {
+            return Ok(());
+        }
+        let results: Vec<Summarized> = finished.iter().map(|s| (*s).clone()).collect();
+        match self.apply(&printer.report(&results), opts, printer.out.to_stderr, false) {
+            Ok(_) => Ok(()),
+            Err(e) if e.downcast_ref::<UserError>().is_some() => {
+                note!("denet: no regression check after the interrupt: {e:#}");
+                Ok(())
+            }
+            Err(e) => Err(e),
+        }
     }
 }
 
@@ -217,6 +247,46 @@ struct Printer<'a> {
     layout: Layout,
     /// Whether a block showed a significance test, so that the legend is printed at the end.
     tested: bool,
+    /// Where the human report goes, and how writing it went.
+    out: ReportOut,
+}
+
+/// The human report's stream: stdout, or stderr when an export goes to stdout (so that
+/// `--export-json - | jq` reads JSON only). A full stdout is an error at the end (the benchmark
+/// goes on and the files are still written); a closed one (`| head`) is not.
+struct ReportOut {
+    to_stderr: bool,
+    closed: bool,
+    failed: Option<std::io::Error>,
+}
+
+impl ReportOut {
+    fn write(&mut self, text: &str) {
+        if self.closed || self.failed.is_some() {
+            return;
+        }
+        let written = if self.to_stderr {
+            let mut err = std::io::stderr().lock();
+            err.write_all(text.as_bytes()).and_then(|()| err.flush())
+        } else {
+            let mut out = std::io::stdout().lock();
+            out.write_all(text.as_bytes()).and_then(|()| out.flush())
+        };
+        match written {
+            Ok(()) => {}
+            // stderr is for messages (as `note!`), and a reader that went away is not a failure.
+            Err(e) if self.to_stderr || e.kind() == std::io::ErrorKind::BrokenPipe => self.closed = true,
+            Err(e) => self.failed = Some(e),
+        }
+    }
+
+    /// The first failure to write the report, as an error.
+    fn result(&mut self) -> anyhow::Result<()> {
+        match self.failed.take() {
+            Some(e) => Err(anyhow::Error::new(e).context("cannot write the report to stdout")),
+            None => Ok(()),
+        }
+    }
 }
 
 impl<'a> Printer<'a> {
@@ -243,6 +313,11 @@ impl<'a> Printer<'a> {
             paint: Paint { colors: opts.look.colors },
             layout: Layout::for_stdout(),
             tested: false,
+            out: ReportOut {
+                to_stderr: opts.exports.iter().any(|(_, d)| *d == crate::vocab::Destination::Stdout),
+                closed: false,
+                failed: None,
+            },
         }
     }
 
@@ -274,9 +349,7 @@ impl<'a> Printer<'a> {
             };
             let block = bench_report::block(index, s, reference, look);
             self.tested |= block.tested;
-            let mut out = std::io::stdout().lock();
-            let _ = write!(out, "{}", block.text);
-            let _ = out.flush();
+            self.out.write(&block.text);
         }
         if !s.warnings.is_empty() {
             let prepare = s.result.spec.prepare.is_some();
@@ -287,8 +360,7 @@ impl<'a> Printer<'a> {
             }
         }
         if self.opts.look.report {
-            // A closed stdout is not an error (main ends quietly on it), so nothing here may panic.
-            let _ = writeln!(std::io::stdout().lock(), " ");
+            self.out.write(" \n");
         }
     }
 
@@ -301,17 +373,20 @@ impl<'a> Printer<'a> {
         // Finished benchmarks were summarised as they ended; what was cut short joins them.
         let mut summarized = std::mem::take(&mut self.done);
         summarized.extend(outcome.results.into_iter().map(Summarized::new));
+        // A benchmark cut short before its first run is exported too, with no runs: a stale file
+        // from an earlier benchmark must not pass for this one's results.
+        if cut_short {
+            self.exports.write_files(&self.report(&summarized))?;
+        } else {
+            self.exports.write_pending(&self.report(&summarized))?;
+        }
         if !summarized.is_empty() {
-            // After a normal end the files already hold every result (written as each benchmark finished).
-            if cut_short {
-                self.exports.write_files(&self.report(&summarized))?;
-            }
             self.write_html(&summarized)?;
         }
         if self.tested && self.opts.look.report {
-            let _ = write!(std::io::stdout().lock(), "{}", bench_report::legend(self.opts.alpha));
+            self.out.write(&bench_report::legend(self.opts.alpha));
         }
-        if !summarized.is_empty() {
+        if !summarized.is_empty() || cut_short {
             self.exports.write_stdout(&self.report(&summarized))?;
         }
         let interrupted_simulation = error.as_ref().is_some_and(|e| e.is::<crate::bench::simulate::Interrupted>());
@@ -320,7 +395,7 @@ impl<'a> Printer<'a> {
         }
         if outcome.interrupted || interrupted_simulation {
             note!("denet: interrupted; the results measured so far were exported");
-            return Ok(Done::Interrupted);
+            return Ok(Done::Interrupted(summarized));
         }
         Ok(Done::Complete(summarized))
     }
@@ -406,6 +481,8 @@ impl Observer for Printer<'_> {
         }
         self.print_block(i, &s);
         self.done.push(s);
-        self.exports.write_files(&self.report(&self.done))
+        // On a time budget: rewriting every file after every benchmark made many short benchmarks
+        // cost quadratic time; the rest is written at the end, also after an error or Ctrl-C.
+        self.exports.write_files_if_due(&self.report(&self.done))
     }
 }

@@ -16,13 +16,14 @@ pub fn compare(opts: &CompareOptions) -> anyhow::Result<ExitCode> {
     let baseline = results::read(&opts.baseline)?;
     let current = results::read(&opts.current)?;
     let regression = checks::run(&baseline, &current, &opts.check)?;
-    report(&regression, &opts.check, opts.print.then_some(""))
+    report(&regression, &opts.check, opts.print.then_some(""), false)
 }
 
 /// Write the reports, append to the GitHub job summary, print (under `heading`, when given), and
 /// return the exit code. Files come first, and a closed stdout (`denet compare ... | head`) is
-/// ignored: neither may turn a regression into a success.
-pub fn report(r: &Regression, opts: &CheckOptions, heading: Option<&str>) -> anyhow::Result<ExitCode> {
+/// ignored: neither may turn a regression into a success. `to_stderr`: the terminal report goes to
+/// stderr (`bench` with an export on stdout).
+pub fn report(r: &Regression, opts: &CheckOptions, heading: Option<&str>, to_stderr: bool) -> anyhow::Result<ExitCode> {
     let code = if r.failed(opts.fail_on_inconclusive) {
         ExitCode::from(crate::error::exit::FAILURE)
     } else {
@@ -52,6 +53,10 @@ pub fn report(r: &Regression, opts: &CheckOptions, heading: Option<&str>) -> any
     }
     if opts.markdown.as_deref() == Some(Path::new("-")) {
         terminal += &md;
+    }
+    if to_stderr {
+        note!("{}", terminal.trim_end_matches('\n'));
+        return Ok(code);
     }
     let mut out = std::io::stdout().lock();
     ignore_closed_pipe(out.write_all(terminal.as_bytes()).and_then(|_| out.flush()))?;

@@ -14,17 +14,14 @@ enum Sniffed {
     Recording,
 }
 
-/// A JSONL recording starts with a `{"kind": ...}` line; a results file is one JSON document.
+/// A JSONL recording starts with a `{"kind": ...}` line; a results file is one JSON document. The
+/// first value is scanned to tell (at most a recording line's limit), then the file is streamed.
 fn sniff(path: &Path) -> Result<Sniffed, UserError> {
     let bad = |why: String| UserError::BadResults { file: path.display().to_string(), why };
-    let text = std::fs::read_to_string(path).map_err(|e| bad(format!("cannot read it: {e}")))?;
-    let first = text.lines().find(|l| !l.trim().is_empty()).ok_or_else(|| bad("the file is empty".into()))?;
-    if serde_json::from_str::<serde_json::Value>(first).is_ok_and(|v| v.get("kind").is_some()) {
+    if first_line_is_a_record(path).map_err(|e| bad(format!("cannot read it: {e}")))? {
         return Ok(Sniffed::Recording);
     }
-    let doc = serde_json::from_str(&text)
-        .map_err(|e| bad(format!("neither a denet recording (JSONL) nor benchmark results (JSON): {e}")))?;
-    let doc = crate::results::parse(doc).map_err(bad)?;
+    let doc = crate::results::read(path)?;
     if doc.results.is_empty() {
         return Err(bad("the file holds no benchmark results".into()));
     }
@@ -34,24 +31,44 @@ fn sniff(path: &Path) -> Result<Sniffed, UserError> {
     Ok(Sniffed::Results(Box::new(doc)))
 }
 
+/// Whether the file starts with a JSON object that has a `kind` (a recording's first record). The
+/// object is streamed and its values skipped, so a results document is not held in memory.
+fn first_line_is_a_record(path: &Path) -> std::io::Result<bool> {
+    use std::io::Read;
+    #[derive(serde::Deserialize)]
+    struct Kind {
+        kind: Option<serde::de::IgnoredAny>,
+    }
+    let file = std::fs::File::open(path)?.take(super::stats::MAX_LINE as u64);
+    let first = serde_json::Deserializer::from_reader(std::io::BufReader::new(file)).into_iter::<Kind>().next();
+    Ok(matches!(first, Some(Ok(Kind { kind: Some(_) }))))
+}
+
 pub fn report(input: &Path, out: &Path, svg_dir: Option<&Path>, title: Option<&str>) -> anyhow::Result<ExitCode> {
     let default_title =
         input.file_name().map_or("denet report".into(), |n| format!("denet report: {}", n.to_string_lossy()));
     let title = title.unwrap_or(&default_title);
     let (page, charts) = match sniff(input)? {
-        Sniffed::Results(doc) => results_page(&report_data::from_results(&doc, title))?,
+        Sniffed::Results(doc) => {
+            let data = report_data::from_results(&doc, title);
+            // The runs are in `data` now: the file's model goes before the charts are drawn.
+            drop(doc);
+            results_page(&data)?
+        }
         Sniffed::Recording => {
             // For `report`, unreadable input is a usage error (exit 2), as for results files.
-            let (records, summary, note) =
-                super::stats::read_recording(input, true).map_err(|e| match e.downcast::<UserError>() {
+            let mut builder = report_data::RecordingBuilder::default();
+            let (summary, note) = super::stats::read_recording(input, &mut |r| builder.record(r)).map_err(|e| {
+                match e.downcast::<UserError>() {
                     Ok(UserError::BadRecording { file, why }) => UserError::BadResults { file, why }.into(),
                     Ok(other) => other.into(),
                     Err(e) => e,
-                })?;
+                }
+            })?;
             if let Some(note) = note {
                 note!("denet: {note}");
             }
-            let rec = report_data::from_recording(&records, &summary, title);
+            let rec = builder.finish(&summary, title);
             let charts = charts::recording_charts(&rec)?;
             (html::recording_report(&rec, &charts)?, charts)
         }

@@ -30,12 +30,12 @@ pub fn stats(json: bool, path: &Path) -> anyhow::Result<ExitCode> {
 /// The recording's summary: its `summary` record when present, else one rebuilt from its samples
 /// (a recording cut off before the end), with a note saying so.
 pub fn read_summary(path: &Path) -> anyhow::Result<(Summary, Option<String>)> {
-    read_recording(path, false).map(|(_, s, n)| (s, n))
+    read_recording(path, &mut |_| {})
 }
 
 /// The longest line a recording may have: a sample of thousands of processes is well under it, and
 /// a file that is not a recording (`/dev/zero`) is refused without reading it all.
-const MAX_LINE: usize = 64 << 20;
+pub(crate) const MAX_LINE: usize = 64 << 20;
 
 /// What reading a recording found, before it is summarised.
 #[derive(Default)]
@@ -43,13 +43,13 @@ struct Reading {
     builder: SummaryBuilder,
     recorded: Option<Summary>,
     records: usize,
-    kept: Vec<Record>,
     /// Notes for the user: a cut-off last line.
     notes: Vec<String>,
 }
 
-/// The recording's records (when `keep`), its summary, and the notes on how it ended.
-pub fn read_recording(path: &Path, keep: bool) -> anyhow::Result<(Vec<Record>, Summary, Option<String>)> {
+/// The recording's summary and the notes on how it ended; each record is handed to `visit` as it
+/// is read (a recording is never held whole: it may be longer than memory).
+pub fn read_recording(path: &Path, visit: &mut dyn FnMut(&Record)) -> anyhow::Result<(Summary, Option<String>)> {
     let file = File::open(path).with_context(|| format!("cannot open the recording {}", path.display()))?;
     let bad = |why: String| UserError::BadRecording { file: path.display().to_string(), why };
     let mut read = Reading::default();
@@ -70,7 +70,7 @@ pub fn read_recording(path: &Path, keep: bool) -> anyhow::Result<(Vec<Record>, S
             );
         }
         let complete = line.ends_with(b"\n");
-        read.line(&line, number, complete, keep).map_err(&bad)?;
+        read.line(&line, number, complete, visit).map_err(&bad)?;
         if !complete {
             break;
         }
@@ -81,7 +81,13 @@ pub fn read_recording(path: &Path, keep: bool) -> anyhow::Result<(Vec<Record>, S
 impl Reading {
     /// Take one line; a last line without its newline that does not parse was cut off (a full disk, a
     /// killed writer): a note, not an error.
-    fn line(&mut self, line: &[u8], number: usize, complete: bool, keep: bool) -> Result<(), String> {
+    fn line(
+        &mut self,
+        line: &[u8],
+        number: usize,
+        complete: bool,
+        visit: &mut dyn FnMut(&Record),
+    ) -> Result<(), String> {
         if line.iter().all(u8::is_ascii_whitespace) {
             return Ok(());
         }
@@ -104,13 +110,11 @@ impl Reading {
             Record::Summary(s) => self.recorded = Some(s.clone()),
             Record::Metadata(_) | Record::Env(_) => {}
         }
-        if keep {
-            self.kept.push(record);
-        }
+        visit(&record);
         Ok(())
     }
 
-    fn finish(mut self, path: &Path) -> Result<(Vec<Record>, Summary, Option<String>), String> {
+    fn finish(mut self, path: &Path) -> Result<(Summary, Option<String>), String> {
         if self.records == 0 {
             return Err("the file is empty: record with 'denet run --out FILE -- CMD'".into());
         }
@@ -123,6 +127,6 @@ impl Reading {
             None => return Err("no samples and no summary in the recording".into()),
         };
         let note = (!self.notes.is_empty()).then(|| format!("{}: {}", path.display(), self.notes.join("; ")));
-        Ok((self.kept, summary, note))
+        Ok((summary, note))
     }
 }

@@ -128,6 +128,8 @@ impl BenchOptions {
         if a.shell.is_none() && !a.no_shell && !a.default_shell && !a.mock {
             benchmarks.iter().try_for_each(|b| refuse_shell_syntax(&b.command_line))?;
         }
+        let save_as = a.save_baseline.as_deref().map(save_baseline).transpose()?;
+        refuse_collisions(a, save_as.as_deref())?;
         let opts = BenchOptions {
             bounds: bounds(a)?,
             warmup: a.warmup,
@@ -153,7 +155,7 @@ impl BenchOptions {
                 (mode, a.seed.unwrap_or_else(rand::random))
             }),
             regression: regression(a, benchmarks.len())?,
-            save_baseline: a.save_baseline.as_deref().map(save_baseline).transpose()?,
+            save_baseline: save_as,
             sampling: sampling(&a.sample_interval)?,
             alpha: alpha(a.alpha)?,
             min_time: a.min_benchmarking_time,
@@ -340,6 +342,36 @@ fn exports(a: &BenchArgs) -> Result<Vec<(Format, Destination)>, UserError> {
     Ok(out)
 }
 
+/// Two outputs to one place would lose one (the last rename wins) or mix both (on stdout): refused
+/// before the first run, naming both flags.
+fn refuse_collisions(a: &BenchArgs, save_as: Option<&Path>) -> Result<(), UserError> {
+    let named = [
+        ("--export-asciidoc", &a.export_asciidoc),
+        ("--export-json", &a.export_json),
+        ("--export-csv", &a.export_csv),
+        ("--export-csv-runs", &a.export_csv_runs),
+        ("--export-markdown", &a.export_markdown),
+        ("--export-orgmode", &a.export_orgmode),
+        ("--export-junit", &a.export_junit),
+        ("--export-html", &a.export_html),
+    ];
+    let mut seen: Vec<(&'static str, String, PathBuf)> = Vec::new();
+    let given = named.into_iter().filter_map(|(flag, p)| p.as_deref().map(|p| (flag, p.to_string())));
+    let baseline = save_as.map(|p| ("--save-baseline", p.display().to_string()));
+    for (flag, value) in given.chain(baseline) {
+        let place = crate::files::identity(&value);
+        if let Some((other, _, _)) = seen.iter().find(|(_, _, p)| *p == place) {
+            let why = match place.to_str() {
+                Some("-") => format!("{other} writes to stdout too: give one of them a file"),
+                _ => format!("{other} writes to the same file: give each export its own file"),
+            };
+            return Err(bad(flag, value, why));
+        }
+        seen.push((flag, value, place));
+    }
+    Ok(())
+}
+
 /// Create a folder for exports now, and check that files can be written in it.
 pub fn writable_dir(flag: &'static str, dir: &Path) -> Result<PathBuf, UserError> {
     let refuse = |why: String| bad(flag, dir.display().to_string(), why);
@@ -496,7 +528,7 @@ fn check_names(names: &[String], commands: usize, benchmarks: usize, with_params
 
 /// One `--env` value: space-separated `NAME=VALUE` assignments with shell quoting; a later
 /// assignment to the same name replaces an earlier one.
-fn environment(value: &str) -> Result<Vec<(String, String)>, UserError> {
+pub(crate) fn environment(value: &str) -> Result<Vec<(String, String)>, UserError> {
     let mut env: Vec<(String, String)> = Vec::new();
     for assignment in shell_words::split(value).map_err(|e| BenchUsage::EnvSyntax(e.to_string()))? {
         let (name, v) = assignment.split_once('=').ok_or_else(|| BenchUsage::EnvNotAssignment(assignment.clone()))?;

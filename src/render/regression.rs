@@ -22,6 +22,9 @@ pub fn note_text(note: &Note) -> String {
     match note {
         Note::OnlyInBaseline(k) => format!("'{k}' is in the baseline only: not checked"),
         Note::New(k) => format!("'{k}' is new (not in the baseline): not checked"),
+        Note::NoRuns { benchmark, side } => {
+            format!("'{benchmark}' has no runs in the {side} (cut short before its first run ended): not checked")
+        }
         Note::InNeither(metric) => format!("{metric} is in neither file: not checked"),
         Note::MissingFrom { metric, side } => format!("{metric} is missing from {side}: not checked"),
         Note::ZeroBaseline { benchmark, metric } => format!(

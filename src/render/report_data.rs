@@ -176,39 +176,102 @@ fn flatten(v: &serde_json::Value) -> Vec<(String, String)> {
         .unwrap_or_default()
 }
 
-/// Build recording data from a JSONL recording's records.
-pub fn from_recording(
-    records: &[crate::recording::Record],
-    summary: &crate::profile::Summary,
-    title: &str,
-) -> RecordingData {
-    use crate::recording::Record;
-    let points = records
-        .iter()
-        .filter_map(|r| match r {
-            Record::Sample(s) => Some(RecordingPoint {
-                t: s.t,
-                cpu_percent: s.aggregate.cpu_percent,
-                rss_bytes: s.aggregate.rss_bytes as f64,
-                read_bytes: s.aggregate.counters.read_bytes as f64,
-                write_bytes: s.aggregate.counters.write_bytes as f64,
-                processes: s.aggregate.processes as f64,
-                threads: s.aggregate.threads as f64,
-                syscalls: syscalls_by_category(&s.aggregate.kernel),
-                off_cpu: s.aggregate.kernel.off_cpu.map_or(f64::NAN, |o| o.time_off_cpu),
-                off_cpu_runnable: s.aggregate.kernel.off_cpu.map_or(f64::NAN, |o| o.time_off_cpu_runnable),
-            }),
-            _ => None,
-        })
-        .collect();
-    let environment = records
-        .iter()
-        .find_map(|r| match r {
-            Record::Env(e) => Some(flatten(&serde_json::to_value(e).unwrap_or_default())),
-            _ => None,
-        })
-        .unwrap_or_default();
-    RecordingData { title: xml_chars(title), points, summary: crate::render::table::rows(summary), environment }
+/// The most points a recording report keeps: a longer recording is thinned as it is read, so that
+/// the report's memory does not grow with the recording's length (the charts draw 400 at most).
+pub const MAX_RECORDING_POINTS: usize = 8192;
+
+/// Recording data built record by record, in bounded memory: past `MAX_RECORDING_POINTS`
+/// samples, each point stands for several consecutive ones (a power of two), its levels (CPU,
+/// memory, processes, threads) their peak and its counters (cumulative) the latest value.
+#[derive(Debug)]
+pub struct RecordingBuilder {
+    points: Vec<RecordingPoint>,
+    /// Samples per point.
+    stride: usize,
+    samples: usize,
+    environment: Option<Vec<(String, String)>>,
+}
+
+impl Default for RecordingBuilder {
+    fn default() -> RecordingBuilder {
+        RecordingBuilder { points: Vec::new(), stride: 1, samples: 0, environment: None }
+    }
+}
+
+impl RecordingBuilder {
+    pub fn record(&mut self, record: &crate::recording::Record) {
+        use crate::recording::Record;
+        match record {
+            Record::Sample(s) => self.sample(point(s)),
+            Record::Env(e) if self.environment.is_none() => {
+                self.environment = Some(flatten(&serde_json::to_value(e).unwrap_or_default()));
+            }
+            _ => {}
+        }
+    }
+
+    fn sample(&mut self, p: RecordingPoint) {
+        let starts_a_point = self.samples.is_multiple_of(self.stride);
+        self.samples += 1;
+        match self.points.last_mut() {
+            Some(last) if !starts_a_point => fold(last, &p),
+            _ => self.points.push(p),
+        }
+        if self.points.len() == MAX_RECORDING_POINTS {
+            // Pairs become one point each; the count is even, so every pair is whole.
+            let halved: Vec<RecordingPoint> = self
+                .points
+                .chunks(2)
+                .map(|pair| {
+                    let mut merged = pair[0];
+                    pair[1..].iter().for_each(|q| fold(&mut merged, q));
+                    merged
+                })
+                .collect();
+            self.points = halved;
+            self.stride *= 2;
+        }
+    }
+
+    pub fn finish(self, summary: &crate::profile::Summary, title: &str) -> RecordingData {
+        RecordingData {
+            title: xml_chars(title),
+            points: self.points,
+            summary: crate::render::table::rows(summary),
+            environment: self.environment.unwrap_or_default(),
+        }
+    }
+}
+
+/// `later` folded into `into`: levels keep their peak, counters and the time the latest value.
+fn fold(into: &mut RecordingPoint, later: &RecordingPoint) {
+    let peak = |a: &mut f64, b: f64| *a = a.max(b);
+    peak(&mut into.cpu_percent, later.cpu_percent);
+    peak(&mut into.rss_bytes, later.rss_bytes);
+    peak(&mut into.processes, later.processes);
+    peak(&mut into.threads, later.threads);
+    into.t = later.t;
+    into.read_bytes = later.read_bytes;
+    into.write_bytes = later.write_bytes;
+    into.syscalls = later.syscalls;
+    into.off_cpu = later.off_cpu;
+    into.off_cpu_runnable = later.off_cpu_runnable;
+}
+
+/// One sample's tree aggregate as a point.
+fn point(s: &crate::profile::Sample) -> RecordingPoint {
+    RecordingPoint {
+        t: s.t,
+        cpu_percent: s.aggregate.cpu_percent,
+        rss_bytes: s.aggregate.rss_bytes as f64,
+        read_bytes: s.aggregate.counters.read_bytes as f64,
+        write_bytes: s.aggregate.counters.write_bytes as f64,
+        processes: s.aggregate.processes as f64,
+        threads: s.aggregate.threads as f64,
+        syscalls: syscalls_by_category(&s.aggregate.kernel),
+        off_cpu: s.aggregate.kernel.off_cpu.map_or(f64::NAN, |o| o.time_off_cpu),
+        off_cpu_runnable: s.aggregate.kernel.off_cpu.map_or(f64::NAN, |o| o.time_off_cpu_runnable),
+    }
 }
 
 /// Cumulative syscalls per category of one sample, NaN when the sample has none.
@@ -221,4 +284,38 @@ fn syscalls_by_category(k: &crate::profile::KernelCounters) -> [f64; 8] {
         }
     }
     out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::profile::Sample;
+    use crate::recording::Record;
+
+    fn sample(i: usize, cpu: f64) -> Record {
+        let mut s = Sample { t: i as f64 * 0.01, ..Sample::default() };
+        s.aggregate.cpu_percent = cpu;
+        s.aggregate.counters.read_bytes = i as u64 * 10;
+        Record::Sample(s)
+    }
+
+    #[test]
+    fn a_long_recording_is_thinned_as_read_with_peaks_and_totals_kept() {
+        let n = 100_003;
+        let mut b = RecordingBuilder::default();
+        for i in 0..n {
+            b.record(&sample(i, if i == 77_777 { 99.0 } else { 1.0 }));
+        }
+        let rec = b.finish(&crate::profile::Summary::default(), "t");
+        assert!(rec.points.len() < MAX_RECORDING_POINTS && rec.points.len() > MAX_RECORDING_POINTS / 4);
+        assert!(rec.points.iter().any(|p| p.cpu_percent == 99.0), "the peak survives thinning");
+        assert_eq!(rec.points.iter().filter(|p| p.cpu_percent == 99.0).count(), 1);
+        let last = rec.points.last().unwrap();
+        assert_eq!((last.t, last.read_bytes), ((n - 1) as f64 * 0.01, (n - 1) as f64 * 10.0), "the latest counters");
+        assert!(rec.points.windows(2).all(|w| w[0].t < w[1].t));
+        // A short one is kept whole.
+        let mut short = RecordingBuilder::default();
+        (0..100).for_each(|i| short.record(&sample(i, 1.0)));
+        assert_eq!(short.finish(&crate::profile::Summary::default(), "t").points.len(), 100);
+    }
 }

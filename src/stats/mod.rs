@@ -33,9 +33,10 @@ pub struct Summarized {
 }
 
 impl Summarized {
-    /// Summarise every metric of a benchmark that has at least one run (one shared bootstrap).
+    /// Summarise every metric of a benchmark's runs (one shared bootstrap); none without runs.
     pub fn new(result: BenchmarkResult) -> Summarized {
-        let measured = crate::metrics::measured(&result.runs);
+        // A benchmark cut short before its first run has nothing to summarise (and is exported so).
+        let measured = if result.runs.is_empty() { Vec::new() } else { crate::metrics::measured(&result.runs) };
         let columns: Vec<Vec<f64>> =
             measured.iter().map(|m| result.runs.iter().map(|r| m.extract(r)).collect()).collect();
         let slices: Vec<&[f64]> = columns.iter().map(Vec::as_slice).collect();

@@ -330,10 +330,13 @@ fn ctrl_c_exports_the_finished_benchmark_and_kills_the_running_tree() {
     let text = std::fs::read_to_string(&json).expect("the JSON export exists after Ctrl-C");
     let doc: serde_json::Value = serde_json::from_str(&text).expect("the export is whole JSON");
     let rs = doc["results"].as_array().expect("results");
-    assert_eq!(rs.len(), 1, "only the first benchmark finished a run: {doc}");
+    assert_eq!(rs.len(), 2, "the finished benchmark and the interrupted one: {doc}");
     assert_eq!(rs[0]["command"], "sleep 0.05", "{doc}");
     assert_eq!(rs[0]["measurements"].as_array().map(Vec::len), Some(3), "{doc}");
     assert_eq!(rs[0]["complete"], true, "{doc}");
+    // Cut short in its first run: exported with no runs.
+    assert_eq!(rs[1]["measurements"].as_array().map(Vec::len), Some(0), "{doc}");
+    assert_eq!(rs[1]["complete"], false, "{doc}");
 
     let alive: Vec<u32> = run
         .workloads

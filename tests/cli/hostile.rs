@@ -385,3 +385,353 @@ fn impossible_export_paths_are_refused_before_any_run() {
         assert!(!dir.path().join("ran").exists(), "{flag}: the benchmark ran before the refusal");
     }
 }
+
+/// `bench > /dev/full`: the report cannot be written, so the exit code says so (1, after the
+/// export files are written: nothing measured is lost).
+#[test]
+fn bench_to_a_full_stdout_fails_after_writing_its_files() {
+    let _cpu = cpu_shared();
+    let dir = tempfile::tempdir().unwrap();
+    let json = dir.path().join("r.json");
+    let out = denet()
+        .args(["bench", "--runs", "3", "sleep 0.01", "--export-json"])
+        .arg(&json)
+        .stdout(full())
+        .output()
+        .unwrap();
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(1), "{err}");
+    assert_eq!(
+        err.lines().last(),
+        Some("Error: cannot write the report to stdout: No space left on device (os error 28)")
+    );
+    let doc: serde_json::Value = serde_json::from_slice(&std::fs::read(&json).unwrap()).unwrap();
+    assert_eq!(doc["results"][0]["measurements"].as_array().map(Vec::len), Some(3), "{doc}");
+}
+
+/// A closed stdout (`denet bench ... | head -1`) is not a failure: the benchmark and its files go on.
+#[test]
+fn bench_to_a_closed_stdout_still_succeeds() {
+    let _cpu = cpu_shared();
+    let dir = tempfile::tempdir().unwrap();
+    let json = dir.path().join("r.json");
+    let mut child = denet()
+        .args(["bench", "-N", "--runs", "2", "true", "true -h", "--export-json"])
+        .arg(&json)
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    drop(child.stdout.take());
+    let out = child.wait_with_output().unwrap();
+    assert_eq!(out.status.code(), Some(0), "{}", String::from_utf8_lossy(&out.stderr));
+    let doc: serde_json::Value = serde_json::from_slice(&std::fs::read(&json).unwrap()).unwrap();
+    assert_eq!(doc["results"].as_array().map(Vec::len), Some(2), "{doc}");
+}
+
+/// denet bench started in its own process group; `signal` is sent once `marker` exists (the
+/// benchmark reached the phase under test); returns the exit code.
+fn bench_interrupted_at(dir: &std::path::Path, args: &[&str], marker: &str, signal: i32) -> Option<i32> {
+    use std::os::unix::process::CommandExt;
+    let mut child = denet()
+        .arg("bench")
+        .args(args)
+        .current_dir(dir)
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .process_group(0)
+        .spawn()
+        .unwrap();
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(30);
+    while !dir.join(marker).exists() {
+        assert!(child.try_wait().unwrap().is_none(), "denet ended before {marker} appeared");
+        assert!(std::time::Instant::now() < deadline, "{marker} did not appear in 30 s");
+        std::thread::sleep(std::time::Duration::from_millis(5));
+    }
+    // SAFETY: kill has no memory effects; the PID is our child's, not yet reaped.
+    unsafe { libc::kill(child.id() as libc::pid_t, signal) };
+    let status = child.wait().unwrap();
+    status.code()
+}
+
+/// Ctrl-C (or SIGTERM) before the first run ends, or during `--setup`: the stale files are replaced
+/// by the results so far (the command, with no runs, `"complete": false`; empty CSV cells), exit 130.
+#[test]
+fn an_interrupt_before_the_first_run_ends_replaces_stale_exports() {
+    let _cpu = cpu_shared();
+    for (signal, extra, command) in
+        [(libc::SIGINT, None, "touch began && sleep 30"), (libc::SIGTERM, Some("touch began && sleep 30"), "sleep 0.1")]
+    {
+        let dir = tempfile::tempdir().unwrap();
+        for stale in ["s.json", "s.csv"] {
+            std::fs::write(dir.path().join(stale), "{\"stale\":true}\n").unwrap();
+        }
+        let mut args =
+            vec!["--shell=sh", "--runs", "3", "--export-json", "s.json", "--export-csv", "s.csv", "-n", "cut"];
+        if let Some(setup) = extra {
+            args.extend(["--setup", setup]);
+        }
+        args.push(command);
+        let code = bench_interrupted_at(dir.path(), &args, "began", signal);
+        assert_eq!(code, Some(130), "signal {signal}");
+        let doc: serde_json::Value =
+            serde_json::from_slice(&std::fs::read(dir.path().join("s.json")).unwrap()).expect("whole JSON");
+        let r = &doc["results"][0];
+        assert_eq!((r["command"].as_str(), r["name"].as_str()), (Some(command), Some("cut")), "{doc}");
+        assert_eq!(r["measurements"].as_array().map(Vec::len), Some(0), "{doc}");
+        assert_eq!(r["complete"], false, "{doc}");
+        let csv = std::fs::read_to_string(dir.path().join("s.csv")).unwrap();
+        let row = csv.lines().nth(1).expect("a row for the interrupted command");
+        assert!(row.starts_with("cut,") && row.contains(",,,,,"), "empty cells: {csv}");
+    }
+}
+
+/// After Ctrl-C, `--export-junit` still holds the check of the benchmarks that finished.
+#[test]
+fn junit_is_written_after_an_interrupt() {
+    let _cpu = cpu_shared();
+    let dir = tempfile::tempdir().unwrap();
+    let args = [
+        "--shell=sh",
+        "--runs",
+        "3",
+        "--threshold",
+        "time_wall_clock=1000%",
+        "--export-junit",
+        "j.xml",
+        "sleep 0.01",
+        "sleep 0.02",
+        "touch began && sleep 30",
+    ];
+    assert_eq!(bench_interrupted_at(dir.path(), &args, "began", libc::SIGINT), Some(130));
+    let junit = std::fs::read_to_string(dir.path().join("j.xml")).expect("the JUnit file");
+    assert_xml(&junit);
+    assert!(junit.contains("<testsuite name=\"sleep 0.02\""), "{junit}");
+    assert!(!junit.contains("began"), "the interrupted command is not judged: {junit}");
+}
+
+/// Two outputs to one place are refused before anything runs, naming both flags.
+#[test]
+fn two_exports_to_one_place_are_refused_before_any_run() {
+    let dir = tempfile::tempdir().unwrap();
+    for (flags, first_line) in [
+        (
+            &["--export-json", "same", "--export-csv", "./same"][..],
+            "Error: invalid --export-csv './same': --export-json writes to the same file: give each export its own file",
+        ),
+        (
+            &["--export-json", "-", "--export-csv", "-"],
+            "Error: invalid --export-csv '-': --export-json writes to stdout too: give one of them a file",
+        ),
+        (
+            &["--export-markdown", "-", "--export-json", "/dev/stdout"],
+            "Error: invalid --export-markdown '-': --export-json writes to stdout too: give one of them a file",
+        ),
+        (
+            &["--export-html", "same", "--export-json", "same"],
+            "Error: invalid --export-html 'same': --export-json writes to the same file: give each export its own file",
+        ),
+    ] {
+        let out = denet()
+            .args(["bench", "--runs", "1", "--setup", "touch ran", "true"])
+            .args(flags)
+            .current_dir(dir.path())
+            .output()
+            .unwrap();
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(out.status.code(), Some(1), "{flags:?}: {err}");
+        assert_eq!(err.lines().next(), Some(first_line), "{flags:?}");
+        assert!(out.stdout.is_empty(), "{flags:?}");
+        assert!(!dir.path().join("ran").exists() && !dir.path().join("same").exists(), "{flags:?}: it ran");
+    }
+}
+
+/// With an export on stdout, the human report goes to stderr: stdout is the export alone.
+#[test]
+fn an_export_on_stdout_keeps_stdout_clean_for_jq() {
+    let _cpu = cpu_shared();
+    let out = denet()
+        .args([
+            "bench",
+            "-N",
+            "--runs",
+            "2",
+            "true",
+            "true -h",
+            "--export-json",
+            "-",
+            "--threshold",
+            "time_wall_clock=1000%",
+        ])
+        .output()
+        .unwrap();
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(0), "{err}");
+    let doc: serde_json::Value = serde_json::from_slice(&out.stdout).expect("stdout is one JSON document");
+    assert_eq!(doc["results"].as_array().map(Vec::len), Some(2));
+    assert!(err.contains("Benchmark 1: true") && err.contains("Against the first command:"), "{err}");
+}
+
+/// `compare` and `report` never read an endless input into memory: the file and the limit are named.
+#[test]
+fn results_readers_refuse_endless_inputs() {
+    let _cpu = cpu_shared();
+    let dir = tempfile::tempdir().unwrap();
+    bench_ok(&["--export-json".as_ref(), dir.path().join("a.json").as_os_str()]);
+    let html = dir.path().join("x.html");
+    let cases: [(&str, String, i32); 4] = [
+        ("compare a.json /dev/zero", "denet: /dev/zero: not valid JSON (expected value at line 1 column 1)".into(), 2),
+        (
+            "report /dev/zero -o x.html",
+            "denet: /dev/zero: not valid JSON (expected value at line 1 column 1)".into(),
+            2,
+        ),
+        // An endless blank input: read up to the limit, then refused.
+        (
+            "compare a.json /dev/stdin",
+            "denet: /dev/stdin: larger than 256 MiB: not a results file denet reads".into(),
+            2,
+        ),
+        (
+            "report /dev/stdin -o x.html",
+            "denet: /dev/stdin: larger than 256 MiB: not a results file denet reads".into(),
+            2,
+        ),
+    ];
+    for (args, first_line, code) in cases {
+        let out = Command::new("sh")
+            .args(["-c", &format!("yes '' | \"$0\" {args}")])
+            .arg(denet_path())
+            .current_dir(dir.path())
+            .output()
+            .unwrap();
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(out.status.code(), Some(code), "{args}: {err}");
+        assert_eq!(err.lines().next(), Some(first_line.as_str()), "{args}");
+        assert!(!html.exists(), "{args}: a report was written");
+    }
+}
+
+/// Tiny entries repeated without end (`{},` is a run) are refused at a number of runs, so memory
+/// stays bounded however small each entry is (an endless list of empty results once took 2.1 GB).
+#[test]
+fn endless_lists_of_tiny_entries_are_refused() {
+    let _cpu = cpu_shared();
+    for (head, entry) in [
+        (r#"{"schema_version":2,"results":["#, r#"{"command":"x","measurements":[]},"#),
+        (r#"{"schema_version":2,"results":[{"command":"x","measurements":["#, "{},"),
+    ] {
+        let out = Command::new("sh")
+            .args(["-c", "(printf '%s' \"$1\"; yes \"$2\") | \"$0\" compare /dev/stdin /dev/stdin"])
+            .args([denet_path().as_os_str(), head.as_ref(), entry.as_ref()])
+            .output()
+            .unwrap();
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(out.status.code(), Some(2), "{entry}: {err}");
+        let first = err.lines().next().unwrap_or_default();
+        assert!(
+            first.starts_with(
+                "denet: /dev/stdin: cannot read the results: more than 2000000 runs: not a results file denet reads"
+            ),
+            "{entry}: {err}"
+        );
+    }
+}
+
+/// `compare` refuses values no run can have, naming the file, the result, the run and the metric.
+#[test]
+fn compare_refuses_impossible_values() {
+    let _cpu = cpu_shared();
+    let dir = tempfile::tempdir().unwrap();
+    let good = dir.path().join("a.json");
+    bench_ok(&["--export-json".as_ref(), good.as_os_str()]);
+    let doc: serde_json::Value = serde_json::from_slice(&std::fs::read(&good).unwrap()).unwrap();
+    for (metric, value) in [("time_wall_clock", -1.0), ("memory_peak_resident", -5.0), ("page_faults_minor", -2.0)] {
+        let mut bad = doc.clone();
+        bad["results"][0]["measurements"][1][metric]["value"] = serde_json::json!(value);
+        let path = dir.path().join("bad.json");
+        std::fs::write(&path, serde_json::to_vec(&bad).unwrap()).unwrap();
+        let out = denet().arg("compare").arg(&good).arg(&path).output().unwrap();
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(out.status.code(), Some(2), "{metric}: {err}");
+        let expected = format!(
+            "denet: {}: result 1 ('true'), run 2: {metric} is {value}: no run can measure that",
+            path.display()
+        );
+        assert_eq!(err.lines().next(), Some(expected.as_str()));
+        assert!(out.stdout.is_empty(), "{metric}: a comparison was printed");
+    }
+}
+
+/// Many short benchmarks: the files are rewritten on a time budget, not after each, and the last
+/// write still holds every result.
+#[test]
+fn many_benchmarks_all_reach_the_export() {
+    let _cpu = cpu_shared();
+    let dir = tempfile::tempdir().unwrap();
+    let json = dir.path().join("r.json");
+    let csv = dir.path().join("r.csv");
+    let commands: Vec<String> = (0..60).map(|i| format!("true {i}")).collect();
+    let out = denet()
+        .args(["bench", "-N", "--runs", "1", "--style", "none"])
+        .args(&commands)
+        .arg("--export-json")
+        .arg(&json)
+        .arg("--export-csv")
+        .arg(&csv)
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{out:?}");
+    let doc: serde_json::Value = serde_json::from_slice(&std::fs::read(&json).unwrap()).unwrap();
+    let names: Vec<&str> = doc["results"].as_array().unwrap().iter().filter_map(|r| r["command"].as_str()).collect();
+    assert_eq!(names, commands.iter().map(String::as_str).collect::<Vec<_>>());
+    assert_eq!(std::fs::read_to_string(&csv).unwrap().lines().count(), 61);
+}
+
+/// A results file exported after Ctrl-C holds a command with no runs: `compare` and `report` read
+/// it, the command is named in a note and not checked (it once panicked: "describe needs at least
+/// one value").
+#[test]
+fn results_with_a_command_without_runs_are_compared_and_reported() {
+    let _cpu = cpu_shared();
+    let dir = tempfile::tempdir().unwrap();
+    let full = dir.path().join("full.json");
+    let out = denet()
+        .args(["bench", "-N", "--runs", "2", "--style", "none", "true", "true -h", "--export-json"])
+        .arg(&full)
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{out:?}");
+    let mut doc: serde_json::Value = serde_json::from_slice(&std::fs::read(&full).unwrap()).unwrap();
+    doc["results"][1]["measurements"] = serde_json::json!([]);
+    doc["results"][1]["complete"] = serde_json::json!(false);
+    let cut = dir.path().join("cut.json");
+    std::fs::write(&cut, serde_json::to_vec(&doc).unwrap()).unwrap();
+    let out = denet().arg("compare").arg(&full).arg(&cut).output().unwrap();
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert_eq!(out.status.code(), Some(0), "{out:?}");
+    assert!(
+        stdout.contains(
+            "note: 'true -h' has no runs in the current results (cut short before its first run ended): not checked"
+        ),
+        "{stdout}"
+    );
+    let html = dir.path().join("cut.html");
+    let out = denet().arg("report").arg(&cut).arg("-o").arg(&html).output().unwrap();
+    assert_eq!(out.status.code(), Some(0), "{out:?}");
+    assert!(std::fs::read_to_string(&html).unwrap().starts_with("<!DOCTYPE html>"));
+}
+
+/// An export on a full stdout is an error that says what could not be written.
+#[test]
+fn an_export_on_a_full_stdout_is_an_error() {
+    let _cpu = cpu_shared();
+    let out =
+        denet().args(["bench", "-N", "--runs", "1", "true", "--export-json", "-"]).stdout(full()).output().unwrap();
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(1), "{err}");
+    assert_eq!(
+        err.lines().last(),
+        Some("Error: cannot write the export to stdout: No space left on device (os error 28)")
+    );
+}

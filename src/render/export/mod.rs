@@ -6,8 +6,10 @@ mod markup;
 
 pub use json::document;
 
+use std::cell::Cell;
 use std::io::Write;
 use std::path::PathBuf;
+use std::time::{Duration, Instant};
 
 use crate::metrics::{self, Dimension, DisplayUnit, Selected};
 use crate::profile::EnvRecord;
@@ -46,7 +48,17 @@ pub fn exporter(format: Format) -> Box<dyn Exporter> {
 /// loses nothing); stdout and other streams (a device, a FIFO, /dev/stdout) are written once, at the end.
 pub struct Exports {
     targets: Vec<(Format, Sink)>,
+    /// When the files were last written, and what writing them took (cells: the report being
+    /// written borrows its owner).
+    last: Cell<Option<(Instant, Duration)>>,
+    /// Whether a benchmark finished since the files were last written.
+    pending: Cell<bool>,
 }
+
+/// The files are rewritten when the time since the last write is at least this many times what
+/// that write took: writing then costs at most 1/(1 + this) of the benchmark's time, however many
+/// benchmarks there are (a rewrite after each made 1,000 short benchmarks cost 150 s instead of 2 s).
+const WRITE_BUDGET: u32 = 4;
 
 /// Where an export goes, classified once: a file replaced after each benchmark, or a stream
 /// (stdout, a device, a FIFO, /dev/stdout) written once at the end.
@@ -75,15 +87,41 @@ impl Exports {
             Destination::File(p) if matches!(crate::files::kind(&p), Ok(crate::files::Kind::Stream)) => Sink::Stream(p),
             Destination::File(p) => Sink::File(p),
         };
-        Exports { targets: targets.into_iter().map(|(f, d)| (f, sink(d))).collect() }
+        Exports {
+            targets: targets.into_iter().map(|(f, d)| (f, sink(d))).collect(),
+            last: Cell::new(None),
+            pending: Cell::new(false),
+        }
     }
 
     /// Rewrite every regular file target with the results so far.
     pub fn write_files(&self, report: &Report) -> anyhow::Result<()> {
+        let started = Instant::now();
         for (format, target) in &self.targets {
             if let Sink::File(path) = target {
                 write_atomically(path, &exporter(*format).render(report)?)?;
             }
+        }
+        self.last.set(Some((Instant::now(), started.elapsed())));
+        self.pending.set(false);
+        Ok(())
+    }
+
+    /// Rewrite the files when the time budget allows (always the first time), else remember that
+    /// they are behind.
+    pub fn write_files_if_due(&self, report: &Report) -> anyhow::Result<()> {
+        let due = self.last.get().is_none_or(|(at, took)| at.elapsed() >= took * WRITE_BUDGET);
+        self.pending.set(true);
+        if due {
+            self.write_files(report)?;
+        }
+        Ok(())
+    }
+
+    /// The last write, when the files are behind (or were never written).
+    pub fn write_pending(&self, report: &Report) -> anyhow::Result<()> {
+        if self.pending.get() || self.last.get().is_none() {
+            self.write_files(report)?;
         }
         Ok(())
     }
@@ -95,10 +133,12 @@ impl Exports {
         for (format, target) in &self.targets {
             match target {
                 Sink::Stdout => {
-                    out.write_all(b"\n")?;
-                    out.write_all(&exporter(*format).render(report)?)?;
-                    out.write_all(b"\n")?;
-                    out.flush()?;
+                    let bytes = exporter(*format).render(report)?;
+                    let written = out.write_all(b"\n").and_then(|()| out.write_all(&bytes));
+                    written.and_then(|()| out.write_all(b"\n")).and_then(|()| out.flush()).map_err(|e| {
+                        // A closed pipe stays recognisable (main ends quietly on it).
+                        anyhow::Error::new(e).context("cannot write the export to stdout")
+                    })?;
                 }
                 Sink::Stream(path) => write_atomically(path, &exporter(*format).render(report)?)?,
                 Sink::File(_) => {}
