@@ -128,3 +128,66 @@ pub fn render(s: &Summary) -> String {
     }
     table.to_string()
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::profile::{Counters, Lifecycle, Rusage, SummaryBuilder};
+
+    fn summary() -> Summary {
+        let mut s = SummaryBuilder::default().finish();
+        s.duration_s = 1.0;
+        s.totals = Counters { cpu_time_s: 0.5, involuntary_ctx_switches: 23, ..Counters::default() };
+        s
+    }
+
+    fn row<'a>(rows: &'a [(String, String)], prefix: &str) -> &'a (String, String) {
+        rows.iter().find(|(k, _)| k.starts_with(prefix)).unwrap_or_else(|| panic!("no row {prefix}: {rows:?}"))
+    }
+
+    #[test]
+    fn wait4_replaces_the_sampled_figures_and_each_quantity_shows_once() {
+        let r = Rusage {
+            user_s: 0.4,
+            system_s: 0.2,
+            involuntary_ctx_switches: 2533,
+            max_rss_bytes: 1 << 20,
+            ..Rusage::default()
+        };
+        let s = summary().with_wait4(&r);
+        assert!((s.totals.cpu_time_s - 0.6).abs() < 1e-9 && (s.cpu_percent_mean - 60.0).abs() < 1e-6, "{s:?}");
+        assert_eq!(s.totals.involuntary_ctx_switches, 2533);
+        assert!(!s.is_sampled("involuntary_ctx_switches") && s.is_sampled("processes_seen"), "{:?}", s.sampled);
+        let rows = rows(&s);
+        assert_eq!(row(&rows, "Ctx switches").0, "Ctx switches vol / invol (wait4)");
+        assert_eq!(row(&rows, "Ctx switches").1, "0 / 2,533");
+        assert_eq!(row(&rows, "CPU time").0, "CPU time (wait4)");
+        assert_eq!(rows.iter().filter(|(k, _)| k.contains("RSS")).count(), 2, "tree and largest process: {rows:?}");
+        assert_eq!(rows.iter().filter(|(k, _)| k.contains("witch")).count(), 1, "{rows:?}");
+    }
+
+    #[test]
+    fn without_wait4_context_switches_are_labelled_sampled() {
+        let rows = rows(&summary());
+        assert_eq!(row(&rows, "Ctx switches").0, "Ctx switches vol / invol (sampled)");
+        assert_eq!(row(&rows, "Processes").0, "Processes peak / seen (sampled)");
+    }
+
+    #[test]
+    fn ebpf_counts_the_processes_started() {
+        let mut s = summary();
+        s.processes_seen = 2;
+        s.kernel.lifecycle = Some(Lifecycle { processes_created: 2000, threads_created: 0, execs: 2001 });
+        let s = s.with_ebpf_processes();
+        assert_eq!(s.processes_seen, 2001, "the command and the 2,000 it forked");
+        assert_eq!(row(&rows(&s), "Processes").0, "Processes peak (sampled) / started (eBPF)");
+    }
+
+    #[test]
+    fn a_deleted_file_nets_to_nothing_written() {
+        let mut s = summary();
+        s.totals.write_bytes = 50 << 20;
+        s.totals.cancelled_write_bytes = 50 << 20;
+        assert_eq!(row(&rows(&s), "Storage write cancelled").1, "50.0 MiB / 0 B");
+    }
+}
