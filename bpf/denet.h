@@ -22,7 +22,14 @@
 /* A target's flags, combined with |; an enum rather than macros so that they reach Rust in the BTF. */
 enum denet_flags {
 	DENET_COUNT = 1,  /* count this process's events */
-	DENET_FOLLOW = 2, /* add the processes it forks as COUNT|FOLLOW targets */
+	DENET_FOLLOW = 2, /* add the processes it forks as targets (COUNT|FOLLOW, or FROM_EXEC|FOLLOW) */
+	/*
+	 * Count it from its next successful exec, not before: a child of denet or
+	 * of its spawner runs their code until it execs the command (117
+	 * rt_sigaction calls of posix_spawn's SETSIGDEF, the PATH entries tried
+	 * by execvp), and none of that is the command's.
+	 */
+	DENET_FROM_EXEC = 4,
 };
 
 /* One process (thread group) of the monitored tree: key is its tgid. */
@@ -70,6 +77,8 @@ struct denet_lifecycle_counts {
 	__u64 threads_created;   /* clone(CLONE_THREAD) by counted processes */
 	__u64 execs;
 	__u64 lost_targets; /* children that could not be added (target map full) */
+	/* Execs that made a FROM_EXEC target counted: its execve entered before it counted (the syscall program missed it). */
+	__u64 counted_execves;
 };
 
 /* Per-CPU counters of the network program. */

@@ -2,7 +2,10 @@
 /*
  * Follows the monitored tree in the kernel: a process forked by a followed
  * process becomes a target before it runs (so its first syscall is counted),
- * and leaves the target map when its thread group dies. Counts forks and execs.
+ * and leaves the target map when its thread group dies. A child of a
+ * follow-only process (denet, its spawner) counts from its exec instead, so
+ * that the harness's own code before the exec is not the command's. Counts
+ * forks and execs.
  */
 #include "denet.h"
 
@@ -44,7 +47,9 @@ int denet_task_newtask(struct task_newtask_record *r)
 	if (!(p->flags & DENET_FOLLOW))
 		return 0;
 	__u32 child = r->pid;
-	struct denet_target t = { .flags = DENET_COUNT | DENET_FOLLOW };
+	/* Before its exec, a child of a process that is not counted runs that process's code. */
+	enum denet_flags counting = (p->flags & DENET_COUNT) ? DENET_COUNT : DENET_FROM_EXEC;
+	struct denet_target t = { .flags = counting | DENET_FOLLOW };
 	long err = bpf_map_update_elem(&targets, &child, &t, BPF_NOEXIST);
 	if (!err)
 		bump_generation();
@@ -57,13 +62,28 @@ int denet_task_newtask(struct task_newtask_record *r)
 	return 0;
 }
 
+/*
+ * sched_process_exec fires inside a successful execve, once the new program is
+ * in place: a FROM_EXEC target counts from here. Its execve is counted here
+ * (the target's own count, and `counted_execves` for the per-syscall table),
+ * since its sys_enter came while the process did not count yet.
+ */
 SEC("tracepoint/sched/sched_process_exec")
 int denet_exec(void *r)
 {
-	if (!counted_target())
+	__u32 tgid = current_tgid();
+	struct denet_target *t = bpf_map_lookup_elem(&targets, &tgid);
+	if (!t)
 		return 0;
 	struct denet_lifecycle_counts *c = counters_slot(&counts);
-	if (c)
+	if (t->flags & DENET_FROM_EXEC) {
+		t->flags = DENET_COUNT | DENET_FOLLOW;
+		__sync_fetch_and_add(&t->syscalls, 1);
+		bump_generation();
+		if (c)
+			c->counted_execves++;
+	}
+	if (c && (t->flags & DENET_COUNT))
 		c->execs++;
 	return 0;
 }
@@ -83,8 +103,8 @@ int denet_exit(struct sched_process_exit_record *r)
 {
 	__u32 tgid = current_tgid();
 	struct denet_target *t = bpf_map_lookup_elem(&targets, &tgid);
-	/* Only COUNT targets leave by themselves: a FOLLOW-only entry (denet's spawner) is denet's to remove. */
-	if (!t || !(t->flags & DENET_COUNT) || !group_dead(r, tgid))
+	/* Only the tree's processes leave by themselves: a FOLLOW-only entry (denet's spawner) is denet's to remove. */
+	if (!t || !(t->flags & (DENET_COUNT | DENET_FROM_EXEC)) || !group_dead(r, tgid))
 		return 0;
 	bpf_map_delete_elem(&targets, &tgid);
 	bump_generation();

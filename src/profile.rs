@@ -16,6 +16,10 @@ pub struct Counters {
     pub read_bytes: u64,
     /// Bytes sent to storage (`write_bytes` in /proc/PID/io).
     pub write_bytes: u64,
+    /// Bytes this tree dirtied that never reached storage because it truncated or deleted the file
+    /// first (`cancelled_write_bytes`: charged to the process that truncates, not the writer).
+    #[serde(default)]
+    pub cancelled_write_bytes: u64,
     /// Bytes passed to read-like syscalls (`rchar`).
     pub rchar: u64,
     /// Bytes passed to write-like syscalls (`wchar`).
@@ -37,6 +41,7 @@ impl Counters {
             cpu_time_s: ff(self.cpu_time_s, o.cpu_time_s),
             read_bytes: fi(self.read_bytes, o.read_bytes),
             write_bytes: fi(self.write_bytes, o.write_bytes),
+            cancelled_write_bytes: fi(self.cancelled_write_bytes, o.cancelled_write_bytes),
             rchar: fi(self.rchar, o.rchar),
             wchar: fi(self.wchar, o.wchar),
             minor_faults: fi(self.minor_faults, o.minor_faults),
@@ -48,6 +53,11 @@ impl Counters {
 
     pub fn add(&self, o: &Counters) -> Counters {
         self.zip_with(o, u64::saturating_add, |a, b| a + b)
+    }
+
+    /// Bytes written to storage for good: written, less what was truncated or deleted before it got there.
+    pub fn net_write_bytes(&self) -> u64 {
+        self.write_bytes.saturating_sub(self.cancelled_write_bytes)
     }
 }
 
@@ -291,12 +301,65 @@ pub struct Summary {
     pub unavailable: Vec<Capability>,
 }
 
-/// Summary fields whose values come from samples, not from exact kernel accounting.
+/// Summary fields whose values come from samples, not from exact kernel accounting: each is a lower
+/// bound (a sample can miss a short process, a brief peak, the switches of a process between two
+/// ticks). `run` removes those it replaces with exact figures (`Summary::with_wait4`, `with_ebpf`).
 pub fn sampled_fields() -> Vec<String> {
-    ["cpu_percent_peak", "rss_peak_tree_bytes", "processes_peak", "threads_peak", "processes_seen"]
-        .into_iter()
-        .map(String::from)
-        .collect()
+    [
+        "cpu_percent_peak",
+        "rss_peak_tree_bytes",
+        "processes_peak",
+        "threads_peak",
+        "processes_seen",
+        "voluntary_ctx_switches",
+        "involuntary_ctx_switches",
+    ]
+    .into_iter()
+    .map(String::from)
+    .collect()
+}
+
+impl Summary {
+    /// Whether `field` is sampled (a lower bound) rather than exact.
+    pub fn is_sampled(&self, field: &str) -> bool {
+        self.sampled.iter().any(|f| f == field)
+    }
+
+    fn now_exact(&mut self, fields: &[&str]) {
+        self.sampled.retain(|f| !fields.contains(&f.as_str()));
+    }
+
+    /// Replace the sampled tree totals with wait4's exact ones for the command and every descendant
+    /// reaped (denet is the subreaper, so orphans too): one figure per quantity. A sampled total can
+    /// still be larger (a process that was never reaped, still running), so each keeps the larger.
+    pub fn with_wait4(mut self, r: &Rusage) -> Summary {
+        let t = &mut self.totals;
+        t.cpu_time_s = t.cpu_time_s.max(r.user_s + r.system_s);
+        t.minor_faults = t.minor_faults.max(r.minor_faults);
+        t.major_faults = t.major_faults.max(r.major_faults);
+        t.voluntary_ctx_switches = t.voluntary_ctx_switches.max(r.voluntary_ctx_switches);
+        t.involuntary_ctx_switches = t.involuntary_ctx_switches.max(r.involuntary_ctx_switches);
+        // wait4's peak is exact for the largest process; a lower bound on the tree's summed peak too,
+        // which sampling can miss in short runs.
+        self.rss_peak_process_bytes = self.rss_peak_process_bytes.max(r.max_rss_bytes);
+        self.rss_peak_tree_bytes = self.rss_peak_tree_bytes.max(r.max_rss_bytes);
+        if self.duration_s > 0.0 {
+            self.cpu_percent_mean = 100.0 * self.totals.cpu_time_s / self.duration_s;
+        }
+        self.now_exact(&["voluntary_ctx_switches", "involuntary_ctx_switches"]);
+        self.rusage = Some(*r);
+        self
+    }
+
+    /// With eBPF's process lifecycle, every process of a tree started by denet is counted: the
+    /// command and each process forked in the tree.
+    pub fn with_ebpf_processes(mut self) -> Summary {
+        if let Some(l) = self.kernel.lifecycle {
+            self.processes_seen = self.processes_seen.max(l.processes_created + 1);
+            self.now_exact(&["processes_seen"]);
+        }
+        self
+    }
 }
 
 /// Folds samples into a summary, one at a time (a recording can be long).

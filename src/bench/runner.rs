@@ -127,8 +127,12 @@ impl Follower {
         Self::with_final_io(TreeProfile::default(), io)
     }
 
+    /// Also: the run's own process and its main thread existed, though a run shorter than a tick
+    /// was never sampled (sampled peaks are lower bounds, and this is the least they can be).
     #[cfg(unix)]
     fn with_final_io(mut p: TreeProfile, io: Option<crate::bench::protocol::FinalIo>) -> TreeProfile {
+        p.processes_peak = p.processes_peak.max(1);
+        p.threads_peak = p.threads_peak.max(1);
         if let Some(io) = io {
             p.read_bytes = p.read_bytes.max(io.read_bytes);
             p.write_bytes = p.write_bytes.max(io.write_bytes);

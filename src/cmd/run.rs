@@ -84,13 +84,10 @@ fn finish(
     opts: &MonitorOptions,
     reported: &[String],
 ) -> anyhow::Result<ExitCode> {
-    let mut summary = finished.summary.clone();
+    let mut summary = finished.summary.clone().with_ebpf_processes();
     if let Some(r) = &rusage {
-        // wait4's peak is exact; a lower bound on the tree's peak too, which sampling can miss in short runs.
-        summary.rss_peak_process_bytes = summary.rss_peak_process_bytes.max(r.max_rss_bytes);
-        summary.rss_peak_tree_bytes = summary.rss_peak_tree_bytes.max(r.max_rss_bytes);
+        summary = summary.with_wait4(r);
     }
-    summary.rusage = rusage;
     summary.exit = Some(exit);
     session::finish(finished, summary, opts, reported)?;
     Ok(ExitCode::from(exit.shell_code().clamp(0, 255) as u8))

@@ -15,6 +15,40 @@ struct Tracked {
     idle: Option<Idle>,
     /// Reads in a row that found `io` refused: one can be an instant of an exec, two are a denial.
     io_refusals: u32,
+    clock: ThreadClock,
+}
+
+/// A process's CPU time in nanoseconds, from its threads' schedstat (`se.sum_exec_runtime`).
+//
+// /proc/PID/stat has the same total only in clock ticks: the kernel scales utime + stime to the
+// nanosecond runtime and then truncates to 10 ms, so a 14 ms process reads 10 ms or 0, and CPU %
+// over a 100 ms interval moves in steps of 10 points. A single-threaded process's own schedstat
+// is its total. Once a process has had several threads, every live thread's is read, and a thread
+// that has exited since keeps its last reading (its time since then, at most one interval, is
+// only in `stat`'s ticks, which stay a floor under the total).
+#[derive(Default)]
+struct ThreadClock {
+    threaded: bool,
+    live: std::collections::HashMap<u32, u64>,
+    departed_ns: u64,
+}
+
+impl ThreadClock {
+    /// The process's CPU time in ns; None where the kernel keeps no schedstats.
+    fn read(&mut self, pid: u32, main: Option<Schedstat>, threads: u64) -> Option<u64> {
+        if threads <= 1 && !self.threaded {
+            return main.map(|s| s.run_ns).filter(|&ns| ns > 0);
+        }
+        self.threaded = true;
+        let now: std::collections::HashMap<u32, u64> = procfile::thread_ids(pid)
+            .iter()
+            .filter_map(|tid| Some((tid.parse().ok()?, procfile::thread_run_ns(pid, tid)?)))
+            .collect();
+        self.departed_ns += self.live.iter().filter(|(tid, _)| !now.contains_key(tid)).map(|(_, ns)| ns).sum::<u64>();
+        self.live = now;
+        let total = self.departed_ns + self.live.values().sum::<u64>();
+        (total > 0).then_some(total)
+    }
 }
 
 /// `status` and `io` as last read, and the signs that the process has not run since.
@@ -39,7 +73,7 @@ impl Tracked {
     // - rchar, wchar, read_bytes and write_bytes are charged to the task that makes the
     //   syscall, submits the read or dirties the page: itself, never the flusher that
     //   writes the page back; a truncation of its file by another process is charged to
-    //   that process (cancelled_write_bytes, which we do not read anyway); a reaped
+    //   that process (cancelled_write_bytes too: it is charged to the truncating task); a reaped
     //   child's counts are added by wait4, which it would have to run to call;
     // - VmHWM is max(RSS, the peak saved before pages are freed), and other tasks can add
     //   or free its pages (a vfork child sharing its memory, process_vm_writev,
@@ -54,9 +88,9 @@ impl Tracked {
     // instant between marking itself asleep and leaving the CPU. Multi-threaded processes
     // and kernels that keep no schedstats (zeros) always take the full read.
     /// Also counts a refused `io` (see `io_refusals`).
-    fn status_and_io(&mut self, pid: u32, stat: &Stat) -> (Option<Status>, Io) {
+    fn status_and_io(&mut self, pid: u32, stat: &Stat, schedstat: Option<Schedstat>) -> (Option<Status>, Io) {
         let sleeping = stat.num_threads <= 1 && stat.state != b'R';
-        let sign = sleeping.then(|| self.files.schedstat()).flatten().filter(|s| s.run_ns > 0);
+        let sign = schedstat.filter(|s| sleeping && s.run_ns > 0);
         if let (Some(schedstat), Some(idle)) = (sign, self.idle) {
             if idle.schedstat == schedstat && idle.rss_pages == stat.rss_pages {
                 return (Some(idle.status), idle.io);
@@ -123,7 +157,10 @@ impl ProcfsSource {
         }
         match ProcFiles::open(pid) {
             Ok(files) => {
-                self.tracked.insert(pid, Tracked { files, threads: u64::MAX, idle: None, io_refusals: 0 });
+                self.tracked.insert(
+                    pid,
+                    Tracked { files, threads: u64::MAX, idle: None, io_refusals: 0, clock: ThreadClock::default() },
+                );
                 true
             }
             Err(e) => {
@@ -180,7 +217,12 @@ impl ProcfsSource {
         let t = self.tracked.get_mut(&pid)?;
         let stat = t.files.stat().ok()?;
         // After `stat`: a process that runs between the two reads moves its schedstat.
-        let (status, io) = t.status_and_io(pid, &stat);
+        let schedstat = t.files.schedstat();
+        let (status, io) = t.status_and_io(pid, &stat, schedstat);
+        let tck = self.ticks_per_s;
+        let ticks_s = (stat.utime + stat.stime) as f64 / tck;
+        let self_cpu_s =
+            t.clock.read(pid, schedstat, stat.num_threads).map_or(ticks_s, |ns| (ns as f64 * 1e-9).max(ticks_s));
         if t.io_refusals >= 2 && self.io_denied.is_none() {
             self.io_denied = Some(format!(
                 "/proc/{pid}/io is not readable (permission denied): monitor as the process owner or root"
@@ -191,11 +233,12 @@ impl ProcfsSource {
             (0 | 1, Some(s)) => (s.voluntary_ctxt_switches, s.nonvoluntary_ctxt_switches),
             (_, status) => Self::ctx_switches_of_threads(pid, status),
         };
-        let tck = self.ticks_per_s;
         let inclusive = Counters {
-            cpu_time_s: (stat.utime + stat.stime + stat.cutime + stat.cstime) as f64 / tck,
+            // Reaped children's time is only in ticks (cutime, cstime): the kernel keeps no ns sum of it.
+            cpu_time_s: self_cpu_s + (stat.cutime + stat.cstime) as f64 / tck,
             read_bytes: io.read_bytes,
             write_bytes: io.write_bytes,
+            cancelled_write_bytes: io.cancelled_write_bytes,
             rchar: io.rchar,
             wchar: io.wchar,
             minor_faults: stat.minflt + stat.cminflt,
@@ -208,7 +251,7 @@ impl ProcfsSource {
             pid,
             ppid: stat.ppid,
             name: stat.comm,
-            self_cpu_s: (stat.utime + stat.stime) as f64 / tck,
+            self_cpu_s,
             inclusive,
             rss_bytes,
             rss_peak_bytes: status.and_then(|s| s.vm_hwm_kib).map_or(rss_bytes, |kb| (kb * 1024).max(rss_bytes)),

@@ -58,6 +58,7 @@ pub struct Io {
     pub wchar: u64,
     pub read_bytes: u64,
     pub write_bytes: u64,
+    pub cancelled_write_bytes: u64,
 }
 
 /// A process's open /proc files.
@@ -211,25 +212,36 @@ pub fn parse_status(buf: &[u8]) -> Status {
     }
 }
 
-const IO_KEYS: [&[u8]; 4] = [b"rchar", b"wchar", b"read_bytes", b"write_bytes"];
+const IO_KEYS: [&[u8]; 5] = [b"rchar", b"wchar", b"read_bytes", b"write_bytes", b"cancelled_write_bytes"];
 
 /// Parse `/proc/PID/io`; a missing field reads as 0.
 pub fn parse_io(buf: &[u8]) -> Io {
-    let [rchar, wchar, read_bytes, write_bytes] = fields(buf, IO_KEYS).map(|v| v.unwrap_or(0));
-    Io { rchar, wchar, read_bytes, write_bytes }
+    let [rchar, wchar, read_bytes, write_bytes, cancelled_write_bytes] = fields(buf, IO_KEYS).map(|v| v.unwrap_or(0));
+    Io { rchar, wchar, read_bytes, write_bytes, cancelled_write_bytes }
 }
 
 /// Read `/proc/PID/io` once (an exited child's last counters); `None` when unreadable or a field is missing.
 pub fn read_io(pid: u32) -> Option<Io> {
     let buf = std::fs::read(format!("/proc/{pid}/io")).ok()?;
-    let [rchar, wchar, read_bytes, write_bytes] = fields(&buf, IO_KEYS);
-    Some(Io { rchar: rchar?, wchar: wchar?, read_bytes: read_bytes?, write_bytes: write_bytes? })
+    let [rchar, wchar, read_bytes, write_bytes, cancelled_write_bytes] = fields(&buf, IO_KEYS);
+    Some(Io {
+        rchar: rchar?,
+        wchar: wchar?,
+        read_bytes: read_bytes?,
+        write_bytes: write_bytes?,
+        cancelled_write_bytes: cancelled_write_bytes.unwrap_or(0),
+    })
 }
 
 /// Parse `/proc/PID/schedstat`: three numbers on one line.
 pub fn parse_schedstat(buf: &[u8]) -> Option<Schedstat> {
     let mut n = buf.split(u8::is_ascii_whitespace).filter(|f| !f.is_empty()).map(leading_number);
     Some(Schedstat { run_ns: n.next()??, wait_ns: n.next()??, timeslices: n.next()?? })
+}
+
+/// One thread's time on a CPU in nanoseconds, from `/proc/PID/task/TID/schedstat`.
+pub fn thread_run_ns(pid: u32, tid: &str) -> Option<u64> {
+    parse_schedstat(&std::fs::read(format!("/proc/{pid}/task/{tid}/schedstat")).ok()?).map(|s| s.run_ns)
 }
 
 /// Context switches of one thread, from `/proc/PID/task/TID/status`.
@@ -313,10 +325,10 @@ voluntary_ctxt_switches:\t2\nnonvoluntary_ctxt_switches:\t0\n";
         let io = parse_io(
             b"rchar: 6976\nwchar: 0\nsyscr: 10\nsyscw: 0\nread_bytes: 8192\nwrite_bytes: 0\ncancelled_write_bytes: 0\n",
         );
-        assert_eq!(io, Io { rchar: 6976, wchar: 0, read_bytes: 8192, write_bytes: 0 });
-        // cancelled_write_bytes is not write_bytes; missing keys read as 0.
+        assert_eq!(io, Io { rchar: 6976, wchar: 0, read_bytes: 8192, write_bytes: 0, cancelled_write_bytes: 0 });
+        // cancelled_write_bytes is not write_bytes (a key that ends another's); missing keys read as 0.
         let io = parse_io(b"rchar: 10\ncancelled_write_bytes: 4096\nwchar: 18446744073709551615\n");
-        assert_eq!(io, Io { rchar: 10, wchar: u64::MAX, read_bytes: 0, write_bytes: 0 });
+        assert_eq!(io, Io { rchar: 10, wchar: u64::MAX, read_bytes: 0, write_bytes: 0, cancelled_write_bytes: 4096 });
     }
 
     #[test]

@@ -6,38 +6,36 @@ use super::units::{bytes, count, seconds};
 use crate::profile::{KernelCounters, Summary, SyscallCount};
 use crate::vocab::Category;
 
-/// Rows of (label, value) for a summary.
+/// Rows of (label, value) for a summary: one figure per quantity, each labelled with its source
+/// where it is not /proc's exact counters ("sampled" figures are lower bounds).
 pub fn rows(s: &Summary) -> Vec<(String, String)> {
     let t = &s.totals;
     let mut rows = vec![
         ("Duration".to_string(), format!("{} ({} samples)", seconds(s.duration_s), s.samples)),
-        ("CPU peak / mean".into(), format!("{:.1}% / {:.1}%", s.cpu_percent_peak, s.cpu_percent_mean)),
-        ("CPU time user+system".into(), seconds(t.cpu_time_s)),
+        ("CPU peak (sampled) / mean".into(), format!("{:.1}% / {:.1}%", s.cpu_percent_peak, s.cpu_percent_mean)),
+        cpu_time_row(s),
         ("Peak RSS tree (sampled)".into(), bytes(s.rss_peak_tree_bytes)),
         ("Peak RSS largest process".into(), bytes(s.rss_peak_process_bytes)),
-        ("Processes peak / seen".into(), format!("{} / {}", s.processes_peak, s.processes_seen)),
-        ("Threads peak".into(), count(s.threads_peak)),
+        processes_row(s),
+        ("Threads peak (sampled)".into(), count(s.threads_peak)),
         ("Storage read / write".into(), format!("{} / {}", bytes(t.read_bytes), bytes(t.write_bytes))),
-        ("Syscall read / write".into(), format!("{} / {}", bytes(t.rchar), bytes(t.wchar))),
-        ("Page faults minor / major".into(), format!("{} / {}", count(t.minor_faults), count(t.major_faults))),
         (
-            "Ctx switches vol / invol".into(),
+            "Storage write cancelled / net".into(),
+            format!("{} / {}", bytes(t.cancelled_write_bytes), bytes(t.net_write_bytes())),
+        ),
+        ("Syscall read / write".into(), format!("{} / {}", bytes(t.rchar), bytes(t.wchar))),
+        (
+            format!("Page faults minor / major{}", if s.rusage.is_some() { " (wait4)" } else { "" }),
+            format!("{} / {}", count(t.minor_faults), count(t.major_faults)),
+        ),
+        (
+            format!("Ctx switches vol / invol{}", source(s, "voluntary_ctx_switches")),
             format!("{} / {}", count(t.voluntary_ctx_switches), count(t.involuntary_ctx_switches)),
         ),
     ];
     if let Some(r) = &s.rusage {
-        rows.push(("wait4 user / system".into(), format!("{} / {}", seconds(r.user_s), seconds(r.system_s))));
-        rows.push(("wait4 peak RSS (largest)".into(), bytes(r.max_rss_bytes)));
         rows.push((
-            "wait4 faults minor / major".into(),
-            format!("{} / {}", count(r.minor_faults), count(r.major_faults)),
-        ));
-        rows.push((
-            "wait4 ctx switches vol / invol".into(),
-            format!("{} / {}", count(r.voluntary_ctx_switches), count(r.involuntary_ctx_switches)),
-        ));
-        rows.push((
-            "wait4 block in / out ops".into(),
+            "Block in / out ops (wait4)".into(),
             format!("{} / {}", count(r.block_input_ops), count(r.block_output_ops)),
         ));
     }
@@ -51,6 +49,36 @@ pub fn rows(s: &Summary) -> Vec<(String, String)> {
         rows.push(("Exit".into(), how));
     }
     rows
+}
+
+/// " (sampled)" when `field` is a sampled lower bound, " (wait4)" when wait4 made it exact.
+fn source(s: &Summary, field: &str) -> &'static str {
+    match (s.is_sampled(field), s.rusage.is_some()) {
+        (true, _) => " (sampled)",
+        (false, true) => " (wait4)",
+        (false, false) => "",
+    }
+}
+
+/// CPU time: wait4's user and system split where `run` has it, else the /proc total.
+fn cpu_time_row(s: &Summary) -> (String, String) {
+    match &s.rusage {
+        Some(r) => (
+            "CPU time (wait4)".into(),
+            format!("{} (user {}, system {})", seconds(s.totals.cpu_time_s), seconds(r.user_s), seconds(r.system_s)),
+        ),
+        None => ("CPU time user+system".into(), seconds(s.totals.cpu_time_s)),
+    }
+}
+
+/// Processes: the sampled peak, and how many took part (counted by eBPF where it ran).
+fn processes_row(s: &Summary) -> (String, String) {
+    let label = if s.is_sampled("processes_seen") {
+        "Processes peak / seen (sampled)"
+    } else {
+        "Processes peak (sampled) / started (eBPF)"
+    };
+    (label.into(), format!("{} / {}", count(s.processes_peak), count(s.processes_seen)))
 }
 
 /// Rows for what the eBPF programs counted (none without `--ebpf`).
@@ -99,4 +127,67 @@ pub fn render(s: &Summary) -> String {
         table.add_row(vec![k, v]);
     }
     table.to_string()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::profile::{Counters, Lifecycle, Rusage, SummaryBuilder};
+
+    fn summary() -> Summary {
+        let mut s = SummaryBuilder::default().finish();
+        s.duration_s = 1.0;
+        s.totals = Counters { cpu_time_s: 0.5, involuntary_ctx_switches: 23, ..Counters::default() };
+        s
+    }
+
+    fn row<'a>(rows: &'a [(String, String)], prefix: &str) -> &'a (String, String) {
+        rows.iter().find(|(k, _)| k.starts_with(prefix)).unwrap_or_else(|| panic!("no row {prefix}: {rows:?}"))
+    }
+
+    #[test]
+    fn wait4_replaces_the_sampled_figures_and_each_quantity_shows_once() {
+        let r = Rusage {
+            user_s: 0.4,
+            system_s: 0.2,
+            involuntary_ctx_switches: 2533,
+            max_rss_bytes: 1 << 20,
+            ..Rusage::default()
+        };
+        let s = summary().with_wait4(&r);
+        assert!((s.totals.cpu_time_s - 0.6).abs() < 1e-9 && (s.cpu_percent_mean - 60.0).abs() < 1e-6, "{s:?}");
+        assert_eq!(s.totals.involuntary_ctx_switches, 2533);
+        assert!(!s.is_sampled("involuntary_ctx_switches") && s.is_sampled("processes_seen"), "{:?}", s.sampled);
+        let rows = rows(&s);
+        assert_eq!(row(&rows, "Ctx switches").0, "Ctx switches vol / invol (wait4)");
+        assert_eq!(row(&rows, "Ctx switches").1, "0 / 2,533");
+        assert_eq!(row(&rows, "CPU time").0, "CPU time (wait4)");
+        assert_eq!(rows.iter().filter(|(k, _)| k.contains("RSS")).count(), 2, "tree and largest process: {rows:?}");
+        assert_eq!(rows.iter().filter(|(k, _)| k.contains("witch")).count(), 1, "{rows:?}");
+    }
+
+    #[test]
+    fn without_wait4_context_switches_are_labelled_sampled() {
+        let rows = rows(&summary());
+        assert_eq!(row(&rows, "Ctx switches").0, "Ctx switches vol / invol (sampled)");
+        assert_eq!(row(&rows, "Processes").0, "Processes peak / seen (sampled)");
+    }
+
+    #[test]
+    fn ebpf_counts_the_processes_started() {
+        let mut s = summary();
+        s.processes_seen = 2;
+        s.kernel.lifecycle = Some(Lifecycle { processes_created: 2000, threads_created: 0, execs: 2001 });
+        let s = s.with_ebpf_processes();
+        assert_eq!(s.processes_seen, 2001, "the command and the 2,000 it forked");
+        assert_eq!(row(&rows(&s), "Processes").0, "Processes peak (sampled) / started (eBPF)");
+    }
+
+    #[test]
+    fn a_deleted_file_nets_to_nothing_written() {
+        let mut s = summary();
+        s.totals.write_bytes = 50 << 20;
+        s.totals.cancelled_write_bytes = 50 << 20;
+        assert_eq!(row(&rows(&s), "Storage write cancelled").1, "50.0 MiB / 0 B");
+    }
 }

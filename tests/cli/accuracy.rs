@@ -221,3 +221,90 @@ fn a_refused_io_file_is_reported_once() {
     assert_eq!(u64_of(&s, "processes_peak"), 1, "{s}");
     assert_eq!(s["unavailable"][0]["metric"], "io", "the summary says io went missing: {s}");
 }
+
+#[test]
+fn one_busy_thread_peaks_at_one_core() {
+    let _cpu = cpu_exclusive();
+    let s = summary_of(&["busy", "1", "1.0"]);
+    let r = rusage(&s);
+    let cpu = f64_of(r, "user_s") + f64_of(r, "system_s");
+    let ratio = cpu / f64_of(&s, "duration_s");
+    // Checked first: below 0.8 the spinner itself did not get a core (other load on the machine).
+    assert!(ratio >= 0.8, "wait4 CPU {cpu} s is {ratio} of the wall time, expected about 1: {s}");
+    // CPU time in nanoseconds (schedstat), not 10 ms ticks: no tick lands in a short interval twice.
+    let peak = f64_of(&s, "cpu_percent_peak");
+    assert!((80.0..=105.0).contains(&peak), "cpu_percent_peak {peak}, expected 100 at most 105: {s}");
+}
+
+/// A process with a few milliseconds of CPU: in 10 ms clock ticks it read 0.
+#[test]
+fn milliseconds_of_cpu_are_not_zero() {
+    let _cpu = cpu_shared();
+    // The interpreter itself, not a wrapper (pyenv's shim is a shell script whose children, reaped,
+    // are counted in clock ticks: the kernel keeps no nanosecond sum of reaped children).
+    let python = std::process::Command::new("python3").args(["-c", "import sys; print(sys.executable)"]).output();
+    let Some(python) = python.ok().filter(|o| o.status.success()) else {
+        eprintln!("skipped: python3 is not available here");
+        return;
+    };
+    let python = String::from_utf8_lossy(&python.stdout).trim().to_string();
+    let out = crate::util::denet()
+        .args(["run", "-q", "--json", "--", &python, "-c", "sum(range(10**6))"])
+        .output()
+        .expect("denet runs");
+    assert!(out.status.success(), "{out:?}");
+    let records = crate::util::records(&out.stdout);
+    let s = last_summary(&out.stdout);
+    let r = rusage(&s);
+    let exact = f64_of(r, "user_s") + f64_of(r, "system_s");
+    assert!(f64_of(&s, "cpu_time_s") >= exact - 1e-9 && exact > 0.0, "the summary's CPU time is wait4's: {s}");
+    // The samples' own figure (schedstat), before the summary took wait4's: within 1 ms + 2%.
+    let last = records.iter().rev().find(|r| r["kind"] == "sample").expect("a sample");
+    let sampled = f64_of(&last["aggregate"], "cpu_time_s");
+    assert!(
+        (sampled - exact).abs() <= 0.001 + 0.02 * exact,
+        "sampled CPU time {sampled} s against wait4's {exact} s: {last}"
+    );
+    assert!(f64_of(&s, "cpu_percent_mean") > 0.0, "{s}");
+}
+
+/// A loop of short processes: the samples miss most of their context switches; wait4 has them all.
+#[test]
+fn context_switches_of_short_processes_are_wait4_s() {
+    let _cpu = cpu_shared();
+    let out = crate::util::denet()
+        .args(["run", "-q", "--json", "--", "sh", "-c", "i=0; while [ $i -lt 300 ]; do /bin/true; i=$((i+1)); done"])
+        .output()
+        .expect("denet runs");
+    assert!(out.status.success(), "{out:?}");
+    let s = last_summary(&out.stdout);
+    let r = rusage(&s);
+    for field in ["voluntary_ctx_switches", "involuntary_ctx_switches"] {
+        assert!(u64_of(&s, field) >= u64_of(r, field), "{field}: the summary has wait4's figure: {s}");
+        let sampled: Vec<&str> = s["sampled"].as_array().unwrap().iter().filter_map(|f| f.as_str()).collect();
+        assert!(!sampled.contains(&field), "{field} is exact, not in `sampled`: {s}");
+    }
+    assert!(u64_of(&s, "voluntary_ctx_switches") >= 300, "the shell waits for each of 300 children: {s}");
+}
+
+/// `dd of=f; rm f`: the pages dirtied never reach storage, and the net write says so.
+#[test]
+fn a_file_deleted_before_writeback_is_a_cancelled_write() {
+    let _cpu = cpu_shared();
+    // Under target/, not /tmp: a tmpfs /tmp never reaches storage, so write_bytes would stay 0.
+    let dir = tempfile::tempdir_in(env!("CARGO_TARGET_TMPDIR")).expect("a temporary directory");
+    let f = dir.path().join("cancelled.bin");
+    let script = format!("dd if=/dev/zero of={0} bs=1M count=50 2>/dev/null && rm {0}", f.display());
+    let out =
+        crate::util::denet().args(["run", "-q", "--json", "--", "sh", "-c", &script]).output().expect("denet runs");
+    assert!(out.status.success(), "{out:?}");
+    let s = last_summary(&out.stdout);
+    let written = u64_of(&s, "write_bytes");
+    if written < 50 * MIB {
+        eprintln!("skipped: this file system does not account dirtied pages as write_bytes ({written}): {s}");
+        return;
+    }
+    let cancelled = u64_of(&s, "cancelled_write_bytes");
+    assert!(cancelled >= 50 * MIB, "cancelled_write_bytes {cancelled}, expected the 50 MiB rm dropped: {s}");
+    assert!(written - cancelled < MIB, "net storage write {} B, expected under 1 MiB: {s}", written - cancelled);
+}

@@ -413,3 +413,13 @@ fn shown_output_comes_before_the_benchmark_block() {
     assert!(at("Benchmark 1: echo shown-line") < at("Wall Time"), "{stdout}");
     assert_eq!(stdout.matches("Benchmark 1:").count(), 1, "{stdout}");
 }
+
+/// A run shorter than a tick is never sampled, yet its own process and main thread existed.
+#[test]
+fn a_run_shorter_than_a_tick_has_its_own_process() {
+    let doc = bench_json(&["-N", "--runs", "3", "true"]);
+    for m in doc["results"][0]["measurements"].as_array().unwrap() {
+        assert!(m["processes_peak"]["value"].as_f64().unwrap() >= 1.0, "{m}");
+        assert!(m["threads_peak"]["value"].as_f64().unwrap() >= 1.0, "{m}");
+    }
+}

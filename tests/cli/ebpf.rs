@@ -182,7 +182,7 @@ fn attach_follows_children_forked_after_it_started() {
 }
 
 #[test]
-fn bench_counts_each_run_from_its_first_syscall() {
+fn bench_counts_each_run_from_its_exec() {
     needs_ebpf!();
     let _cpu = cpu_shared();
     let dir = tempfile::tempdir().unwrap();
@@ -250,4 +250,106 @@ fn a_live_process_shows_its_own_syscall_count() {
     let last = *own.last().expect("samples with the process's own syscall count");
     // 5000 getppid, plus the runtime's start-up (about 100) and the sleep.
     assert!((5000..5400).contains(&last), "the process's own count at the last sample: {last} ({own:?})");
+}
+
+/// `perf stat -e raw_syscalls:sys_enter` of `argv` (None, with the reason printed, where perf cannot count it).
+fn perf_syscalls(argv: &[&str]) -> Option<u64> {
+    let out = std::process::Command::new("perf")
+        .args(["stat", "-x", ",", "-e", "raw_syscalls:sys_enter", "--"])
+        .args(argv)
+        .output();
+    let Ok(out) = out else {
+        eprintln!("skipped: perf is not installed");
+        return None;
+    };
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    let count =
+        stderr.lines().find(|l| l.contains("raw_syscalls:sys_enter")).and_then(|l| l.split(',').next()?.parse().ok());
+    if count.is_none() {
+        eprintln!("skipped: perf cannot count raw_syscalls:sys_enter here: {stderr}");
+    }
+    count
+}
+
+/// A PATH where `true` is found only after eight entries that do not exist: execvp tries each.
+fn long_path() -> String {
+    let missing: Vec<String> = (0..8).map(|i| format!("/nonexistent/denet-{i}")).collect();
+    format!("{}:/usr/bin:/bin", missing.join(":"))
+}
+
+/// The harness's own syscalls before the exec (the failed execve of each PATH entry in `run`, the
+/// 117 rt_sigaction of posix_spawn's SETSIGDEF in bench) are not the command's.
+#[test]
+fn true_counts_what_perf_counts_in_run_and_bench() {
+    needs_ebpf!();
+    let _cpu = cpu_shared();
+    let Some(truth) = perf_syscalls(&["/bin/true"]) else { return };
+    let out = denet().env("PATH", long_path()).args(["run", "-q", "--json", "--ebpf", "--", "true"]).output().unwrap();
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let s = last_summary(&out.stdout);
+    let run = u64_of(&s, "syscalls_total");
+    assert!(run.abs_diff(truth) <= 3, "run counted {run} syscalls of true, perf {truth}: {s}");
+    assert_eq!(top_count(&s, "rt_sigaction"), 0, "true makes no rt_sigaction: {s}");
+    let out = denet()
+        .env("PATH", long_path())
+        .args(["bench", "--ebpf", "-N", "--runs", "3", "--style", "none", "--export-json", "-", "true"])
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let doc: Value = serde_json::from_slice(&out.stdout).unwrap();
+    for m in doc["results"][0]["measurements"].as_array().unwrap() {
+        let bench = m["syscalls_total"]["value"].as_f64().unwrap() as u64;
+        assert!(bench.abs_diff(truth) <= 3, "bench counted {bench} syscalls of true, perf {truth}: {m}");
+        assert_eq!(m["syscalls_signal"]["value"], 0, "none of the spawner's rt_sigaction: {m}");
+    }
+}
+
+/// `strace -c`'s table of `sort` (name -> calls), or None where strace is missing.
+fn strace_table(argv: &[&str]) -> Option<std::collections::HashMap<String, u64>> {
+    let dir = tempfile::tempdir().unwrap();
+    let table = dir.path().join("strace.txt");
+    let status = std::process::Command::new("strace")
+        .env("LC_ALL", "C")
+        .args(["-f", "-c", "-o"])
+        .arg(&table)
+        .args(argv)
+        .status();
+    if !status.is_ok_and(|s| s.success()) {
+        eprintln!("skipped: strace is not installed or cannot trace here");
+        return None;
+    }
+    let text = std::fs::read_to_string(&table).unwrap();
+    // Rows: % time, seconds, usecs/call, calls, [errors], syscall.
+    let rows = text.lines().filter_map(|l| {
+        let f: Vec<&str> = l.split_whitespace().collect();
+        let (name, calls) = (f.last()?, f.get(3)?.parse().ok()?);
+        (f.len() >= 5 && *name != "total").then(|| (name.to_string(), calls))
+    });
+    Some(rows.collect())
+}
+
+#[test]
+fn the_syscall_table_of_sort_is_strace_s() {
+    needs_ebpf!();
+    let _cpu = cpu_shared();
+    let dir = tempfile::tempdir().unwrap();
+    let input = dir.path().join("in.txt");
+    let lines: Vec<String> = (0..50_000u64).map(|i| (i.wrapping_mul(2_654_435_761) % 100_003).to_string()).collect();
+    std::fs::write(&input, lines.join("\n")).unwrap();
+    let output = dir.path().join("out.txt");
+    let argv = ["sort", "-o", output.to_str().unwrap(), input.to_str().unwrap()];
+    let Some(truth) = strace_table(&argv) else { return };
+    let out = denet().env("LC_ALL", "C").args(["run", "-q", "--json", "--ebpf", "--"]).args(argv).output().unwrap();
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let s = last_summary(&out.stdout);
+    let top = s["top_syscalls"].as_array().unwrap();
+    assert!(top.len() >= 5, "{s}");
+    for row in top {
+        let (name, count) = (row["name"].as_str().unwrap(), u64_of(row, "count"));
+        let expected = truth.get(name).copied().unwrap_or(0);
+        assert!(count.abs_diff(expected) <= 1, "{name}: denet {count}, strace -c {expected}: {s}");
+    }
+    let total: u64 = truth.values().sum();
+    let counted = u64_of(&s, "syscalls_total");
+    assert!(counted.abs_diff(total) <= 3, "denet {counted} syscalls, strace -c {total}: {s}");
 }

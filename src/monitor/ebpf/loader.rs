@@ -344,6 +344,12 @@ impl Programs {
             }
             s.by_nr = Some(by_nr);
         }
+        let lifecycle: Vec<denet_lifecycle_counts> = per_cpu(&self.lifecycle.skel.maps.counts);
+        if let Some(by_nr) = s.by_nr.as_mut() {
+            // A run's own execve entered before the run counted (bpf/lifecycle.bpf.c `denet_exec`).
+            let execve = syscalls::Sysno::execve.id() as usize;
+            by_nr[execve] += lifecycle.iter().map(|c| c.counted_execves).sum::<u64>();
+        }
         if let Some(a) = &self.offcpu {
             let done: Vec<denet_offcpu_counts> = per_cpu(&a.skel.maps.counts);
             let now = in_progress(&a.skel.maps.off_since);
@@ -352,7 +358,6 @@ impl Programs {
                 runnable: now.runnable + done.iter().map(|c| c.runnable_ns).sum::<u64>(),
             });
         }
-        let lifecycle: Vec<denet_lifecycle_counts> = per_cpu(&self.lifecycle.skel.maps.counts);
         s.lifecycle = LifecycleCounts {
             processes_created: lifecycle.iter().map(|c| c.processes_created).sum(),
             threads_created: lifecycle.iter().map(|c| c.threads_created).sum(),

@@ -21,7 +21,8 @@ use crate::profile::{Capability, KernelCounters, Lifecycle, NetBytes, OffCpu, Sy
 pub enum Role {
     /// Count it and the processes it starts.
     Tree,
-    /// Count only the processes it starts (denet itself, or its spawner, while starting the command).
+    /// Count only the processes it starts, each from its exec (denet itself, or its spawner, while
+    /// starting the command: what the child runs before its exec is theirs, not the command's).
     ParentOnly,
 }
 
