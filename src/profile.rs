@@ -534,4 +534,10 @@ pub struct RunProfile {
     /// When the spawner started it (for `started_s`; replies can be read well after the run).
     #[serde(skip)]
     pub spawned_at: Option<std::time::Instant>,
+    /// What the run's own cgroup counted.
+    #[serde(default, skip_serializing_if = "CgroupCounters::is_empty")]
+    pub cgroup: CgroupCounters,
+    /// `timed_out`, `oom_killed`, strays.
+    #[serde(default)]
+    pub limits: RunLimits,
 }

@@ -320,7 +320,8 @@ impl<'a, R: Runner> Scheduler<'a, R> {
         let spec = self.spec(i);
         let inv = self.invocation(spec, spec.argv.clone(), spec.program.clone(), Iteration::None);
         let count = count.min(u64::from(u32::MAX)) as u32;
-        Batch { inv, count, first, iteration, accept: self.opts.ignore.clone(), counters: Vec::new() }
+        let inv = Invocation { contained: true, ..inv };
+        Batch { accept: self.opts.ignore.clone(), ..Batch::single(&inv) }.with(count, first, iteration)
     }
 
     /// How `argv` runs for benchmark `spec` at turn `it`: its environment with the iteration counter,
@@ -334,6 +335,7 @@ impl<'a, R: Runner> Scheduler<'a, R> {
     ) -> Invocation {
         let (var, i) = it.var();
         Invocation {
+            contained: false,
             argv,
             program,
             env: protocol::with_iteration(spec.env.clone(), var, i),
@@ -400,7 +402,7 @@ impl<'a, R: Runner> Scheduler<'a, R> {
     /// Run the benchmarked command once; a failure not covered by `-i` stops everything.
     fn command(&mut self, i: usize, it: Iteration, timed: bool) -> Result<RunProfile, Stop> {
         let spec = self.spec(i);
-        let inv = self.invocation(spec, spec.argv.clone(), spec.program.clone(), it);
+        let inv = Invocation { contained: true, ..self.invocation(spec, spec.argv.clone(), spec.program.clone(), it) };
         let started = self.clock.elapsed().as_secs_f64();
         let mut run = self.runner.measure(&inv, timed).map_err(|e| not_run(e, &spec.command_line))?;
         run.started_s = started_s(&run, self.clock, started);
@@ -440,6 +442,7 @@ impl<'a, R: Runner> Scheduler<'a, R> {
         const RUNS: usize = 50;
         let argv: Vec<String> = self.opts.shell.iter().cloned().chain(["-c".to_string(), String::new()]).collect();
         let inv = Invocation {
+            contained: false,
             argv,
             program: None,
             env: Vec::new(),

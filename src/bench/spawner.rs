@@ -282,7 +282,8 @@ fn run_one(
     // Orphans adopted from earlier runs are reaped so they do not linger as zombies, but their usage
     // is not this run's: it is dropped (as /usr/bin/time and hyperfine, which never see it, do).
     child::reap_exited();
-    let done = RunDone { wall_s, status, rusage, io, killed, counts };
+    // The fallback spawner has no cgroups nor timeout (docs/cgroups.md): the tiny one does.
+    let done = RunDone { wall_s, status, rusage, io, killed, counts, timed_out: false };
     protocol::write_reply(writer, &Reply::Done(done.clone()))?;
     Ok(Some(done))
 }

@@ -79,6 +79,8 @@ pub struct Look {
 #[derive(Debug, Clone)]
 pub struct BenchOptions {
     pub benchmarks: Vec<BenchmarkSpec>,
+    /// Each run in its own cgroup, and its limits.
+    pub limits: super::limits::Limits,
     pub bounds: RunBounds,
     pub warmup: u64,
     /// The shell for hooks (and for commands when `shell_commands`).
@@ -127,6 +129,7 @@ impl BenchOptions {
             benchmarks.iter().try_for_each(|b| refuse_shell_syntax(&b.command_line))?;
         }
         let opts = BenchOptions {
+            limits: super::limits::Limits::from_args(&a.limits)?,
             bounds: bounds(a)?,
             warmup: a.warmup,
             shell_commands: shell.is_some(),

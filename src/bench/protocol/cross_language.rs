@@ -40,6 +40,7 @@ fn invocation(argv: &[&str], program: Option<&str>, env: &[(&str, &str)], input:
         env: env.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect(),
         input,
         output,
+        contained: false,
     }
 }
 
