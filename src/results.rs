@@ -598,6 +598,8 @@ mod tests {
                 .chain([(MetricKey::parse("instructions"), 7.0)])
                 .collect(),
             exit_code: Some(0),
+            timed_out: false,
+            oom_killed: false,
             exit_signal: None,
             started_s: Some(0.5),
         };

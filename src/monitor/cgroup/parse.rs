@@ -11,8 +11,8 @@ pub fn counters(files: &[(String, String)]) -> CgroupCounters {
             "memory.peak" | "memory.max_usage_in_bytes" => c.memory_peak_cgroup = number(text),
             "memory.events" | "memory.oom_control" => c.oom_kills = key(text, "oom_kill"),
             "pids.peak" => c.processes_peak_cgroup = number(text),
-            "cpu.stat" => c.time_cpu_cgroup = key(text, "usage_usec").map(|us| us as f64 * 1e-6),
-            "cpuacct.usage" => c.time_cpu_cgroup = number(text).map(|ns| ns as f64 * 1e-9),
+            "cpu.stat" => c.time_cpu_cgroup = key(text, "usage_usec").map(|us| us as f64 / 1e6),
+            "cpuacct.usage" => c.time_cpu_cgroup = number(text).map(|ns| ns as f64 / 1e9),
             "cpu.pressure" => c.pressure_cpu_some = stall(text),
             "memory.pressure" => c.pressure_memory_some = stall(text),
             "io.pressure" => c.pressure_io_some = stall(text),
@@ -35,7 +35,7 @@ fn key(text: &str, name: &str) -> Option<u64> {
 fn stall(text: &str) -> Option<f64> {
     let some = text.lines().find(|l| l.starts_with("some "))?;
     let total = some.split_whitespace().find_map(|f| f.strip_prefix("total="))?;
-    total.parse::<u64>().ok().map(|us| us as f64 * 1e-6)
+    total.parse::<u64>().ok().map(|us| us as f64 / 1e6)
 }
 
 #[cfg(test)]
