@@ -114,14 +114,6 @@ pub struct RunDone {
     pub timed_out: bool,
 }
 
-/// What the spawner read of a run's own cgroups: the plan's files (name, contents) and the strays.
-#[derive(Debug, Clone, Default, PartialEq)]
-pub struct CgroupRead {
-    pub files: Vec<(String, String)>,
-    /// "PID NAME" of each process left in the groups after the main one exited.
-    pub strays: Vec<String>,
-}
-
 /// What could not be started.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum FailedPart {
@@ -429,7 +421,7 @@ pub fn encode_kill() -> Vec<u8> {
 
 /// A request, as the fork spawner receives it.
 pub enum Request {
-    Batch(Batch),
+    Batch(Box<Batch>),
     Kill,
 }
 
@@ -438,7 +430,7 @@ pub fn read_request(r: &mut impl Read) -> io::Result<Option<Request>> {
     let Some(body) = read_frame(r)? else { return Ok(None) };
     let mut r = Reader(&body);
     match r.take::<u8>()? {
-        wire::BATCH => decode_batch(&mut r).map(|b| Some(Request::Batch(b))),
+        wire::BATCH => decode_batch(&mut r).map(|b| Some(Request::Batch(Box::new(b)))),
         _ => Ok(Some(Request::Kill)),
     }
 }
@@ -488,23 +480,28 @@ fn decode_batch(r: &mut Reader) -> io::Result<Batch> {
         },
         contained: false,
     };
-    let accept = match accept_mode {
-        wire::ACCEPT_ZERO => IgnoreFailure::Never,
-        wire::ACCEPT_ANY => IgnoreFailure::AllNonZero,
-        _ => IgnoreFailure::Codes(codes),
-    };
+    let accept = accept_of(accept_mode, codes);
     let cgroup = plan_of(r.list()?, r.list()?, r.list()?);
+    let iteration = IterationVar::from_wire(iter_mode);
     Ok(Batch {
         inv,
         count,
         first,
-        iteration: IterationVar::from_wire(iter_mode),
+        iteration,
         accept,
         counters,
         cgroup,
         timeout: (timeout_ns > 0).then(|| std::time::Duration::from_nanos(timeout_ns)),
         keep_strays: keep_strays != 0,
     })
+}
+
+fn accept_of(mode: u8, codes: Vec<i32>) -> IgnoreFailure {
+    match mode {
+        wire::ACCEPT_ZERO => IgnoreFailure::Never,
+        wire::ACCEPT_ANY => IgnoreFailure::AllNonZero,
+        _ => IgnoreFailure::Codes(codes),
+    }
 }
 
 /// A counter of a batch request: the event must be one of denet's counters.

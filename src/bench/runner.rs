@@ -394,6 +394,19 @@ mod unix {
             }
         }
 
+        /// The batch as sent: timing runs counted; a command's runs in their cgroups, under the timeout.
+        fn prepared(&self, batch: &Batch, sample: bool) -> Batch {
+            let mut batch = batch.clone();
+            if sample {
+                batch.counters = self.counters.clone();
+            }
+            if batch.inv.contained {
+                let c = &self.containment;
+                (batch.cgroup, batch.timeout, batch.keep_strays) = (c.plan.clone(), c.timeout, c.keep_strays);
+            }
+            batch
+        }
+
         /// Send a batch and hand each run to `each` as its result streams in. `kernel_base`: the
         /// eBPF counters before a single run, the base of its syscall timeline.
         //
@@ -412,16 +425,8 @@ mod unix {
                 return Err(RunError::Interrupted);
             }
             // Only timing runs are counted: warm-ups and hooks spend nothing on counters.
-            let mut batch = batch.clone();
-            if sample {
-                batch.counters = self.counters.clone();
-            }
-            if batch.inv.contained {
-                let c = &self.containment;
-                (batch.cgroup, batch.timeout, batch.keep_strays) = (c.plan.clone(), c.timeout, c.keep_strays);
-            }
-            let sent = self.spawner.send_batch(&batch);
-            let batch = &batch;
+            let batch = &self.prepared(batch, sample);
+            let sent = self.spawner.send_batch(batch);
             sent.map_err(Self::io)?;
             let schedule = self.schedule.filter(|_| sample);
             let cadence = schedule.map_or(DRAIN_CADENCE, |s| s.base.min(DRAIN_CADENCE));

@@ -121,15 +121,6 @@ impl Plan {
         Ok(self.dirs.len() - 1)
     }
 
-    pub fn is_empty(&self) -> bool {
-        self.dirs.is_empty()
-    }
-
-    /// What this plan measures, for the metadata (`memory_peak_cgroup` ...).
-    pub fn files(&self) -> Vec<String> {
-        self.reads.iter().map(|(i, f)| self.dirs[*i].join(f).display().to_string()).collect()
-    }
-
     /// Remove the session's directories (each leaf is gone by now, but those a kept stray still holds).
     pub fn remove(&self) {
         for d in &self.dirs {
