@@ -190,18 +190,21 @@ static void cg_put_str(struct cg_out *o, const char *s, size_t n)
 	cg_put(o, s, n);
 }
 
-/* The strays' list: "PID NAME" of each process still in the groups. */
+/* The strays' list: "PID COMMAND LINE" (at most 100 bytes of it) of each process still in the groups;
+ * the command line, as a stray caught between fork and exec still has its parent's name. */
 static void cg_put_strays(struct cg_out *o, const pid_t *pids, int n)
 {
 	uint32_t count = (uint32_t)n;
 	cg_put(o, &count, 4);
 	for (int k = 0; k < n; k++) {
-		char path[48], line[64];
+		char path[48], line[128];
 		char *end = put_decimal(line, (uint64_t)pids[k]);
 		*end++ = ' ';
-		proc_path(path, "/proc/", pids[k], "/comm");
-		size_t len = cg_read("", path + 1, end, sizeof line - (size_t)(end - line));
-		while (len && end[len - 1] == '\n')
+		proc_path(path, "/proc/", pids[k], "/cmdline");
+		size_t len = cg_read("", path + 1, end, 101);
+		for (size_t i = 0; i < len; i++)
+			end[i] = end[i] ? end[i] : ' ';
+		while (len && end[len - 1] == ' ')
 			len--;
 		cg_put_str(o, line, (size_t)(end - line) + len);
 	}

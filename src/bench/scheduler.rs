@@ -22,6 +22,10 @@ pub enum Warning {
     Outliers,
     /// Runs shorter than 5 ms through a shell: the shell's start-up dominates.
     FastWithShell,
+    /// `--timeout` killed some runs (kept with `-i`).
+    TimedOut,
+    /// The OOM killer killed a process of some runs (`--memory-limit`).
+    OomKilled,
 }
 
 /// One benchmark's measured runs.
@@ -516,6 +520,12 @@ fn hand_over(
     }
     if opts.shell_commands && r.runs.iter().any(|p| p.wall_s < 0.005) {
         r.warnings.push(Warning::FastWithShell);
+    }
+    if r.runs.iter().any(|p| p.limits.timed_out) {
+        r.warnings.push(Warning::TimedOut);
+    }
+    if r.runs.iter().any(|p| p.limits.oom_killed) {
+        r.warnings.push(Warning::OomKilled);
     }
     obs.finished(i, r).map_err(Stop::Error)
 }

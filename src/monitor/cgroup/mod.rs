@@ -219,6 +219,11 @@ impl Leaf {
         parse::counters(&files)
     }
 
+    /// One of the plan's files of group `i`, as it reads now ("" when unreadable).
+    pub fn read_raw(&self, i: usize, file: &str) -> String {
+        self.dirs.get(i).and_then(|d| fs::read_to_string(d.join(file)).ok()).unwrap_or_default()
+    }
+
     /// The processes in the groups now.
     pub fn members(&self) -> Vec<u32> {
         let mut pids: Vec<u32> = self
@@ -283,15 +288,20 @@ pub fn join(files: &[std::os::fd::RawFd]) -> io::Result<()> {
     Ok(())
 }
 
-/// "PID name" of each of `pids` (for the warning about strays).
+/// "PID command line" of each of `pids` (for the warning about strays): the command line rather than
+/// the name, as a stray caught between fork and exec still has its parent's name (`sh`).
 pub fn names(pids: &[u32]) -> Vec<String> {
     pids.iter()
         .map(|p| {
-            let comm = fs::read_to_string(format!("/proc/{p}/comm")).unwrap_or_default();
-            format!("{p} {}", comm.trim())
+            let raw = fs::read(format!("/proc/{p}/cmdline")).unwrap_or_default();
+            let line: String = String::from_utf8_lossy(&raw).replace('\0', " ").trim().chars().take(NAME_MAX).collect();
+            format!("{p} {line}")
         })
         .collect()
 }
+
+/// The longest command line a stray's name shows (the spawner's is as long).
+const NAME_MAX: usize = 100;
 
 #[cfg(test)]
 mod tests {
