@@ -294,12 +294,15 @@ fn run_one(
     Ok(Some(done))
 }
 
+/// A run's groups, with their `cgroup.procs` kept open until the spawn.
+type Joined = (Leaf, Vec<std::fs::File>);
+
 /// The run in fresh groups of its own (when the batch has a plan): made now, joined by the child before exec.
 /// The `cgroup.procs` descriptors stay open until the spawn, with the leaf.
 fn contained(
     mut cmd: std::process::Command,
     b: &Batch,
-) -> anyhow::Result<(std::process::Command, Option<(Leaf, Vec<std::fs::File>)>)> {
+) -> anyhow::Result<(std::process::Command, Option<Joined>)> {
     if b.cgroup.dirs.is_empty() {
         return Ok((cmd, None));
     }
