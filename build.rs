@@ -23,6 +23,7 @@ mod spawner {
         let source = Path::new("spawner/denet-spawner.c");
         println!("cargo:rerun-if-changed={}", source.display());
         println!("cargo:rerun-if-changed=spawner/protocol.h");
+        println!("cargo:rerun-if-changed=spawner/cgroup.h");
         println!("cargo:rerun-if-env-changed=DENET_NO_TINY_SPAWNER");
         println!("cargo:rerun-if-env-changed=DENET_NO_MUSL");
         // A static C library installed later is picked up when the compiler settings change.

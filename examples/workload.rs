@@ -3,6 +3,7 @@
 //! Usage: `workload MODE ARGS...`
 //!   busy THREADS SECONDS      THREADS threads spinning on CPU
 //!   hold MIB SECONDS          touch MIB mebibytes of heap, hold them
+//!   twin MIB SECONDS          two processes each touch MIB mebibytes, then both hold them SECONDS at the same time
 //!   write MIB PATH            write MIB mebibytes to PATH, fsync, remove it
 //!   nap-write SECONDS MIB PATH  sleep SECONDS, write as above, sleep SECONDS again
 //!   tree CHILDREN SECONDS     CHILDREN child processes sleeping SECONDS
@@ -55,6 +56,34 @@ fn hold(mib: usize, d: Duration) {
     black_box(&v);
     std::thread::sleep(d);
     black_box(&v);
+}
+
+/// Two processes, each with `mib` MiB touched, holding them for `d` together: each tells the other
+/// over a pipe once its pages are resident, and starts its hold when it hears back.
+fn twin(mib: usize, d: Duration) {
+    use std::io::Read;
+    let (mut r1, mut w1) = std::io::pipe().expect("a pipe");
+    let (mut r2, mut w2) = std::io::pipe().expect("a pipe");
+    // SAFETY: this process has one thread; the child only allocates, uses the pipes and exits.
+    let pid = unsafe { libc::fork() };
+    let touch = || {
+        let mut v = vec![0u8; mib << 20];
+        for i in (0..v.len()).step_by(4096) {
+            v[i] = 1;
+        }
+        v
+    };
+    let (tx, rx) = if pid == 0 { (&mut w1, &mut r2) } else { (&mut w2, &mut r1) };
+    let v = touch();
+    tx.write_all(b"1").expect("the other side");
+    rx.read_exact(&mut [0u8]).expect("the other side");
+    std::thread::sleep(d);
+    black_box(&v);
+    if pid == 0 {
+        std::process::exit(0);
+    }
+    // SAFETY: waiting for our own child.
+    unsafe { libc::waitpid(pid, std::ptr::null_mut(), 0) };
 }
 
 fn write(mib: usize, path: &str) {
@@ -162,6 +191,7 @@ fn main() {
     match args.first().map(String::as_str) {
         Some("busy") => busy(arg(&args, 1, "THREADS"), secs(&args, 2)),
         Some("hold") => hold(arg(&args, 1, "MIB"), secs(&args, 2)),
+        Some("twin") => twin(arg(&args, 1, "MIB"), secs(&args, 2)),
         Some("write") => write(arg(&args, 1, "MIB"), &arg::<String>(&args, 2, "PATH")),
         Some("nap-write") => nap_write(secs(&args, 1), arg(&args, 2, "MIB"), &arg::<String>(&args, 3, "PATH")),
         Some("tree") => tree(arg(&args, 1, "CHILDREN"), secs(&args, 2)),
@@ -185,7 +215,7 @@ fn main() {
         Some("private") => private(secs(&args, 1)),
         _ => {
             eprintln!(
-                "usage: workload busy|hold|write|nap-write|tree|threads|sleep|exit|signal|getppid|forkn|tcp|private ARGS"
+                "usage: workload busy|hold|twin|write|nap-write|tree|threads|sleep|exit|signal|getppid|forkn|tcp|private ARGS"
             );
             std::process::exit(2)
         }

@@ -229,6 +229,10 @@ static void read_io(pid_t pid, struct denet_done *d)
 	d->io_ok = found == 4;
 }
 
+/* spawner/cgroup.h, included below */
+struct cg_run;
+static void cg_kill(const struct cg_run *cg);
+
 /* Read and discard what the run wrote; at end of file stop polling the pipe (the caller closes it). */
 static void drain(int fd, int *open_)
 {
@@ -310,14 +314,33 @@ static int on_request(pid_t pid)
 	return 0;
 }
 
-/* Wait for the run's exit (not reaping it), draining its output pipe and obeying Kill. */
-static int wait_exit(pid_t pid, int pipe_fd, int *killed)
+/* The poll timeout until `deadline` (CLOCK_MONOTONIC ns; 0: none), or -1; 1 ms steps without a pidfd. */
+static int poll_timeout(int pidfd, uint64_t deadline)
+{
+	if (pidfd < 0)
+		return 1;
+	if (!deadline)
+		return -1;
+	uint64_t now = now_ns();
+	return now >= deadline ? 0 : (int)((deadline - now + 999999) / 1000000);
+}
+
+/* Wait for the run's exit (not reaping it), draining its output pipe and obeying Kill and the
+ * deadline (then the run's groups, or without them its process group, are killed: `timed_out`). */
+static int wait_exit(pid_t pid, int pipe_fd, int *killed, uint64_t deadline, const struct cg_run *cg, int *timed_out)
 {
 	int pidfd = pidfd_open_(pid);
 	int pipe_open = pipe_fd >= 0;
 	for (;;) {
 		struct pollfd fds[3] = { { SOCK, POLLIN, 0 }, { pidfd, POLLIN, 0 }, { pipe_open ? pipe_fd : -1, POLLIN, 0 } };
-		int timeout = pidfd < 0 ? 1 : -1;
+		if (deadline && !*timed_out && now_ns() >= deadline) {
+			*timed_out = 1;
+			kill(-pid, SIGKILL);
+			cg_kill(cg);
+		}
+		int timeout = poll_timeout(pidfd, *timed_out ? 0 : deadline);
+		if (*timed_out && pidfd >= 0)
+			timeout = -1;
 		if (pidfd < 0) {
 			siginfo_t si;
 			si.si_pid = 0;
@@ -567,9 +590,11 @@ static int spawn_run(const struct denet_request *b, char **env, struct stdio *s,
 	return err;
 }
 
-/* Read the exited run's I/O, reap it, read its counters, and report its figures. 1: could not reap it; -1: lost denet. */
-static int report_done(pid_t pid, uint64_t wall_ns, int killed, const struct denet_request *b,
-		       const int counters[DENET_MAX_COUNTERS], struct denet_done *d)
+#include "cgroup.h"
+
+/* Read the exited run's I/O, reap it, read its counters and its groups, and report its figures. 1: could not reap it; -1: lost denet. */
+static int report_done(pid_t pid, uint64_t wall_ns, int killed, int timed_out, const struct denet_request *b,
+		       const int counters[DENET_MAX_COUNTERS], struct cg_run *cg, struct denet_done *d)
 {
 	memset(d, 0, sizeof *d);
 	read_io(pid, d);
@@ -581,6 +606,8 @@ static int report_done(pid_t pid, uint64_t wall_ns, int killed, const struct den
 	read_counters(b->head.n_counters, counters, d);
 	if (rc < 0)
 		return fail(DENET_FAILED_OTHER, errno) < 0 ? -1 : 1;
+	if (cg->n && cg_finish(b, cg) < 0)
+		return -1;
 	/* Orphans adopted from this run are reaped so they do not linger; their usage is not this run's. */
 	reap_exited();
 	d->wall_s = (double)wall_ns * 1e-9;
@@ -596,6 +623,7 @@ static int report_done(pid_t pid, uint64_t wall_ns, int killed, const struct den
 	d->inblock = (uint64_t)ru.ru_inblock;
 	d->oublock = (uint64_t)ru.ru_oublock;
 	d->killed = (uint8_t)killed;
+	d->timed_out = (uint8_t)timed_out;
 	return reply(DENET_DONE, d, sizeof *d) < 0 ? -1 : 0;
 }
 
@@ -607,11 +635,17 @@ static int run_once(const struct denet_request *b, char **env, struct denet_done
 	uint64_t start = 0;
 	uint8_t part;
 	int counters[DENET_MAX_COUNTERS];
+	struct cg_run cg = { 0 };
 	/* Before the clock starts: opening them is the spawner's cost, not the run's. */
 	open_counters(b, counters, 1);
-	int err = spawn_run(b, env, &s, &pid, &start, &part);
+	int err = cg_count(b->cg_dirs) ? cg_make(b, &cg) : 0;
+	part = DENET_FAILED_OTHER;
+	if (!err)
+		err = cg.n ? spawn_joined(b, env, &s, &cg, &pid, &start, &part) : spawn_run(b, env, &s, &pid, &start, &part);
+	cg_close(&cg);
 	if (err) {
 		close_counters(b->head.n_counters, counters);
+		cg_remove(&cg);
 		return fail(part, err) < 0 ? -1 : 1;
 	}
 	struct denet_spawned spawned = { (uint32_t)pid, start };
@@ -623,11 +657,12 @@ static int run_once(const struct denet_request *b, char **env, struct denet_done
 		close_counters(b->head.n_counters, counters);
 		return -1;
 	}
-	int killed = 0;
-	wait_exit(pid, s.pipe_r, &killed);
+	int killed = 0, timed_out = 0;
+	uint64_t deadline = b->head.timeout_ns ? start + b->head.timeout_ns : 0;
+	wait_exit(pid, s.pipe_r, &killed, deadline, &cg, &timed_out);
 	uint64_t end = now_ns();
 	close_fd(&s.pipe_r);
-	int rc = report_done(pid, end - start, killed, b, counters, d);
+	int rc = report_done(pid, end - start, killed, timed_out, b, counters, &cg, d);
 	return rc ? rc : killed || !accepted(b, d);
 }
 

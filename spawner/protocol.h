@@ -23,13 +23,20 @@
  *       file (when has_input), the output file (when out_mode is
  *       DENET_OUT_FILE); an unused one is empty;
  *       two lists: argv (at least argv[0]), then the extra environment,
- *       each entry "NAME=VALUE", one per name.
+ *       each entry "NAME=VALUE", one per name;
+ *       three lists for the runs' own cgroups (all empty: no cgroup): the
+ *       session's directory in each hierarchy, in which every run gets a
+ *       fresh leaf; "I:FILE=VALUE" entries written into leaf I after it is
+ *       made (the memory limit); "I:FILE" entries read from leaf I after the
+ *       run, returned in the 'C' reply.
  *     A string is u32 byte count, then the bytes (no NUL); a list is u32
  *     count, then that many strings.
  *   'K' kill: no payload. Kill the running run's process group and stop the batch.
  *
  * Replies, spawner to denet. For each run: 'S' spawned (struct
- * denet_spawned), then 'D' done (struct denet_done); or 'F' failed (struct
+ * denet_spawned), with cgroups 'C' (two lists: the contents of the files
+ * read, in the batch's order; the processes left in the run's groups after
+ * its main process exited, "PID NAME"), then 'D' done (struct denet_done); or 'F' failed (struct
  * denet_failed) when the run could not be started. After the last run, or
  * the first run that failed or was not accepted: 'E' end (struct denet_end).
  */
@@ -46,6 +53,7 @@ enum denet_kind {
 	DENET_SPAWNED = 'S',
 	DENET_FAILED = 'F',
 	DENET_DONE = 'D',
+	DENET_CGROUP = 'C',
 	DENET_END = 'E',
 };
 
@@ -78,6 +86,8 @@ struct __attribute__((packed)) denet_batch {
 	uint8_t accept_mode; /* enum denet_accept */
 	uint32_t n_accept; /* i32 codes that follow */
 	uint8_t n_counters; /* struct denet_counter that follow the codes, at most DENET_MAX_COUNTERS */
+	uint64_t timeout_ns; /* 0 or --timeout: then the run's group (or process group) is killed */
+	uint8_t keep_strays; /* 0 or 1: leave processes that outlive the run's main process running */
 };
 
 /*
@@ -118,6 +128,7 @@ struct __attribute__((packed)) denet_done {
 	uint64_t counts[DENET_MAX_COUNTERS]; /* the batch's counters, in its order */
 	uint8_t n_counters; /* the batch's n_counters */
 	uint8_t counted; /* bit i: counts[i] was read (0 when the counter could not be opened or read) */
+	uint8_t timed_out; /* 0 or 1: killed by the batch's timeout */
 };
 
 /* 'E': the batch is over. */
@@ -126,11 +137,11 @@ struct __attribute__((packed)) denet_end {
 };
 
 /* denet's mirror asserts the same sizes. */
-_Static_assert(sizeof(struct denet_batch) == 22, "denet_batch");
+_Static_assert(sizeof(struct denet_batch) == 31, "denet_batch");
 _Static_assert(sizeof(struct denet_counter) == 13, "denet_counter");
 _Static_assert(sizeof(struct denet_spawned) == 12, "denet_spawned");
 _Static_assert(sizeof(struct denet_failed) == 5, "denet_failed");
-_Static_assert(sizeof(struct denet_done) == 188, "denet_done");
+_Static_assert(sizeof(struct denet_done) == 189, "denet_done");
 _Static_assert(sizeof(struct denet_end) == 4, "denet_end");
 
 /* A frame of `kind` with `payload` into `out` (DENET_FRAME_HEAD + len bytes); returns its size. */
@@ -151,6 +162,7 @@ struct denet_request {
 	char *program, *input, *output;
 	char **argv; /* NULL-terminated */
 	char **extra_env; /* "NAME=VALUE", NULL-terminated */
+	char **cg_dirs, **cg_sets, **cg_reads; /* the runs' cgroups, each NULL-terminated (empty: none) */
 };
 
 /* Cursor over a request's payload; `bad` once something did not fit. */
@@ -221,6 +233,9 @@ static inline int denet_decode_batch(char *payload, uint32_t len, struct denet_r
 	r->output = denet_take_str(&c);
 	r->argv = denet_take_list(&c);
 	r->extra_env = denet_take_list(&c);
+	r->cg_dirs = denet_take_list(&c);
+	r->cg_sets = denet_take_list(&c);
+	r->cg_reads = denet_take_list(&c);
 	return c.bad || !r->argv || !r->argv[0] ? -1 : 0;
 }
 
@@ -229,6 +244,9 @@ static inline void denet_request_free(struct denet_request *r)
 	free(r->accept);
 	free(r->argv);
 	free(r->extra_env);
+	free(r->cg_dirs);
+	free(r->cg_sets);
+	free(r->cg_reads);
 }
 
 #endif

@@ -82,12 +82,32 @@ pub enum Command {
     Man,
 }
 
+/// Each run in a cgroup of its own (docs/cgroups.md), and the limits that need one.
+#[derive(Debug, Args, Default)]
+#[command(next_help_heading = "Limits")]
+pub struct LimitArgs {
+    /// Do not put runs in a cgroup of their own (no cgroup metrics, strays not killed).
+    #[arg(long, help_heading = "Limits")]
+    pub no_cgroup: bool,
+    /// Kill the run's whole process tree after this long (seconds, or with a unit: 500ms, 2m); the run fails.
+    #[arg(long, value_name = "DURATION", help_heading = "Limits")]
+    pub timeout: Option<String>,
+    /// Limit the memory charged to the run's cgroup (bytes, or with a unit: 50M, 2G); beyond it the OOM killer acts.
+    #[arg(long, value_name = "SIZE", help_heading = "Limits")]
+    pub memory_limit: Option<String>,
+    /// Leave processes that outlive the run's main process running (they are killed by default).
+    #[arg(long, help_heading = "Limits")]
+    pub keep_strays: bool,
+}
+
 #[derive(Debug, Args)]
 pub struct RunArgs {
     #[command(flatten)]
     pub sampling: SamplingArgs,
     #[command(flatten)]
     pub record: RecordArgs,
+    #[command(flatten)]
+    pub limits: LimitArgs,
     /// Stop after this long (seconds, or with a unit: 500ms, 2m): the command gets SIGTERM, then SIGKILL 2 s later.
     #[arg(short = 'd', long, value_name = "DURATION")]
     pub duration: Option<String>,
@@ -297,6 +317,8 @@ pub struct BenchArgs {
     /// start, `exit N` exits N, anything else 1 ms (for tests of ordering and output).
     #[arg(long = "debug-mode", alias = "mock", hide = true)]
     pub mock: bool,
+    #[command(flatten)]
+    pub limits: LimitArgs,
 }
 
 /// A value parser that refuses a flag hyperfine 2.0 removed, with what to do instead.

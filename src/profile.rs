@@ -145,6 +145,52 @@ impl KernelCounters {
     }
 }
 
+/// What a run's own cgroup counted (exact kernel accounting; docs/metrics.md): each figure absent
+/// where this machine's cgroups do not give it.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Serialize, Deserialize)]
+pub struct CgroupCounters {
+    /// High-water mark of the memory charged to the group, bytes.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub memory_peak_cgroup: Option<u64>,
+    /// CPU time of every process that was in the group, seconds.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub time_cpu_cgroup: Option<f64>,
+    /// Most processes in the group at once (`pids.peak`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub processes_peak_cgroup: Option<u64>,
+    /// PSI "some" stall time of the group, seconds.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub pressure_cpu_some: Option<f64>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub pressure_memory_some: Option<f64>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub pressure_io_some: Option<f64>,
+    /// Processes of the group the OOM killer killed.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub oom_kills: Option<u64>,
+}
+
+impl CgroupCounters {
+    pub fn is_empty(&self) -> bool {
+        *self == CgroupCounters::default()
+    }
+}
+
+/// How a run ended besides its exit status: a limit of denet's stopped it, or processes outlived it.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RunLimits {
+    /// `--timeout` ran out: the run's whole group was killed.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub timed_out: bool,
+    /// The OOM killer killed a process of the run (`--memory-limit`, or the machine's memory).
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub oom_killed: bool,
+    /// Processes left in the run's group after its main process exited ("PID name"), killed
+    /// unless `--keep-strays`.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub strays: Vec<String>,
+}
+
 /// One syscall and how often the tree made it.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct SyscallCount {
@@ -289,6 +335,12 @@ pub struct Summary {
     /// Exact figures from `wait4` (only for `denet run`).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub rusage: Option<Rusage>,
+    /// Exact figures from the command's own cgroup (only for `denet run`, where it has one).
+    #[serde(flatten, default)]
+    pub cgroup: CgroupCounters,
+    /// `timed_out`, `oom_killed` and the strays (only for `denet run`).
+    #[serde(flatten, default)]
+    pub limits: RunLimits,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub exit: Option<ExitStatus>,
     /// The fields above that are sampled (read at ticks, so they can miss what happens between two)
@@ -548,4 +600,10 @@ pub struct RunProfile {
     /// When the spawner started it (for `started_s`; replies can be read well after the run).
     #[serde(skip)]
     pub spawned_at: Option<std::time::Instant>,
+    /// What the run's own cgroup counted.
+    #[serde(default, skip_serializing_if = "CgroupCounters::is_empty")]
+    pub cgroup: CgroupCounters,
+    /// `timed_out`, `oom_killed`, strays.
+    #[serde(default)]
+    pub limits: RunLimits,
 }

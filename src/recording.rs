@@ -27,6 +27,8 @@ pub struct Metadata {
 /// One line of a JSONL recording.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(tag = "kind", rename_all = "snake_case")]
+// A record is written or read one at a time, never held in bulk: its size does not matter.
+#[allow(clippy::large_enum_variant)]
 pub enum Record {
     Metadata(Metadata),
     Env(Box<EnvRecord>),

@@ -141,6 +141,10 @@ pub struct Measurement {
     pub exit_signal: Option<i64>,
     /// Seconds from the benchmark's start (denet's; hyperfine has none).
     pub started_s: Option<f64>,
+    /// `--timeout` killed the run's whole group (written only when true).
+    pub timed_out: bool,
+    /// The OOM killer killed a process of the run (written only when true).
+    pub oom_killed: bool,
 }
 
 impl Measurement {
@@ -157,6 +161,8 @@ impl Measurement {
             exit_code: exit.code.map(i64::from),
             exit_signal: exit.signal.map(i64::from),
             started_s: Some(run.started_s),
+            timed_out: run.limits.timed_out,
+            oom_killed: run.limits.oom_killed,
         }
     }
 
@@ -244,6 +250,11 @@ impl Serialize for Measurement {
         if let Some(t) = self.started_s {
             map.serialize_entry("started_s", &t)?;
         }
+        for (flag, name) in [(self.timed_out, "timed_out"), (self.oom_killed, "oom_killed")] {
+            if flag {
+                map.serialize_entry(name, &true)?;
+            }
+        }
         map.end()
     }
 }
@@ -281,6 +292,10 @@ impl<'de> Deserialize<'de> for Measurement {
             exit_signal: Option<i64>,
             #[serde(default, deserialize_with = "lenient")]
             started_s: Option<f64>,
+            #[serde(default)]
+            timed_out: bool,
+            #[serde(default)]
+            oom_killed: bool,
             /// Metrics as `{"value": v, ...}`; anything else is not a metric.
             #[serde(flatten)]
             rest: BTreeMap<String, Value>,
@@ -288,7 +303,14 @@ impl<'de> Deserialize<'de> for Measurement {
         let raw = Raw::deserialize(de)?;
         let values =
             raw.rest.iter().filter_map(|(name, v)| Some((MetricKey::parse(name), v.get("value")?.as_f64()?))).collect();
-        Ok(Measurement { values, exit_code: raw.exit_code, exit_signal: raw.exit_signal, started_s: raw.started_s })
+        Ok(Measurement {
+            values,
+            exit_code: raw.exit_code,
+            exit_signal: raw.exit_signal,
+            started_s: raw.started_s,
+            timed_out: raw.timed_out,
+            oom_killed: raw.oom_killed,
+        })
     }
 }
 
@@ -709,6 +731,8 @@ mod tests {
                 .chain([(MetricKey::parse("instructions"), 7.0)])
                 .collect(),
             exit_code: Some(0),
+            timed_out: false,
+            oom_killed: false,
             exit_signal: None,
             started_s: Some(0.5),
         };

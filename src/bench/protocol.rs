@@ -12,6 +12,7 @@ use std::io::{self, Read, Write};
 use zerocopy::{FromBytes, Immutable, IntoBytes};
 
 use super::runner::Invocation;
+use crate::monitor::cgroup::Plan;
 use crate::monitor::perf::{self, Event};
 use crate::profile::{Counter, ExitStatus, Rusage};
 use crate::vocab::{IgnoreFailure, Input, Output};
@@ -39,6 +40,12 @@ pub struct Batch {
     pub accept: IgnoreFailure,
     /// The perf_event counters to count over each run (at most `wire::MAX_COUNTERS`).
     pub counters: Vec<Counter>,
+    /// Each run in fresh cgroups of its own (empty: none).
+    pub cgroup: Plan,
+    /// `--timeout`: each run's whole tree is killed after this long.
+    pub timeout: Option<std::time::Duration>,
+    /// `--keep-strays`.
+    pub keep_strays: bool,
 }
 
 impl Batch {
@@ -51,7 +58,15 @@ impl Batch {
             iteration: IterationVar::None,
             accept: IgnoreFailure::AllNonZero,
             counters: Vec::new(),
+            cgroup: Plan::default(),
+            timeout: None,
+            keep_strays: false,
         }
+    }
+
+    /// This batch, `count` runs from iteration `first`.
+    pub fn with(self, count: u32, first: u64, iteration: IterationVar) -> Batch {
+        Batch { count, first, iteration, ..self }
     }
 
     /// Iteration `i`'s invocation: the batch's environment plus the iteration counter.
@@ -95,6 +110,8 @@ pub struct RunDone {
     pub killed: bool,
     /// The batch's counters' counts, in its order; `None` where one could not be counted.
     pub counts: Vec<Option<u64>>,
+    /// Killed by the batch's timeout.
+    pub timed_out: bool,
 }
 
 /// What could not be started.
@@ -111,6 +128,8 @@ pub enum Reply {
     /// The run's pid, and when it was spawned (CLOCK_MONOTONIC, nanoseconds).
     Spawned(u32, u64),
     Failed(FailedPart, i32),
+    /// The run's cgroup files and strays (before its `Done`; only with cgroups).
+    Cgroup(Vec<String>, Vec<String>),
     Done(RunDone),
     End(u32),
 }
@@ -184,6 +203,7 @@ impl From<&RunDone> for DoneFrame {
             counts,
             n_counters: d.counts.len().min(wire::MAX_COUNTERS) as u8,
             counted,
+            timed_out: d.timed_out.into(),
         }
     }
 }
@@ -191,7 +211,20 @@ impl From<&RunDone> for DoneFrame {
 impl From<DoneFrame> for RunDone {
     fn from(f: DoneFrame) -> RunDone {
         // Copied out of the packed frame first: its fields cannot be borrowed.
-        let DoneFrame { wall_s, code, signal, user_s, system_s, io_ok, killed, counts, n_counters, counted, .. } = f;
+        let DoneFrame {
+            wall_s,
+            code,
+            signal,
+            user_s,
+            system_s,
+            io_ok,
+            killed,
+            counts,
+            n_counters,
+            counted,
+            timed_out,
+            ..
+        } = f;
         let rusage = Rusage {
             user_s,
             system_s,
@@ -213,6 +246,7 @@ impl From<DoneFrame> for RunDone {
             counts: (0..usize::from(n_counters).min(wire::MAX_COUNTERS))
                 .map(|i| (counted >> i & 1 != 0).then_some(counts[i]))
                 .collect(),
+            timed_out: timed_out != 0,
         }
     }
 }
@@ -326,6 +360,8 @@ pub fn encode_batch(b: &Batch) -> Vec<u8> {
         accept_mode,
         n_accept: codes.len() as u32,
         n_counters: b.counters.len().min(wire::MAX_COUNTERS) as u8,
+        timeout_ns: b.timeout.map_or(0, |t| t.as_nanos().min(u128::from(u64::MAX)) as u64),
+        keep_strays: b.keep_strays.into(),
     });
     w.put(codes);
     for &c in b.counters.iter().take(wire::MAX_COUNTERS) {
@@ -338,7 +374,34 @@ pub fn encode_batch(b: &Batch) -> Vec<u8> {
     w.list(b.inv.argv.iter().map(|a| a.as_bytes()));
     let env = unique_env(&b.inv.env);
     w.list(env.iter().map(Vec::as_slice));
+    let (dirs, sets, reads) = plan_lists(&b.cgroup);
+    for list in [dirs, sets, reads] {
+        w.list(list.iter().map(|s| s.as_bytes()));
+    }
     w.frame()
+}
+
+/// A plan as the three lists of a batch: directories, "I:FILE=VALUE", "I:FILE".
+fn plan_lists(p: &Plan) -> (Vec<String>, Vec<String>, Vec<String>) {
+    (
+        p.dirs.iter().map(|d| d.display().to_string()).collect(),
+        p.sets.iter().map(|(i, f, v)| format!("{i}:{f}={v}")).collect(),
+        p.reads.iter().map(|(i, f)| format!("{i}:{f}")).collect(),
+    )
+}
+
+/// The lists back into a plan (the fork spawner's side).
+fn plan_of(dirs: Vec<String>, sets: Vec<String>, reads: Vec<String>) -> Plan {
+    let entry = |e: &str| e.split_once(':').and_then(|(i, rest)| Some((i.parse::<usize>().ok()?, rest.to_string())));
+    Plan {
+        dirs: dirs.into_iter().map(Into::into).collect(),
+        sets: sets
+            .iter()
+            .filter_map(|e| entry(e))
+            .filter_map(|(i, rest)| rest.split_once('=').map(|(f, v)| (i, f.to_string(), v.to_string())))
+            .collect(),
+        reads: reads.iter().filter_map(|e| entry(e)).collect(),
+    }
 }
 
 /// `NAME=VALUE` entries, one per name, the last given winning (as `Command::env` does): a
@@ -358,7 +421,7 @@ pub fn encode_kill() -> Vec<u8> {
 
 /// A request, as the fork spawner receives it.
 pub enum Request {
-    Batch(Batch),
+    Batch(Box<Batch>),
     Kill,
 }
 
@@ -367,15 +430,26 @@ pub fn read_request(r: &mut impl Read) -> io::Result<Option<Request>> {
     let Some(body) = read_frame(r)? else { return Ok(None) };
     let mut r = Reader(&body);
     match r.take::<u8>()? {
-        wire::BATCH => decode_batch(&mut r).map(|b| Some(Request::Batch(b))),
+        wire::BATCH => decode_batch(&mut r).map(|b| Some(Request::Batch(Box::new(b)))),
         _ => Ok(Some(Request::Kill)),
     }
 }
 
 fn decode_batch(r: &mut Reader) -> io::Result<Batch> {
     // Copied out of the packed head first: its fields cannot be borrowed.
-    let BatchHead { count, first, iter_mode, out_mode, has_input, search_path, accept_mode, n_accept, n_counters } =
-        r.take()?;
+    let BatchHead {
+        count,
+        first,
+        iter_mode,
+        out_mode,
+        has_input,
+        search_path,
+        accept_mode,
+        n_accept,
+        n_counters,
+        timeout_ns,
+        keep_strays,
+    } = r.take()?;
     let codes: Vec<i32> = (0..n_accept).map(|_| r.take()).collect::<io::Result<_>>()?;
     if usize::from(n_counters) > wire::MAX_COUNTERS {
         return Err(io::Error::new(io::ErrorKind::InvalidData, format!("{n_counters} counters in a batch")));
@@ -404,13 +478,30 @@ fn decode_batch(r: &mut Reader) -> io::Result<Batch> {
             wire::OUT_INHERIT => Output::Inherit,
             _ => Output::File(output.into()),
         },
+        contained: false,
     };
-    let accept = match accept_mode {
+    let accept = accept_of(accept_mode, codes);
+    let cgroup = plan_of(r.list()?, r.list()?, r.list()?);
+    let iteration = IterationVar::from_wire(iter_mode);
+    Ok(Batch {
+        inv,
+        count,
+        first,
+        iteration,
+        accept,
+        counters,
+        cgroup,
+        timeout: (timeout_ns > 0).then(|| std::time::Duration::from_nanos(timeout_ns)),
+        keep_strays: keep_strays != 0,
+    })
+}
+
+fn accept_of(mode: u8, codes: Vec<i32>) -> IgnoreFailure {
+    match mode {
         wire::ACCEPT_ZERO => IgnoreFailure::Never,
         wire::ACCEPT_ANY => IgnoreFailure::AllNonZero,
         _ => IgnoreFailure::Codes(codes),
-    };
-    Ok(Batch { inv, count, first, iteration: IterationVar::from_wire(iter_mode), accept, counters })
+    }
 }
 
 /// A counter of a batch request: the event must be one of denet's counters.
@@ -451,6 +542,7 @@ pub fn read_reply(r: &mut impl Read) -> io::Result<Reply> {
             Ok(Reply::Failed(FailedPart::from_wire(part), err))
         }
         wire::DONE => Ok(Reply::Done(r.take::<DoneFrame>()?.into())),
+        wire::CGROUP => Ok(Reply::Cgroup(r.list()?, r.list()?)),
         wire::END => Ok(Reply::End(r.take::<EndFrame>()?.runs)),
         k => Err(io::Error::new(io::ErrorKind::InvalidData, format!("unknown spawner reply {k}"))),
     }
@@ -463,6 +555,12 @@ pub fn write_reply(w: &mut impl Write, reply: &Reply) -> io::Result<()> {
         Reply::Failed(part, err) => Writer::fixed(wire::FAILED, &FailedFrame { part: part.to_wire(), err: *err }),
         Reply::Done(d) => Writer::fixed(wire::DONE, &DoneFrame::from(d)),
         Reply::End(runs) => Writer::fixed(wire::END, &EndFrame { runs: *runs }),
+        Reply::Cgroup(files, strays) => {
+            let mut w = Writer::new(wire::CGROUP, 256);
+            w.list(files.iter().map(|s| s.as_bytes()));
+            w.list(strays.iter().map(|s| s.as_bytes()));
+            w.frame()
+        }
     };
     w.write_all(&frame)
 }
@@ -483,12 +581,20 @@ mod tests {
                 env: vec![("A".into(), "1=2".into())],
                 input: Input::File("/tmp/in".into()),
                 output: Output::File("/tmp/out".into()),
+                contained: false,
             },
             count: 7,
             first: 3,
             iteration: IterationVar::Warmup,
             accept: IgnoreFailure::Codes(vec![1, 255]),
             counters: vec![Counter::Instructions, Counter::TaskClock, Counter::ContextSwitches],
+            cgroup: Plan {
+                dirs: vec!["/sys/fs/cgroup/memory/denet-1".into(), "/sys/fs/cgroup/unified/denet-1".into()],
+                sets: vec![(0, "memory.limit_in_bytes".into(), "52428800".into())],
+                reads: vec![(0, "memory.max_usage_in_bytes".into()), (1, "cpu.stat".into())],
+            },
+            timeout: Some(std::time::Duration::from_millis(500)),
+            keep_strays: true,
         };
         let frame = encode_batch(&b);
         let Some(Request::Batch(back)) = read_request(&mut frame.as_slice()).unwrap() else { panic!("not a batch") };
@@ -500,6 +606,7 @@ mod tests {
         assert_eq!((back.count, back.first, back.iteration), (7, 3, IterationVar::Warmup));
         assert_eq!(back.accept, b.accept);
         assert_eq!(back.counters, b.counters);
+        assert_eq!((back.cgroup, back.timeout, back.keep_strays), (b.cgroup, b.timeout, true));
     }
 
     #[test]
@@ -511,8 +618,12 @@ mod tests {
             io: Some(FinalIo { read_bytes: 1, write_bytes: 2, rchar: 3, wchar: 4 }),
             killed: true,
             counts: vec![Some(7), None, Some(u64::MAX)],
+            timed_out: true,
         };
-        for reply in [Reply::Spawned(42, 7), Reply::Failed(FailedPart::Input, 2), Reply::Done(done), Reply::End(5)] {
+        let cgroup = Reply::Cgroup(vec!["usage_usec 5\n".into(), String::new()], vec!["42 sleep".into()]);
+        for reply in
+            [Reply::Spawned(42, 7), Reply::Failed(FailedPart::Input, 2), Reply::Done(done), cgroup, Reply::End(5)]
+        {
             let mut bytes = Vec::new();
             write_reply(&mut bytes, &reply).unwrap();
             assert_eq!(read_reply(&mut bytes.as_slice()).unwrap(), reply);

@@ -11,7 +11,7 @@ use crate::monitor::ebpf::{Kernel, Snapshot};
 use crate::monitor::sampler::Sampler;
 use crate::monitor::tree::CountFrom;
 use crate::monitor::{Backend, Schedule};
-use crate::profile::{Counter, CounterValues, RunProfile, TimelinePoint, TreeProfile};
+use crate::profile::{CgroupCounters, Counter, CounterValues, RunLimits, RunProfile, TimelinePoint, TreeProfile};
 use crate::vocab::{Input, Output};
 
 /// One execution of a command.
@@ -26,6 +26,9 @@ pub struct Invocation {
     pub env: Vec<(String, String)>,
     pub input: Input,
     pub output: Output,
+    /// A run of the benchmarked command (not a hook): in its own cgroup, under `--timeout`.
+    #[serde(default)]
+    pub contained: bool,
 }
 
 /// Why a run produced no measurement.
@@ -183,7 +186,7 @@ pub fn command(inv: &Invocation) -> anyhow::Result<(Command, Option<std::io::Pip
 }
 
 #[cfg(unix)]
-pub use unix::ProcRunner;
+pub use unix::{Containment, ProcRunner};
 
 #[cfg(unix)]
 mod unix {
@@ -220,6 +223,25 @@ mod unix {
         kernel: Option<Kernel>,
         /// The perf_event counters the spawner counts over each timing run.
         counters: Vec<Counter>,
+        /// Each run of a command in its own cgroup, and its limits (empty plan: no cgroup).
+        containment: Containment,
+        /// The cgroup reply of the run whose `Done` comes next.
+        pending_cgroup: Option<(Vec<String>, Vec<String>)>,
+        strays_warned: bool,
+    }
+
+    /// What each run of a benchmarked command gets: its cgroup plan, `--timeout`, `--keep-strays`.
+    #[derive(Debug, Clone, Default)]
+    pub struct Containment {
+        pub plan: crate::monitor::cgroup::Plan,
+        pub timeout: Option<std::time::Duration>,
+        pub keep_strays: bool,
+    }
+
+    impl Drop for ProcRunner {
+        fn drop(&mut self) {
+            self.containment.plan.remove();
+        }
     }
 
     /// The run in progress: its pid, when denet heard of it, and its follower once the first tick came.
@@ -239,6 +261,7 @@ mod unix {
             backend: Backend,
             kernel: Option<Kernel>,
             counters: Vec<Counter>,
+            containment: Containment,
         ) -> anyhow::Result<ProcRunner> {
             let spawner = Spawner::start()?;
             if let Some(k) = &kernel {
@@ -250,7 +273,18 @@ mod unix {
             for sig in [libc::SIGINT, libc::SIGTERM, libc::SIGHUP] {
                 signal_hook::low_level::pipe::register(sig, write.try_clone()?)?;
             }
-            Ok(ProcRunner { spawner, schedule, backend, signal_pipe: read, interrupted: false, kernel, counters })
+            Ok(ProcRunner {
+                spawner,
+                schedule,
+                backend,
+                signal_pipe: read,
+                interrupted: false,
+                kernel,
+                counters,
+                containment,
+                pending_cgroup: None,
+                strays_warned: false,
+            })
         }
 
         fn check_signals(&mut self) -> bool {
@@ -322,7 +356,24 @@ mod unix {
             }
         }
 
-        fn profile(&self, done: RunDone, current: Option<Current>) -> RunProfile {
+        /// The run's cgroup figures and limits, from the reply that came before its `Done`.
+        fn limits(&mut self, timed_out: bool) -> (CgroupCounters, RunLimits) {
+            let Some((contents, strays)) = self.pending_cgroup.take() else {
+                return (CgroupCounters::default(), RunLimits { timed_out, ..RunLimits::default() });
+            };
+            let names = self.containment.plan.reads.iter().map(|(_, f)| f.clone());
+            let files: Vec<(String, String)> = names.zip(contents).collect();
+            let counters = crate::monitor::cgroup::parse::counters(&files);
+            if !strays.is_empty() && !self.strays_warned {
+                self.strays_warned = true;
+                let what = if self.containment.keep_strays { "left running (--keep-strays)" } else { "killed" };
+                note!("denet: warning: processes still running after a run's main process exited were {what} (named once): {}", strays.join(", "));
+            }
+            let oom_killed = counters.oom_kills.is_some_and(|n| n > 0);
+            (counters, RunLimits { timed_out, oom_killed, strays })
+        }
+
+        fn profile(&mut self, done: RunDone, current: Option<Current>) -> RunProfile {
             let spawned_at = current.as_ref().map(|c| c.start);
             let tree = match current.and_then(|c| c.follower) {
                 Some(f) => f.finish(done.io),
@@ -333,6 +384,7 @@ mod unix {
             for (&c, &count) in self.counters.iter().zip(&done.counts) {
                 counters.set(c, count);
             }
+            let (cgroup, limits) = self.limits(done.timed_out);
             RunProfile {
                 wall_s: done.wall_s,
                 rusage: done.rusage,
@@ -340,8 +392,23 @@ mod unix {
                 exit: Some(done.status),
                 spawned_at,
                 counters,
+                cgroup,
+                limits,
                 ..RunProfile::default()
             }
+        }
+
+        /// The batch as sent: timing runs counted; a command's runs in their cgroups, under the timeout.
+        fn prepared(&self, batch: &Batch, sample: bool) -> Batch {
+            let mut batch = batch.clone();
+            if sample {
+                batch.counters = self.counters.clone();
+            }
+            if batch.inv.contained {
+                let c = &self.containment;
+                (batch.cgroup, batch.timeout, batch.keep_strays) = (c.plan.clone(), c.timeout, c.keep_strays);
+            }
+            batch
         }
 
         /// Send a batch and hand each run to `each` as its result streams in. `kernel_base`: the
@@ -362,11 +429,8 @@ mod unix {
                 return Err(RunError::Interrupted);
             }
             // Only timing runs are counted: warm-ups and hooks spend nothing on counters.
-            let sent = if sample && !self.counters.is_empty() {
-                self.spawner.send_batch(&Batch { counters: self.counters.clone(), ..batch.clone() })
-            } else {
-                self.spawner.send_batch(batch)
-            };
+            let batch = &self.prepared(batch, sample);
+            let sent = self.spawner.send_batch(batch);
             sent.map_err(Self::io)?;
             let schedule = self.schedule.filter(|_| sample);
             let cadence = schedule.map_or(DRAIN_CADENCE, |s| s.base.min(DRAIN_CADENCE));
@@ -396,6 +460,7 @@ mod unix {
                             }
                         }
                         Reply::Failed(part, errno) => failure = Some(spawn_failure(&batch.inv, part, errno)),
+                        Reply::Cgroup(files, strays) => self.pending_cgroup = Some((files, strays)),
                         Reply::End(_) => return failure.map_or(Ok(()), Err),
                     }
                 }

@@ -22,6 +22,10 @@ pub enum Warning {
     Outliers,
     /// Runs shorter than 5 ms through a shell: the shell's start-up dominates.
     FastWithShell,
+    /// `--timeout` killed some runs (kept with `-i`).
+    TimedOut,
+    /// The OOM killer killed a process of some runs (`--memory-limit`).
+    OomKilled,
 }
 
 /// One benchmark's measured runs.
@@ -337,7 +341,8 @@ impl<'a, R: Runner> Scheduler<'a, R> {
         let spec = self.spec(i);
         let inv = self.invocation(spec, spec.argv.clone(), spec.program.clone(), Iteration::None);
         let count = count.min(u64::from(u32::MAX)) as u32;
-        Batch { inv, count, first, iteration, accept: self.opts.ignore.clone(), counters: Vec::new() }
+        let inv = Invocation { contained: true, ..inv };
+        Batch { accept: self.opts.ignore.clone(), ..Batch::single(&inv) }.with(count, first, iteration)
     }
 
     /// How `argv` runs for benchmark `spec` at turn `it`: its environment with the iteration counter,
@@ -351,6 +356,7 @@ impl<'a, R: Runner> Scheduler<'a, R> {
     ) -> Invocation {
         let (var, i) = it.var();
         Invocation {
+            contained: false,
             argv,
             program,
             env: protocol::with_iteration(spec.env.clone(), var, i),
@@ -417,7 +423,7 @@ impl<'a, R: Runner> Scheduler<'a, R> {
     /// Run the benchmarked command once; a failure not covered by `-i` stops everything.
     fn command(&mut self, i: usize, it: Iteration, timed: bool) -> Result<RunProfile, Stop> {
         let spec = self.spec(i);
-        let inv = self.invocation(spec, spec.argv.clone(), spec.program.clone(), it);
+        let inv = Invocation { contained: true, ..self.invocation(spec, spec.argv.clone(), spec.program.clone(), it) };
         let started = self.clock.elapsed().as_secs_f64();
         let mut run = self.runner.measure(&inv, timed).map_err(|e| not_run(e, &spec.command_line))?;
         run.started_s = started_s(&run, self.clock, started);
@@ -457,6 +463,7 @@ impl<'a, R: Runner> Scheduler<'a, R> {
         const RUNS: usize = 50;
         let argv: Vec<String> = self.opts.shell.iter().cloned().chain(["-c".to_string(), String::new()]).collect();
         let inv = Invocation {
+            contained: false,
             argv,
             program: None,
             env: Vec::new(),
@@ -530,6 +537,12 @@ fn hand_over(
     }
     if opts.shell_commands && r.runs.iter().any(|p| p.wall_s < 0.005) {
         r.warnings.push(Warning::FastWithShell);
+    }
+    if r.runs.iter().any(|p| p.limits.timed_out) {
+        r.warnings.push(Warning::TimedOut);
+    }
+    if r.runs.iter().any(|p| p.limits.oom_killed) {
+        r.warnings.push(Warning::OomKilled);
     }
     obs.finished(i, r).map_err(Stop::Error)
 }

@@ -26,6 +26,7 @@ use std::time::Instant;
 use super::protocol::{self, Batch, FailedPart, FinalIo, Reply, Request, RunDone};
 use super::runner::{command, Invocation};
 use super::wait::{drain, pidfd_open, pollfd, ppoll};
+use crate::monitor::cgroup::Leaf;
 use crate::monitor::{child, perf};
 use crate::profile::Counter;
 
@@ -188,7 +189,7 @@ fn serve_batch(b: &Batch, reader: &mut BufReader<UnixStream>, writer: &mut UnixS
             break;
         }
         let inv = b.invocation(b.first + u64::from(i));
-        let Some(d) = run_one(&inv, &b.counters, reader, writer)? else { break };
+        let Some(d) = run_one(&inv, b, reader, writer)? else { break };
         done += 1;
         killed |= d.killed;
         if d.killed || !b.accept.accepts(d.status.code) {
@@ -241,11 +242,12 @@ fn finish(killed: bool) {
 /// Spawn, time and reap one run, reporting each step; `None` when it could not be started.
 fn run_one(
     inv: &Invocation,
-    counters: &[Counter],
+    b: &Batch,
     reader: &mut BufReader<UnixStream>,
     writer: &mut UnixStream,
 ) -> io::Result<Option<RunDone>> {
-    let (mut cmd, pipe) = match command(inv) {
+    let counters: &[Counter] = &b.counters;
+    let (mut cmd, pipe, leaf) = match command(inv).and_then(|(c, p)| contained(c, b).map(|(c, l)| (c, p, l))) {
         Ok(c) => c,
         Err(e) => {
             let (part, errno) = setup_failure(&e);
@@ -273,18 +275,61 @@ fn run_one(
         let _ = child::reap(pid);
         return Err(e);
     }
-    let (end, killed) = wait_exit(pid, pipe.as_ref().map(|p| p.as_raw_fd()), reader)?;
+    let deadline = b.timeout.map(|t| start + t);
+    let (end, killed, timed_out) =
+        wait_exit(pid, pipe.as_ref().map(|p| p.as_raw_fd()), reader, deadline, leaf.as_ref().map(|l| &l.0))?;
     let wall_s = (end - start).as_secs_f64();
     // The child is a zombie until reaped: its final I/O counters are still readable.
     let io = final_io(pid);
     let (status, rusage) = child::reap(pid)?;
     let counts = group.read();
+    if let Some((leaf, _)) = &leaf {
+        protocol::write_reply(writer, &cgroup_reply(leaf, b))?;
+    }
     // Orphans adopted from earlier runs are reaped so they do not linger as zombies, but their usage
     // is not this run's: it is dropped (as /usr/bin/time and hyperfine, which never see it, do).
     child::reap_exited();
-    let done = RunDone { wall_s, status, rusage, io, killed, counts };
+    let done = RunDone { wall_s, status, rusage, io, killed, counts, timed_out };
     protocol::write_reply(writer, &Reply::Done(done.clone()))?;
     Ok(Some(done))
+}
+
+/// A run's groups, with their `cgroup.procs` kept open until the spawn.
+type Joined = (Leaf, Vec<std::fs::File>);
+
+/// The run in fresh groups of its own (when the batch has a plan): made now, joined by the child before exec.
+/// The `cgroup.procs` descriptors stay open until the spawn, with the leaf.
+fn contained(
+    mut cmd: std::process::Command,
+    b: &Batch,
+) -> anyhow::Result<(std::process::Command, Option<Joined>)> {
+    if b.cgroup.dirs.is_empty() {
+        return Ok((cmd, None));
+    }
+    static SEQ: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
+    let name = format!("r{}", SEQ.fetch_add(1, std::sync::atomic::Ordering::Relaxed));
+    let leaf = Leaf::create(&b.cgroup, &name)?;
+    let procs = leaf.procs()?;
+    child::join_cgroups(&mut cmd, procs.iter().map(|f| f.as_raw_fd()).collect());
+    Ok((cmd, Some((leaf, procs))))
+}
+
+/// After the run was reaped: its files as read, and its strays, named and (unless kept) killed,
+/// reaped and its groups removed.
+fn cgroup_reply(leaf: &Leaf, b: &Batch) -> Reply {
+    let files = b.cgroup.reads.iter().map(|(i, f)| leaf.read_raw(*i, f)).collect();
+    let members = leaf.members();
+    let strays = crate::monitor::cgroup::names(&members);
+    if !members.is_empty() && !b.keep_strays {
+        leaf.kill();
+        for &pid in &members {
+            let _ = child::reap(pid);
+        }
+    }
+    if members.is_empty() || !b.keep_strays {
+        leaf.remove();
+    }
+    Reply::Cgroup(files, strays)
 }
 
 /// What could not be set up for a run (its input or output file, or a pipe), and the OS error.
@@ -310,12 +355,25 @@ fn final_io(_pid: u32) -> Option<FinalIo> {
     None
 }
 
-/// Wait for the child's exit, draining its output pipe and obeying Kill; true when killed.
-fn wait_exit(pid: u32, mut pipe: Option<i32>, reader: &mut BufReader<UnixStream>) -> io::Result<(Instant, bool)> {
+/// Wait for the child's exit, draining its output pipe and obeying Kill and the deadline (then the
+/// run's groups, or its process group, are killed); (end, killed on request, timed out).
+fn wait_exit(
+    pid: u32,
+    mut pipe: Option<i32>,
+    reader: &mut BufReader<UnixStream>,
+    deadline: Option<Instant>,
+    leaf: Option<&Leaf>,
+) -> io::Result<(Instant, bool, bool)> {
     let pidfd = pidfd_open(pid).ok();
     let sock = reader.get_ref().as_raw_fd();
     let mut killed = false;
+    let mut timed_out = false;
     loop {
+        if !timed_out && deadline.is_some_and(|d| Instant::now() >= d) {
+            timed_out = true;
+            kill_group(pid);
+            leaf.inspect(|l| l.kill());
+        }
         // A Kill that came in the same read as its batch is already buffered, where poll cannot see it.
         if !reader.buffer().is_empty() {
             kill_group(pid);
@@ -323,7 +381,7 @@ fn wait_exit(pid: u32, mut pipe: Option<i32>, reader: &mut BufReader<UnixStream>
             let _ = protocol::read_request(reader)?;
         }
         if pidfd.is_none() && super::wait::has_exited(pid)? {
-            return Ok((Instant::now(), killed));
+            return Ok((Instant::now(), killed, timed_out));
         }
         let mut fds = vec![pollfd(sock)];
         if let Some(fd) = &pidfd {
@@ -332,13 +390,14 @@ fn wait_exit(pid: u32, mut pipe: Option<i32>, reader: &mut BufReader<UnixStream>
         if let Some(p) = pipe {
             fds.push(pollfd(p));
         }
-        let timeout = pidfd.is_none().then_some(std::time::Duration::from_millis(1));
+        let until_deadline = deadline.filter(|_| !timed_out).map(|d| d.saturating_duration_since(Instant::now()));
+        let timeout = if pidfd.is_none() { Some(std::time::Duration::from_millis(1)) } else { until_deadline };
         let Some(n) = ppoll(&mut fds, timeout)? else { continue };
         if n == 0 {
             continue;
         }
         if pidfd.is_some() && fds[1].revents != 0 {
-            return Ok((Instant::now(), killed));
+            return Ok((Instant::now(), killed, timed_out));
         }
         if fds[0].revents != 0 {
             let gone = protocol::read_request(reader)?.is_none();

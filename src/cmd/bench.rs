@@ -35,7 +35,7 @@ pub fn bench(opts: &BenchOptions) -> anyhow::Result<ExitCode> {
     } else {
         // First, so that the environment is read while the spawner starts.
         let mut printer = Printer::new(opts, setup);
-        let runner = real_runner(opts.sampling, kernel, counters)?;
+        let runner = real_runner(opts.sampling, kernel, counters, &opts.limits)?;
         let (outcome, error) = Scheduler::new(opts, runner).run(&mut printer);
         (printer.finish(outcome, error)?, printer)
     };
@@ -124,16 +124,38 @@ fn real_runner(
     schedule: Option<Schedule>,
     kernel: Option<Kernel>,
     counters: Vec<Counter>,
+    limits: &crate::options::limits::Limits,
 ) -> anyhow::Result<impl Runner> {
     use anyhow::Context;
-    crate::bench::runner::ProcRunner::new(schedule, Backend::native(), kernel, counters).with_context(|| {
-        // The spawner needs a few descriptors of its own; a tiny `ulimit -n` is the usual cause.
-        let mut limit = libc::rlimit { rlim_cur: 0, rlim_max: 0 };
-        // SAFETY: getrlimit fills the struct it is given.
-        let known = unsafe { libc::getrlimit(libc::RLIMIT_NOFILE, &mut limit) } == 0;
-        let open_files = if known { format!(" (open files limit: {})", limit.rlim_cur) } else { String::new() };
-        format!("cannot start the spawner that runs the benchmark{open_files}")
-    })
+    let containment = containment(limits)?;
+    crate::bench::runner::ProcRunner::new(schedule, Backend::native(), kernel, counters, containment).with_context(
+        || {
+            // The spawner needs a few descriptors of its own; a tiny `ulimit -n` is the usual cause.
+            let mut limit = libc::rlimit { rlim_cur: 0, rlim_max: 0 };
+            // SAFETY: getrlimit fills the struct it is given.
+            let known = unsafe { libc::getrlimit(libc::RLIMIT_NOFILE, &mut limit) } == 0;
+            let open_files = if known { format!(" (open files limit: {})", limit.rlim_cur) } else { String::new() };
+            format!("cannot start the spawner that runs the benchmark{open_files}")
+        },
+    )
+}
+
+/// The runs' cgroups (made now, removed with the runner), or one warning saying why there are none.
+#[cfg(unix)]
+fn containment(limits: &crate::options::limits::Limits) -> anyhow::Result<crate::bench::runner::Containment> {
+    let plan = if limits.cgroup {
+        match crate::monitor::cgroup::Plan::prepare(limits.memory_limit) {
+            Ok(p) => p,
+            Err(why) if limits.memory_limit.is_some() => anyhow::bail!("--memory-limit: {why}"),
+            Err(why) => {
+                note!("Warning: runs go without a cgroup of their own, so the cgroup metrics are absent and processes a run leaves behind are not killed: {why}");
+                Default::default()
+            }
+        }
+    } else {
+        Default::default()
+    };
+    Ok(crate::bench::runner::Containment { plan, timeout: limits.timeout, keep_strays: limits.keep_strays })
 }
 
 #[cfg(not(unix))]
@@ -141,6 +163,7 @@ fn real_runner(
     _schedule: Option<Schedule>,
     _kernel: Option<Kernel>,
     _counters: Vec<Counter>,
+    _limits: &crate::options::limits::Limits,
 ) -> anyhow::Result<MockRunner> {
     anyhow::bail!("denet bench needs a Unix system (it measures runs with wait4)")
 }

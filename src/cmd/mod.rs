@@ -3,6 +3,7 @@
 mod attach;
 mod bench;
 pub(crate) mod compare;
+mod contain;
 mod doctor;
 mod report;
 mod run;
@@ -24,7 +25,9 @@ pub fn dispatch(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Compare(args) => compare::compare(&crate::options::compare::CompareOptions::from_args(args)?),
         Command::Report(args) => report::report(&args.input, &args.out, args.svg.as_deref(), args.title.as_deref()),
         Command::Run(args) => {
-            let opts = MonitorOptions::from_args(&args.sampling, &args.record, args.duration.as_deref(), args.ebpf)?;
+            let mut opts =
+                MonitorOptions::from_args(&args.sampling, &args.record, args.duration.as_deref(), args.ebpf)?;
+            opts.limits = crate::options::limits::Limits::from_args(&args.limits)?;
             run::run(&opts, &args.command, args.silent)
         }
         Command::Attach(args) => {

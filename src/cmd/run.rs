@@ -4,12 +4,13 @@ use std::process::ExitCode;
 use std::sync::mpsc;
 use std::time::Duration;
 
+use super::contain::{self, Contained, Timeout};
 use super::session;
 use crate::monitor::child::{self, ChildStdio};
 use crate::monitor::ebpf::{Kernel, Role};
 use crate::monitor::{CountFrom, Finished, Monitor};
 use crate::options::MonitorOptions;
-use crate::profile::{ExitStatus, Rusage};
+use crate::profile::{CgroupCounters, ExitStatus, RunLimits, Rusage};
 use crate::render::MonitorSink;
 
 /// How long a command stopped by `--duration` gets between SIGTERM and SIGKILL.
@@ -26,12 +27,18 @@ pub fn run(opts: &MonitorOptions, argv: &[String], silent: bool) -> anyhow::Resu
     // Signal handling first: a SIGTERM right after the spawn is held for the child, not fatal to denet.
     let forwarder = platform::forward_signals()?;
     let kernel = session::kernel(opts);
+    let (mut group, group_caps) = contain::setup(&opts.limits)?;
+    let join = group.as_ref().map(Contained::join_fds).unwrap_or_default();
     let spawned_at = std::time::Instant::now();
-    let child = spawn(argv, stdio, kernel.kernel.as_deref())?;
+    let child = spawn(argv, stdio, kernel.kernel.as_deref(), &join)?;
     let pid = child.id();
+    if let Some(g) = group.as_mut() {
+        g.spawned();
+    }
     platform::set_target(&forwarder, pid);
     let mut caps = session::probe(opts.backend, pid);
     caps.extend(kernel.capabilities);
+    caps.extend(group_caps);
     let reported = session::unavailable(&caps);
     let mut meta = session::metadata(opts, "run", pid, argv.to_vec(), caps, stdout_rule);
     meta.ebpf = kernel.checks;
@@ -51,25 +58,47 @@ pub fn run(opts: &MonitorOptions, argv: &[String], silent: bool) -> anyhow::Resu
         }
     };
     let deadline = opts.duration.map(|d| Deadline::start(d, pid));
+    let timeout = opts.limits.timeout.map(|t| Timeout::start(t, group.as_ref().map(Contained::leaf), kill_tree));
     let exited = platform::wait_exit(child);
     if let Some(d) = deadline {
         d.settle();
     }
+    let timed_out = timeout.is_some_and(Timeout::settle);
     // The child is still a zombie here, so the final sample can read its last counters.
     let finished = monitor.finish();
     let (exit, rusage) = platform::reap(pid, exited?)?;
+    let (counters, strays) = group.map(|g| g.finish(opts.limits.keep_strays)).unwrap_or_default();
+    let ended = Ended { exit, rusage, counters, limits: contain::outcome(timed_out, &counters, strays) };
     drop(forwarder);
-    finish(finished, exit, rusage, opts, &reported)
+    finish(finished, ended, opts, &reported)
+}
+
+/// `--timeout` without a cgroup: every live process of the tree.
+fn kill_tree() {
+    platform::signal_tree(0, platform::KILL);
+}
+
+/// How the command ended: wait4's figures, its cgroup's, and its limits.
+struct Ended {
+    exit: ExitStatus,
+    rusage: Option<Rusage>,
+    counters: CgroupCounters,
+    limits: RunLimits,
 }
 
 /// Spawn the command; with eBPF, denet is a parent-only target meanwhile, so that the child becomes
 /// a target in the kernel as it is forked and its first syscall counts.
-fn spawn(argv: &[String], stdio: ChildStdio, kernel: Option<&Kernel>) -> anyhow::Result<std::process::Child> {
+fn spawn(
+    argv: &[String],
+    stdio: ChildStdio,
+    kernel: Option<&Kernel>,
+    join: &[i32],
+) -> anyhow::Result<std::process::Child> {
     let me = std::process::id();
     if let Some(k) = kernel {
         k.watch(me, Role::ParentOnly)?;
     }
-    let child = child::spawn(argv, stdio);
+    let child = child::spawn(argv, stdio, join);
     if let Some(k) = kernel {
         k.unwatch(me);
     }
@@ -79,12 +108,19 @@ fn spawn(argv: &[String], stdio: ChildStdio, kernel: Option<&Kernel>) -> anyhow:
 /// The summary with wait4's exact figures, written out; the exit code is the command's.
 fn finish(
     finished: Finished<MonitorSink>,
-    exit: ExitStatus,
-    rusage: Option<Rusage>,
+    ended: Ended,
     opts: &MonitorOptions,
     reported: &[String],
 ) -> anyhow::Result<ExitCode> {
+    let Ended { exit, rusage, counters, limits } = ended;
     let mut summary = finished.summary.clone().with_ebpf_processes();
+    if let Some(peak) = counters.processes_peak_cgroup {
+        // pids.peak is exact: the sampled figure is a lower bound of it.
+        summary.processes_peak = summary.processes_peak.max(peak);
+        summary.sampled.retain(|f| f != "processes_peak");
+    }
+    summary.cgroup = counters;
+    summary.limits = limits;
     if let Some(r) = &rusage {
         summary = summary.with_wait4(r);
     }

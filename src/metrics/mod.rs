@@ -2,7 +2,7 @@
 
 use serde::{Deserialize, Serialize};
 
-use crate::profile::{Counter, Events, KernelCounters, RunProfile};
+use crate::profile::{CgroupCounters, Counter, Events, KernelCounters, RunProfile};
 use crate::vocab::Category;
 
 /// What a metric measures, which fixes its units.
@@ -32,6 +32,8 @@ pub enum Source {
     Ebpf,
     /// valgrind's cachegrind (`--simulate`): one extra run, simulated; exact and deterministic.
     Simulated,
+    /// The run's own cgroup: the kernel's accounting of every process that was in it.
+    Cgroup,
 }
 
 /// How a metric is read from a run.
@@ -47,6 +49,8 @@ enum Read {
     Counter(Counter),
     /// From the simulated run's cachegrind events (`--simulate`), not from the timing runs.
     Simulated(fn(&Events) -> u64),
+    /// From the run's own cgroup; None where it had none, or this machine's cgroups lack the file.
+    Cgroup(fn(&CgroupCounters) -> Option<f64>),
 }
 
 /// What the registry holds for each metric.
@@ -126,10 +130,25 @@ registry! {
     IoReadChars: "io_read_chars", Bytes, ProcCounters, "Syscall read", Read::Run(|p| p.tree.rchar as f64);
     /// Bytes passed to write-like syscalls.
     IoWriteChars: "io_write_chars", Bytes, ProcCounters, "Syscall write", Read::Run(|p| p.tree.wchar as f64);
-    /// Most processes alive at one sample.
-    ProcessesPeak: "processes_peak", Count, Sampled, "Processes (peak)", Read::Run(|p| p.tree.processes_peak as f64);
+    /// Most processes alive at one sample; exact (`pids.peak`) where the run had its own cgroup.
+    ProcessesPeak: "processes_peak", Count, Sampled, "Processes (peak)",
+        Read::Run(|p| p.cgroup.processes_peak_cgroup.unwrap_or(0).max(p.tree.processes_peak) as f64);
     /// Most threads alive at one sample.
     ThreadsPeak: "threads_peak", Count, Sampled, "Threads (peak)", Read::Run(|p| p.tree.threads_peak as f64);
+    /// High-water mark of the memory charged to the run's cgroup (anonymous, page cache, kernel).
+    MemoryPeakCgroup: "memory_peak_cgroup", Bytes, Cgroup, "Peak memory (cgroup)",
+        Read::Cgroup(|c| Some(c.memory_peak_cgroup? as f64));
+    /// CPU time of every process that was in the run's cgroup, orphans and daemons included.
+    TimeCpuCgroup: "time_cpu_cgroup", Time, Cgroup, "CPU time (cgroup)", Read::Cgroup(|c| c.time_cpu_cgroup);
+    /// Time at least one task of the run's cgroup waited for a CPU (PSI).
+    PressureCpuSome: "pressure_cpu_some", Time, Cgroup, "CPU stall (PSI)", Read::Cgroup(|c| c.pressure_cpu_some);
+    /// Time at least one task of the run's cgroup waited for memory (PSI).
+    PressureMemorySome: "pressure_memory_some", Time, Cgroup, "Memory stall (PSI)",
+        Read::Cgroup(|c| c.pressure_memory_some);
+    /// Time at least one task of the run's cgroup waited for I/O (PSI).
+    PressureIoSome: "pressure_io_some", Time, Cgroup, "I/O stall (PSI)", Read::Cgroup(|c| c.pressure_io_some);
+    /// Processes of the run's cgroup killed by the OOM killer.
+    OomKills: "oom_kills", Count, Cgroup, "OOM kills", Read::Cgroup(|c| Some(c.oom_kills? as f64));
     /// CPU cycles in user space (hardware counter).
     CpuCycles: "cpu_cycles", Count, PerfEvent, "CPU cycles", Read::Counter(Counter::CpuCycles);
     /// Instructions retired in user space (hardware counter).
@@ -235,6 +254,7 @@ impl Metric {
             }),
             // Not a timing run's figure: see `simulated`.
             Read::Simulated(_) => None,
+            Read::Cgroup(read) => read(&p.cgroup),
         };
         kernel.unwrap_or(f64::NAN)
     }
@@ -273,7 +293,7 @@ impl Metric {
     /// Measured only on request, where this machine can (eBPF, perf_event counters, simulation):
     /// left out of a run that lacks it.
     fn is_optional(self) -> bool {
-        self.is_ebpf() || self.counter().is_some() || self.is_simulated()
+        self.is_ebpf() || self.counter().is_some() || self.is_simulated() || self.source() == Source::Cgroup
     }
 }
 

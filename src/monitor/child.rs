@@ -18,7 +18,8 @@ pub enum ChildStdio {
 }
 
 /// Start `argv` directly (no shell), mapping a missing or non-executable program to the shell's exit codes.
-pub fn spawn(argv: &[String], stdio: ChildStdio) -> Result<Child, anyhow::Error> {
+/// `join`: the `cgroup.procs` of the run's own groups, which the child joins before it execs.
+pub fn spawn(argv: &[String], stdio: ChildStdio, join: &[i32]) -> Result<Child, anyhow::Error> {
     let (program, args) = argv.split_first().ok_or(UserError::MissingCommand)?;
     let mut cmd = Command::new(program);
     cmd.args(args);
@@ -32,8 +33,26 @@ pub fn spawn(argv: &[String], stdio: ChildStdio) -> Result<Child, anyhow::Error>
         }
     }
     force_fork(&mut cmd);
+    join_cgroups(&mut cmd, join.to_vec());
     cmd.spawn().map_err(|e| spawn_error(program, e))
 }
+
+/// The child writes itself into the groups of `fds` (`cgroup.procs`) before exec, so that its
+/// first instruction is counted there, and so is everything it starts.
+#[cfg(target_os = "linux")]
+pub fn join_cgroups(cmd: &mut Command, fds: Vec<i32>) {
+    use std::os::unix::process::CommandExt;
+    if fds.is_empty() {
+        return;
+    }
+    // SAFETY: the hook only calls write(2), which is async-signal-safe, on descriptors we keep open.
+    unsafe {
+        cmd.pre_exec(move || crate::monitor::cgroup::join(&fds));
+    }
+}
+
+#[cfg(not(target_os = "linux"))]
+pub fn join_cgroups(_cmd: &mut Command, _fds: Vec<i32>) {}
 
 /// Make std fork instead of vfork/posix_spawn.
 ///

@@ -79,6 +79,8 @@ pub struct Look {
 #[derive(Debug, Clone)]
 pub struct BenchOptions {
     pub benchmarks: Vec<BenchmarkSpec>,
+    /// Each run in its own cgroup, and its limits.
+    pub limits: super::limits::Limits,
     pub bounds: RunBounds,
     pub warmup: u64,
     /// The shell for hooks (and for commands when `shell_commands`).
@@ -131,6 +133,7 @@ impl BenchOptions {
         let save_as = a.save_baseline.as_deref().map(save_baseline).transpose()?;
         refuse_collisions(a, save_as.as_deref())?;
         let opts = BenchOptions {
+            limits: super::limits::Limits::from_args(&a.limits)?,
             bounds: bounds(a)?,
             warmup: a.warmup,
             shell_commands: shell.is_some(),

@@ -27,6 +27,8 @@ pub struct MonitorOptions {
     pub output: OutputOptions,
     /// Load the eBPF programs (`--ebpf`).
     pub ebpf: bool,
+    /// The command's cgroup and its limits (`denet run`; `attach` cannot move a running process).
+    pub limits: limits::Limits,
 }
 
 impl OutputOptions {
@@ -79,6 +81,7 @@ impl MonitorOptions {
             duration: duration.map(|d| parse_duration("--duration", d, Unit::Seconds)).transpose()?,
             output: OutputOptions::from_args(record),
             ebpf,
+            limits: limits::Limits::default(),
         })
     }
 }
@@ -148,5 +151,6 @@ mod tests {
 }
 pub mod bench;
 pub mod compare;
+pub mod limits;
 pub mod params;
 pub mod shell_syntax;

@@ -183,6 +183,14 @@ pub fn legend(alpha: f64) -> String {
 pub fn warning_text(w: &Warning, s: &Summarized, warmup: bool, prepare: bool) -> String {
     match w {
         Warning::FailuresIgnored => "Ignoring non-zero exit code.".into(),
+        Warning::TimedOut => {
+            let n = s.result.runs.iter().filter(|r| r.limits.timed_out).count();
+            format!("{n} of {} runs timed out (--timeout): each was killed with its whole process tree.", s.result.runs.len())
+        }
+        Warning::OomKilled => {
+            let n = s.result.runs.iter().filter(|r| r.limits.oom_killed).count();
+            format!("{n} of {} runs had a process killed by the OOM killer (--memory-limit, or the machine's memory).", s.result.runs.len())
+        }
         Warning::FastWithShell => "Command took less than 5 ms to complete. Note that the wall-clock measurements might be inaccurate because denet can not calibrate the shell startup time much more precise than this limit. You can try to use the `-N`/`--shell=none` option to disable the shell completely.".into(),
         Warning::Outliers => format!(
             "Statistical outliers were detected. Consider re-running this benchmark on a quiet system without any interferences from other programs.{}",

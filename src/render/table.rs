@@ -3,7 +3,7 @@
 use comfy_table::{presets::UTF8_FULL_CONDENSED, Cell, Table};
 
 use super::units::{bytes, count, seconds};
-use crate::profile::{KernelCounters, Summary, SyscallCount};
+use crate::profile::{CgroupCounters, KernelCounters, RunLimits, Summary, SyscallCount};
 use crate::vocab::Category;
 
 /// Rows of (label, value) for a summary: one figure per quantity, each labelled with its source
@@ -40,6 +40,7 @@ pub fn rows(s: &Summary) -> Vec<(String, String)> {
         ));
     }
     rows.extend(kernel_rows(&s.kernel, &s.top_syscalls));
+    rows.extend(cgroup_rows(&s.cgroup, &s.limits));
     if let Some(e) = &s.exit {
         let how = match (e.code, e.signal) {
             (Some(c), _) => format!("exit code {c}"),
@@ -79,6 +80,33 @@ fn processes_row(s: &Summary) -> (String, String) {
         "Processes peak (sampled) / started (eBPF)"
     };
     (label.into(), format!("{} / {}", count(s.processes_peak), count(s.processes_seen)))
+}
+
+/// Rows for what the command's own cgroup counted (exact; none without a cgroup), and its limits.
+fn cgroup_rows(c: &CgroupCounters, l: &RunLimits) -> Vec<(String, String)> {
+    let mut rows = Vec::new();
+    if let Some(m) = c.memory_peak_cgroup {
+        rows.push(("cgroup peak memory (charged)".into(), bytes(m)));
+    }
+    if let Some(t) = c.time_cpu_cgroup {
+        rows.push(("cgroup CPU time (all members)".into(), seconds(t)));
+    }
+    if let (Some(cpu), Some(mem), Some(io)) = (c.pressure_cpu_some, c.pressure_memory_some, c.pressure_io_some) {
+        rows.push((
+            "cgroup stall CPU / memory / I/O".into(),
+            format!("{} / {} / {}", seconds(cpu), seconds(mem), seconds(io)),
+        ));
+    }
+    if let Some(n) = c.oom_kills {
+        rows.push(("cgroup OOM kills".into(), count(n)));
+    }
+    if l.timed_out {
+        rows.push(("Timed out".into(), "yes: the whole tree was killed (--timeout)".into()));
+    }
+    if !l.strays.is_empty() {
+        rows.push(("Strays".into(), l.strays.join(", ")));
+    }
+    rows
 }
 
 /// Rows for what the eBPF programs counted (none without `--ebpf`).

@@ -10,6 +10,7 @@ mod bench_cli;
 mod bench_errors;
 mod bench_order;
 mod bench_output;
+mod cgroup;
 mod compare;
 mod counters;
 mod ebpf;

@@ -57,6 +57,10 @@ static void emit_batch(struct denet_batch head, const int32_t *codes, const stru
 		put_str(&b, strings[i]);
 	put_list(&b, argv);
 	put_list(&b, env);
+	/* No cgroups: three empty lists (directories, settings, reads). */
+	static const char *const none[] = { NULL };
+	for (int i = 0; i < 3; i++)
+		put_list(&b, none);
 	emit(DENET_BATCH, b.b, b.n);
 }
 

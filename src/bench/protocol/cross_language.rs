@@ -40,6 +40,7 @@ fn invocation(argv: &[&str], program: Option<&str>, env: &[(&str, &str)], input:
         env: env.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect(),
         input,
         output,
+        contained: false,
     }
 }
 
@@ -61,6 +62,9 @@ fn batches() -> Vec<Batch> {
             iteration: IterationVar::Warmup,
             accept: IgnoreFailure::Codes(vec![1, 255, -2]),
             counters: vec![Counter::Instructions, Counter::TaskClock, Counter::ContextSwitches],
+            cgroup: Default::default(),
+            timeout: None,
+            keep_strays: false,
         },
         Batch {
             inv: searched(Output::Pipe),
@@ -69,6 +73,9 @@ fn batches() -> Vec<Batch> {
             iteration: IterationVar::Run,
             accept: IgnoreFailure::AllNonZero,
             counters: Vec::new(),
+            cgroup: Default::default(),
+            timeout: None,
+            keep_strays: false,
         },
         Batch {
             inv: searched(Output::Inherit),
@@ -77,6 +84,9 @@ fn batches() -> Vec<Batch> {
             iteration: IterationVar::None,
             accept: IgnoreFailure::Never,
             counters: Vec::new(),
+            cgroup: Default::default(),
+            timeout: None,
+            keep_strays: false,
         },
     ]
 }
@@ -101,6 +111,7 @@ fn replies() -> Vec<Reply> {
         killed: true,
         // The second counter was not read: its slot is 0 on the wire, its bit unset.
         counts: vec![Some(19), None, Some(21)],
+        timed_out: false,
     };
     let exited = RunDone {
         wall_s: 1.5,
@@ -119,6 +130,7 @@ fn replies() -> Vec<Reply> {
         io: None,
         killed: false,
         counts: Vec::new(),
+        timed_out: false,
     };
     vec![
         Reply::Spawned(4242, 0x0102_0304_0506_0708),

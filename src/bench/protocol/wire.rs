@@ -13,6 +13,7 @@ pub const SPAWNED: u8 = b'S';
 pub const FAILED: u8 = b'F';
 pub const DONE: u8 = b'D';
 pub const END: u8 = b'E';
+pub const CGROUP: u8 = b'C';
 
 // `enum denet_iter`.
 pub const ITER_NONE: u8 = 0;
@@ -55,6 +56,8 @@ pub struct BatchHead {
     pub accept_mode: u8,
     pub n_accept: u32,
     pub n_counters: u8,
+    pub timeout_ns: u64,
+    pub keep_strays: u8,
 }
 
 /// `struct denet_counter`: a perf event to count over each run.
@@ -107,6 +110,7 @@ pub struct DoneFrame {
     pub counts: [u64; MAX_COUNTERS],
     pub n_counters: u8,
     pub counted: u8,
+    pub timed_out: u8,
 }
 
 /// `struct denet_end`.
@@ -118,10 +122,10 @@ pub struct EndFrame {
 
 // The header's `_Static_assert`s, on this side.
 const _: () = {
-    assert!(size_of::<BatchHead>() == 22);
+    assert!(size_of::<BatchHead>() == 31);
     assert!(size_of::<CounterSpec>() == 13);
     assert!(size_of::<SpawnedFrame>() == 12);
     assert!(size_of::<FailedFrame>() == 5);
-    assert!(size_of::<DoneFrame>() == 188);
+    assert!(size_of::<DoneFrame>() == 189);
     assert!(size_of::<EndFrame>() == 4);
 };
