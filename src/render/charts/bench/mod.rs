@@ -29,14 +29,14 @@ const MIN_VIOLIN: usize = 5;
 const PANEL_GAP: u32 = 16;
 
 pub fn charts(data: &ReportData) -> anyhow::Result<Vec<Chart>> {
-    let mut out = Vec::new();
+    // A scan's question is how the parameter changes the result: its chart comes first.
+    let mut out: Vec<Chart> = parameter_scan(data)?.into_iter().collect();
     for m in &data.metrics {
         out.extend(distribution(data, m)?);
     }
     out.extend(histogram(data)?);
     out.extend(progression(data)?);
     out.extend(timeline(data)?);
-    out.extend(parameter_scan(data)?);
     for m in &data.metrics {
         out.extend(relative(data, m)?);
     }
