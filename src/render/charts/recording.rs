@@ -5,7 +5,7 @@ use plotters::prelude::*;
 use super::axis::{Axis, Fit, Quantity};
 use super::data::{downsample, extent, rates};
 use super::frame::{frame, Ctx, TOP, X_AXIS_HEIGHT};
-use super::style::{draw_legend, legend_height, series, svg, titled, LegendItem, Series, Swatch, TITLE_HEIGHT, WIDTH};
+use super::style::{draw_legend, legend_height, series, svg, titled, LegendItem, Swatch, TITLE_HEIGHT, WIDTH};
 use crate::metrics::Dimension;
 use crate::render::report_data::{Chart, RecordingData, RecordingPoint};
 use crate::vocab::Category;
@@ -68,11 +68,13 @@ fn rate(pts: &[&RecordingPoint], f: impl Fn(&RecordingPoint) -> f64) -> Vec<(f64
 }
 
 pub fn charts(rec: &RecordingData) -> anyhow::Result<Vec<Chart>> {
-    let pts: Vec<&RecordingPoint> = rec.points.iter().filter(|p| p.t.is_finite()).collect();
-    if pts.len() < 2 {
+    let all: Vec<&RecordingPoint> = rec.points.iter().filter(|p| p.t.is_finite()).collect();
+    if all.len() < 2 {
         return Ok(Vec::new());
     }
-    let span = extent(pts.iter().map(|p| p.t));
+    let span = extent(all.iter().map(|p| p.t));
+    // Levels end with the last live sample; counters (I/O, syscalls, off-CPU time) keep the exited process's totals.
+    let pts = live(&all);
     let cpu = Panel::new("recording-cpu", "CPU use", "CPU", Quantity::Percent).filled();
     let memory = Panel::new("recording-memory", "Memory", "RSS", Quantity::Metric(Dimension::Bytes)).filled();
     let io = Panel::new("recording-io", "Storage I/O", "Rate", Quantity::ByteRate);
@@ -92,8 +94,8 @@ pub fn charts(rec: &RecordingData) -> anyhow::Result<Vec<Chart>> {
             &io,
             span,
             vec![
-                Line::new("read from storage", 1, rate(&pts, |p| p.read_bytes)),
-                Line::new("written to storage", 4, rate(&pts, |p| p.write_bytes)),
+                Line::new("read from storage", 1, rate(&all, |p| p.read_bytes)),
+                Line::new("written to storage", 4, rate(&all, |p| p.write_bytes)),
             ],
         )?,
         timeline(
@@ -105,8 +107,14 @@ pub fn charts(rec: &RecordingData) -> anyhow::Result<Vec<Chart>> {
             ],
         )?,
     ];
-    charts.extend(kernel_charts(&pts, span)?);
+    charts.extend(kernel_charts(&all, span)?);
     Ok(charts)
+}
+
+/// The samples without the last ones taken after the process exited (no memory left, not "zero memory used").
+fn live<'a>(pts: &[&'a RecordingPoint]) -> Vec<&'a RecordingPoint> {
+    let end = pts.iter().rposition(|p| p.rss_bytes > 0.0).map_or(pts.len(), |i| i + 1);
+    pts[..end].to_vec()
 }
 
 /// With eBPF data: syscalls per second by category, and the tree's threads off CPU on average.
@@ -148,7 +156,10 @@ fn timeline(panel: &Panel, (t0, t1): (f64, f64), lines: Vec<Line>) -> anyhow::Re
     let y = Axis::new(panel.quantity, 0.0, max, Fit { zero: true, pad: 0.06, ticks: 6, log_ratio: None, integer });
     let legend: Vec<LegendItem> = lines
         .iter()
-        .map(|l| LegendItem::new(Swatch::Line(Series { marked: false, ..series(l.series) }), l.label.clone()))
+        .enumerate()
+        .map(|(k, l)| {
+            LegendItem::new(Swatch::Rule(series(l.series).color, line_width(k, lines.len())), l.label.clone())
+        })
         .collect();
     let legend_h = legend_height(&legend, WIDTH);
     let plot_h = TOP + PLOT_HEIGHT + X_AXIS_HEIGHT;
@@ -156,16 +167,21 @@ fn timeline(panel: &Panel, (t0, t1): (f64, f64), lines: Vec<Line>) -> anyhow::Re
         let body = titled(root, panel.title)?;
         let (plot, legend_area) = body.split_vertically(plot_h);
         let mut chart: Ctx = frame(&plot, &x, &y, Some(&x.desc("Time")), &y.desc(panel.y_name), None)?;
-        for l in &lines {
-            draw_line(&mut chart, (&x, &y), l, panel.area_fill)?;
+        for (k, l) in lines.iter().enumerate() {
+            draw_line(&mut chart, (&x, &y), l, (panel.area_fill, line_width(k, lines.len())))?;
         }
         draw_legend(&legend_area, &legend)
     })?;
     Ok(Chart { id: panel.id.into(), title: panel.title.into(), svg })
 }
 
+/// Line `k` of `n`: earlier lines are wider, so a line exactly under a later one still shows, as its border.
+fn line_width(k: usize, n: usize) -> u32 {
+    2 + 3 * (n - 1 - k) as u32
+}
+
 /// A line on the chart: counts as steps (they hold until the next sample), levels with the area under them filled.
-fn draw_line(chart: &mut Ctx, (x, y): (&Axis, &Axis), l: &Line, area_fill: bool) -> anyhow::Result<()> {
+fn draw_line(chart: &mut Ctx, (x, y): (&Axis, &Axis), l: &Line, (area_fill, width): (bool, u32)) -> anyhow::Result<()> {
     let color = series(l.series).color;
     let mut pts: Vec<(f64, f64)> = l.points.iter().map(|&(t, v)| (x.pos(t), y.pos(v))).collect();
     if l.step {
@@ -184,6 +200,23 @@ fn draw_line(chart: &mut Ctx, (x, y): (&Axis, &Axis), l: &Line, area_fill: bool)
         poly.push((pts[0].0, 0.0));
         chart.draw_series(std::iter::once(Polygon::new(poly, color.mix(0.15).filled())))?;
     }
-    chart.draw_series(std::iter::once(PathElement::new(pts, color.stroke_width(2))))?;
+    chart.draw_series(std::iter::once(PathElement::new(pts, color.stroke_width(width))))?;
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn levels_end_at_the_last_live_sample() {
+        let p = |t: f64, rss: f64| RecordingPoint { t, rss_bytes: rss, ..RecordingPoint::default() };
+        let pts = [p(0.1, 5.0), p(0.2, 7.0), p(0.3, 0.0)];
+        let refs: Vec<&RecordingPoint> = pts.iter().collect();
+        assert_eq!(live(&refs).len(), 2);
+        // A recording that never saw memory keeps its samples.
+        let none = [p(0.1, 0.0), p(0.2, 0.0)];
+        assert_eq!(live(&none.iter().collect::<Vec<_>>()).len(), 2);
+        assert_eq!(line_width(0, 2), 5, "processes, drawn first, show around threads over them");
+    }
 }

@@ -497,6 +497,21 @@ fn review() {
     }
 }
 
+/// Beyond three commands, each gets its own row of timeline panels instead of six lines on one.
+#[test]
+fn many_commands_get_small_multiple_timelines() {
+    let n = names(6);
+    let data = report(&n.iter().map(String::as_str).collect::<Vec<_>>(), 5);
+    let text = chart(&check(&data), "timeline");
+    assert_eq!(text.lines().filter(|l| l.trim() == "CPU (%)").count(), 6, "a CPU panel per command: {text}");
+    assert_eq!(text.lines().filter(|l| l.trim().starts_with("Tree RSS (")).count(), 6);
+    for name in &n {
+        assert_eq!(text.lines().filter(|l| l.trim() == name).count(), 1, "{name} names its row once");
+    }
+    let three = chart(&check(&report(&["a", "b", "c"], 5)), "timeline");
+    assert_eq!(three.lines().filter(|l| l.trim() == "CPU (%)").count(), 1, "three commands share the panels");
+}
+
 /// A run as short as one sampling tick has one point in its timeline: it is drawn as a marker, not lost.
 #[test]
 fn a_single_sample_timeline_is_marked() {
