@@ -497,6 +497,28 @@ fn review() {
     }
 }
 
+/// No caption or legend says "1 runs" (or "over 1 runs"), at any number of runs or commands.
+#[test]
+fn captions_agree_in_number() {
+    let nouns = ["runs", "outliers", "commands", "samples", "values", "bins", "processes", "threads"];
+    for runs in [1, 2, 3, 5, 10, 19, 25, 100, 301] {
+        for commands in [1, 2, 5] {
+            let n = names(commands);
+            let data = report(&n.iter().map(String::as_str).collect::<Vec<_>>(), runs);
+            for c in check(&data) {
+                let text = parse(&c.svg);
+                let words: Vec<&str> = text.split(|ch: char| !ch.is_alphanumeric()).filter(|w| !w.is_empty()).collect();
+                for w in words.windows(2) {
+                    assert!(!(w[0] == "1" && nouns.contains(&w[1])), "{}: '1 {}' in {text}", c.id, w[1]);
+                }
+                if runs < 20 {
+                    assert!(!text.contains("running median"), "{}: a median over one run: {text}", c.id);
+                }
+            }
+        }
+    }
+}
+
 /// Beyond three commands, each gets its own row of timeline panels instead of six lines on one.
 #[test]
 fn many_commands_get_small_multiple_timelines() {
