@@ -37,9 +37,8 @@ fn sniff(path: &Path) -> Result<Sniffed, UserError> {
 pub fn report(input: &Path, out: &Path, svg_dir: Option<&Path>, title: Option<&str>) -> anyhow::Result<ExitCode> {
     let default_title =
         input.file_name().map_or("denet report".into(), |n| format!("denet report: {}", n.to_string_lossy()));
-    let title = title.unwrap_or(&default_title);
     let (page, charts) = match sniff(input)? {
-        Sniffed::Results(doc) => results_page(&report_data::from_results(&doc, title))?,
+        Sniffed::Results(doc) => results_page(&report_data::from_results(&doc, title.unwrap_or(&default_title)))?,
         Sniffed::Recording => {
             // For `report`, unreadable input is a usage error (exit 2), as for results files.
             let (records, summary, note) =
@@ -51,7 +50,9 @@ pub fn report(input: &Path, out: &Path, svg_dir: Option<&Path>, title: Option<&s
             if let Some(note) = note {
                 note!("denet: {note}");
             }
-            let rec = report_data::from_recording(&records, &summary, title);
+            // A recording is titled by what it recorded, unless told otherwise.
+            let title = title.map(String::from).or_else(|| report_data::recording_title(&records));
+            let rec = report_data::from_recording(&records, &summary, title.as_deref().unwrap_or(&default_title));
             let charts = charts::recording_charts(&rec)?;
             (html::recording_report(&rec, &charts)?, charts)
         }

@@ -211,6 +211,23 @@ pub fn from_recording(
     RecordingData { title: xml_chars(title), points, summary: crate::render::table::rows(summary), environment }
 }
 
+/// What a recording recorded, for its title: the command `denet run` ran, or the PID (and command) `attach`
+/// attached to; `None` when the recording has no metadata.
+pub fn recording_title(records: &[crate::recording::Record]) -> Option<String> {
+    use crate::recording::Record;
+    let meta = records.iter().find_map(|r| match r {
+        Record::Metadata(m) => Some(m),
+        _ => None,
+    })?;
+    let command = shell_words::join(&meta.command);
+    match (meta.mode.as_str(), command.is_empty()) {
+        ("attach", true) => Some(format!("PID {}", meta.pid)),
+        ("attach", false) => Some(format!("PID {}: {command}", meta.pid)),
+        (_, true) => None,
+        _ => Some(command),
+    }
+}
+
 /// Cumulative syscalls per category of one sample, NaN when the sample has none.
 fn syscalls_by_category(k: &crate::profile::KernelCounters) -> [f64; 8] {
     use crate::vocab::Category;
