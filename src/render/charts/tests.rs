@@ -519,6 +519,16 @@ fn captions_agree_in_number() {
     }
 }
 
+/// One run each: the change chart names no interval and no significance it cannot draw.
+#[test]
+fn a_single_run_comparison_claims_no_interval() {
+    let text = chart(&check(&report(&["a", "b"], 1)), "relative-time_wall_clock");
+    assert!(!text.contains("confidence interval") && !text.contains("not significant"), "{text}");
+    assert!(text.contains("too few runs"), "{text}");
+    let text = chart(&check(&report(&["a", "b"], 10)), "relative-time_wall_clock");
+    assert!(text.contains("95% confidence interval") && !text.contains("too few runs"), "{text}");
+}
+
 /// Beyond three commands, each gets its own row of timeline panels instead of six lines on one.
 #[test]
 fn many_commands_get_small_multiple_timelines() {
