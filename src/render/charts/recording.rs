@@ -20,15 +20,21 @@ struct Line {
     points: Vec<(f64, f64)>,
     /// Draw as steps (counts).
     step: bool,
+    /// Each value is the average over the interval before it (CPU %): drawn over that interval.
+    averaged: bool,
 }
 
 impl Line {
     fn new(label: impl Into<String>, series: usize, points: Vec<(f64, f64)>) -> Line {
-        Line { label: label.into(), series, points, step: false }
+        Line { label: label.into(), series, points, step: false, averaged: false }
     }
 
     fn steps(self) -> Line {
         Line { step: true, ..self }
+    }
+
+    fn averaged(self) -> Line {
+        Line { averaged: true, ..self }
     }
 }
 
@@ -83,7 +89,12 @@ pub fn charts(rec: &RecordingData) -> anyhow::Result<Vec<Chart>> {
         timeline(
             &cpu,
             span,
-            vec![Line::new("CPU of the process tree (100% = one core busy)", 3, level(&pts, |p| p.cpu_percent))],
+            vec![Line::new(
+                "CPU of the process tree, averaged over each sampling interval (100% = one core busy)",
+                3,
+                level(&pts, |p| p.cpu_percent),
+            )
+            .averaged()],
         )?,
         timeline(
             &memory,
@@ -180,10 +191,24 @@ fn line_width(k: usize, n: usize) -> u32 {
     2 + 3 * (n - 1 - k) as u32
 }
 
+/// Values that are averages over the interval before each point, as steps over those intervals; the first
+/// interval is taken as long as the second (not before `start`).
+fn over_intervals(pts: &[(f64, f64)], start: f64) -> Vec<(f64, f64)> {
+    if pts.len() < 2 {
+        return pts.to_vec();
+    }
+    let first = ((pts[0].0 - (pts[1].0 - pts[0].0)).max(start), pts[0].1);
+    let with_start: Vec<(f64, f64)> = std::iter::once(first).chain(pts.iter().copied()).collect();
+    with_start.windows(2).flat_map(|w| [(w[0].0, w[1].1), w[1]]).collect()
+}
+
 /// A line on the chart: counts as steps (they hold until the next sample), levels with the area under them filled.
 fn draw_line(chart: &mut Ctx, (x, y): (&Axis, &Axis), l: &Line, (area_fill, width): (bool, u32)) -> anyhow::Result<()> {
     let color = series(l.series).color;
     let mut pts: Vec<(f64, f64)> = l.points.iter().map(|&(t, v)| (x.pos(t), y.pos(v))).collect();
+    if l.averaged {
+        pts = over_intervals(&pts, x.pos(0.0));
+    }
     if l.step {
         pts = pts
             .iter()
@@ -218,5 +243,11 @@ mod tests {
         let none = [p(0.1, 0.0), p(0.2, 0.0)];
         assert_eq!(live(&none.iter().collect::<Vec<_>>()).len(), 2);
         assert_eq!(line_width(0, 2), 5, "processes, drawn first, show around threads over them");
+    }
+
+    #[test]
+    fn averages_are_drawn_over_their_intervals() {
+        let steps = over_intervals(&[(0.1, 50.0), (0.2, 0.0), (0.3, 100.0)], 0.0);
+        assert_eq!(steps, [(0.0, 50.0), (0.1, 50.0), (0.1, 0.0), (0.2, 0.0), (0.2, 100.0), (0.3, 100.0)]);
     }
 }
