@@ -47,10 +47,9 @@ fn first_line_is_a_record(path: &Path) -> std::io::Result<bool> {
 pub fn report(input: &Path, out: &Path, svg_dir: Option<&Path>, title: Option<&str>) -> anyhow::Result<ExitCode> {
     let default_title =
         input.file_name().map_or("denet report".into(), |n| format!("denet report: {}", n.to_string_lossy()));
-    let title = title.unwrap_or(&default_title);
     let (page, charts) = match sniff(input)? {
         Sniffed::Results(doc) => {
-            let data = report_data::from_results(&doc, title);
+            let data = report_data::from_results(&doc, title.unwrap_or(&default_title));
             // The runs are in `data` now: the file's model goes before the charts are drawn.
             drop(doc);
             results_page(&data)?
@@ -68,7 +67,9 @@ pub fn report(input: &Path, out: &Path, svg_dir: Option<&Path>, title: Option<&s
             if let Some(note) = note {
                 note!("denet: {note}");
             }
-            let rec = builder.finish(&summary, title);
+            // A recording is titled by what it recorded, unless told otherwise.
+            let title = title.map(String::from).or_else(|| builder.title());
+            let rec = builder.finish(&summary, title.as_deref().unwrap_or(&default_title));
             let charts = charts::recording_charts(&rec)?;
             (html::recording_report(&rec, &charts)?, charts)
         }

@@ -187,6 +187,11 @@ pub fn benchmark_report(data: &ReportData, charts: &[Chart]) -> anyhow::Result<S
         tool => data.tool.clone(),
         start_time => data.start_time.clone(),
         reference => data.benchmarks[0].name.clone(),
+        // One command has nothing to be compared with: no change columns, no reference.
+        compared => data.benchmarks.len() > 1,
+        headline => Value::from(Serde(super::headline::headline(data))),
+        // A long report gets a table of contents.
+        toc => data.benchmarks.len() > 3 || charts.len() > 12,
         alpha => data.alpha,
         benchmarks => data.benchmarks.iter().map(|b| b.name.clone()).collect::<Vec<_>>(),
         metric_labels => data.metrics.iter().map(|m| m.label().to_string()).collect::<Vec<_>>(),

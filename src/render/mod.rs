@@ -27,6 +27,7 @@ pub mod bench_table;
 pub mod charts;
 pub mod escape;
 pub mod export;
+pub mod headline;
 pub mod html;
 pub mod regression;
 pub mod report_data;

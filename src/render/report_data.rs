@@ -190,11 +190,13 @@ pub struct RecordingBuilder {
     stride: usize,
     samples: usize,
     environment: Option<Vec<(String, String)>>,
+    /// What was recorded (its command, or PID and command for `attach`), from its metadata record.
+    title: Option<String>,
 }
 
 impl Default for RecordingBuilder {
     fn default() -> RecordingBuilder {
-        RecordingBuilder { points: Vec::new(), stride: 1, samples: 0, environment: None }
+        RecordingBuilder { points: Vec::new(), stride: 1, samples: 0, environment: None, title: None }
     }
 }
 
@@ -203,6 +205,7 @@ impl RecordingBuilder {
         use crate::recording::Record;
         match record {
             Record::Sample(s) => self.sample(point(s)),
+            Record::Metadata(m) if self.title.is_none() => self.title = recording_title(m),
             Record::Env(e) if self.environment.is_none() => {
                 self.environment = Some(flatten(&serde_json::to_value(e).unwrap_or_default()));
             }
@@ -231,6 +234,11 @@ impl RecordingBuilder {
             self.points = halved;
             self.stride *= 2;
         }
+    }
+
+    /// The recording's own title, where its metadata names a command or a PID.
+    pub fn title(&self) -> Option<String> {
+        self.title.clone()
     }
 
     pub fn finish(self, summary: &crate::profile::Summary, title: &str) -> RecordingData {
@@ -271,6 +279,18 @@ fn point(s: &crate::profile::Sample) -> RecordingPoint {
         syscalls: syscalls_by_category(&s.aggregate.kernel),
         off_cpu: s.aggregate.kernel.off_cpu.map_or(f64::NAN, |o| o.time_off_cpu),
         off_cpu_runnable: s.aggregate.kernel.off_cpu.map_or(f64::NAN, |o| o.time_off_cpu_runnable),
+    }
+}
+
+/// What a recording recorded, for its title: the command `denet run` ran, or the PID (and command) `attach`
+/// attached to; `None` when the recording has no metadata.
+pub fn recording_title(meta: &crate::recording::Metadata) -> Option<String> {
+    let command = shell_words::join(&meta.command);
+    match (meta.mode.as_str(), command.is_empty()) {
+        ("attach", true) => Some(format!("PID {}", meta.pid)),
+        ("attach", false) => Some(format!("PID {}: {command}", meta.pid)),
+        (_, true) => None,
+        _ => Some(command),
     }
 }
 

@@ -94,7 +94,7 @@ fn reports_open_in_a_browser_without_errors() {
     let (dom, log) = load(&browser, &html);
     assert!(dom.contains("&lt;script&gt;alert(1)&lt;/script&gt;"), "the hostile name is text in the DOM");
     assert!(!dom.contains("<script>alert"), "no script element was created");
-    assert!(dom.contains("<table class=\"comparison\">"), "the comparison table is in the DOM");
+    assert!(dom.contains("<table class=\"comparison figures\">"), "the comparison table is in the DOM");
     let charts = std::fs::read_dir(&svg).unwrap().count();
     assert_eq!(dom.matches("<svg").count(), charts, "every chart is in the DOM");
     let console: Vec<&str> = log.lines().filter(|l| l.contains("CONSOLE") || l.contains("Uncaught")).collect();
@@ -155,6 +155,78 @@ fn report_renders_saved_results_hyperfine_files_and_recordings() {
     assert!(out.status.success(), "{out:?}");
     let page = std::fs::read_to_string(&rec_html).unwrap();
     assert!(page.contains("<svg") && page.contains("Peak RSS"), "timelines and the summary");
+    let title = element(&page, "<h1>", "</h1>");
+    assert!(title.contains(" busy 1 0.3</h1>") && !title.contains("rec.jsonl"), "titled by its command: {title}");
+}
+
+/// The text of the first element that opens with `open` (up to its closing `close`).
+fn element<'a>(page: &'a str, open: &str, close: &str) -> &'a str {
+    let at = page.find(open).unwrap_or_else(|| panic!("no {open}"));
+    let rest = &page[at..];
+    &rest[..rest.find(close).map_or(rest.len(), |e| e + close.len())]
+}
+
+/// Six benchmarks of a scan: a headline, a table of contents, the scan chart first, figures that never wrap.
+#[test]
+fn a_long_report_has_a_headline_contents_and_the_scan_first() {
+    let dir = tempfile::tempdir().unwrap();
+    let html = dir.path().join("scan.html");
+    let out = denet()
+        .args([
+            "bench",
+            "--mock",
+            "--style",
+            "none",
+            "--runs",
+            "5",
+            "-P",
+            "n",
+            "1",
+            "6",
+            "sleep 0.0{n}",
+            "--export-html",
+        ])
+        .arg(&html)
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{out:?}");
+    let page = std::fs::read_to_string(&html).unwrap();
+    let headline = element(&page, "<p class=\"headline", "</p>");
+    assert!(
+        headline.contains("is the fastest") && headline.contains("95% CI") && headline.contains("α = 0.05"),
+        "{headline}"
+    );
+    let toc = element(&page, "<nav class=\"toc\"", "</nav>");
+    for anchor in ["#comparison", "#charts", "#details", "#bench-6", "#chart-parameter-scan", "#chart-progression"] {
+        assert!(toc.contains(&format!("href=\"{anchor}\"")), "{anchor} missing from the contents: {toc}");
+    }
+    let first_chart = element(&page, "<div class=\"chart\"", ">");
+    assert!(first_chart.contains("id=\"chart-parameter-scan\""), "{first_chart}");
+    // Every table of figures scrolls in its own box, and its figures never break ("424.1 ms ± / 46.9 ms").
+    let style = element(&page, "<style>", "</style>");
+    assert!(style.contains("table.figures td:not(.name), table.figures th:not(.name) { white-space: nowrap; }"));
+    assert!(style.contains(".scroll { overflow-x: auto; }"));
+    assert_eq!(page.matches("<table class=\"comparison figures\">").count(), 1);
+    assert_eq!(page.matches("<div class=\"scroll\">\n<table").count(), 7, "the comparison and 6 commands");
+}
+
+/// One command: its summary, without a comparison with itself.
+#[test]
+fn a_one_command_report_compares_nothing() {
+    let dir = tempfile::tempdir().unwrap();
+    let html = dir.path().join("one.html");
+    let out = denet()
+        .args(["bench", "--mock", "--style", "none", "--runs", "5", "sleep 0.1", "--export-html"])
+        .arg(&html)
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{out:?}");
+    let page = std::fs::read_to_string(&html).unwrap();
+    let table = element(&page, "<table class=\"comparison", "</table>");
+    assert!(!table.contains("Change") && !table.contains("reference"), "{table}");
+    assert!(!page.contains("reference:") && !page.contains("class=\"headline"), "nothing to compare");
+    assert!(page.contains("<h2 id=\"comparison\">Summary</h2>"));
+    assert!(!page.contains("class=\"toc\""), "a short report needs no contents");
 }
 
 #[test]

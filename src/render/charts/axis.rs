@@ -4,6 +4,7 @@ use std::ops::Range;
 
 use plotters::coord::ranged1d::{DefaultFormatting, KeyPointHint, Ranged};
 
+use super::data::spread;
 use crate::metrics::{auto_unit, Dimension};
 use crate::render::units;
 
@@ -31,6 +32,8 @@ pub struct Axis {
     hi: f64,
     ticks: Vec<f64>,
     decimals: usize,
+    /// A category axis' names, at 0, 1, …; empty for a value axis.
+    names: Vec<String>,
 }
 
 /// How an axis is fitted to its data.
@@ -83,7 +86,7 @@ impl Axis {
         let first = (lo / step).ceil() as i64;
         let last = (hi / step).floor() as i64;
         let ticks: Vec<f64> = (first..=last).map(|k| k as f64 * step).collect();
-        Axis { log, quantity, scale, unit, lo, hi, ticks, decimals: decimals_for(step) }
+        Axis { log, quantity, scale, unit, lo, hi, ticks, decimals: decimals_for(step), names: Vec::new() }
     }
 
     fn log(quantity: Quantity, min: f64, max: f64, pad: f64, target: usize) -> Axis {
@@ -110,7 +113,7 @@ impl Axis {
         // Thin to about `target` ticks when decades are many.
         let every = ticks.len().div_ceil(target + 2).max(1);
         let ticks = ticks.into_iter().step_by(every).collect();
-        Axis { log: true, quantity, scale: 1.0, unit: String::new(), lo, hi, ticks, decimals: 0 }
+        Axis { log: true, quantity, scale: 1.0, unit: String::new(), lo, hi, ticks, decimals: 0, names: Vec::new() }
     }
 
     /// A category axis: `n` rows at 0..n, top to bottom, without ticks.
@@ -124,6 +127,24 @@ impl Axis {
             hi: n as f64 - 0.5,
             ticks: Vec::new(),
             decimals: 0,
+            names: Vec::new(),
+        }
+    }
+
+    /// A category axis: `names` at 0, 1, … left to right, each labelled by its name (at most `max_ticks` of
+    /// them, evenly spread, when there are more): no tick between two categories, as no value lies there.
+    pub fn categories(names: Vec<String>, max_ticks: usize) -> Axis {
+        let n = names.len().max(1);
+        Axis {
+            log: false,
+            quantity: Quantity::Plain,
+            scale: 1.0,
+            unit: String::new(),
+            lo: -0.35,
+            hi: n as f64 - 0.65,
+            ticks: spread(names.len(), max_ticks.max(2)).into_iter().map(|i| i as f64).collect(),
+            decimals: 0,
+            names,
         }
     }
 
@@ -155,6 +176,10 @@ impl Axis {
 
     /// A tick label for plot coordinate `c`.
     pub fn label(&self, c: f64) -> String {
+        if !self.names.is_empty() {
+            let k = c.round();
+            return if k >= 0.0 { self.names.get(k as usize).cloned().unwrap_or_default() } else { String::new() };
+        }
         if self.log {
             let v = 10f64.powf(c);
             return match self.quantity {

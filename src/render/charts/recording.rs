@@ -5,7 +5,7 @@ use plotters::prelude::*;
 use super::axis::{Axis, Fit, Quantity};
 use super::data::{downsample, extent, rates};
 use super::frame::{frame, Ctx, TOP, X_AXIS_HEIGHT};
-use super::style::{draw_legend, legend_height, series, svg, titled, LegendItem, Series, Swatch, TITLE_HEIGHT, WIDTH};
+use super::style::{draw_legend, legend_height, series, svg, titled, LegendItem, Swatch, TITLE_HEIGHT, WIDTH};
 use crate::metrics::Dimension;
 use crate::render::report_data::{Chart, RecordingData, RecordingPoint};
 use crate::vocab::Category;
@@ -20,15 +20,21 @@ struct Line {
     points: Vec<(f64, f64)>,
     /// Draw as steps (counts).
     step: bool,
+    /// Each value is the average over the interval before it (CPU %): drawn over that interval.
+    averaged: bool,
 }
 
 impl Line {
     fn new(label: impl Into<String>, series: usize, points: Vec<(f64, f64)>) -> Line {
-        Line { label: label.into(), series, points, step: false }
+        Line { label: label.into(), series, points, step: false, averaged: false }
     }
 
     fn steps(self) -> Line {
         Line { step: true, ..self }
+    }
+
+    fn averaged(self) -> Line {
+        Line { averaged: true, ..self }
     }
 }
 
@@ -68,11 +74,13 @@ fn rate(pts: &[&RecordingPoint], f: impl Fn(&RecordingPoint) -> f64) -> Vec<(f64
 }
 
 pub fn charts(rec: &RecordingData) -> anyhow::Result<Vec<Chart>> {
-    let pts: Vec<&RecordingPoint> = rec.points.iter().filter(|p| p.t.is_finite()).collect();
-    if pts.len() < 2 {
+    let all: Vec<&RecordingPoint> = rec.points.iter().filter(|p| p.t.is_finite()).collect();
+    if all.len() < 2 {
         return Ok(Vec::new());
     }
-    let span = extent(pts.iter().map(|p| p.t));
+    let span = extent(all.iter().map(|p| p.t));
+    // Levels end with the last live sample; counters (I/O, syscalls, off-CPU time) keep the exited process's totals.
+    let pts = live(&all);
     let cpu = Panel::new("recording-cpu", "CPU use", "CPU", Quantity::Percent).filled();
     let memory = Panel::new("recording-memory", "Memory", "RSS", Quantity::Metric(Dimension::Bytes)).filled();
     let io = Panel::new("recording-io", "Storage I/O", "Rate", Quantity::ByteRate);
@@ -81,7 +89,12 @@ pub fn charts(rec: &RecordingData) -> anyhow::Result<Vec<Chart>> {
         timeline(
             &cpu,
             span,
-            vec![Line::new("CPU of the process tree (100% = one core busy)", 3, level(&pts, |p| p.cpu_percent))],
+            vec![Line::new(
+                "CPU of the process tree, averaged over each sampling interval (100% = one core busy)",
+                3,
+                level(&pts, |p| p.cpu_percent),
+            )
+            .averaged()],
         )?,
         timeline(
             &memory,
@@ -92,8 +105,8 @@ pub fn charts(rec: &RecordingData) -> anyhow::Result<Vec<Chart>> {
             &io,
             span,
             vec![
-                Line::new("read from storage", 1, rate(&pts, |p| p.read_bytes)),
-                Line::new("written to storage", 4, rate(&pts, |p| p.write_bytes)),
+                Line::new("read from storage", 1, rate(&all, |p| p.read_bytes)),
+                Line::new("written to storage", 4, rate(&all, |p| p.write_bytes)),
             ],
         )?,
         timeline(
@@ -105,8 +118,14 @@ pub fn charts(rec: &RecordingData) -> anyhow::Result<Vec<Chart>> {
             ],
         )?,
     ];
-    charts.extend(kernel_charts(&pts, span)?);
+    charts.extend(kernel_charts(&all, span)?);
     Ok(charts)
+}
+
+/// The samples without the last ones taken after the process exited (no memory left, not "zero memory used").
+fn live<'a>(pts: &[&'a RecordingPoint]) -> Vec<&'a RecordingPoint> {
+    let end = pts.iter().rposition(|p| p.rss_bytes > 0.0).map_or(pts.len(), |i| i + 1);
+    pts[..end].to_vec()
 }
 
 /// With eBPF data: syscalls per second by category, and the tree's threads off CPU on average.
@@ -148,7 +167,10 @@ fn timeline(panel: &Panel, (t0, t1): (f64, f64), lines: Vec<Line>) -> anyhow::Re
     let y = Axis::new(panel.quantity, 0.0, max, Fit { zero: true, pad: 0.06, ticks: 6, log_ratio: None, integer });
     let legend: Vec<LegendItem> = lines
         .iter()
-        .map(|l| LegendItem::new(Swatch::Line(Series { marked: false, ..series(l.series) }), l.label.clone()))
+        .enumerate()
+        .map(|(k, l)| {
+            LegendItem::new(Swatch::Rule(series(l.series).color, line_width(k, lines.len())), l.label.clone())
+        })
         .collect();
     let legend_h = legend_height(&legend, WIDTH);
     let plot_h = TOP + PLOT_HEIGHT + X_AXIS_HEIGHT;
@@ -156,18 +178,37 @@ fn timeline(panel: &Panel, (t0, t1): (f64, f64), lines: Vec<Line>) -> anyhow::Re
         let body = titled(root, panel.title)?;
         let (plot, legend_area) = body.split_vertically(plot_h);
         let mut chart: Ctx = frame(&plot, &x, &y, Some(&x.desc("Time")), &y.desc(panel.y_name), None)?;
-        for l in &lines {
-            draw_line(&mut chart, (&x, &y), l, panel.area_fill)?;
+        for (k, l) in lines.iter().enumerate() {
+            draw_line(&mut chart, (&x, &y), l, (panel.area_fill, line_width(k, lines.len())))?;
         }
         draw_legend(&legend_area, &legend)
     })?;
     Ok(Chart { id: panel.id.into(), title: panel.title.into(), svg })
 }
 
+/// Line `k` of `n`: earlier lines are wider, so a line exactly under a later one still shows, as its border.
+fn line_width(k: usize, n: usize) -> u32 {
+    2 + 3 * (n - 1 - k) as u32
+}
+
+/// Values that are averages over the interval before each point, as steps over those intervals; the first
+/// interval is taken as long as the second (not before `start`).
+fn over_intervals(pts: &[(f64, f64)], start: f64) -> Vec<(f64, f64)> {
+    if pts.len() < 2 {
+        return pts.to_vec();
+    }
+    let first = ((pts[0].0 - (pts[1].0 - pts[0].0)).max(start), pts[0].1);
+    let with_start: Vec<(f64, f64)> = std::iter::once(first).chain(pts.iter().copied()).collect();
+    with_start.windows(2).flat_map(|w| [(w[0].0, w[1].1), w[1]]).collect()
+}
+
 /// A line on the chart: counts as steps (they hold until the next sample), levels with the area under them filled.
-fn draw_line(chart: &mut Ctx, (x, y): (&Axis, &Axis), l: &Line, area_fill: bool) -> anyhow::Result<()> {
+fn draw_line(chart: &mut Ctx, (x, y): (&Axis, &Axis), l: &Line, (area_fill, width): (bool, u32)) -> anyhow::Result<()> {
     let color = series(l.series).color;
     let mut pts: Vec<(f64, f64)> = l.points.iter().map(|&(t, v)| (x.pos(t), y.pos(v))).collect();
+    if l.averaged {
+        pts = over_intervals(&pts, x.pos(0.0));
+    }
     if l.step {
         pts = pts
             .iter()
@@ -184,6 +225,29 @@ fn draw_line(chart: &mut Ctx, (x, y): (&Axis, &Axis), l: &Line, area_fill: bool)
         poly.push((pts[0].0, 0.0));
         chart.draw_series(std::iter::once(Polygon::new(poly, color.mix(0.15).filled())))?;
     }
-    chart.draw_series(std::iter::once(PathElement::new(pts, color.stroke_width(2))))?;
+    chart.draw_series(std::iter::once(PathElement::new(pts, color.stroke_width(width))))?;
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn levels_end_at_the_last_live_sample() {
+        let p = |t: f64, rss: f64| RecordingPoint { t, rss_bytes: rss, ..RecordingPoint::default() };
+        let pts = [p(0.1, 5.0), p(0.2, 7.0), p(0.3, 0.0)];
+        let refs: Vec<&RecordingPoint> = pts.iter().collect();
+        assert_eq!(live(&refs).len(), 2);
+        // A recording that never saw memory keeps its samples.
+        let none = [p(0.1, 0.0), p(0.2, 0.0)];
+        assert_eq!(live(&none.iter().collect::<Vec<_>>()).len(), 2);
+        assert_eq!(line_width(0, 2), 5, "processes, drawn first, show around threads over them");
+    }
+
+    #[test]
+    fn averages_are_drawn_over_their_intervals() {
+        let steps = over_intervals(&[(0.1, 50.0), (0.2, 0.0), (0.3, 100.0)], 0.0);
+        assert_eq!(steps, [(0.0, 50.0), (0.1, 50.0), (0.1, 0.0), (0.2, 0.0), (0.2, 100.0), (0.3, 100.0)]);
+    }
 }

@@ -4,6 +4,7 @@ use quick_xml::events::Event;
 use quick_xml::Reader;
 use rand::{Rng, SeedableRng};
 
+use super::style::series;
 use super::*;
 use crate::metrics::{Metric, MetricKey};
 use crate::render::report_data::{BenchData, RecordingPoint};
@@ -274,15 +275,91 @@ fn user_text_is_escaped() {
 }
 
 #[test]
-fn parameter_scan_draws_one_line_per_template() {
+fn parameter_scan_draws_one_line_per_command_and_other_values() {
     let data = scan_report(5);
     let charts = check(&data);
+    assert_eq!(ids(&charts)[0], "parameter-scan", "a scan's chart comes first");
     let scan = chart(&charts, "parameter-scan");
     assert!(scan.contains("Wall Time against the parameter size"));
     assert!(scan.contains("sort -n numbers-{size}.txt") && scan.contains("gsort --parallel=4 -n numbers-{size}.txt"));
-    assert!(scan.contains("size (log scale)"), "sizes over three decades get a log axis");
+    // The sizes are categories: a tick at each, labelled as given, and no log scale in between.
+    assert_eq!(tick_labels(&scan, &["1000", "10000", "100000", "1000000"]), 4, "{scan}");
+    assert!(!scan.contains("size (log scale)") && tick_labels(&scan, &["size"]) == 1, "{scan}");
+    let svg = &charts[0].svg;
+    assert_eq!(lines(svg, series(0).color).iter().filter(|n| **n == 4).count(), 1, "one line of 4 points each");
+    assert_eq!(lines(svg, series(1).color).iter().filter(|n| **n == 4).count(), 1);
     // No scan without numeric parameters.
     assert!(!ids(&check(&report(&["a", "b"], 5))).contains(&"parameter-scan"));
+}
+
+/// `names[i]` with the parameter `param` = `values[i]`, each from its own benchmark.
+fn scanned(names: &[String], param: &str, values: &[&str]) -> ReportData {
+    let mut data = report(&names.iter().map(String::as_str).collect::<Vec<_>>(), 5);
+    for (b, v) in data.benchmarks.iter_mut().zip(values) {
+        b.parameters.insert(param.into(), v.to_string());
+    }
+    data
+}
+
+/// How many of `wanted` appear as whole lines of the chart's text (tick labels are text elements of their own).
+fn tick_labels(text: &str, wanted: &[&str]) -> usize {
+    wanted.iter().filter(|w| text.lines().any(|l| l.trim() == **w)).count()
+}
+
+/// The number of points of each polyline drawn in `color` with a 2 px stroke (series lines and legend swatches).
+fn lines(svg: &str, color: plotters::style::RGBColor) -> Vec<usize> {
+    let stroke = format!("stroke=\"#{:02X}{:02X}{:02X}\"", color.0, color.1, color.2);
+    svg.lines()
+        .filter(|l| l.starts_with("<polyline") && l.contains(&stroke) && l.contains("stroke-width=\"2\""))
+        .map(|l| l.split("points=\"").nth(1).map_or(0, |p| p.split_whitespace().take_while(|t| *t != "\"/>").count()))
+        .collect()
+}
+
+/// The case: the level's value also appears in the file name, but the results' parameters say what the
+/// level is, so every level is one line.
+#[test]
+fn parameter_scan_takes_values_from_the_parameters_not_the_command_text() {
+    let levels = ["1", "2", "3", "4", "5", "6"];
+    let names: Vec<String> = levels.iter().map(|l| format!("gzip -{l} -c in5.txt")).collect();
+    let data = scanned(&names, "level", &levels);
+    let charts = check(&data);
+    let svg = &charts.iter().find(|c| c.id == "parameter-scan").expect("a scan").svg;
+    let text = parse(svg);
+    assert!(text.contains("gzip -{level} -c in5.txt"), "{text}");
+    assert!(!text.contains("in{level}"), "{text}");
+    assert_eq!(lines(svg, series(0).color), [6, 2], "one line through all 6 levels, and its legend swatch");
+    assert!(lines(svg, series(1).color).is_empty(), "no second series");
+    assert_eq!(tick_labels(&text, &levels), 6);
+}
+
+/// `-L n 1,3`: two categories, no axis values in between; `sleep 0.01` is `sleep 0.0{n}`, not two lines.
+#[test]
+fn parameter_list_values_are_categories() {
+    let names = vec!["sleep 0.01".to_string(), "sleep 0.03".to_string()];
+    let data = scanned(&names, "n", &["1", "3"]);
+    let charts = check(&data);
+    let svg = &charts.iter().find(|c| c.id == "parameter-scan").expect("a scan").svg;
+    let text = parse(svg);
+    assert_eq!(tick_labels(&text, &["1", "3"]), 2, "{text}");
+    assert_eq!(tick_labels(&text, &["1.5", "2", "2.0", "2.5", "1.0", "3.0"]), 0, "{text}");
+    assert!(text.contains("sleep 0.0{n}"), "{text}");
+    assert_eq!(lines(svg, series(0).color), [2, 2]);
+}
+
+/// Two commands scanned over the same values are two lines, told apart by their order among the benchmarks
+/// of each value (hyperfine's and denet's order), whatever their names.
+#[test]
+fn parameter_scan_separates_commands_with_the_same_values() {
+    let mut names = Vec::new();
+    let mut values = Vec::new();
+    for v in ["10", "20", "30"] {
+        names.extend([format!("run {v}"), format!("run {v}")]);
+        values.extend([v, v]);
+    }
+    let data = scanned(&names, "n", &values);
+    let svg = &check(&data).into_iter().find(|c| c.id == "parameter-scan").expect("a scan").svg;
+    assert_eq!(lines(svg, series(0).color), [3, 2]);
+    assert_eq!(lines(svg, series(1).color), [3, 2]);
 }
 
 #[test]
@@ -418,6 +495,53 @@ fn review() {
     for c in benchmark_charts(&big).unwrap() {
         println!("  {:40} {:>8} bytes", c.id, c.svg.len());
     }
+}
+
+/// No caption or legend says "1 runs" (or "over 1 runs"), at any number of runs or commands.
+#[test]
+fn captions_agree_in_number() {
+    let nouns = ["runs", "outliers", "commands", "samples", "values", "bins", "processes", "threads"];
+    for runs in [1, 2, 3, 5, 10, 19, 25, 100, 301] {
+        for commands in [1, 2, 5] {
+            let n = names(commands);
+            let data = report(&n.iter().map(String::as_str).collect::<Vec<_>>(), runs);
+            for c in check(&data) {
+                let text = parse(&c.svg);
+                let words: Vec<&str> = text.split(|ch: char| !ch.is_alphanumeric()).filter(|w| !w.is_empty()).collect();
+                for w in words.windows(2) {
+                    assert!(!(w[0] == "1" && nouns.contains(&w[1])), "{}: '1 {}' in {text}", c.id, w[1]);
+                }
+                if runs < 20 {
+                    assert!(!text.contains("running median"), "{}: a median over one run: {text}", c.id);
+                }
+            }
+        }
+    }
+}
+
+/// One run each: the change chart names no interval and no significance it cannot draw.
+#[test]
+fn a_single_run_comparison_claims_no_interval() {
+    let text = chart(&check(&report(&["a", "b"], 1)), "relative-time_wall_clock");
+    assert!(!text.contains("confidence interval") && !text.contains("not significant"), "{text}");
+    assert!(text.contains("too few runs"), "{text}");
+    let text = chart(&check(&report(&["a", "b"], 10)), "relative-time_wall_clock");
+    assert!(text.contains("95% confidence interval") && !text.contains("too few runs"), "{text}");
+}
+
+/// Beyond three commands, each gets its own row of timeline panels instead of six lines on one.
+#[test]
+fn many_commands_get_small_multiple_timelines() {
+    let n = names(6);
+    let data = report(&n.iter().map(String::as_str).collect::<Vec<_>>(), 5);
+    let text = chart(&check(&data), "timeline");
+    assert_eq!(text.lines().filter(|l| l.trim() == "CPU (%)").count(), 6, "a CPU panel per command: {text}");
+    assert_eq!(text.lines().filter(|l| l.trim().starts_with("Tree RSS (")).count(), 6);
+    for name in &n {
+        assert_eq!(text.lines().filter(|l| l.trim() == name).count(), 1, "{name} names its row once");
+    }
+    let three = chart(&check(&report(&["a", "b", "c"], 5)), "timeline");
+    assert_eq!(three.lines().filter(|l| l.trim() == "CPU (%)").count(), 1, "three commands share the panels");
 }
 
 /// A run as short as one sampling tick has one point in its timeline: it is drawn as a marker, not lost.

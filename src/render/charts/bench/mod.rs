@@ -29,14 +29,14 @@ const MIN_VIOLIN: usize = 5;
 const PANEL_GAP: u32 = 16;
 
 pub fn charts(data: &ReportData) -> anyhow::Result<Vec<Chart>> {
-    let mut out = Vec::new();
+    // A scan's question is how the parameter changes the result: its chart comes first.
+    let mut out: Vec<Chart> = parameter_scan(data)?.into_iter().collect();
     for m in &data.metrics {
         out.extend(distribution(data, m)?);
     }
     out.extend(histogram(data)?);
     out.extend(progression(data)?);
     out.extend(timeline(data)?);
-    out.extend(parameter_scan(data)?);
     for m in &data.metrics {
         out.extend(relative(data, m)?);
     }
@@ -101,8 +101,13 @@ use timeline::timeline;
 
 /// A series' line, with its markers spaced along it when the series has them.
 fn draw_line(chart: &mut Ctx, points: &[(f64, f64)], s: Series) -> anyhow::Result<()> {
+    draw_wide_line(chart, points, s, 2)
+}
+
+/// `draw_line` with a stroke of `width` pixels.
+fn draw_wide_line(chart: &mut Ctx, points: &[(f64, f64)], s: Series, width: u32) -> anyhow::Result<()> {
     let points = downsample(points, MAX_LINE_POINTS);
-    chart.draw_series(std::iter::once(PathElement::new(points.clone(), s.color.stroke_width(2))))?;
+    chart.draw_series(std::iter::once(PathElement::new(points.clone(), s.color.stroke_width(width))))?;
     // A run sampled once or twice (a run of one or two ticks) is a dot or a stub: mark its points, or the chart looks empty.
     if points.len() <= 2 {
         chart.draw_series(points.iter().map(|&p| Marker::new(p, s.shape, 4, s.color.filled())))?;

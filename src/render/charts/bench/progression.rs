@@ -64,17 +64,28 @@ fn legend(cols: &[Column]) -> Vec<LegendItem> {
     if let Some(n) = few {
         legend.push(LegendItem::new(
             Swatch::None,
-            if n >= 5 {
-                format!("dots: runs; lines: running median over {} runs", window(n))
-            } else {
-                "dots: runs, in order".into()
+            match (n, window(n)) {
+                (..5, _) => "dots: runs, in order".into(),
+                // A window of one run is the runs themselves: no median to speak of.
+                (_, 1) => {
+                    format!("dots: runs; {} joins them in order", if cols.len() == 1 { "the line" } else { "lines" })
+                }
+                (_, w) => format!(
+                    "dots: runs; {}: running median over {w} consecutive runs",
+                    if cols.len() == 1 { "line" } else { "lines" }
+                ),
             },
         ));
     }
     if let Some(n) = many {
         legend.push(LegendItem::new(
             Swatch::None,
-            format!("lines: median of each block of {} runs; bands: 10th to 90th percentile", block(n)),
+            format!(
+                "{}: median of each block of {} consecutive runs; {}: 10th to 90th percentile",
+                if cols.len() == 1 { "line" } else { "lines" },
+                block(n),
+                if cols.len() == 1 { "band" } else { "bands" }
+            ),
         ));
     }
     legend

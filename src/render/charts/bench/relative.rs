@@ -50,12 +50,16 @@ fn pct(v: f64) -> f64 {
 }
 
 fn legend(reference: &str, others: &[(&Column, Comparison)], alpha: f64) -> Vec<LegendItem> {
-    let mut legend = vec![
-        LegendItem::new(Swatch::Rule(INK, 2), format!("reference (0%): {reference}")),
-        LegendItem::new(Swatch::ErrorBar, "95% confidence interval of the change (Welch)"),
-    ];
-    if others.iter().any(|(_, c)| !c.significant) {
+    // The legend names only what is drawn: one run has no interval and no test.
+    let mut legend = vec![LegendItem::new(Swatch::Rule(INK, 2), format!("reference (0%): {reference}"))];
+    if others.iter().any(|(_, c)| c.change_ci95.is_some()) {
+        legend.push(LegendItem::new(Swatch::ErrorBar, "95% confidence interval of the change (Welch)"));
+    }
+    if others.iter().any(|(_, c)| !c.significant && c.p_value.is_some()) {
         legend.push(LegendItem::new(Swatch::Fill(GREY, 0.3), format!("pale: not significant at α = {alpha}")));
+    }
+    if others.iter().any(|(_, c)| c.p_value.is_none()) {
+        legend.push(LegendItem::new(Swatch::None, "pale without an interval: too few runs for an interval or a test"));
     }
     legend
 }

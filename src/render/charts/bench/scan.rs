@@ -56,12 +56,12 @@ fn template(name: &str, param: &str, value: &str) -> String {
     out
 }
 
-/// (parameter value, mean, 95% CI of the mean).
+/// (category index of the parameter's value, mean, 95% CI of the mean).
 type ScanPoint = (f64, f64, Option<[f64; 2]>);
 
-/// A line of the scan: the benchmarks whose names differ only in the parameter's value.
+/// A line of the scan: one command at the same values of the other parameters, across the scanned values.
 struct Group {
-    /// The name with the value taken out.
+    /// The command's name with the scanned value as `{param}`, for the legend.
     name: String,
     points: Vec<ScanPoint>,
 }
@@ -70,22 +70,18 @@ pub(super) fn parameter_scan(data: &ReportData) -> anyhow::Result<Option<Chart>>
     let Some(param) = scan_parameter(data) else { return Ok(None) };
     let metric = &data.primary_metric;
     let (label, quantity) = metric_info(metric);
-    let groups = groups(data, &param, metric);
+    let values = scanned_values(data, &param);
+    let groups = groups(data, &param, metric, &values);
     if groups.is_empty() {
         return Ok(None);
     }
-    let (xmin, xmax) = extent(groups.iter().flat_map(|g| g.points.iter().map(|p| p.0)));
     let (ymin, ymax) = extent(
         groups
             .iter()
             .flat_map(|g| g.points.iter().flat_map(|p| [p.1, p.2.map_or(p.1, |c| c[0]), p.2.map_or(p.1, |c| c[1])])),
     );
-    let x = Axis::new(
-        Quantity::Plain,
-        xmin,
-        xmax,
-        Fit { pad: 0.04, ticks: 8, log_ratio: Some(50.0), zero: false, ..Fit::default() },
-    );
+    // The values are categories: a tick at each value that exists (-P's steps and -L's items alike), none between.
+    let x = Axis::categories(values.iter().map(|v| v.1.clone()).collect(), 12);
     let y = Axis::new(
         quantity,
         ymin,
@@ -109,37 +105,108 @@ pub(super) fn parameter_scan(data: &ReportData) -> anyhow::Result<Option<Chart>>
     Ok(Some(Chart { id: "parameter-scan".into(), title, svg }))
 }
 
-/// The benchmarks with a numeric value of `param`, grouped into lines (benchmarks with the same name once the
-/// value is taken out: this keeps the other parameters apart), each line's points in order of the value.
-fn groups(data: &ReportData, param: &str, metric: &MetricKey) -> Vec<Group> {
-    let mut groups: Vec<Group> = Vec::new();
+/// The distinct values of `param` in numeric order: (number, text as the results spell it).
+fn scanned_values(data: &ReportData, param: &str) -> Vec<(f64, String)> {
+    let mut values: Vec<(f64, String)> = data
+        .benchmarks
+        .iter()
+        .filter_map(|b| b.parameters.get(param))
+        .filter_map(|raw| Some((raw.trim().parse::<f64>().ok()?, raw.trim().to_string())))
+        .collect();
+    values.sort_by(|a, b| a.0.total_cmp(&b.0));
+    values.dedup_by(|a, b| a.0 == b.0);
+    values
+}
+
+/// The benchmarks with a value of `param`, grouped into lines by the results' parameters, never by the command
+/// text: a line is the same values of the other parameters and the same command, the k-th of the benchmarks
+/// that share all their parameters (each command is run once per combination of values, in the same order).
+fn groups(data: &ReportData, param: &str, metric: &MetricKey, values: &[(f64, String)]) -> Vec<Group> {
+    let mut seen: BTreeMap<&BTreeMap<String, String>, usize> = BTreeMap::new();
+    let mut lines: Vec<Line> = Vec::new();
     for b in &data.benchmarks {
         let Some(raw) = b.parameters.get(param) else { continue };
-        let Ok(xv) = raw.trim().parse::<f64>() else { continue };
-        let Some(values) = b.metrics.get(metric).map(|v| finite(v)).filter(|v| !v.is_empty()) else { continue };
-        let st = describe(&values);
-        let name = template(&b.name, param, raw.trim());
-        let point = (xv, st.mean, st.ci95_mean);
-        match groups.iter_mut().find(|g| g.name == name) {
-            Some(g) => g.points.push(point),
-            None => groups.push(Group { name, points: vec![point] }),
-        }
+        let Some(at) = raw.trim().parse::<f64>().ok().and_then(|v| values.iter().position(|x| x.0 == v)) else {
+            continue;
+        };
+        let Some(runs) = b.metrics.get(metric).map(|v| finite(v)).filter(|v| !v.is_empty()) else { continue };
+        let nth = seen.entry(&b.parameters).or_default();
+        let key = (b.parameters.iter().filter(|(k, _)| *k != param).collect(), *nth);
+        *nth += 1;
+        let st = describe(&runs);
+        let i = lines.iter().position(|l| l.key == key).unwrap_or_else(|| {
+            lines.push(Line { key, points: Vec::new(), names: Vec::new() });
+            lines.len() - 1
+        });
+        lines[i].points.push((at as f64, st.mean, st.ci95_mean));
+        lines[i].names.push((b.name.as_str(), raw.trim()));
     }
-    for g in &mut groups {
-        g.points.sort_by(|a, b| a.0.total_cmp(&b.0));
+    lines
+        .into_iter()
+        .map(|mut l| {
+            l.points.sort_by(|a, b| a.0.total_cmp(&b.0));
+            Group { name: line_name(&l.names, param), points: l.points }
+        })
+        .collect()
+}
+
+/// A line being gathered: its key (the other parameters' values, the command's place), points and names.
+struct Line<'a> {
+    key: (Vec<(&'a String, &'a String)>, usize),
+    points: Vec<ScanPoint>,
+    /// (benchmark name, scanned value).
+    names: Vec<(&'a str, &'a str)>,
+}
+
+/// A line's name: its commands' names with the scanned value as `{param}`, found where the names differ (in
+/// `gzip -5 -c in5.txt` only the first 5 is the level when `gzip -4 -c in5.txt` is on the same line).
+fn line_name(names: &[(&str, &str)], param: &str) -> String {
+    let (first, value) = names[0];
+    if names.len() < 2 {
+        return template(first, param, value);
     }
-    groups
+    let prefix = names.iter().map(|n| common_prefix(first, n.0)).min().unwrap_or(0);
+    let suffix = names.iter().map(|n| common_suffix(first, n.0)).min().unwrap_or(0);
+    let candidates: Option<Vec<String>> =
+        names.iter().map(|&(name, value)| in_place(name, value, prefix, suffix, param)).collect();
+    match candidates {
+        Some(c) if c.iter().all(|t| *t == c[0]) => c[0].clone(),
+        _ => template(first, param, value),
+    }
+}
+
+/// `name` with the occurrence of `value` that covers the part between the common prefix and suffix replaced by
+/// `{param}`; with several occurrences there (a value used twice), each standalone one.
+fn in_place(name: &str, value: &str, prefix: usize, suffix: usize, param: &str) -> Option<String> {
+    let end = name.len().checked_sub(suffix)?.max(prefix);
+    let covering = name.match_indices(value).map(|(at, _)| at).find(|&at| at <= prefix && at + value.len() >= end);
+    match covering {
+        Some(at) if !value.is_empty() => Some(format!("{}{{{param}}}{}", &name[..at], &name[at + value.len()..])),
+        _ if value.is_empty() || end <= prefix => None,
+        _ => Some(format!("{}{}{}", &name[..prefix], template(&name[prefix..end], param, value), &name[end..])),
+    }
+}
+
+/// Bytes `a` and `b` share at their start, on a character boundary.
+fn common_prefix(a: &str, b: &str) -> usize {
+    a.char_indices().zip(b.chars()).find(|((_, x), y)| x != y).map_or(a.len().min(b.len()), |((i, _), _)| i)
+}
+
+/// Bytes `a` and `b` share at their end, on a character boundary.
+fn common_suffix(a: &str, b: &str) -> usize {
+    let same = a.chars().rev().zip(b.chars().rev()).take_while(|(x, y)| x == y);
+    same.map(|(c, _)| c.len_utf8()).sum()
 }
 
 /// Group `k`'s line, its error bars and its markers.
 fn draw_group(chart: &mut Ctx, (x, y): (&Axis, &Axis), k: usize, g: &Group) -> anyhow::Result<()> {
     let s = Series { marked: false, ..series(k) };
-    let pts: Vec<(f64, f64)> = g.points.iter().map(|p| (x.pos(p.0), y.pos(p.1))).collect();
+    let pts: Vec<(f64, f64)> = g.points.iter().map(|p| (p.0, y.pos(p.1))).collect();
     chart.draw_series(std::iter::once(PathElement::new(pts.clone(), s.color.stroke_width(2))))?;
     let cap = (x.hi() - x.lo()) * 0.006;
     for p in &g.points {
         let Some([lo, hi]) = p.2 else { continue };
-        let (px, lo, hi) = (x.pos(p.0), y.pos(lo), y.pos(hi));
+        let (px, lo, hi) = (p.0, y.pos(lo), y.pos(hi));
         chart.draw_series([
             PathElement::new(vec![(px, lo), (px, hi)], s.color.stroke_width(1)),
             PathElement::new(vec![(px - cap, lo), (px + cap, lo)], s.color.stroke_width(1)),
