@@ -7,6 +7,7 @@ use crate::metrics::MetricKey;
 use crate::options::compare::CheckOptions;
 use crate::results::{pair, Benchmark, Document};
 use crate::stats::regress::{check, Check, Verdict};
+use crate::stats::Design;
 use crate::vocab::Threshold;
 
 /// One checked metric of one benchmark.
@@ -76,7 +77,8 @@ pub fn run(baseline: &Document, current: &Document, opts: &CheckOptions) -> Resu
         .collect();
     notes.extend(p.only_baseline.iter().cloned().map(Note::OnlyInBaseline));
     notes.extend(p.only_current.iter().cloned().map(Note::New));
-    check_pairs(&p.pairs, notes, opts)
+    // Two files are two sessions: their runs are never paired.
+    check_pairs(&p.pairs, notes, opts, Design::Independent)
 }
 
 /// Check every benchmark of one results file against its first (the reference): for a base
@@ -91,13 +93,14 @@ pub fn against_reference(results: &Document, opts: &CheckOptions) -> Result<Regr
         ));
     }
     let pairs: Vec<(&Benchmark, &Benchmark)> = rest.iter().map(|c| (reference, c)).collect();
-    check_pairs(&pairs, Vec::new(), opts)
+    check_pairs(&pairs, Vec::new(), opts, results.design())
 }
 
 fn check_pairs(
     pairs: &[(&Benchmark, &Benchmark)],
     mut notes: Vec<Note>,
     opts: &CheckOptions,
+    design: Design,
 ) -> Result<Regression, UserError> {
     let mut rows = Vec::new();
     for t in &opts.thresholds {
@@ -126,7 +129,7 @@ fn check_pairs(
         }
         for (b, c) in pairs {
             let (Some(bv), Some(cv)) = (b.values(&t.metric), c.values(&t.metric)) else { continue };
-            let check = check(&bv, &cv, t.threshold, opts.alpha);
+            let check = check(&bv, &cv, t.threshold, opts.alpha, design);
             if matches!(t.threshold, Threshold::Relative(_)) && check.baseline.mean == 0.0 {
                 notes.push(Note::ZeroBaseline { benchmark: c.key(), metric: t.metric.clone() });
             }

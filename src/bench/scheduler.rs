@@ -33,6 +33,9 @@ pub struct BenchmarkResult {
     pub warnings: Vec<Warning>,
     /// False when Ctrl-C stopped it before its last run.
     pub complete: bool,
+    /// Its timing runs were taken in rounds with the other commands' (`--interleave`): run k of
+    /// each command belongs to round k, which pairs them.
+    pub interleaved: bool,
 }
 
 /// Whose turn it is, for hooks and the iteration counter.
@@ -230,6 +233,7 @@ impl<'a, R: Runner> Scheduler<'a, R> {
         seed: u64,
     ) -> Result<(), Stop> {
         let n = results.len();
+        results.iter_mut().for_each(|r| r.interleaved = true);
         let mut targets = vec![0u64; n];
         for i in 0..n {
             obs.benchmark_started(i, &results[i].spec, n);
@@ -495,7 +499,7 @@ fn check_run(
 }
 
 fn new_result(spec: &BenchmarkSpec) -> BenchmarkResult {
-    BenchmarkResult { spec: spec.clone(), runs: Vec::new(), warnings: Vec::new(), complete: false }
+    BenchmarkResult { spec: spec.clone(), runs: Vec::new(), warnings: Vec::new(), complete: false, interleaved: false }
 }
 
 /// Give finished benchmark `i` to the observer, with the warnings about how it ran (those about

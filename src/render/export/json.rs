@@ -30,6 +30,7 @@ pub fn document<'a>(r: &'a Report) -> Document<'a> {
         alpha: Some(r.alpha),
         selected_metrics: Some(r.selected.iter().map(|s| s.metric.into()).collect()),
         environment: Some(Cow::Borrowed(r.env)),
+        interleaved: r.results.iter().all(|s| s.result.interleaved) && !r.results.is_empty(),
         ebpf: Cow::Borrowed(r.ebpf),
     };
     Document {
