@@ -95,6 +95,9 @@ pub struct Benchmark<'a> {
     pub warnings: Option<Cow<'a, [Warning]>>,
     #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "lenient")]
     pub complete: Option<bool>,
+    /// `--precision`: the target half-width, the one reached, and whether `--max-runs` came first.
+    #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "lenient")]
+    pub precision: Option<crate::bench::precision::Precision>,
     /// The resource timeline of the run with the median wall time (null without runs).
     #[serde(default, deserialize_with = "lenient")]
     pub timeline: Option<Timeline<'a>>,

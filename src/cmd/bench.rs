@@ -23,6 +23,7 @@ use crate::render::export::{Exports, Report};
 use crate::stats::Summarized;
 
 pub fn bench(opts: &BenchOptions) -> anyhow::Result<ExitCode> {
+    pin(opts)?;
     let baseline = Baseline::load(opts)?;
     let (kernel, mut setup) = ebpf_setup(opts);
     let counters = counters_setup(opts, &mut setup.metrics)?;
@@ -41,6 +42,15 @@ pub fn bench(opts: &BenchOptions) -> anyhow::Result<ExitCode> {
         Done::Complete(results) => baseline.apply(&printer.report(&results), opts),
         Done::Interrupted => Ok(ExitCode::from(exit::INTERRUPTED)),
     }
+}
+
+/// `--cpus`: pin this thread first, so that the environment record, the spawner and every run
+/// started from here on inherit the CPUs.
+fn pin(opts: &BenchOptions) -> anyhow::Result<()> {
+    use anyhow::Context;
+    let Some(cpus) = &opts.cpus else { return Ok(()) };
+    crate::monitor::affinity::pin(cpus)
+        .with_context(|| format!("cannot pin to CPUs {}", crate::monitor::affinity::format_list(cpus)))
 }
 
 /// What this machine gives of the options' choice: the metrics shown and exported (the selection
@@ -257,7 +267,13 @@ impl<'a> Printer<'a> {
             self.tested |= block.tested;
             let mut out = std::io::stdout().lock();
             let _ = write!(out, "{}", block.text);
+            if let Some(p) = &s.result.precision {
+                let _ = writeln!(out, "  {}", bench_report::precision_text(p, s.result.runs.len()));
+            }
             let _ = out.flush();
+        }
+        if let Some(p) = s.result.precision.filter(|p| p.max_runs_reached) {
+            note!("  {}: {}", self.paint.yellow("Warning"), bench_report::precision_warning(&p, s.result.runs.len()));
         }
         if !s.warnings.is_empty() {
             let prepare = s.result.spec.prepare.is_some();

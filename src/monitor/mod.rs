@@ -1,5 +1,6 @@
 //! The monitor: samples a process tree on a deadline schedule in its own thread and hands each sample to a sink.
 
+pub mod affinity;
 pub mod child;
 pub mod ebpf;
 pub mod env;

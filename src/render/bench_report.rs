@@ -3,6 +3,7 @@
 use console::Style;
 
 use super::bench_table::{Layout, MetricRow, Table, Versus};
+use crate::bench::precision::{Of, Precision};
 use crate::bench::scheduler::Warning;
 use crate::metrics::{self, Dimension, Metric, Selected};
 use crate::stats::{Comparison, Stats, Summarized, Test};
@@ -235,4 +236,43 @@ pub fn significance_text(c: &Comparison) -> String {
             format!("{p_txt}{test}{}", if c.significant { " *" } else { "" })
         }
     }
+}
+
+/// What `--precision` is of, in words.
+fn precision_of(p: &Precision) -> &'static str {
+    match p.of {
+        Of::Mean => "of the mean",
+        Of::Change => "of the change",
+        Of::PairedChange => "of the paired change",
+    }
+}
+
+/// The target as the user gave it: "1", "0.5", "0.0001".
+fn target_pct(t: f64) -> String {
+    ((100.0 * t * 1e6).round() / 1e6).to_string()
+}
+
+fn pm(v: Option<f64>) -> String {
+    v.map_or("unknown".into(), |h| format!("±{:.2}%", 100.0 * h))
+}
+
+/// "Precision: ±0.41% of the mean (95% interval; target ±1.00%) after 12 runs".
+pub fn precision_text(p: &Precision, runs: usize) -> String {
+    let plural = if runs == 1 { "" } else { "s" };
+    format!(
+        "Precision: {} {} (95% interval; target ±{}%) after {runs} run{plural}",
+        pm(p.achieved),
+        precision_of(p),
+        target_pct(p.target)
+    )
+}
+
+/// The warning when `--max-runs` came before the precision.
+pub fn precision_warning(p: &Precision, runs: usize) -> String {
+    format!(
+        "the maximum of {runs} runs was reached before the target precision ±{}%: the 95% interval {} is {}. Raise --max-runs, or quiet the machine (denet doctor --bench).",
+        target_pct(p.target),
+        precision_of(p),
+        pm(p.achieved)
+    )
 }

@@ -73,6 +73,7 @@ fn benchmark<'a>(s: &'a Summarized, r: &'a Report) -> Benchmark<'a> {
         comparison,
         warnings: Some(Cow::Borrowed(&s.warnings)),
         complete: Some(s.result.complete),
+        precision: s.result.precision,
         timeline: median_timeline(s),
     }
 }

@@ -64,6 +64,7 @@ fn result(line: &str, params: &[(&str, &str)], walls: &[f64], rss_mib: u64) -> B
         warnings: Vec::new(),
         complete: true,
         interleaved: false,
+        precision: None,
     }
 }
 
