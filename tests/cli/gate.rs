@@ -19,7 +19,7 @@ fn precision_stops_early_on_a_stable_command_and_reports_what_it_reached() {
     let r = &doc["results"][0];
     let runs = r["measurements"].as_array().unwrap().len();
     let p = &r["precision"];
-    assert!(runs >= 3 && runs < 200, "{runs} runs: {p}");
+    assert!((3..200).contains(&runs), "{runs} runs: {p}");
     assert_eq!((p["target"].as_f64(), p["max_runs_reached"].as_bool()), (Some(0.2), Some(false)), "{p}");
     assert!(p["achieved"].as_f64().unwrap() <= 0.2, "{p}");
     let text = denet().args(["bench", "-N", "--precision", "20%", "-m", "3", "-M", "200", "sleep 0.02"]).output();
