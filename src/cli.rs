@@ -134,6 +134,10 @@ pub struct DoctorArgs {
     /// Print the findings as JSON.
     #[arg(long)]
     pub json: bool,
+    /// Check what makes benchmarks noisy here instead (governor, turbo, SMT, ASLR, load, swap, throttling,
+    /// isolated CPUs, perf_event_paranoid), each with its fix.
+    #[arg(long)]
+    pub bench: bool,
 }
 
 #[derive(Debug, Args)]

@@ -76,74 +76,77 @@ print(int(probe * ms / 1000 / t[2]))
 EOF
 }
 
-# One trial: prints "method workload delta trial seconds lo hi p" lines (lo/hi: the interval of the change, or -).
-denet_trial() { # method workload delta trial n_a n_b [flags]
-    local m=$1 w=$2 d=$3 k=$4 a=$5 b=$6; shift 6
-    local s; s=$(date +%s.%N)
-    "$DENET" bench -N --style none --warmup 1 --runs "$RUNS" "$@" --export-json "j.json" "./$w $a" "./$w $b" >/dev/null 2>&1
-    local e; e=$(date +%s.%N)
-    python3 - "$m" "$w" "$d" "$k" "$s" "$e" <<'EOF'
-import json, sys
-m, w, d, k, s, e = sys.argv[1:]
-c = json.load(open("j.json"))["results"][1]["comparison"]["time_wall_clock"]
-lo, hi = c["change_ci95"]
-print(m, w, d, k, f"{float(e) - float(s):.3f}", lo, hi, c["p_value"])
-EOF
+# One trial of each method leaves its export in raw/ (method-workload-delta-trial.json) and its
+# milliseconds in times.txt; everything is read once at the end (a Python start per trial would
+# cost more than the trial on a loaded machine).
+timed() { # name command...
+    local name=$1; shift
+    local s; s=$(date +%s%N)
+    "$@" >/dev/null 2>&1 || echo "$name failed" >&2
+    echo "$name $(( ($(date +%s%N) - s) / 1000000 ))" >> times.txt
 }
 
-hyperfine_trial() { # workload delta trial n_a n_b
-    local w=$1 d=$2 k=$3 a=$4 b=$5
-    local s; s=$(date +%s.%N)
-    "$HYPERFINE" -N --style none --warmup 1 --runs "$RUNS" --export-json h.json "./$w $a" "./$w $b" >/dev/null 2>&1
-    local e; e=$(date +%s.%N)
-    local p; p=$(python3 welch_ttest.py h.json | sed -n 's/.*p = \([^ ]*\)$/\1/p')
-    python3 - "$w" "$d" "$k" "$s" "$e" "$p" <<'EOF'
-import json, sys
-w, d, k, s, e, p = sys.argv[1:]
-r = json.load(open("h.json"))["results"]
-mean = lambda x: sum(m["time_wall_clock"]["value"] for m in x["measurements"]) / len(x["measurements"])
-print("hyperfine", w, d, k, f"{float(e) - float(s):.3f}", "-", "-", p, mean(r[1]) / mean(r[0]) - 1)
-EOF
-}
-
-simulate_trial() { # workload delta trial n_a n_b
-    local w=$1 d=$2 k=$3 a=$4 b=$5
-    local s; s=$(date +%s.%N)
-    "$DENET" bench -N --style none --simulate --runs 1 --export-json s.json "./$w $a" "./$w $b" >/dev/null 2>&1
-    local e; e=$(date +%s.%N)
-    python3 - "$w" "$d" "$k" "$s" "$e" <<'EOF'
-import json, sys
-w, d, k, s, e = sys.argv[1:]
-c = json.load(open("s.json"))["results"][1]["comparison"]["sim_instructions"]
-print("simulate", w, d, k, f"{float(e) - float(s):.3f}", c["change"], c["change"], "-")
-EOF
+trial() { # workload delta trial n_a n_b
+    local w=$1 d=$2 k=$3 a=$4 b=$5 id="$1-$2-$3"
+    # The methods take turns within a trial, so that drift of the machine hits each alike.
+    timed "hyperfine-$id" "$HYPERFINE" -N --style none --warmup 1 --runs "$RUNS" --export-json "raw/hyperfine-$id.json" "./$w $a" "./$w $b"
+    timed "unpaired-$id" "$DENET" bench -N --style none --warmup 1 --runs "$RUNS" --export-json "raw/unpaired-$id.json" "./$w $a" "./$w $b"
+    timed "paired-$id" "$DENET" bench -N --style none --warmup 1 --runs "$RUNS" --interleave --export-json "raw/paired-$id.json" "./$w $a" "./$w $b"
+    if [ "$SIMULATE" = yes ] && [ "$k" -le 5 ]; then
+        timed "simulate-$id" "$DENET" bench -N --style none --simulate --runs 1 --export-json "raw/simulate-$id.json" "./$w $a" "./$w $b"
+    fi
 }
 
 SIMULATE=no
 "$DENET" bench --help 2>/dev/null | grep -q -- '--simulate' && command -v valgrind >/dev/null && SIMULATE=yes
 
-: > trials.txt
-for w in cpu sys; do
+rm -rf raw; mkdir raw; : > times.txt; : > workloads.txt
+for w in ${WORKLOADS:-cpu sys}; do
     n=$(calibrate "./$w")
-    echo "# $w: N = $n (about $MS ms a run); load: $(cut -d' ' -f1-3 /proc/loadavg)" | tee -a trials.txt
+    echo "$w: N = $n (about $MS ms a run when calibrated); load: $(cut -d' ' -f1-3 /proc/loadavg)" | tee -a workloads.txt
     for d in 0 $CHANGES; do
         count=$([ "$d" = 0 ] && echo "$AA" || echo "$TRIALS")
         b=$(python3 -c "print(round($n * (1 + $d / 100)))")
-        for k in $(seq 1 "$count"); do
-            # The methods take turns within a trial, so that drift of the machine hits each alike.
-            hyperfine_trial "$w" "$d" "$k" "$n" "$b" >> trials.txt
-            denet_trial unpaired "$w" "$d" "$k" "$n" "$b" >> trials.txt
-            denet_trial paired "$w" "$d" "$k" "$n" "$b" --interleave >> trials.txt
-            if [ "$SIMULATE" = yes ] && [ "$k" -le 5 ]; then simulate_trial "$w" "$d" "$k" "$n" "$b" >> trials.txt; fi
-        done
+        for k in $(seq 1 "$count"); do trial "$w" "$d" "$k" "$n" "$b"; done
         echo "  $w +$d%: $count trials done ($(date -u +%H:%M:%S))" >&2
     done
 done
 
+# hyperfine's verdicts by its own welch_ttest.py (its main(), run in one Python for every file).
+python3 - <<'EOF' > trials.txt
+import contextlib, glob, io, json, os, re, sys
+sys.path.insert(0, ".")
+import welch_ttest
+ms = dict(l.rsplit(" ", 1) for l in open("times.txt").read().split("\n") if l)
+mean = lambda x: sum(r["time_wall_clock"]["value"] for r in x["measurements"]) / len(x["measurements"])
+for f in sorted(glob.glob("raw/*.json")):
+    name = os.path.basename(f)[:-5]
+    m, w, d, k = name.split("-")
+    secs = int(ms.get(name, "0")) / 1000
+    try:
+        doc = json.load(open(f))
+    except ValueError:
+        continue
+    if m == "hyperfine":
+        out = io.StringIO()
+        sys.argv = ["welch_ttest.py", f]
+        with contextlib.redirect_stdout(out):
+            welch_ttest.main()
+        p = re.search(r"p = (\S+)", out.getvalue()).group(1)
+        r = doc["results"]
+        print(m, w, d, k, secs, "-", "-", p, mean(r[1]) / mean(r[0]) - 1)
+    elif m == "simulate":
+        c = doc["results"][1]["comparison"]["sim_instructions"]
+        print(m, w, d, k, secs, c["change"], c["change"], "-")
+    else:
+        c = doc["results"][1]["comparison"]["time_wall_clock"]
+        print(m, w, d, k, secs, c["change_ci95"][0], c["change_ci95"][1], c["p_value"])
+EOF
+
 python3 - trials.txt <<'EOF' | tee summary.md
 import sys
 from collections import defaultdict
-rows = [l.split() for l in open(sys.argv[1]) if not l.startswith("#")]
+rows = [l.split() for l in open(sys.argv[1])]
 by = defaultdict(list)
 for r in rows:
     by[(r[0], r[1], int(r[2]))].append(r)
@@ -163,7 +166,7 @@ def caught(r, t):
 
 methods = [m for m in ["hyperfine", "unpaired", "paired", "simulate"] if any(k[0] == m for k in by)]
 changes = sorted({k[2] for k in by if k[2] > 0})
-for w in ["cpu", "sys"]:
+for w in [w for w in ["cpu", "sys"] if any(k[1] == w for k in by)]:
     print(f"\n### {w}\n")
     print("| method | s per trial | A/A alarms at p<0.05 / CI beyond 0 | smallest threshold with ≤ 1% A/A alarms | "
           + " | ".join(f"+{d}% caught (at that threshold; at 0)" for d in changes) + " |")
@@ -184,4 +187,5 @@ for w in ["cpu", "sys"]:
         shown = "none on the grid" if best is None else f"{best:g}%"
         print(f"| {m} | {secs:.2f} | {fa0}/{len(aa)} | {shown} | " + " | ".join(cells) + " |")
 EOF
+cat workloads.txt
 echo "trials: $OUT/trials.txt; summary: $OUT/summary.md" >&2

@@ -16,7 +16,7 @@ use crate::monitor::perf;
 use crate::monitor::{Backend, Schedule};
 use crate::options::bench::Against;
 use crate::options::bench::{BenchOptions, BenchmarkSpec};
-use crate::profile::{Counter, EnvRecord};
+use crate::profile::{Counter, EnvRecord, NoiseFinding};
 use crate::render::bench_report::{self, fmt_in, Paint};
 use crate::render::bench_table::Layout;
 use crate::render::export::{Exports, Report};
@@ -26,6 +26,8 @@ pub fn bench(opts: &BenchOptions) -> anyhow::Result<ExitCode> {
     pin(opts)?;
     let baseline = Baseline::load(opts)?;
     let (kernel, mut setup) = ebpf_setup(opts);
+    // Before the spawner starts, so that the busy processes it names are not the benchmark's own.
+    setup.noise = noise_warnings();
     let counters = counters_setup(opts, &mut setup.metrics)?;
     let (done, printer) = if opts.mock {
         let mut printer = Printer::new(opts, setup);
@@ -58,20 +60,32 @@ fn pin(opts: &BenchOptions) -> anyhow::Result<()> {
 struct Setup {
     metrics: Vec<Selected>,
     ebpf: Vec<PartStatus>,
+    /// What makes benchmarks noisy here, recorded in the environment and shown once.
+    noise: Vec<NoiseFinding>,
+}
+
+#[cfg(target_os = "linux")]
+fn noise_warnings() -> Vec<NoiseFinding> {
+    crate::monitor::noise::warnings()
+}
+
+#[cfg(not(target_os = "linux"))]
+fn noise_warnings() -> Vec<NoiseFinding> {
+    Vec::new()
 }
 
 /// Load the eBPF programs for `--ebpf`, and leave out of the selection the metrics this machine cannot
 /// give (the warning that says why has been printed).
 fn ebpf_setup(opts: &BenchOptions) -> (Option<Kernel>, Setup) {
     if !opts.ebpf || opts.mock {
-        return (None, Setup { metrics: opts.metrics.clone(), ebpf: Vec::new() });
+        return (None, Setup { metrics: opts.metrics.clone(), ebpf: Vec::new(), noise: Vec::new() });
     }
     let opened = ebpf::open();
     let mut metrics: Vec<Selected> = opts.metrics.iter().filter(|s| !opened.lacks(s.metric)).cloned().collect();
     if metrics.is_empty() {
         metrics = crate::metrics::parse("default", false).expect("the default preset parses");
     }
-    (opened.kernel, Setup { metrics, ebpf: opened.checks })
+    (opened.kernel, Setup { metrics, ebpf: opened.checks, noise: Vec::new() })
 }
 
 /// The perf_event counters of the selection that this machine can count, each tried once now: one
@@ -216,6 +230,7 @@ impl<'a> Printer<'a> {
             // The progress bar's template colours follow console's switch (`--style nocolor`, NO_COLOR).
             console::set_colors_enabled_stderr(false);
         }
+        let noise = setup.noise.clone();
         Printer {
             opts,
             setup,
@@ -224,7 +239,8 @@ impl<'a> Printer<'a> {
                 // Started now, joined when first needed.
                 let thread = std::thread::Builder::new().spawn(EnvRecord::capture).ok();
                 std::cell::LazyCell::new(Box::new(move || {
-                    thread.and_then(|t| t.join().ok()).unwrap_or_else(EnvRecord::capture)
+                    let rec = thread.and_then(|t| t.join().ok()).unwrap_or_else(EnvRecord::capture);
+                    EnvRecord { noise, ..rec }
                 }))
             },
             start_time: chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Secs, true),
@@ -307,6 +323,12 @@ impl<'a> Printer<'a> {
         }
         if self.tested && self.opts.look.report {
             let _ = write!(std::io::stdout().lock(), "{}", bench_report::legend(self.opts.alpha));
+        }
+        // Once, and only to a person watching (the progress bar's condition): scripts read the record.
+        if self.opts.look.progress {
+            for n in &self.setup.noise {
+                note!("  {}: noisy machine: {}. Fix: {}", self.paint.yellow("Warning"), n.found, n.fix);
+            }
         }
         if !summarized.is_empty() {
             self.exports.write_stdout(&self.report(&summarized))?;

@@ -6,6 +6,8 @@ pub mod ebpf;
 pub mod env;
 #[cfg(target_os = "linux")]
 pub mod linux;
+#[cfg(target_os = "linux")]
+pub mod noise;
 pub mod perf;
 pub mod portable;
 #[cfg(target_os = "linux")]

@@ -92,3 +92,20 @@ fn interleaved_runs_are_checked_paired() {
     assert_eq!((c["design"].as_str(), c["test"].as_str()), (Some("paired"), Some("paired")), "{c}");
     assert_eq!(out.status.code(), Some(1), "a doubling is a regression");
 }
+
+#[test]
+fn doctor_bench_names_each_noise_source_with_its_fix_and_bench_records_them() {
+    let aslr_on = std::fs::read_to_string("/proc/sys/kernel/randomize_va_space").unwrap().trim() != "0";
+    let out = denet().args(["doctor", "--bench", "--json"]).output().unwrap();
+    assert!(out.status.success(), "{out:?}");
+    let all: Vec<Value> = serde_json::from_slice(&out.stdout).unwrap();
+    let aslr = all.iter().find(|f| f["check"] == "aslr").expect("the ASLR check");
+    assert_eq!(aslr["noisy"], aslr_on, "{aslr}");
+    assert_eq!(aslr["fix"].as_str().is_some_and(|f| f.contains("randomize_va_space=0")), aslr_on, "{aslr}");
+    let text = String::from_utf8(denet().args(["doctor", "--bench"]).output().unwrap().stdout).unwrap();
+    assert!(text.contains("aslr") && text.contains("load average"), "{text}");
+    // The same warnings land in every result file's environment.
+    let doc = results(&["--debug-mode", "-r", "2", "sleep 0.1"]);
+    let noise = doc["metadata"]["environment"]["noise"].as_array().cloned().unwrap_or_default();
+    assert_eq!(noise.iter().any(|f| f["check"] == "aslr"), aslr_on, "{noise:?}");
+}
