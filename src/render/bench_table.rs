@@ -67,8 +67,8 @@ enum Col {
     Min,
     Max,
     Change,
-    Interval,
     Factor,
+    Interval,
     Test,
 }
 
@@ -106,11 +106,12 @@ impl Table {
             cols.extend([Col::Sigma, Col::Min, Col::Max]);
         }
         if self.rows.iter().any(|r| r.versus.is_some()) {
-            cols.push(Col::Change);
+            // After hyperfine's change and factor, so that its lines (`+900.0%  (10.0x slower)`) stay as they are.
+            cols.extend([Col::Change, Col::Factor]);
             if self.rows.iter().any(|r| r.versus.as_ref().is_some_and(|v| !v.interval.is_empty())) {
                 cols.push(Col::Interval);
             }
-            cols.extend([Col::Factor, Col::Test]);
+            cols.push(Col::Test);
         }
         cols
     }
@@ -233,7 +234,7 @@ fn separator(c: Col, previous: Col) -> &'static str {
     match (previous, c) {
         (Col::Mean, Col::Sigma) => " ± ",
         (Col::Min, Col::Max) => " … ",
-        (_, Col::Test) | (Col::Change, Col::Interval) => " ",
+        (_, Col::Test) => " ",
         _ => "  ",
     }
 }
