@@ -62,17 +62,17 @@ stop_busy() { for p in "${BUSY[@]}"; do kill "$p" 2>/dev/null || true; done; }
 trap stop_busy EXIT
 for _ in 1 2; do sh -c 'while :; do :; done' & BUSY+=($!); done
 
-# N for a run of about MS milliseconds (the median of 5 runs of a probe).
+# N for a run of about MS milliseconds: the fastest of 5 runs of a probe of about 100 ms (long enough
+# that the cost of starting it is small, the fastest so that a preempted probe does not shorten N).
 calibrate() {
     python3 - "$1" "$MS" <<'EOF'
 import subprocess, sys, time
 prog, ms = sys.argv[1], float(sys.argv[2])
-probe = 2_000_000 if prog.endswith("cpu") else 200_000
+probe = 40_000_000 if prog.endswith("cpu") else 400_000
 t = []
 for _ in range(5):
     s = time.perf_counter(); subprocess.run([prog, str(probe)], check=True); t.append(time.perf_counter() - s)
-t.sort()
-print(int(probe * ms / 1000 / t[2]))
+print(int(probe * ms / 1000 / min(t)))
 EOF
 }
 
