@@ -7,6 +7,7 @@ use crate::metrics::MetricKey;
 use crate::options::compare::CheckOptions;
 use crate::results::{pair, Benchmark, Document};
 use crate::stats::regress::{check, Check, Verdict};
+use crate::stats::Design;
 use crate::vocab::Threshold;
 
 /// One checked metric of one benchmark.
@@ -79,7 +80,8 @@ pub fn run(baseline: &Document, current: &Document, opts: &CheckOptions) -> Resu
     notes.extend(p.only_baseline.iter().cloned().map(Note::OnlyInBaseline));
     notes.extend(p.only_current.iter().cloned().map(Note::New));
     let pairs = with_runs(p.pairs, &mut notes);
-    check_pairs(&pairs, notes, opts)
+    // Two files are two sessions: their runs are never paired.
+    check_pairs(&pairs, notes, opts, Design::Independent)
 }
 
 /// Check every benchmark of one results file against its first (the reference): for a base
@@ -96,7 +98,7 @@ pub fn against_reference(results: &Document, opts: &CheckOptions) -> Result<Regr
     let pairs: Vec<(&Benchmark, &Benchmark)> = rest.iter().map(|c| (reference, c)).collect();
     let mut notes = Vec::new();
     let pairs = with_runs(pairs, &mut notes);
-    check_pairs(&pairs, notes, opts)
+    check_pairs(&pairs, notes, opts, results.design())
 }
 
 /// The pairs whose two sides have runs; a benchmark without (exported after Ctrl-C before its
@@ -121,6 +123,7 @@ fn check_pairs(
     pairs: &[(&Benchmark, &Benchmark)],
     mut notes: Vec<Note>,
     opts: &CheckOptions,
+    design: Design,
 ) -> Result<Regression, UserError> {
     let mut rows = Vec::new();
     for t in &opts.thresholds {
@@ -153,7 +156,7 @@ fn check_pairs(
             let (Some(bv), Some(cv)) = (b.values(&t.metric), c.values(&t.metric)) else { continue };
             let check = match (t.metric.known().is_some_and(|m| m.is_simulated()), &bv[..], &cv[..]) {
                 (true, [b], [c]) => crate::stats::simulated::check(*b, *c, t.threshold, opts.alpha),
-                _ => check(&bv, &cv, t.threshold, opts.alpha),
+                _ => check(&bv, &cv, t.threshold, opts.alpha, design),
             };
             if matches!(t.threshold, Threshold::Relative(_)) && check.baseline.mean == 0.0 {
                 notes.push(Note::ZeroBaseline { benchmark: c.key(), metric: t.metric.clone() });

@@ -154,6 +154,10 @@ pub struct DoctorArgs {
     /// Print the findings as JSON.
     #[arg(long)]
     pub json: bool,
+    /// Check what makes benchmarks noisy here instead (governor, turbo, SMT, ASLR, load, swap, throttling,
+    /// isolated CPUs, perf_event_paranoid), each with its fix.
+    #[arg(long)]
+    pub bench: bool,
 }
 
 #[derive(Debug, Args)]
@@ -265,6 +269,13 @@ pub struct BenchArgs {
     /// Significance level for comparisons against the reference.
     #[arg(long, value_name = "ALPHA", default_value_t = 0.05)]
     pub alpha: f64,
+    /// Between --min-runs and --max-runs (1000 if not given), run until the 95% confidence interval of the
+    /// primary metric's mean (with a reference: of the change) is within ±PCT, e.g. 1%.
+    #[arg(long, value_name = "PCT", conflicts_with = "runs", help_heading = "Statistics")]
+    pub precision: Option<String>,
+    /// Pin denet, its spawner and every run to these CPUs (e.g. 2 or 2-3,6): sched_setaffinity.
+    #[arg(long, value_name = "LIST", help_heading = "Statistics")]
+    pub cpus: Option<String>,
     /// Export results as JSON (hyperfine schema 2 plus denet's metrics); `-` for stdout.
     #[arg(long, value_name = "FILE")]
     pub export_json: Option<String>,

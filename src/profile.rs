@@ -495,6 +495,23 @@ pub struct EnvRecord {
     /// Transparent huge pages mode (the bracketed choice in sysfs).
     pub transparent_hugepages: Option<String>,
     pub memory_total_bytes: Option<u64>,
+    /// What on this machine makes benchmarks noisy, each with its fix (`denet doctor --bench`).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub noise: Vec<NoiseFinding>,
+}
+
+/// One setting that moves benchmark numbers, as found, and how to fix it.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct NoiseFinding {
+    /// What was checked: "governor", "turbo", "smt", "aslr", "load", "swap", "thermal", "isolated_cpus", ...
+    pub check: String,
+    /// What was found, in words.
+    pub found: String,
+    /// How to make it quiet; empty when nothing needs doing.
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub fix: String,
+    /// True when it makes benchmarks noisy here (a warning); false for a fact worth knowing.
+    pub noisy: bool,
 }
 
 /// One point of a run's resource timeline (for charts).

@@ -15,7 +15,7 @@ use crate::metrics::{Dimension, Metric, MetricKey, Source};
 use crate::monitor::ebpf::PartStatus;
 use crate::profile::EnvRecord;
 use crate::profile::{RunProfile, Simulation, TimelinePoint};
-use crate::stats::{Comparison, Stats, Summarized};
+use crate::stats::{Comparison, Design, Stats, Summarized};
 
 /// A results file. Written, it borrows what was just measured; read, it owns what the file holds.
 #[derive(Debug, Serialize, Deserialize)]
@@ -58,6 +58,10 @@ pub struct FileMetadata<'a> {
     pub selected_metrics: Option<Vec<MetricKey>>,
     #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "lenient")]
     pub environment: Option<Cow<'a, EnvRecord>>,
+    /// The timing runs were taken in rounds (`--interleave`): run k of every command is round k,
+    /// so comparisons between these benchmarks are paired.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not", deserialize_with = "lenient")]
+    pub interleaved: bool,
     /// With `--ebpf`: each part of the eBPF set-up and why a part does not work here.
     #[serde(default, skip_serializing_if = "<[PartStatus]>::is_empty", deserialize_with = "lenient")]
     pub ebpf: Cow<'a, [PartStatus]>,
@@ -91,6 +95,9 @@ pub struct Benchmark<'a> {
     pub warnings: Option<Cow<'a, [Warning]>>,
     #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "lenient")]
     pub complete: Option<bool>,
+    /// `--precision`: the target half-width, the one reached, and whether `--max-runs` came first.
+    #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "lenient")]
+    pub precision: Option<crate::bench::precision::Precision>,
     /// The resource timeline of the run with the median wall time (null without runs).
     #[serde(default, deserialize_with = "lenient")]
     pub timeline: Option<Timeline<'a>>,
@@ -391,6 +398,15 @@ impl<'de> Deserialize<'de> for Timeline<'_> {
 impl Document<'_> {
     pub fn primary_metric(&self) -> MetricKey {
         self.primary_metric.clone().unwrap_or_default()
+    }
+
+    /// How the benchmarks of this file relate to each other: paired by rounds when interleaved.
+    pub fn design(&self) -> Design {
+        if self.metadata.interleaved {
+            Design::Paired
+        } else {
+            Design::Independent
+        }
     }
 
     /// `denet`, `hyperfine` or `hyperfine 1.x`.

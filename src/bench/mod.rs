@@ -1,6 +1,7 @@
 //! The benchmark: expanding commands, scheduling runs and hooks, running and measuring each run.
 
 pub mod mock;
+pub mod precision;
 pub mod protocol;
 pub mod runner;
 pub mod scheduler;

@@ -4,6 +4,7 @@ use rand::seq::SliceRandom;
 use rand::SeedableRng;
 use rand_chacha::ChaCha8Rng;
 
+use super::precision::{self, Of, Precision};
 use super::protocol::{self, Batch, IterationVar};
 use super::runner::{Invocation, RunError, Runner};
 
@@ -37,6 +38,11 @@ pub struct BenchmarkResult {
     pub warnings: Vec<Warning>,
     /// False when Ctrl-C stopped it before its last run.
     pub complete: bool,
+    /// Its timing runs were taken in rounds with the other commands' (`--interleave`): run k of
+    /// each command belongs to round k, which pairs them.
+    pub interleaved: bool,
+    /// `--precision`: the target and what the runs reached.
+    pub precision: Option<Precision>,
 }
 
 /// Whose turn it is, for hooks and the iteration counter.
@@ -163,6 +169,8 @@ pub struct Scheduler<'a, R: Runner> {
     /// The benchmark whose setup, warmups or first run is under way: cut short by Ctrl-C, it is
     /// exported with no runs (the export says it was started and measured nothing).
     started: Option<usize>,
+    /// The first command's primary-metric values, for `--precision` of a change in sequential runs.
+    reference: Vec<f64>,
 }
 
 /// The two kinds of stop: Ctrl-C, or an error.
@@ -194,6 +202,7 @@ impl<'a, R: Runner> Scheduler<'a, R> {
             shell_overhead: ShellOverhead::default(),
             clock: std::time::Instant::now(),
             started: None,
+            reference: Vec::new(),
         }
     }
 
@@ -228,11 +237,16 @@ impl<'a, R: Runner> Scheduler<'a, R> {
             self.hook(i, Hook::Setup, Iteration::None)?;
             self.warmups(i, obs)?;
             let target = self.first_run(i, &mut results[i], obs)?;
-            if self.batchable(i) {
+            // With --precision every run is followed by a look at the interval.
+            if self.batchable(i) && self.opts.precision.is_none() {
                 self.timed_batch(i, &mut results[i], obs, target)?;
             }
-            while (results[i].runs.len() as u64) < target {
+            while (results[i].runs.len() as u64) < target && !self.precise(i, results, false) {
                 self.timed_run(i, &mut results[i], obs, target)?;
+            }
+            results[i].precision = self.precision_reached(i, results, false);
+            if i == 0 {
+                self.reference = self.primary(&results[0]);
             }
             results[i].complete = true;
             self.hook(i, Hook::Cleanup, Iteration::None)?;
@@ -250,6 +264,7 @@ impl<'a, R: Runner> Scheduler<'a, R> {
         seed: u64,
     ) -> Result<(), Stop> {
         let n = results.len();
+        results.iter_mut().for_each(|r| r.interleaved = true);
         let mut targets = vec![0u64; n];
         for i in 0..n {
             self.started = Some(i);
@@ -261,6 +276,9 @@ impl<'a, R: Runner> Scheduler<'a, R> {
         let mut rng = ChaCha8Rng::seed_from_u64(seed);
         let mut order: Vec<usize> = (0..n).collect();
         while (0..n).any(|i| (results[i].runs.len() as u64) < targets[i]) {
+            if self.opts.precision.is_some() && (0..n).all(|i| self.precise(i, results, true)) {
+                break;
+            }
             if mode == Interleave::Random {
                 order.shuffle(&mut rng);
             }
@@ -269,6 +287,9 @@ impl<'a, R: Runner> Scheduler<'a, R> {
                     self.timed_run(i, &mut results[i], obs, targets[i])?;
                 }
             }
+        }
+        for i in 0..n {
+            results[i].precision = self.precision_reached(i, results, true);
         }
         for (i, r) in results.iter_mut().enumerate() {
             r.complete = true;
@@ -307,10 +328,45 @@ impl<'a, R: Runner> Scheduler<'a, R> {
         let per_run = run.wall_s + self.shell_overhead.wall_s + prep + concl;
         let fill = if per_run > 0.0 { (self.opts.min_time / per_run).floor() as u64 } else { u64::MAX };
         let b = self.opts.bounds;
-        let target = fill.max(b.min).min(b.max.unwrap_or(u64::MAX));
+        let target = match self.opts.precision {
+            // The precision decides when to stop; the maximum is the limit.
+            Some(_) => b.max.unwrap_or(u64::MAX),
+            None => fill.max(b.min).min(b.max.unwrap_or(u64::MAX)),
+        };
         result.runs.push(run);
         obs.run_done(i, result, target);
         Ok(target)
+    }
+
+    /// The primary metric of each run of `result`.
+    fn primary(&self, result: &BenchmarkResult) -> Vec<f64> {
+        let metric = self.opts.metrics[0].metric;
+        result.runs.iter().map(|r| metric.extract(r)).collect()
+    }
+
+    /// The half-width reached by benchmark `i`: of the change against the first command when
+    /// there is one (paired over rounds when interleaved), else of its mean.
+    fn half_width(&self, i: usize, results: &[BenchmarkResult], interleaved: bool) -> (Option<f64>, Of) {
+        let own = self.primary(&results[i]);
+        match (i, interleaved) {
+            (0, _) => (precision::of_mean(&own), Of::Mean),
+            (_, true) => (precision::of_change(&self.primary(&results[0]), &own, true), Of::PairedChange),
+            (_, false) => (precision::of_change(&self.reference, &own, false), Of::Change),
+        }
+    }
+
+    /// Whether benchmark `i` has its minimum of runs and the precision asked for (never without --precision).
+    fn precise(&self, i: usize, results: &[BenchmarkResult], interleaved: bool) -> bool {
+        let Some(target) = self.opts.precision else { return false };
+        let enough_runs = results[i].runs.len() as u64 >= self.opts.bounds.min;
+        enough_runs && self.half_width(i, results, interleaved).0.is_some_and(|h| h <= target)
+    }
+
+    fn precision_reached(&self, i: usize, results: &[BenchmarkResult], interleaved: bool) -> Option<Precision> {
+        let target = self.opts.precision?;
+        let (achieved, of) = self.half_width(i, results, interleaved);
+        let max_runs_reached = !achieved.is_some_and(|h| h <= target);
+        Some(Precision { target, achieved, of, max_runs_reached })
     }
 
     fn timed_run(
@@ -519,7 +575,14 @@ fn check_run(
 }
 
 fn new_result(spec: &BenchmarkSpec) -> BenchmarkResult {
-    BenchmarkResult { spec: spec.clone(), runs: Vec::new(), warnings: Vec::new(), complete: false }
+    BenchmarkResult {
+        spec: spec.clone(),
+        runs: Vec::new(),
+        warnings: Vec::new(),
+        complete: false,
+        interleaved: false,
+        precision: None,
+    }
 }
 
 /// Give finished benchmark `i` to the observer, with the warnings about how it ran (those about

@@ -17,15 +17,18 @@ use crate::monitor::perf;
 use crate::monitor::{Backend, Schedule};
 use crate::options::bench::Against;
 use crate::options::bench::{BenchOptions, BenchmarkSpec};
-use crate::profile::{Counter, EnvRecord};
+use crate::profile::{Counter, EnvRecord, NoiseFinding};
 use crate::render::bench_report::{self, fmt_in, Paint};
 use crate::render::bench_table::Layout;
 use crate::render::export::{Exports, Report};
 use crate::stats::Summarized;
 
 pub fn bench(opts: &BenchOptions) -> anyhow::Result<ExitCode> {
+    pin(opts)?;
     let baseline = Baseline::load(opts)?;
     let (kernel, mut setup) = ebpf_setup(opts);
+    // Before the spawner starts, so that the busy processes it names are not the benchmark's own.
+    setup.noise = noise_warnings();
     let counters = counters_setup(opts, &mut setup.metrics)?;
     simulate_setup(opts, &mut setup)?;
     let (done, mut printer) = if opts.mock {
@@ -53,6 +56,15 @@ pub fn bench(opts: &BenchOptions) -> anyhow::Result<ExitCode> {
     Ok(code)
 }
 
+/// `--cpus`: pin this thread first, so that the environment record, the spawner and every run
+/// started from here on inherit the CPUs.
+fn pin(opts: &BenchOptions) -> anyhow::Result<()> {
+    use anyhow::Context;
+    let Some(cpus) = &opts.cpus else { return Ok(()) };
+    crate::monitor::affinity::pin(cpus)
+        .with_context(|| format!("cannot pin to CPUs {}", crate::monitor::affinity::format_list(cpus)))
+}
+
 /// What this machine gives of the options' choice: the metrics shown and exported (the selection
 /// less what `--ebpf` cannot measure here), and each part of the eBPF set-up.
 struct Setup {
@@ -60,20 +72,32 @@ struct Setup {
     ebpf: Vec<PartStatus>,
     /// `--simulate`: valgrind, found before the first run.
     simulator: Option<Simulator>,
+    /// What makes benchmarks noisy here, recorded in the environment and shown once.
+    noise: Vec<NoiseFinding>,
+}
+
+#[cfg(target_os = "linux")]
+fn noise_warnings() -> Vec<NoiseFinding> {
+    crate::monitor::noise::warnings()
+}
+
+#[cfg(not(target_os = "linux"))]
+fn noise_warnings() -> Vec<NoiseFinding> {
+    Vec::new()
 }
 
 /// Load the eBPF programs for `--ebpf`, and leave out of the selection the metrics this machine cannot
 /// give (the warning that says why has been printed).
 fn ebpf_setup(opts: &BenchOptions) -> (Option<Kernel>, Setup) {
     if !opts.ebpf || opts.mock {
-        return (None, Setup { metrics: opts.metrics.clone(), ebpf: Vec::new(), simulator: None });
+        return (None, Setup { metrics: opts.metrics.clone(), ebpf: Vec::new(), simulator: None, noise: Vec::new() });
     }
     let opened = ebpf::open();
     let mut metrics: Vec<Selected> = opts.metrics.iter().filter(|s| !opened.lacks(s.metric)).cloned().collect();
     if metrics.is_empty() {
         metrics = crate::metrics::parse("default", false).expect("the default preset parses");
     }
-    (opened.kernel, Setup { metrics, ebpf: opened.checks, simulator: None })
+    (opened.kernel, Setup { metrics, ebpf: opened.checks, simulator: None, noise: Vec::new() })
 }
 
 /// The perf_event counters of the selection that this machine can count, each tried once now: one
@@ -318,6 +342,7 @@ impl<'a> Printer<'a> {
             // The progress bar's template colours follow console's switch (`--style nocolor`, NO_COLOR).
             console::set_colors_enabled_stderr(false);
         }
+        let noise = setup.noise.clone();
         Printer {
             opts,
             setup,
@@ -326,7 +351,8 @@ impl<'a> Printer<'a> {
                 // Started now, joined when first needed.
                 let thread = std::thread::Builder::new().spawn(EnvRecord::capture).ok();
                 std::cell::LazyCell::new(Box::new(move || {
-                    thread.and_then(|t| t.join().ok()).unwrap_or_else(EnvRecord::capture)
+                    let rec = thread.and_then(|t| t.join().ok()).unwrap_or_else(EnvRecord::capture);
+                    EnvRecord { noise, ..rec }
                 }))
             },
             start_time: chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Secs, true),
@@ -373,6 +399,12 @@ impl<'a> Printer<'a> {
             let block = bench_report::block(index, s, reference, look);
             self.tested |= block.tested;
             self.out.write(&block.text);
+            if let Some(p) = &s.result.precision {
+                self.out.write(&format!("  {}\n", bench_report::precision_text(p, s.result.runs.len())));
+            }
+        }
+        if let Some(p) = s.result.precision.filter(|p| p.max_runs_reached) {
+            note!("  {}: {}", self.paint.yellow("Warning"), bench_report::precision_warning(&p, s.result.runs.len()));
         }
         if !s.warnings.is_empty() {
             let prepare = s.result.spec.prepare.is_some();
@@ -408,6 +440,12 @@ impl<'a> Printer<'a> {
         }
         if self.tested && self.opts.look.report {
             self.out.write(&bench_report::legend(self.opts.alpha));
+        }
+        // Once, and only to a person watching (the progress bar's condition): scripts read the record.
+        if self.opts.look.progress {
+            for n in &self.setup.noise {
+                note!("  {}: noisy machine: {}. Fix: {}", self.paint.yellow("Warning"), n.found, n.fix);
+            }
         }
         if !summarized.is_empty() || cut_short {
             self.exports.write_stdout(&self.report(&summarized))?;

@@ -5,6 +5,7 @@ mod bench;
 pub(crate) mod compare;
 mod contain;
 mod doctor;
+mod noise;
 mod report;
 mod run;
 mod session;
@@ -35,6 +36,7 @@ pub fn dispatch(cli: Cli) -> anyhow::Result<ExitCode> {
             attach::attach(&opts, args.pid)
         }
         Command::Stats(args) => stats::stats(args.json, &args.file),
+        Command::Doctor(args) if args.bench => noise::doctor_bench(args.json),
         Command::Doctor(args) => doctor::doctor(args.json),
         Command::Completions(args) => {
             // Into memory first: clap_complete panics on a failed write.

@@ -1,11 +1,14 @@
 //! The monitor: samples a process tree on a deadline schedule in its own thread and hands each sample to a sink.
 
 pub mod cgroup;
+pub mod affinity;
 pub mod child;
 pub mod ebpf;
 pub mod env;
 #[cfg(target_os = "linux")]
 pub mod linux;
+#[cfg(target_os = "linux")]
+pub mod noise;
 pub mod perf;
 pub mod portable;
 #[cfg(target_os = "linux")]

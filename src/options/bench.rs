@@ -104,6 +104,10 @@ pub struct BenchOptions {
 
     pub sampling: Option<Schedule>,
     pub alpha: f64,
+    /// `--precision`: the relative half-width of the 95% interval to reach (a fraction).
+    pub precision: Option<f64>,
+    /// `--cpus`: the CPUs to pin to, each allowed to this process.
+    pub cpus: Option<Vec<usize>>,
     pub min_time: f64,
     pub mock: bool,
     /// `--ebpf`: load the eBPF programs for every run.
@@ -161,6 +165,8 @@ impl BenchOptions {
             save_baseline: save_as,
             sampling: sampling(&a.sample_interval)?,
             alpha: alpha(a.alpha)?,
+            precision: a.precision.as_deref().map(precision).transpose()?,
+            cpus: a.cpus.as_deref().map(cpus).transpose()?,
             min_time: a.min_benchmarking_time,
             mock: a.mock,
             ebpf: a.ebpf,
@@ -232,9 +238,42 @@ fn save_baseline(name: &str) -> Result<PathBuf, UserError> {
     Ok(path)
 }
 
+/// `--precision 1%` (or `1`): a fraction above 0 and below 100%.
+fn precision(v: &str) -> Result<f64, UserError> {
+    let pct: f64 =
+        v.trim().trim_end_matches('%').parse().map_err(|_| bad("--precision", v, "not a percentage, e.g. 1%"))?;
+    if pct > 0.0 && pct < 100.0 {
+        Ok(pct / 100.0)
+    } else {
+        Err(bad("--precision", v, "must be above 0% and below 100%, e.g. 1%"))
+    }
+}
+
+/// `--cpus LIST`: every CPU must be one this process may use, else the allowed list is the fix.
+fn cpus(v: &str) -> Result<Vec<usize>, UserError> {
+    use crate::monitor::affinity;
+    let wanted = affinity::parse_list(v).map_err(|why| bad("--cpus", v, why))?;
+    let allowed = affinity::allowed().map_err(|e| bad("--cpus", v, e.to_string()))?;
+    let outside: Vec<usize> = wanted.iter().copied().filter(|c| !allowed.contains(c)).collect();
+    if !outside.is_empty() {
+        let why = format!(
+            "CPU {} not allowed here; the allowed CPUs are {}",
+            affinity::format_list(&outside),
+            affinity::format_list(&allowed)
+        );
+        return Err(bad("--cpus", v, why));
+    }
+    Ok(wanted)
+}
+
 fn bounds(a: &BenchArgs) -> Result<RunBounds, UserError> {
     if let Some(r) = a.runs {
         return Ok(RunBounds { min: r, max: Some(r) });
+    }
+    if a.precision.is_some() && a.max_runs.is_none() {
+        // Noise that never settles must still end.
+        let min = a.min_runs.unwrap_or(10);
+        return Ok(RunBounds { min, max: Some(min.max(1000)) });
     }
     let min = a.min_runs.unwrap_or_else(|| a.max_runs.map_or(10, |m| m.min(10)));
     if a.max_runs.is_some_and(|max| max < min) {

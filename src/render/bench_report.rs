@@ -3,6 +3,7 @@
 use console::Style;
 
 use super::bench_table::{Layout, MetricRow, Table, Versus};
+use crate::bench::precision::{Of, Precision};
 use crate::bench::scheduler::Warning;
 use crate::metrics::{self, Dimension, Metric, Selected};
 use crate::stats::{Comparison, Stats, Summarized, Test};
@@ -152,13 +153,9 @@ pub fn grouped(n: u64) -> String {
 /// denet's test where the runs vary (constant runs, as the mock's, need no test).
 fn versus(s: &Summarized, r: &Summarized, own: &Stats, base: &Stats, m: Metric, alpha: f64) -> Versus {
     if base.mean == 0.0 {
-        return Versus { change: "N/A".into(), factor: String::new(), test: String::new() };
+        return Versus { change: "N/A".into(), interval: String::new(), factor: String::new(), test: String::new() };
     }
     let ratio = own.mean / base.mean;
-    let change = match format!("{:+.1}%", 100.0 * (ratio - 1.0)) {
-        z if z == "+0.0%" || z == "-0.0%" => "0.0%".into(),
-        c => c,
-    };
     let large = base.mean > 0.0 && !(0.7..1.3).contains(&ratio);
     let factor = match factor_parts(ratio, m.dimension()).filter(|_| large) {
         Some((f, word)) if f.is_finite() => format!("({f:.1}x {word})"),
@@ -167,16 +164,25 @@ fn versus(s: &Summarized, r: &Summarized, own: &Stats, base: &Stats, m: Metric, 
     };
     // Not the standard deviation: summing identical values leaves it a rounding error above zero.
     let varies = |st: &Stats| st.max > st.min;
-    let test = match s.compare_to(r, m, alpha) {
-        Some(c) if c.p_value.is_some() && (varies(own) || varies(base)) => significance_text(&c).replace(' ', ""),
-        _ => String::new(),
+    let c = s.compare_to(r, m, alpha).filter(|_| varies(own) || varies(base));
+    let (change, interval, test) = match &c {
+        // The change the interval is about (paired rounds: the geometric mean of the ratios).
+        Some(c) => (
+            signed_pct(c.change),
+            c.change_ci95.map_or(String::new(), |[lo, hi]| format!("[{}, {}]", signed_pct(lo), signed_pct(hi))),
+            if c.p_value.is_some() { significance_text(c).replace(' ', "") } else { String::new() },
+        ),
+        None => (signed_pct(ratio - 1.0), String::new(), String::new()),
     };
-    Versus { change, factor, test }
+    Versus { change, interval, factor, test }
 }
 
 /// The line under the last block that explains the test column.
 pub fn legend(alpha: f64) -> String {
-    format!("  p: change vs. benchmark 1, Welch's t-test (†: Mann–Whitney U); *: p < {alpha}\n")
+    format!(
+        "  change [{:.0}% confidence interval] vs. benchmark 1; p: its Welch's t-test\n  (†: Mann–Whitney U, ‡: paired t-test over interleaved rounds); *: p < {alpha}\n",
+        100.0 * (1.0 - alpha)
+    )
 }
 
 /// hyperfine 2.0's warning texts (and 1.x's for outliers, which 2.0 no longer looks for).
@@ -212,16 +218,27 @@ pub fn warning_text(w: &Warning, s: &Summarized, warmup: bool, prepare: bool) ->
     }
 }
 
-/// "+12.3% ± 0.4%", or "0.0%".
+/// "+12.3% [+11.9%, +12.7%]": the change and its confidence interval, the one uncertainty of a
+/// change that every report shows (docs/statistics.md); "+12.3%" without spread.
 pub fn change_text(c: &Comparison) -> String {
     if !c.change.is_finite() {
         return "N/A (reference is 0)".into();
     }
-    let pct = 100.0 * c.change;
-    let pct = if pct.abs() < 0.05 { 0.0 } else { pct };
-    match c.ratio_stddev {
-        Some(sd) => format!("{pct:+.1}% ± {:.1}%", 100.0 * sd),
-        None => format!("{pct:+.1}%"),
+    match c.change_ci95 {
+        Some([lo, hi]) if lo.is_finite() && hi.is_finite() => {
+            format!("{} [{}, {}]", signed_pct(c.change), signed_pct(lo), signed_pct(hi))
+        }
+        _ => signed_pct(c.change),
+    }
+}
+
+/// A fraction as a signed percentage with one decimal, "0.0%" for what rounds to zero.
+pub fn signed_pct(v: f64) -> String {
+    let pct = 100.0 * v;
+    if pct.abs() < 0.05 {
+        "0.0%".into()
+    } else {
+        format!("{pct:+.1}%")
     }
 }
 
@@ -247,8 +264,51 @@ pub fn significance_text(c: &Comparison) -> String {
         None => "n/a (1 run)".into(),
         Some(p) => {
             let p_txt = if p < 0.001 { "p < 0.001".to_string() } else { format!("p = {p:.3}") };
-            let test = if c.test == Test::MannWhitney { "†" } else { "" };
+            let test = match c.test {
+                Test::MannWhitney => "†",
+                Test::Paired => "‡",
+                Test::Welch => "",
+            };
             format!("{p_txt}{test}{}", if c.significant { " *" } else { "" })
         }
     }
+}
+
+/// What `--precision` is of, in words.
+fn precision_of(p: &Precision) -> &'static str {
+    match p.of {
+        Of::Mean => "of the mean",
+        Of::Change => "of the change",
+        Of::PairedChange => "of the paired change",
+    }
+}
+
+/// The target as the user gave it: "1", "0.5", "0.0001".
+fn target_pct(t: f64) -> String {
+    ((100.0 * t * 1e6).round() / 1e6).to_string()
+}
+
+fn pm(v: Option<f64>) -> String {
+    v.map_or("unknown".into(), |h| format!("±{:.2}%", 100.0 * h))
+}
+
+/// "Precision: ±0.41% of the mean (95% interval; target ±1.00%) after 12 runs".
+pub fn precision_text(p: &Precision, runs: usize) -> String {
+    let plural = if runs == 1 { "" } else { "s" };
+    format!(
+        "Precision: {} {} (95% interval; target ±{}%) after {runs} run{plural}",
+        pm(p.achieved),
+        precision_of(p),
+        target_pct(p.target)
+    )
+}
+
+/// The warning when `--max-runs` came before the precision.
+pub fn precision_warning(p: &Precision, runs: usize) -> String {
+    format!(
+        "the maximum of {runs} runs was reached before the target precision ±{}%: the 95% interval {} is {}. Raise --max-runs, or quiet the machine (denet doctor --bench).",
+        target_pct(p.target),
+        precision_of(p),
+        pm(p.achieved)
+    )
 }

@@ -43,9 +43,11 @@ pub struct MetricRow {
     pub versus: Option<Versus>,
 }
 
-/// The change against the first benchmark: "+12.3%", "(2.0x slower)" and denet's test.
+/// The change against the first benchmark: "+12.3%", its interval, "(2.0x slower)" and denet's test.
 pub struct Versus {
     pub change: String,
+    /// "[+11.9%, +12.7%]": the change's confidence interval; empty where there is none.
+    pub interval: String,
     pub factor: String,
     /// "p=0.012*": the significance test; empty where there is none.
     pub test: String,
@@ -66,12 +68,14 @@ enum Col {
     Max,
     Change,
     Factor,
+    Interval,
     Test,
 }
 
-/// The optional columns, dropped in this order when the terminal is too narrow: the range first
-/// (least needed to compare), then the test, the factor, and σ last.
-const DROPS: [&[Col]; 4] = [&[Col::Min, Col::Max], &[Col::Test], &[Col::Factor], &[Col::Sigma]];
+/// The optional columns, dropped in this order when the terminal is too narrow: the change's
+/// interval first (denet's addition to hyperfine's line), the range (least needed to compare),
+/// then the test, the factor, and σ last.
+const DROPS: [&[Col]; 5] = [&[Col::Interval], &[Col::Min, Col::Max], &[Col::Test], &[Col::Factor], &[Col::Sigma]];
 
 /// A piece of a line and its colour.
 type Seg = (String, Option<Style>);
@@ -102,7 +106,12 @@ impl Table {
             cols.extend([Col::Sigma, Col::Min, Col::Max]);
         }
         if self.rows.iter().any(|r| r.versus.is_some()) {
-            cols.extend([Col::Change, Col::Factor, Col::Test]);
+            // After hyperfine's change and factor, so that its lines (`+900.0%  (10.0x slower)`) stay as they are.
+            cols.extend([Col::Change, Col::Factor]);
+            if self.rows.iter().any(|r| r.versus.as_ref().is_some_and(|v| !v.interval.is_empty())) {
+                cols.push(Col::Interval);
+            }
+            cols.push(Col::Test);
         }
         cols
     }
@@ -146,7 +155,7 @@ impl Table {
     fn min_width(&self, c: Col, layout: Layout) -> usize {
         match (c, layout.compact) {
             (Col::Label, _) => self.label_width,
-            (Col::Test, _) => 0,
+            (Col::Test | Col::Interval, _) => 0,
             (Col::Mean | Col::Sigma | Col::Min | Col::Max, false) => 7,
             (Col::Mean | Col::Sigma | Col::Min | Col::Max, true) => 5,
             (_, false) => 14,
@@ -169,6 +178,7 @@ fn cell(r: &MetricRow, c: Col, layout: Layout) -> String {
         // hyperfine writes N/A where the first benchmark lacks the metric.
         Col::Change if r.versus.is_none() => "N/A".into(),
         Col::Change => versus(|v| &v.change),
+        Col::Interval => versus(|v| &v.interval),
         Col::Factor => versus(|v| &v.factor),
         Col::Test => versus(|v| &v.test),
     }
@@ -188,7 +198,7 @@ impl Shape<'_> {
         let mut segs: Vec<Seg> = vec![("  ".into(), None)];
         let bold = row.is_some_and(|(_, first)| first);
         for (i, (&c, text)) in self.cols.iter().zip(cells).enumerate() {
-            if row.is_none() && matches!(c, Col::Change | Col::Factor | Col::Test) {
+            if row.is_none() && matches!(c, Col::Change | Col::Interval | Col::Factor | Col::Test) {
                 break;
             }
             if i > 0 {
@@ -201,7 +211,7 @@ impl Shape<'_> {
             let with_unit = !self.layout.compact && is_value(c);
             let text = if with_unit && !unit.is_empty() { format!("{text} {unit}") } else { text.clone() };
             let style = row.map(|(r, _)| style(c, r)).map(|s| if bold { s.bold() } else { s });
-            if matches!(c, Col::Label | Col::Factor | Col::Test) {
+            if matches!(c, Col::Label | Col::Interval | Col::Factor | Col::Test) {
                 segs.extend([(text, style), (pad, None)]);
             } else {
                 segs.extend([(pad, None), (text, style)]);
@@ -283,6 +293,7 @@ mod tests {
             spread: Some([values[1].into(), values[2].into(), values[3].into()]),
             versus: versus.map(|[change, factor, test]| Versus {
                 change: change.into(),
+                interval: String::new(),
                 factor: factor.into(),
                 test: test.into(),
             }),

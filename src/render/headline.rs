@@ -32,7 +32,7 @@ pub fn headline(data: &ReportData) -> Option<Headline> {
         (reference, best, false)
     };
     let values = |i: usize| &data.benchmarks[i].metrics[metric];
-    let c = compare(values(slow.0), values(fast.0), data.alpha);
+    let c = compare(values(slow.0), values(fast.0), data.alpha, data.design);
     let name = |i: usize| (data.benchmarks[i].name.clone(), true);
     let text = |s: String| (s, false);
     let (factor, word) = factor_parts(c.ratio, metric.dimension())?;

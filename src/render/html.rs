@@ -99,7 +99,7 @@ fn comparison(data: &ReportData, stats: &StatsTable) -> Vec<ComparisonRow> {
             cells: data
                 .metrics
                 .iter()
-                .map(|m| cell(m, b, reference, (&stats[i][m], &stats[0][m]), i == 0, data.alpha))
+                .map(|m| cell(m, b, reference, (&stats[i][m], &stats[0][m]), i == 0, (data.alpha, data.design)))
                 .collect(),
         })
         .collect()
@@ -111,7 +111,7 @@ fn cell(
     reference: &BenchData,
     (s, ref_stats): (&Stats, &Stats),
     is_reference: bool,
-    alpha: f64,
+    (alpha, design): (f64, crate::stats::Design),
 ) -> Cell {
     let (values, ref_values) = (&b.metrics[metric], &reference.metrics[metric]);
     let unit = metrics::auto_unit(metric.dimension(), ref_stats.mean);
@@ -124,7 +124,7 @@ fn cell(
     if is_reference {
         return Cell { value, change: "reference".into(), detail: String::new(), class: "flat", significant: false };
     }
-    let c = compare(ref_values, values, alpha);
+    let c = compare(ref_values, values, alpha, design);
     let class = match (c.significant, c.change > 0.0) {
         (false, _) => "flat",
         (true, true) => "worse",

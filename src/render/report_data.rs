@@ -39,6 +39,8 @@ pub struct ReportData {
     pub metrics: Vec<MetricKey>,
     pub benchmarks: Vec<BenchData>,
     pub alpha: f64,
+    /// Paired (interleaved rounds) or independent: how changes against the reference are computed.
+    pub design: crate::stats::Design,
     /// The environment record as key/value pairs (empty when the file has none).
     pub environment: Vec<(String, String)>,
     pub start_time: Option<String>,
@@ -103,6 +105,7 @@ pub fn from_results(doc: &Document, title: &str) -> ReportData {
         metrics,
         benchmarks,
         alpha: meta.alpha.unwrap_or(0.05),
+        design: doc.design(),
         environment: meta
             .environment
             .as_ref()

@@ -1,10 +1,11 @@
-//! A command against the reference: relative change with its uncertainty and a significance test.
+//! A command against the reference: relative change with its confidence interval and a significance test.
 
 use criterion_stats::univariate::Sample;
 use serde::{Deserialize, Serialize};
 use statrs::distribution::{ContinuousCDF, Normal, StudentsT};
 
 use super::outliers::outliers;
+use super::paired::{change_interval, paired_change, paired_p, Design};
 
 /// Which test produced the p-value.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -14,6 +15,8 @@ pub enum Test {
     Welch,
     /// Mann–Whitney U, normal approximation with tie and continuity corrections, for data far from normal.
     MannWhitney,
+    /// Paired t-test on the per-round log ratios of interleaved runs.
+    Paired,
 }
 
 /// One command's metric against the reference's.
@@ -21,43 +24,41 @@ pub enum Test {
 pub struct Comparison {
     /// mean / reference mean.
     pub ratio: f64,
-    /// Standard deviation of the ratio by error propagation (as hyperfine).
-    pub ratio_stddev: Option<f64>,
-    /// (mean − reference mean) / reference mean.
+    /// The change: (mean − reference mean) / reference mean, or with paired rounds the geometric
+    /// mean of the per-round ratios − 1.
     pub change: f64,
-    /// 95% confidence interval of the change (Welch's interval of the difference of means, over the reference mean).
+    /// (1 − α) confidence interval of the change (95% by default), the same interval the regression
+    /// verdicts use: paired over rounds when `design` is paired, else independent resamples.
     pub change_ci95: Option<[f64; 2]>,
+    /// Whether the runs were paired by interleaved rounds.
+    #[serde(default)]
+    pub design: Design,
     pub p_value: Option<f64>,
     pub test: Test,
     /// p < alpha.
     pub significant: bool,
 }
 
-/// Compare `other` against `reference` at significance level `alpha`.
-pub fn compare(reference: &[f64], other: &[f64], alpha: f64) -> Comparison {
-    let (mr, sr) = mean_sd(reference);
-    let (mo, so) = mean_sd(other);
-    let ratio = if mr != 0.0 { mo / mr } else { f64::NAN };
-    let ratio_stddev = match (sr, so) {
-        (Some(sr), Some(so)) if mr != 0.0 && mo != 0.0 => Some(ratio * ((sr / mr).powi(2) + (so / mo).powi(2)).sqrt()),
-        _ => None,
+/// Compare `other` against `reference` at significance level `alpha`; paired rounds when `design` says
+/// so and every value is positive (a ratio needs it), else as independent samples.
+pub fn compare(reference: &[f64], other: &[f64], alpha: f64, design: Design) -> Comparison {
+    let mr = mean_sd(reference).0;
+    let ratio = if mr != 0.0 { mean_sd(other).0 / mr } else { f64::NAN };
+    let paired = (design == Design::Paired).then(|| paired_change(reference, other, true, alpha)).flatten();
+    let (change, design, test, p_value) = match paired {
+        Some((change, _)) => (change, Design::Paired, Test::Paired, paired_p(reference, other)),
+        None => {
+            let test = choose_test(reference, other);
+            let p = match test {
+                Test::MannWhitney => Some(mann_whitney(reference, other)),
+                _ => welch(reference, other).map(|w| w.p),
+            };
+            (ratio - 1.0, Design::Independent, test, p)
+        }
     };
-    let test = choose_test(reference, other);
-    let welch = welch(reference, other);
-    let p_value = match test {
-        Test::Welch => welch.map(|w| w.p),
-        Test::MannWhitney => Some(mann_whitney(reference, other)),
-    };
-    let change_ci95 = welch.filter(|_| mr != 0.0).map(|w| [w.ci[0] / mr, w.ci[1] / mr]);
-    Comparison {
-        ratio,
-        ratio_stddev,
-        change: ratio - 1.0,
-        change_ci95,
-        p_value,
-        test,
-        significant: p_value.is_some_and(|p| p < alpha),
-    }
+    let spread = reference.len() > 1 && other.len() > 1 && mr != 0.0;
+    let change_ci95 = spread.then(|| change_interval(reference, other, design, true, alpha));
+    Comparison { ratio, change, change_ci95, design, p_value, test, significant: p_value.is_some_and(|p| p < alpha) }
 }
 
 /// Welch's t-test unless either sample is far from normal: strongly skewed (|skewness| > 1)
@@ -100,8 +101,6 @@ pub fn skewness(x: &[f64]) -> f64 {
 #[derive(Debug, Clone, Copy)]
 struct Welch {
     p: f64,
-    /// 95% CI of mean(b) − mean(a).
-    ci: [f64; 2],
 }
 
 /// Welch's two-sided t-test of mean(b) − mean(a); `None` with fewer than two values on a side.
@@ -112,14 +111,13 @@ fn welch(a: &[f64], b: &[f64]) -> Option<Welch> {
     let se = (va + vb).sqrt();
     if se == 0.0 {
         // Both constant: identical or certainly different.
-        return Some(Welch { p: if diff == 0.0 { 1.0 } else { 0.0 }, ci: [diff, diff] });
+        return Some(Welch { p: if diff == 0.0 { 1.0 } else { 0.0 } });
     }
     let df = (va + vb).powi(2) / (va * va / (a.len() - 1) as f64 + vb * vb / (b.len() - 1) as f64);
     // Absurd inputs (values near f64::MAX) overflow the variances: no test then, rather than a panic.
     let t = StudentsT::new(0.0, 1.0, df).ok()?;
     let p = 2.0 * (1.0 - t.cdf((diff / se).abs()));
-    let half = t.inverse_cdf(0.975) * se;
-    Some(Welch { p: p.clamp(0.0, 1.0), ci: [diff - half, diff + half] })
+    Some(Welch { p: p.clamp(0.0, 1.0) })
 }
 
 /// Two-sided Mann–Whitney U p-value (normal approximation, tie-corrected, with continuity correction), as scipy's
@@ -158,11 +156,9 @@ mod tests {
 
     #[test]
     fn welch_matches_scipy() {
-        // scipy.stats.ttest_ind(A, B, equal_var=False): t = -6.6620800362, p = 3.020788642e-05,
-        // confidence_interval(0.95) of mean(A) - mean(B) = (-0.417704995229523, -0.21086643334190555)
+        // scipy.stats.ttest_ind(A, B, equal_var=False): t = -6.6620800362, p = 3.020788642e-05
         let w = welch(&A, &B).unwrap();
         assert!((w.p - 3.020788642e-05).abs() < 1e-10, "p = {}", w.p);
-        assert!((w.ci[0] - 0.21086643334190555).abs() < 1e-9 && (w.ci[1] - 0.417704995229523).abs() < 1e-9);
     }
 
     #[test]
@@ -176,12 +172,25 @@ mod tests {
     }
 
     #[test]
-    fn ratio_and_propagated_uncertainty() {
-        let c = compare(&[1.0, 1.2], &[2.0, 2.4], 0.05);
-        assert!((c.ratio - 2.0).abs() < 1e-12);
-        assert!((c.change - 1.0).abs() < 1e-12);
-        // sd/mean is 0.1414/1.1 on both sides: ratio * sqrt(2) * 0.12856 = 0.36364
-        assert!((c.ratio_stddev.unwrap() - 0.363636).abs() < 1e-5);
+    fn ratio_and_its_interval() {
+        let c = compare(&A, &B, 0.05, Design::Independent);
+        assert!((c.ratio - 1.34 / 1.0257142857).abs() < 1e-9, "{}", c.ratio);
+        assert!((c.change - (c.ratio - 1.0)).abs() < 1e-12);
+        let [lo, hi] = c.change_ci95.unwrap();
+        // Welch's interval over the reference mean is [0.2056, 0.4072]: the bootstrap's is close to it.
+        assert!(lo > 0.18 && lo < 0.25 && hi > 0.37 && hi < 0.43, "[{lo}, {hi}]");
+        assert_eq!(compare(&[1.0], &[2.0, 2.4], 0.05, Design::Independent).change_ci95, None);
+    }
+
+    #[test]
+    fn paired_rounds_use_the_paired_test_and_interval() {
+        let b = [1.0, 2.0, 3.0, 4.0];
+        let c = [1.01, 2.02, 3.03, 4.04];
+        let p = compare(&b, &c, 0.05, Design::Paired);
+        assert_eq!((p.test, p.design), (Test::Paired, Design::Paired));
+        assert!(p.significant && (p.change - 0.01).abs() < 1e-9);
+        let i = compare(&b, &c, 0.05, Design::Independent);
+        assert!(!i.significant, "{i:?}");
     }
 
     #[test]
@@ -195,10 +204,10 @@ mod tests {
 
     #[test]
     fn identical_constant_samples_are_not_different() {
-        let c = compare(&[1.0, 1.0, 1.0], &[1.0, 1.0, 1.0], 0.05);
+        let c = compare(&[1.0, 1.0, 1.0], &[1.0, 1.0, 1.0], 0.05, Design::Independent);
         assert_eq!(c.p_value, Some(1.0));
         assert!(!c.significant);
-        let d = compare(&[1.0, 1.0, 1.0], &[2.0, 2.0, 2.0], 0.05);
+        let d = compare(&[1.0, 1.0, 1.0], &[2.0, 2.0, 2.0], 0.05, Design::Independent);
         assert!(d.significant);
     }
 }

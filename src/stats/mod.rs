@@ -3,11 +3,13 @@
 pub mod compare;
 pub mod describe;
 pub mod outliers;
+pub mod paired;
 pub mod regress;
 pub mod simulated;
 
 pub use compare::{compare, Comparison, Test};
 pub use describe::{describe, Stats};
+pub use paired::Design;
 
 use crate::bench::scheduler::{BenchmarkResult, Warning};
 use crate::metrics::Metric;
@@ -71,8 +73,11 @@ impl Summarized {
         self.metrics.iter().find(|m| m.metric == metric)
     }
 
-    /// This benchmark's `metric` against the reference's, when both have it.
+    /// This benchmark's `metric` against the reference's, when both have it: paired by rounds
+    /// when both were interleaved.
     pub fn compare_to(&self, reference: &Summarized, metric: Metric, alpha: f64) -> Option<Comparison> {
-        Some(compare(&reference.metric(metric)?.values, &self.metric(metric)?.values, alpha))
+        let design =
+            if self.result.interleaved && reference.result.interleaved { Design::Paired } else { Design::Independent };
+        Some(compare(&reference.metric(metric)?.values, &self.metric(metric)?.values, alpha, design))
     }
 }

@@ -36,6 +36,8 @@ pub fn check(baseline: f64, current: f64, threshold: Threshold, alpha: f64) -> C
         threshold,
         verdict,
         runs_needed: None,
+        // One simulated run each: nothing to pair.
+        design: super::Design::Independent,
     }
 }
 

@@ -15,6 +15,7 @@ mod compare;
 mod counters;
 mod ebpf;
 mod errors;
+mod gate;
 mod hostile;
 mod output;
 mod report;

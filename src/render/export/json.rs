@@ -30,6 +30,7 @@ pub fn document<'a>(r: &'a Report) -> Document<'a> {
         alpha: Some(r.alpha),
         selected_metrics: Some(r.selected.iter().map(|s| s.metric.into()).collect()),
         environment: Some(Cow::Borrowed(r.env)),
+        interleaved: r.results.iter().all(|s| s.result.interleaved) && !r.results.is_empty(),
         ebpf: Cow::Borrowed(r.ebpf),
     };
     Document {
@@ -72,6 +73,7 @@ fn benchmark<'a>(s: &'a Summarized, r: &'a Report) -> Benchmark<'a> {
         comparison,
         warnings: Some(Cow::Borrowed(&s.warnings)),
         complete: Some(s.result.complete),
+        precision: s.result.precision,
         timeline: median_timeline(s),
         simulation: s.simulation.as_ref().map(Cow::Borrowed),
     }

@@ -63,6 +63,8 @@ fn result(line: &str, params: &[(&str, &str)], walls: &[f64], rss_mib: u64) -> B
         runs: walls.iter().enumerate().map(|(i, &w)| run(w, rss_mib, i)).collect(),
         warnings: Vec::new(),
         complete: true,
+        interleaved: false,
+        precision: None,
     }
 }
 
@@ -187,14 +189,20 @@ fn regression() -> Regression {
     let five = Threshold::Relative(0.05);
     Regression {
         rows: vec![
-            row("slower", wall, check(&base, &scaled(1.2), five, 0.05)),
-            row("faster", wall, check(&base, &scaled(0.8), five, 0.05)),
-            row("same", wall, check(&base, &scaled(1.001), five, 0.05)),
-            row("noisy", wall, check(&base, &noisy, five, 0.05)),
+            row("slower", wall, check(&base, &scaled(1.2), five, 0.05, crate::stats::Design::Independent)),
+            row("faster", wall, check(&base, &scaled(0.8), five, 0.05, crate::stats::Design::Independent)),
+            row("same", wall, check(&base, &scaled(1.001), five, 0.05, crate::stats::Design::Independent)),
+            row("noisy", wall, check(&base, &noisy, five, 0.05, crate::stats::Design::Independent)),
             row(
                 "same",
                 "memory_peak_resident",
-                check(&mib(&base), &mib(&scaled(1.3)), Threshold::Absolute(2.0 * 1048576.0), 0.05),
+                check(
+                    &mib(&base),
+                    &mib(&scaled(1.3)),
+                    Threshold::Absolute(2.0 * 1048576.0),
+                    0.05,
+                    crate::stats::Design::Independent,
+                ),
             ),
         ],
         notes: vec![

@@ -1,7 +1,8 @@
 //! Relative change against the first command, with confidence intervals as error bars.
 
 use super::*;
-use crate::stats::Comparison;
+use crate::render::bench_report::change_text;
+use crate::stats::{Comparison, Design};
 
 pub(super) fn relative(data: &ReportData, metric: &MetricKey) -> anyhow::Result<Option<Chart>> {
     let cols = columns(data, metric);
@@ -11,7 +12,7 @@ pub(super) fn relative(data: &ReportData, metric: &MetricKey) -> anyhow::Result<
     }
     let (label, _) = metric_info(metric);
     let others: Vec<(&Column, Comparison)> =
-        cols[1..].iter().map(|c| (c, compare(&reference.values, &c.values, data.alpha))).collect();
+        cols[1..].iter().map(|c| (c, compare(&reference.values, &c.values, data.alpha, data.design))).collect();
     let (min, max) = extent(others.iter().filter(|(_, c)| c.change.is_finite()).flat_map(|(_, c)| {
         let ci = c.change_ci95.unwrap_or([c.change, c.change]);
         [pct(c.change), pct(ci[0]), pct(ci[1])]
@@ -24,7 +25,7 @@ pub(super) fn relative(data: &ReportData, metric: &MetricKey) -> anyhow::Result<
         Fit { zero: true, pad: 0.08, ticks: 8, log_ratio: None, ..Fit::default() },
     );
     let rows = Rows::new(others.len(), 300, 54, 90);
-    let legend = legend(&reference.bench.name, &others, data.alpha);
+    let legend = legend(&reference.bench.name, &others, data.alpha, data.design);
     let plot_h = TOP + rows.height() + X_AXIS_HEIGHT;
     let title = format!("{label}: change against the reference");
     let svg = svg(WIDTH, TITLE_HEIGHT + plot_h + legend_height(&legend, WIDTH), |root| {
@@ -49,11 +50,18 @@ fn pct(v: f64) -> f64 {
     v * 100.0
 }
 
-fn legend(reference: &str, others: &[(&Column, Comparison)], alpha: f64) -> Vec<LegendItem> {
+fn legend(reference: &str, others: &[(&Column, Comparison)], alpha: f64, design: Design) -> Vec<LegendItem> {
+    let how = match design {
+        Design::Paired => "bootstrap over interleaved rounds",
+        Design::Independent => "bootstrap",
+    };
     // The legend names only what is drawn: one run has no interval and no test.
     let mut legend = vec![LegendItem::new(Swatch::Rule(INK, 2), format!("reference (0%): {reference}"))];
     if others.iter().any(|(_, c)| c.change_ci95.is_some()) {
-        legend.push(LegendItem::new(Swatch::ErrorBar, "95% confidence interval of the change (Welch)"));
+        legend.push(LegendItem::new(
+            Swatch::ErrorBar,
+            format!("{}% confidence interval of the change ({how})", 100.0 * (1.0 - alpha)),
+        ));
     }
     if others.iter().any(|(_, c)| !c.significant && c.p_value.is_some()) {
         legend.push(LegendItem::new(Swatch::Fill(GREY, 0.3), format!("pale: not significant at α = {alpha}")));
@@ -67,12 +75,9 @@ fn legend(reference: &str, others: &[(&Column, Comparison)], alpha: f64) -> Vec<
 /// The command's name, cut to leave room for its figures: change, factor, interval and p-value.
 fn caption(name: &str, c: &Comparison) -> String {
     let figures = if c.change.is_finite() {
-        let mut t = format!("{:+.1}%", pct(c.change));
+        let mut t = change_text(c);
         if c.ratio >= 2.0 {
             t += &format!(" ({:.1}×)", c.ratio);
-        }
-        if let Some([lo, hi]) = c.change_ci95 {
-            t += &format!(" [{:+.1}%, {:+.1}%]", pct(lo), pct(hi));
         }
         if let Some(p) = c.p_value {
             t += &if p < 0.001 { ", p < 0.001".to_string() } else { format!(", p = {p:.3}") };
