@@ -14,6 +14,7 @@ mod compare;
 mod counters;
 mod ebpf;
 mod errors;
+mod help;
 mod hostile;
 mod output;
 mod report;
