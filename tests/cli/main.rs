@@ -12,6 +12,7 @@ mod bench_order;
 mod bench_output;
 mod compare;
 mod counters;
+mod doc_commands;
 mod ebpf;
 mod errors;
 mod help;
