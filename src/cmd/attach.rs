@@ -9,7 +9,7 @@ use crate::options::MonitorOptions;
 
 pub fn attach(opts: &MonitorOptions, pid: u32) -> anyhow::Result<ExitCode> {
     check_readable(opts.backend, pid)?;
-    let mut sink = session::open_sink(opts, true)?;
+    let mut sink = session::open_sink(opts, true, false)?;
     let mut caps = session::probe(opts.backend, pid);
     let kernel = session::kernel(opts);
     if let Some(k) = &kernel.kernel {

@@ -19,4 +19,5 @@ mod help;
 mod hostile;
 mod output;
 mod report;
+mod terminal;
 mod util;
