@@ -13,7 +13,7 @@ use crate::recording::Record;
 use crate::render::table;
 
 pub fn stats(json: bool, path: &Path) -> anyhow::Result<ExitCode> {
-    let (summary, note) = read_summary(path)?;
+    let (records, summary, note) = read_recording(path, !json)?;
     if let Some(note) = note {
         note!("denet: {note}");
     }
@@ -22,15 +22,18 @@ pub fn stats(json: bool, path: &Path) -> anyhow::Result<ExitCode> {
         serde_json::to_writer(&mut stdout, &Record::Summary(summary))?;
         writeln!(stdout)?;
     } else {
-        writeln!(std::io::stdout().lock(), "{}", table::render(&summary))?;
+        // What was recorded, then what it cost.
+        let mut rows: Vec<(String, String)> = records
+            .iter()
+            .find_map(|r| match r {
+                Record::Metadata(m) => Some(table::recorded_rows(m)),
+                _ => None,
+            })
+            .unwrap_or_default();
+        rows.extend(table::rows(&summary));
+        writeln!(std::io::stdout().lock(), "{}", table::render_rows(rows))?;
     }
     Ok(ExitCode::SUCCESS)
-}
-
-/// The recording's summary: its `summary` record when present, else one rebuilt from its samples
-/// (a recording cut off before the end), with a note saying so.
-pub fn read_summary(path: &Path) -> anyhow::Result<(Summary, Option<String>)> {
-    read_recording(path, false).map(|(_, s, n)| (s, n))
 }
 
 /// The longest line a recording may have: a sample of thousands of processes is well under it, and

@@ -208,7 +208,16 @@ pub fn from_recording(
             _ => None,
         })
         .unwrap_or_default();
-    RecordingData { title: xml_chars(title), points, summary: crate::render::table::rows(summary), environment }
+    // What was recorded comes first: the command or process, and when.
+    let mut rows: Vec<(String, String)> = records
+        .iter()
+        .find_map(|r| match r {
+            Record::Metadata(m) => Some(crate::render::table::recorded_rows(m)),
+            _ => None,
+        })
+        .unwrap_or_default();
+    rows.extend(crate::render::table::rows(summary));
+    RecordingData { title: xml_chars(title), points, summary: rows, environment }
 }
 
 /// Cumulative syscalls per category of one sample, NaN when the sample has none.

@@ -58,3 +58,27 @@ fn silent_run_status_line_fits_80_columns_and_is_erased() {
     let narrow = in_pty(80, "", "run -s -- sleep 0.3").unwrap();
     assert!(!segments(&narrow).iter().any(|s| is_status(s) && s.contains("write")), "{narrow:?}");
 }
+
+/// `stats` and the recording's report say what was recorded; `attach` what it attached to; `report` where it wrote.
+#[test]
+fn recordings_say_what_was_recorded() {
+    let _cpu = cpu_shared();
+    let dir = tempfile::tempdir().unwrap();
+    let rec = dir.path().join("rec.jsonl");
+    crate::util::denet().args(["run", "-q", "-o"]).arg(&rec).args(["--", "sleep", "0.1"]).assert().success();
+    let out = crate::util::denet().arg("stats").arg(&rec).output().unwrap();
+    let table = String::from_utf8_lossy(&out.stdout);
+    assert!(table.contains("Command") && table.contains("sleep 0.1") && table.contains("Started"), "{table}");
+    let html = dir.path().join("r.html");
+    let out = crate::util::denet().arg("report").arg(&rec).arg("-o").arg(&html).output().unwrap();
+    let said = String::from_utf8_lossy(&out.stderr);
+    assert!(said.contains(&format!("denet: wrote {}", html.display())), "{said}");
+    assert!(std::fs::read_to_string(&html).unwrap().contains("sleep 0.1"), "the report does not name the command");
+
+    let mut sleeper = Command::new("sleep").arg("5").spawn().unwrap();
+    let out = crate::util::denet().args(["attach", "-d", "0.3"]).arg(sleeper.id().to_string()).output().unwrap();
+    let _ = sleeper.kill();
+    let _ = sleeper.wait();
+    let said = String::from_utf8_lossy(&out.stderr);
+    assert!(said.contains(&format!("denet: attached to PID {} (sleep 5)", sleeper.id())), "{said}");
+}
