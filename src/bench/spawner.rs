@@ -299,10 +299,7 @@ type Joined = (Leaf, Vec<std::fs::File>);
 
 /// The run in fresh groups of its own (when the batch has a plan): made now, joined by the child before exec.
 /// The `cgroup.procs` descriptors stay open until the spawn, with the leaf.
-fn contained(
-    mut cmd: std::process::Command,
-    b: &Batch,
-) -> anyhow::Result<(std::process::Command, Option<Joined>)> {
+fn contained(mut cmd: std::process::Command, b: &Batch) -> anyhow::Result<(std::process::Command, Option<Joined>)> {
     if b.cgroup.dirs.is_empty() {
         return Ok((cmd, None));
     }

@@ -9,7 +9,7 @@ use crate::options::MonitorOptions;
 
 pub fn attach(opts: &MonitorOptions, pid: u32) -> anyhow::Result<ExitCode> {
     check_readable(opts.backend, pid)?;
-    let mut sink = session::open_sink(opts, true)?;
+    let mut sink = session::open_sink(opts, true, false)?;
     let mut caps = session::probe(opts.backend, pid);
     let kernel = session::kernel(opts);
     if let Some(k) = &kernel.kernel {
@@ -18,7 +18,11 @@ pub fn attach(opts: &MonitorOptions, pid: u32) -> anyhow::Result<ExitCode> {
     }
     caps.extend(kernel.capabilities);
     let reported = session::unavailable(&caps);
-    let mut meta = session::metadata(opts, "attach", pid, command_of(pid), caps, "not ours (attached)");
+    let command = command_of(pid);
+    if opts.output.human {
+        note!("denet: attached to {}", crate::render::table::attached(pid, &command));
+    }
+    let mut meta = session::metadata(opts, "attach", pid, command, caps, "not ours (attached)");
     meta.ebpf = kernel.checks;
     session::write_header(&mut sink, opts, meta);
     let mut config = session::config(opts, CountFrom::FirstRead);

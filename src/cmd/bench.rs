@@ -288,8 +288,8 @@ struct Printer<'a> {
     start_time: String,
     done: Vec<Summarized>,
     bar: Option<ProgressBar>,
-    /// Running sum of the primary metric, for the progress estimate.
-    primary_sum: f64,
+    /// Per benchmark: the running sums for the progress line (each command's own, also when interleaved).
+    progress: std::collections::HashMap<usize, Progress>,
     paint: Paint,
     layout: Layout,
     /// Whether a block showed a significance test, so that the legend is printed at the end.
@@ -358,7 +358,7 @@ impl<'a> Printer<'a> {
             start_time: chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Secs, true),
             done: Vec::new(),
             bar: None,
-            primary_sum: 0.0,
+            progress: std::collections::HashMap::new(),
             paint: Paint { colors: opts.look.colors },
             layout: Layout::for_stdout(),
             tested: false,
@@ -483,13 +483,40 @@ impl<'a> Printer<'a> {
             return None;
         }
         let bar = ProgressBar::with_draw_target(Some(self.opts.bounds.min), ProgressDrawTarget::stderr());
-        let style =
-            ProgressStyle::with_template("{prefix:.bold} {wide_msg}\n{bar:40.cyan/blue} {pos}/{len} runs, ETA {eta}")
-                .unwrap_or_else(|_| ProgressStyle::default_bar());
+        // hyperfine's shape on one line; the message gives way first when the terminal is narrow.
+        let style = ProgressStyle::with_template("{spinner} {prefix:.bold} {wide_msg} {bar:16.cyan/blue} {pos}/{len}")
+            .unwrap_or_else(|_| ProgressStyle::default_bar());
         bar.set_style(style);
-        bar.set_prefix(format!("Benchmark {}/{total}: {}", index + 1, spec.name));
+        bar.set_prefix(prefix(index, total, &spec.name));
+        // The spinner moves during warmups and a long first run, when no run has ended yet.
+        bar.enable_steady_tick(std::time::Duration::from_millis(100));
         Some(bar)
     }
+}
+
+/// One benchmark's runs so far, for the progress line.
+#[derive(Default)]
+struct Progress {
+    prefix: String,
+    primary_sum: f64,
+    wall_sum: f64,
+    runs: u64,
+    target: u64,
+}
+
+impl Progress {
+    /// The wall time its remaining runs will take at its mean so far.
+    fn remaining_s(&self) -> f64 {
+        match self.runs {
+            0 => 0.0,
+            n => self.target.saturating_sub(n) as f64 * self.wall_sum / n as f64,
+        }
+    }
+}
+
+/// `Benchmark 2/3: NAME`, the name cut so that the line keeps room for the estimate.
+fn prefix(index: usize, total: usize, name: &str) -> String {
+    format!("Benchmark {}/{total}: {}", index + 1, console::truncate_str(name, 24, "…"))
 }
 
 impl Observer for Printer<'_> {
@@ -497,7 +524,7 @@ impl Observer for Printer<'_> {
         if let Some(bar) = self.bar.take() {
             bar.finish_and_clear();
         }
-        self.primary_sum = 0.0;
+        self.progress.entry(index).or_default().prefix = prefix(index, total, &spec.name);
         self.bar = self.new_bar(index, total, spec);
     }
 
@@ -507,18 +534,26 @@ impl Observer for Printer<'_> {
         }
     }
 
-    fn run_done(&mut self, _index: usize, result: &BenchmarkResult, target: u64) {
+    fn run_done(&mut self, index: usize, result: &BenchmarkResult, target: u64) {
         let Some(run) = result.runs.last() else { return };
-        self.primary_sum += self.primary().metric.extract(run);
+        let primary = self.primary().metric.extract(run);
+        let p = self.progress.entry(index).or_default();
+        p.primary_sum += primary;
+        p.wall_sum += run.wall_s;
+        (p.runs, p.target) = (result.runs.len() as u64, target);
+        let mean = p.primary_sum / p.runs as f64;
+        let eta: f64 = self.progress.values().map(Progress::remaining_s).sum();
         if let Some(bar) = &self.bar {
-            let mean = self.primary_sum / result.runs.len() as f64;
             let unit = self
                 .primary()
                 .unit
                 .unwrap_or_else(|| crate::metrics::table_unit(self.primary().metric.dimension(), mean));
+            // Interleaved, runs of every command share the bar: it shows whose estimate this is.
+            bar.set_prefix(self.progress[&index].prefix.clone());
             bar.set_length(target);
             bar.set_position(result.runs.len() as u64);
-            bar.set_message(format!("Current estimate: {}", fmt_in(mean, unit)));
+            let eta = crate::render::units::seconds(eta);
+            bar.set_message(format!("Current estimate: {}, ETA {eta}", fmt_in(mean, unit)));
         }
     }
 

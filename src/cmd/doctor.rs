@@ -16,7 +16,33 @@ struct Findings {
     probes: Vec<Facility>,
     /// Kernel settings and privileges, as found.
     settings: Vec<(String, String)>,
+    /// Whether /proc can be read: every metric of `run`, `attach` and `bench` needs it.
+    procfs: Facility,
 }
+
+/// What doctor concludes, and its exit code.
+#[derive(Debug, Serialize)]
+struct Verdict {
+    code: u8,
+    summary: &'static str,
+    /// Each failure that matters, with its fix (failures that share a fix are listed once).
+    fixes: Vec<String>,
+}
+
+/// `--json`: the findings as before, and the verdict beside them.
+#[derive(Serialize)]
+struct Report<'a> {
+    #[serde(flatten)]
+    findings: &'a Findings,
+    verdict: &'a Verdict,
+}
+
+/// Exit code: everything works, eBPF included.
+const WORKS: u8 = 0;
+/// Exit code: denet cannot measure here (no readable /proc).
+const BROKEN: u8 = 1;
+/// Exit code: denet works, but some eBPF part is unavailable and denet falls back to /proc data.
+const FALLBACKS: u8 = 3;
 
 /// One kernel facility and whether it is there.
 #[derive(Debug, Serialize)]
@@ -28,14 +54,50 @@ struct Facility {
     detail: Option<String>,
 }
 
-/// Print the findings; exit 0 when every eBPF part works, 1 when some part is unavailable.
+/// Print the findings and the verdict; exit with the verdict's code (docs/cli.md).
 pub fn doctor(json: bool) -> anyhow::Result<ExitCode> {
-    let findings = Findings { settings: settings(), probes: probes(), programs: programs() };
-    let text = if json { serde_json::to_string_pretty(&findings)? + "\n" } else { render(&findings) };
+    let findings = Findings { settings: settings(), procfs: procfs(), probes: probes(), programs: programs() };
+    let verdict = verdict(&findings);
+    let text = if json {
+        serde_json::to_string_pretty(&Report { findings: &findings, verdict: &verdict })? + "\n"
+    } else {
+        render(&findings, &verdict)
+    };
     super::write_stdout(text.as_bytes())?;
-    // A failed part whose fallback works (kprobes → sock tracepoints) does not make the machine unfit.
-    let all_ok = findings.programs.iter().all(|c| c.ok || c.is_replaced(&findings.programs));
-    Ok(if all_ok { ExitCode::SUCCESS } else { ExitCode::from(1) })
+    Ok(ExitCode::from(verdict.code))
+}
+
+/// The verdict, from /proc and denet's eBPF programs as loaded; the facilities only explain them.
+fn verdict(f: &Findings) -> Verdict {
+    if !f.procfs.ok {
+        let fixes = vec![format!("{}: {}", f.procfs.name, f.procfs.detail.as_deref().unwrap_or("unreadable"))];
+        return Verdict { code: BROKEN, summary: "denet cannot measure here", fixes };
+    }
+    // A failed part whose fallback works (kprobes → sock tracepoints) does not count.
+    let failed: Vec<&PartStatus> = f.programs.iter().filter(|c| !c.ok && !c.is_replaced(&f.programs)).collect();
+    if failed.is_empty() {
+        return Verdict { code: WORKS, summary: "everything works, eBPF included", fixes: Vec::new() };
+    }
+    let mut fixes: Vec<String> = Vec::new();
+    for c in failed {
+        let fix = c.detail.clone().unwrap_or_else(|| "see docs/ebpf.md".into());
+        if !fixes.iter().any(|f| f.ends_with(&fix)) {
+            fixes.push(format!("{}: {fix}", c.part.name()));
+        }
+    }
+    Verdict {
+        code: FALLBACKS,
+        summary: "denet works with fallbacks: --ebpf measures less here (fix below), /proc data is complete",
+        fixes,
+    }
+}
+
+/// /proc, read the way the monitor reads it.
+fn procfs() -> Facility {
+    let r = std::fs::read_to_string("/proc/self/stat").map(|_| ()).map_err(|e| {
+        format!("cannot read /proc/self/stat ({e}); mount it (`mount -t proc proc /proc`), or use --backend sysinfo")
+    });
+    check("/proc (every metric of run, attach and bench)", r)
 }
 
 fn settings() -> Vec<(String, String)> {
@@ -127,24 +189,56 @@ fn programs() -> Vec<PartStatus> {
     opened.checks
 }
 
-fn render(f: &Findings) -> String {
+fn render(f: &Findings, v: &Verdict) -> String {
     let mut out = String::from("Settings\n");
     for (k, v) in &f.settings {
         out += &format!("  {k:<34} {v}\n");
     }
+    // When every program works, a missing facility is one denet does not need here.
+    let mark = |ok: bool| match (ok, v.code) {
+        (true, _) => Mark::Ok,
+        (false, WORKS) => Mark::NotNeeded,
+        (false, _) => Mark::Fail,
+    };
     out += "Kernel facilities\n";
-    for c in &f.probes {
-        out += &line(c.ok, &c.name, c.detail.as_deref());
+    for c in std::iter::once(&f.procfs).chain(&f.probes) {
+        out += &line(mark(c.ok), &c.name, c.detail.as_deref());
     }
     out += "denet's eBPF programs (loaded and attached now)\n";
     for c in &f.programs {
-        out += &line(c.ok, c.part.name(), c.detail.as_deref());
+        let m = if c.is_replaced(&f.programs) { Mark::NotNeeded } else { mark(c.ok) };
+        out += &line(m, c.part.name(), c.detail.as_deref());
+    }
+    out + &render_verdict(v)
+}
+
+fn render_verdict(v: &Verdict) -> String {
+    let style = match v.code {
+        WORKS => console::Style::new().green().bold(),
+        FALLBACKS => console::Style::new().yellow().bold(),
+        _ => console::Style::new().red().bold(),
+    };
+    let mut out = format!("\n{} {} (exit code {})\n", style.apply_to("Verdict:"), style.apply_to(v.summary), v.code);
+    for fix in &v.fixes {
+        out += &format!("  fix {fix}\n");
     }
     out
 }
 
-fn line(ok: bool, name: &str, detail: Option<&str>) -> String {
-    let mark = if ok { "ok  " } else { "FAIL" };
+#[derive(Clone, Copy)]
+enum Mark {
+    Ok,
+    Fail,
+    /// Failed, but nothing depends on it here (a fallback works, or every program loaded without it).
+    NotNeeded,
+}
+
+fn line(mark: Mark, name: &str, detail: Option<&str>) -> String {
+    let mark = match mark {
+        Mark::Ok => "ok  ".to_string(),
+        Mark::Fail => console::style("FAIL").red().bold().to_string(),
+        Mark::NotNeeded => "--  ".to_string(),
+    };
     let detail = detail.map(|d| format!(": {d}")).unwrap_or_default();
     format!("  {mark} {name}{detail}\n")
 }

@@ -82,6 +82,10 @@ pub fn report(input: &Path, out: &Path, svg_dir: Option<&Path>, title: Option<&s
     }
     if let Some(dir) = svg_dir {
         charts::write_svgs(&charts, dir)?;
+        note!("denet: wrote {} charts (SVG) into {}", charts.len(), dir.display());
+    }
+    if out != Path::new("-") {
+        note!("denet: wrote {}", out.display());
     }
     Ok(ExitCode::SUCCESS)
 }

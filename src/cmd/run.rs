@@ -17,7 +17,7 @@ use crate::render::MonitorSink;
 const KILL_GRACE: Duration = Duration::from_secs(2);
 
 pub fn run(opts: &MonitorOptions, argv: &[String], silent: bool) -> anyhow::Result<ExitCode> {
-    let mut sink = session::open_sink(opts, false)?;
+    let mut sink = session::open_sink(opts, false, !silent)?;
     let (stdio, stdout_rule) = match (silent, opts.output.json_stdout) {
         (true, _) => (ChildStdio::Null, "discarded (--silent)"),
         (false, true) => (ChildStdio::StdoutToStderr, "stderr (stdout carries the JSONL)"),

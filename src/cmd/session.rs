@@ -9,14 +9,19 @@ use crate::profile::EnvRecord;
 use crate::profile::{Capability, Summary};
 use crate::recording::{Metadata, Record};
 use crate::render::jsonl::RecordWriter;
-use crate::render::status::StatusLine;
+use crate::render::status::{Mode, StatusLine};
 use crate::render::{table, MonitorSink};
 
-/// Open the recording destinations and the status line.
-pub fn open_sink(opts: &MonitorOptions, stop_when_stdout_closes: bool) -> anyhow::Result<MonitorSink> {
+/// Open the recording destinations and the status line (none when the command writes to denet's stderr).
+pub fn open_sink(
+    opts: &MonitorOptions,
+    stop_when_stdout_closes: bool,
+    child_shares_stderr: bool,
+) -> anyhow::Result<MonitorSink> {
     let out = &opts.output;
     let writer = RecordWriter::open(out.json_stdout, out.file.as_deref(), stop_when_stdout_closes)?;
-    Ok(MonitorSink { writer, status: out.human.then(StatusLine::new) })
+    let status = out.human.then(|| StatusLine::new(Mode::for_stderr(child_shares_stderr)));
+    Ok(MonitorSink { writer, status })
 }
 
 /// The monitor configuration for these options.

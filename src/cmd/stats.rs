@@ -13,7 +13,13 @@ use crate::recording::Record;
 use crate::render::table;
 
 pub fn stats(json: bool, path: &Path) -> anyhow::Result<ExitCode> {
-    let (summary, note) = read_summary(path)?;
+    // Only the metadata is kept: the samples are summarised as they stream by.
+    let mut recorded = Vec::new();
+    let (summary, note) = read_recording(path, &mut |r| {
+        if let (Record::Metadata(m), true) = (r, recorded.is_empty()) {
+            recorded = table::recorded_rows(m);
+        }
+    })?;
     if let Some(note) = note {
         note!("denet: {note}");
     }
@@ -22,15 +28,12 @@ pub fn stats(json: bool, path: &Path) -> anyhow::Result<ExitCode> {
         serde_json::to_writer(&mut stdout, &Record::Summary(summary))?;
         writeln!(stdout)?;
     } else {
-        writeln!(std::io::stdout().lock(), "{}", table::render(&summary))?;
+        // What was recorded, then what it cost.
+        let mut rows = recorded;
+        rows.extend(table::rows(&summary));
+        writeln!(std::io::stdout().lock(), "{}", table::render_rows(rows))?;
     }
     Ok(ExitCode::SUCCESS)
-}
-
-/// The recording's summary: its `summary` record when present, else one rebuilt from its samples
-/// (a recording cut off before the end), with a note saying so.
-pub fn read_summary(path: &Path) -> anyhow::Result<(Summary, Option<String>)> {
-    read_recording(path, &mut |_| {})
 }
 
 /// The longest line a recording may have: a sample of thousands of processes is well under it, and

@@ -1,7 +1,7 @@
 //! The monitor: samples a process tree on a deadline schedule in its own thread and hands each sample to a sink.
 
-pub mod cgroup;
 pub mod affinity;
+pub mod cgroup;
 pub mod child;
 pub mod ebpf;
 pub mod env;

@@ -195,11 +195,20 @@ pub struct RecordingBuilder {
     environment: Option<Vec<(String, String)>>,
     /// What was recorded (its command, or PID and command for `attach`), from its metadata record.
     title: Option<String>,
+    /// The rows that say what was recorded and when, first in the summary table.
+    recorded: Vec<(String, String)>,
 }
 
 impl Default for RecordingBuilder {
     fn default() -> RecordingBuilder {
-        RecordingBuilder { points: Vec::new(), stride: 1, samples: 0, environment: None, title: None }
+        RecordingBuilder {
+            points: Vec::new(),
+            stride: 1,
+            samples: 0,
+            environment: None,
+            title: None,
+            recorded: Vec::new(),
+        }
     }
 }
 
@@ -208,7 +217,10 @@ impl RecordingBuilder {
         use crate::recording::Record;
         match record {
             Record::Sample(s) => self.sample(point(s)),
-            Record::Metadata(m) if self.title.is_none() => self.title = recording_title(m),
+            Record::Metadata(m) if self.title.is_none() => {
+                self.title = recording_title(m);
+                self.recorded = crate::render::table::recorded_rows(m);
+            }
             Record::Env(e) if self.environment.is_none() => {
                 self.environment = Some(flatten(&serde_json::to_value(e).unwrap_or_default()));
             }
@@ -248,7 +260,7 @@ impl RecordingBuilder {
         RecordingData {
             title: xml_chars(title),
             points: self.points,
-            summary: crate::render::table::rows(summary),
+            summary: self.recorded.into_iter().chain(crate::render::table::rows(summary)).collect(),
             environment: self.environment.unwrap_or_default(),
         }
     }

@@ -4,6 +4,7 @@ use comfy_table::{presets::UTF8_FULL_CONDENSED, Cell, Table};
 
 use super::units::{bytes, count, seconds};
 use crate::profile::{CgroupCounters, KernelCounters, RunLimits, Summary, SyscallCount};
+use crate::recording::Metadata;
 use crate::vocab::Category;
 
 /// Rows of (label, value) for a summary: one figure per quantity, each labelled with its source
@@ -148,13 +149,38 @@ fn kernel_rows(k: &KernelCounters, top: &[SyscallCount]) -> Vec<(String, String)
 
 /// The summary as a two-column table.
 pub fn render(s: &Summary) -> String {
+    render_rows(rows(s))
+}
+
+/// Rows as a two-column table.
+pub fn render_rows(rows: Vec<(String, String)>) -> String {
     let mut table = Table::new();
     table.load_preset(UTF8_FULL_CONDENSED);
     table.set_header(vec![Cell::new("Metric"), Cell::new("Value")]);
-    for (k, v) in rows(s) {
+    for (k, v) in rows {
         table.add_row(vec![k, v]);
     }
     table.to_string()
+}
+
+/// What a recording is of: the command (`run`) or the process (`attach`), and when it started.
+pub fn recorded_rows(meta: &Metadata) -> Vec<(String, String)> {
+    let command = shell_words::join(&meta.command);
+    let what = match meta.mode.as_str() {
+        "attach" => ("Process".to_string(), attached(meta.pid, &meta.command)),
+        _ => ("Command".to_string(), command),
+    };
+    let started = chrono::DateTime::parse_from_rfc3339(&meta.start_time)
+        .map_or(meta.start_time.clone(), |t| t.format("%Y-%m-%d %H:%M:%S %:z").to_string());
+    vec![what, ("Started".into(), started)]
+}
+
+/// `PID 1234 (sleep 10)`: how `attach` names the process it follows.
+pub fn attached(pid: u32, command: &[String]) -> String {
+    match command.is_empty() {
+        true => format!("PID {pid}"),
+        false => format!("PID {pid} ({})", shell_words::join(command)),
+    }
 }
 
 #[cfg(test)]

@@ -221,11 +221,15 @@ fn doctor_reports_each_probe() {
     match skip_reason() {
         None => {
             assert!(out.status.success(), "eBPF works here, so doctor exits 0: {stdout}");
+            assert!(stdout.contains("\nVerdict: everything works"), "{stdout}");
             assert!(stdout.contains("ok   syscalls (raw_tp/sys_enter)"), "{stdout}");
         }
         Some(why) => {
-            assert_eq!(out.status.code(), Some(1), "eBPF cannot work here ({why}), so doctor exits 1: {stdout}");
+            assert_eq!(out.status.code(), Some(3), "eBPF cannot work here ({why}): works with fallbacks: {stdout}");
             assert!(stdout.contains("FAIL"), "{stdout}");
+            // The verdict comes last, and names a fix.
+            let verdict = stdout.rsplit_once("\nVerdict: ").map(|(_, v)| v).unwrap_or_else(|| panic!("{stdout}"));
+            assert!(verdict.starts_with("denet works with fallbacks") && verdict.contains("\n  fix "), "{stdout}");
         }
     }
 }
