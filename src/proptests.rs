@@ -192,6 +192,8 @@ proptest! {
                 exit_code: *code,
                 exit_signal: None,
                 started_s: Some(*started),
+                timed_out: false,
+                oom_killed: false,
             })
             .collect();
         let mut doc: crate::results::Document = serde_json::from_str(DENET_RESULTS).unwrap();
