@@ -115,9 +115,10 @@ fn finish(
     let Ended { exit, rusage, counters, limits } = ended;
     let mut summary = finished.summary.clone().with_ebpf_processes();
     if let Some(peak) = counters.processes_peak_cgroup {
-        // pids.peak is exact: the sampled figure is a lower bound of it.
-        summary.processes_peak = summary.processes_peak.max(peak);
-        summary.sampled.retain(|f| f != "processes_peak");
+        // pids.peak counts tasks (every thread of every process): the exact peak of the threads, of which
+        // the sampled figure is a lower bound. It says nothing exact of processes alone.
+        summary.threads_peak = summary.threads_peak.max(peak);
+        summary.sampled.retain(|f| f != "threads_peak");
     }
     summary.cgroup = counters;
     summary.limits = limits;

@@ -130,11 +130,12 @@ registry! {
     IoReadChars: "io_read_chars", Bytes, ProcCounters, "Syscall read", Read::Run(|p| p.tree.rchar as f64);
     /// Bytes passed to write-like syscalls.
     IoWriteChars: "io_write_chars", Bytes, ProcCounters, "Syscall write", Read::Run(|p| p.tree.wchar as f64);
-    /// Most processes alive at one sample; exact (`pids.peak`) where the run had its own cgroup.
-    ProcessesPeak: "processes_peak", Count, Sampled, "Processes (peak)",
-        Read::Run(|p| p.cgroup.processes_peak_cgroup.unwrap_or(0).max(p.tree.processes_peak) as f64);
-    /// Most threads alive at one sample.
-    ThreadsPeak: "threads_peak", Count, Sampled, "Threads (peak)", Read::Run(|p| p.tree.threads_peak as f64);
+    /// Most processes alive at one sample.
+    ProcessesPeak: "processes_peak", Count, Sampled, "Processes (peak)", Read::Run(|p| p.tree.processes_peak as f64);
+    /// Most threads (tasks) alive at once: exact (`pids.peak`, which counts every thread) where the run had
+    /// its own cgroup, else at one sample.
+    ThreadsPeak: "threads_peak", Count, Sampled, "Threads (peak)",
+        Read::Run(|p| p.cgroup.processes_peak_cgroup.unwrap_or(0).max(p.tree.threads_peak) as f64);
     /// High-water mark of the memory charged to the run's cgroup (anonymous, page cache, kernel).
     MemoryPeakCgroup: "memory_peak_cgroup", Bytes, Cgroup, "Peak memory (cgroup)",
         Read::Cgroup(|c| Some(c.memory_peak_cgroup? as f64));

@@ -27,7 +27,11 @@ macro_rules! needs_cgroup {
 
 /// `denet bench --style none --export-json - ARGS`: its one result's measurements (exit status not checked).
 fn bench_runs(args: &[&str]) -> (Vec<Value>, std::process::Output) {
-    let out = denet().args(["bench", "--style", "none", "--export-json", "-"]).args(args).output().expect("denet runs");
+    let out = denet()
+        .args(["bench", "--cgroup", "--style", "none", "--export-json", "-"])
+        .args(args)
+        .output()
+        .expect("denet runs");
     let doc: Value = serde_json::from_slice(&out.stdout).unwrap_or(Value::Null);
     let runs = doc["results"][0]["measurements"].as_array().cloned().unwrap_or_default();
     (runs, out)
