@@ -295,7 +295,12 @@ pub fn names(pids: &[u32]) -> Vec<String> {
         .map(|p| {
             let raw = fs::read(format!("/proc/{p}/cmdline")).unwrap_or_default();
             let line: String = String::from_utf8_lossy(&raw).replace('\0', " ").trim().chars().take(NAME_MAX).collect();
-            format!("{p} {line}")
+            if !line.is_empty() {
+                return format!("{p} {line}");
+            }
+            // No command line in the middle of an exec or once a zombie: the name, bracketed as ps does.
+            let comm = fs::read_to_string(format!("/proc/{p}/comm")).unwrap_or_default();
+            format!("{p} [{}]", comm.trim())
         })
         .collect()
 }
