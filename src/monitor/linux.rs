@@ -23,14 +23,17 @@ struct Tracked {
 // /proc/PID/stat has the same total only in clock ticks: the kernel scales utime + stime to the
 // nanosecond runtime and then truncates to 10 ms, so a 14 ms process reads 10 ms or 0, and CPU %
 // over a 100 ms interval moves in steps of 10 points. A single-threaded process's own schedstat
-// is its total. Once a process has had several threads, every live thread's is read, and a thread
-// that has exited since keeps its last reading (its time since then, at most one interval, is
-// only in `stat`'s ticks, which stay a floor under the total).
+// is its total. Once a process has had several threads, every live thread's is read, and every
+// thread ever seen keeps its last reading: one missing from a listing (exited, or a read that failed
+// for a moment) still counts once, never twice when it shows again (its time since then, at most one
+// interval, is only in `stat`'s ticks, which stay a floor under the total).
 #[derive(Default)]
 struct ThreadClock {
     threaded: bool,
-    live: std::collections::HashMap<u32, u64>,
-    departed_ns: u64,
+    /// The last reading of every thread seen, live or gone.
+    seen: std::collections::HashMap<u32, u64>,
+    /// Readings of earlier threads whose id a new thread now has.
+    reused_ns: u64,
 }
 
 impl ThreadClock {
@@ -40,13 +43,16 @@ impl ThreadClock {
             return main.map(|s| s.run_ns).filter(|&ns| ns > 0);
         }
         self.threaded = true;
-        let now: std::collections::HashMap<u32, u64> = procfile::thread_ids(pid)
-            .iter()
-            .filter_map(|tid| Some((tid.parse().ok()?, procfile::thread_run_ns(pid, tid)?)))
-            .collect();
-        self.departed_ns += self.live.iter().filter(|(tid, _)| !now.contains_key(tid)).map(|(_, ns)| ns).sum::<u64>();
-        self.live = now;
-        let total = self.departed_ns + self.live.values().sum::<u64>();
+        for tid in procfile::thread_ids(pid) {
+            let (Ok(id), Some(ns)) = (tid.parse::<u32>(), procfile::thread_run_ns(pid, &tid)) else { continue };
+            let last = self.seen.entry(id).or_insert(0);
+            // A thread's runtime only grows: a smaller one is a new thread with a freed id.
+            if ns < *last {
+                self.reused_ns += *last;
+            }
+            *last = ns;
+        }
+        let total = self.reused_ns + self.seen.values().sum::<u64>();
         (total > 0).then_some(total)
     }
 }
