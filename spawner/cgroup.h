@@ -206,6 +206,15 @@ static void cg_put_strays(struct cg_out *o, const pid_t *pids, int n)
 			end[i] = end[i] ? end[i] : ' ';
 		while (len && end[len - 1] == ' ')
 			len--;
+		if (!len) {
+			/* No command line in the middle of an exec or once a zombie: the name, bracketed as ps does. */
+			proc_path(path, "/proc/", pids[k], "/comm");
+			end[0] = '[';
+			len = 1 + cg_read("", path + 1, end + 1, 16);
+			while (len > 1 && (end[len - 1] == '\n' || end[len - 1] == ' '))
+				len--;
+			end[len++] = ']';
+		}
 		cg_put_str(o, line, (size_t)(end - line) + len);
 	}
 }
