@@ -28,7 +28,7 @@ pub fn bench(opts: &BenchOptions) -> anyhow::Result<ExitCode> {
     let baseline = Baseline::load(opts)?;
     let (kernel, mut setup) = ebpf_setup(opts);
     // Before the spawner starts, so that the busy processes it names are not the benchmark's own.
-    setup.noise = noise_warnings();
+    setup.noise = crate::monitor::noise::warnings();
     let counters = counters_setup(opts, &mut setup.metrics)?;
     simulate_setup(opts, &mut setup)?;
     let (done, mut printer) = if opts.mock {
@@ -74,16 +74,6 @@ struct Setup {
     simulator: Option<Simulator>,
     /// What makes benchmarks noisy here, recorded in the environment and shown once.
     noise: Vec<NoiseFinding>,
-}
-
-#[cfg(target_os = "linux")]
-fn noise_warnings() -> Vec<NoiseFinding> {
-    crate::monitor::noise::warnings()
-}
-
-#[cfg(not(target_os = "linux"))]
-fn noise_warnings() -> Vec<NoiseFinding> {
-    Vec::new()
 }
 
 /// Load the eBPF programs for `--ebpf`, and leave out of the selection the metrics this machine cannot

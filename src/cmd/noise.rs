@@ -4,19 +4,9 @@ use std::process::ExitCode;
 
 use crate::profile::NoiseFinding;
 
-#[cfg(target_os = "linux")]
-fn findings() -> Vec<NoiseFinding> {
-    crate::monitor::noise::findings()
-}
-
-#[cfg(not(target_os = "linux"))]
-fn findings() -> Vec<NoiseFinding> {
-    Vec::new()
-}
-
 /// Print every check, the noisy ones marked with their fix; exit 0 (advice, not a failure).
 pub fn doctor_bench(json: bool) -> anyhow::Result<ExitCode> {
-    let all = findings();
+    let all = crate::monitor::noise::findings();
     let text = if json { serde_json::to_string_pretty(&all)? + "\n" } else { render(&all) };
     super::write_stdout(text.as_bytes())?;
     Ok(ExitCode::SUCCESS)

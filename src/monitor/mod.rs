@@ -9,6 +9,17 @@ pub mod env;
 pub mod linux;
 #[cfg(target_os = "linux")]
 pub mod noise;
+/// Where sysfs and /proc are not there to ask, nothing is known to be noisy.
+#[cfg(not(target_os = "linux"))]
+pub mod noise {
+    use crate::profile::NoiseFinding;
+    pub fn findings() -> Vec<NoiseFinding> {
+        Vec::new()
+    }
+    pub fn warnings() -> Vec<NoiseFinding> {
+        Vec::new()
+    }
+}
 pub mod perf;
 pub mod portable;
 #[cfg(target_os = "linux")]
