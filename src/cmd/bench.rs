@@ -27,7 +27,6 @@ pub fn bench(opts: &BenchOptions) -> anyhow::Result<ExitCode> {
     pin(opts)?;
     let baseline = Baseline::load(opts)?;
     let (kernel, mut setup) = ebpf_setup(opts);
-    // Before the spawner starts, so that the busy processes it names are not the benchmark's own.
     setup.noise = crate::monitor::noise::warnings();
     let counters = counters_setup(opts, &mut setup.metrics)?;
     simulate_setup(opts, &mut setup)?;

@@ -6,7 +6,7 @@ use crate::profile::NoiseFinding;
 
 /// Print every check, the noisy ones marked with their fix; exit 0 (advice, not a failure).
 pub fn doctor_bench(json: bool) -> anyhow::Result<ExitCode> {
-    let all = crate::monitor::noise::findings();
+    let all = crate::monitor::noise::findings(true);
     let text = if json { serde_json::to_string_pretty(&all)? + "\n" } else { render(&all) };
     super::write_stdout(text.as_bytes())?;
     Ok(ExitCode::SUCCESS)

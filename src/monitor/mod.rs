@@ -13,7 +13,7 @@ pub mod noise;
 #[cfg(not(target_os = "linux"))]
 pub mod noise {
     use crate::profile::NoiseFinding;
-    pub fn findings() -> Vec<NoiseFinding> {
+    pub fn findings(_name_busy: bool) -> Vec<NoiseFinding> {
         Vec::new()
     }
     pub fn warnings() -> Vec<NoiseFinding> {

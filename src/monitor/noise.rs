@@ -15,16 +15,19 @@ fn finding(check: &str, noisy: bool, found: String, fix: &str) -> NoiseFinding {
 }
 
 /// Every check, noisy or not (`denet doctor --bench`); the noisy ones go into every environment record.
-pub fn findings() -> Vec<NoiseFinding> {
+/// `name_busy` watches the other processes for 100 ms to name the busiest under load: doctor does,
+/// bench does not, as that would put 100 ms into every loaded start-up.
+pub fn findings(name_busy: bool) -> Vec<NoiseFinding> {
     let cpus = online();
-    let mut all = vec![governor(&cpus), frequency_limits(&cpus), turbo(), smt(), aslr(), load(&cpus), swap()];
+    let load = load(&cpus, name_busy);
+    let mut all = vec![governor(&cpus), frequency_limits(&cpus), turbo(), smt(), aslr(), load, swap()];
     all.extend([thermal(&cpus), isolated(), perf_paranoid()]);
     all.into_iter().flatten().collect()
 }
 
 /// The noisy findings only.
 pub fn warnings() -> Vec<NoiseFinding> {
-    findings().into_iter().filter(|f| f.noisy).collect()
+    findings(false).into_iter().filter(|f| f.noisy).collect()
 }
 
 fn online() -> Vec<usize> {
@@ -92,14 +95,18 @@ fn aslr() -> Option<NoiseFinding> {
 }
 
 /// The 1-minute load against the CPUs, and the busiest other processes right now.
-fn load(cpus: &[usize]) -> Option<NoiseFinding> {
+fn load(cpus: &[usize], name_busy: bool) -> Option<NoiseFinding> {
     let load1: f64 = read("/proc/loadavg")?.split_whitespace().next()?.parse().ok()?;
     // Above a tenth of the machine busy, other work is in the numbers.
     let noisy = load1 > 0.1 * cpus.len().max(1) as f64 + 0.5;
-    let busy = if noisy { busy_processes() } else { Vec::new() };
     let mut found = format!("load average {load1:.2} over 1 minute on {} CPUs", cpus.len());
-    if !busy.is_empty() {
-        found += &format!("; busiest now: {}", busy.join(", "));
+    if noisy && name_busy {
+        let busy = busy_processes();
+        if !busy.is_empty() {
+            found += &format!("; busiest now: {}", busy.join(", "));
+        }
+    } else if noisy {
+        found += " (`denet doctor --bench` names the busiest processes)";
     }
     Some(finding("load", noisy, found, "stop the busy processes, or benchmark on an idle machine or isolated CPUs"))
 }
