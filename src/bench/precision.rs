@@ -48,7 +48,8 @@ pub fn of_mean(v: &[f64]) -> Option<f64> {
 }
 
 /// Relative half-width of the 95% interval of the change against `reference`: Welch's with
-/// independent runs, the paired t over per-round log ratios with interleaved ones.
+/// independent runs, Yuen's trimmed t over per-round log ratios with interleaved ones (as the
+/// reported paired interval).
 pub fn of_change(reference: &[f64], v: &[f64], paired: bool) -> Option<f64> {
     if reference.len() < 2 || v.len() < 2 {
         return None;
@@ -59,8 +60,8 @@ pub fn of_change(reference: &[f64], v: &[f64], paired: bool) -> Option<f64> {
             return None;
         }
         let logs: Vec<f64> = reference.iter().zip(v).map(|(b, c)| (c / b).ln()).collect();
-        let (_, var) = mean_var(&logs);
-        return t975(n).map(|t| t * (var / n as f64).sqrt());
+        let (_, se, df) = crate::stats::paired::yuen(&logs)?;
+        return Some(StudentsT::new(0.0, 1.0, df).ok()?.inverse_cdf(0.975) * se);
     }
     let ((mr, vr), (_, vv)) = (mean_var(reference), mean_var(v));
     let (ar, av) = (vr / reference.len() as f64, vv / v.len() as f64);

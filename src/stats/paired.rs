@@ -2,14 +2,17 @@
 //!
 //! Paired (tango's method): with `--interleave` round k holds run k of every command, taken moments
 //! apart, so whatever slowed the machine in that round slowed both. The per-round ratio c_k / b_k
-//! cancels it, and the change is the geometric mean of those ratios − 1, with a percentile bootstrap
-//! over rounds. Independent: the change of the means, each side resampled on its own.
+//! cancels it, and the change is the 20%-trimmed mean of the log ratios, transformed back, with a
+//! percentile bootstrap over rounds. Trimmed, because a round in which only one of the two runs was
+//! preempted gives a wild ratio that the pairing cannot cancel: on a shared runner those rounds
+//! doubled the interval's width (docs/ci-noise.md). Independent: the change of the means, each side
+//! resampled on its own.
 
-use rand::SeedableRng;
+use rand::{Rng, SeedableRng};
 use serde::{Deserialize, Serialize};
 use statrs::distribution::{ContinuousCDF, StudentsT};
 
-use super::describe::{quantile, resample_mean};
+use super::describe::{quantile, resample_mean, select_quantile};
 
 /// How the runs of two commands relate.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, Default)]
@@ -23,6 +26,9 @@ pub enum Design {
 }
 
 const RESAMPLES: usize = 10_000;
+/// The share of rounds trimmed from each end (Yuen's 20%: robust to wild rounds, close to the mean's
+/// efficiency when there are none).
+pub const TRIM: f64 = 0.2;
 const BUDGET: usize = 4_000_000;
 
 /// Per-round statistic: the log ratio (relative) or the difference (absolute) of the first
@@ -36,34 +42,72 @@ pub fn per_round(b: &[f64], c: &[f64], relative: bool) -> Option<Vec<f64>> {
     Some(b.iter().zip(c).map(f).collect())
 }
 
-/// The paired change (relative: geometric mean ratio − 1; absolute: mean difference) and its
-/// (1 − α) percentile-bootstrap interval over rounds.
+/// The rounds trimmed from each end of `n`; none below 5 rounds, where a trim would leave too few.
+fn trimmed_count(n: usize) -> usize {
+    if n < 5 {
+        0
+    } else {
+        (TRIM * n as f64).floor() as usize
+    }
+}
+
+/// The trimmed mean of `v`, sorting `v` in place.
+fn trimmed_mean(v: &mut [f64]) -> f64 {
+    v.sort_unstable_by(f64::total_cmp);
+    let k = trimmed_count(v.len());
+    let kept = &v[k..v.len() - k];
+    kept.iter().sum::<f64>() / kept.len() as f64
+}
+
+/// The paired change (relative: trimmed mean of the log ratios, transformed back; absolute: trimmed
+/// mean difference) and its (1 − α) percentile-bootstrap interval over rounds.
 pub fn paired_change(b: &[f64], c: &[f64], relative: bool, alpha: f64) -> Option<(f64, [f64; 2])> {
     let d = per_round(b, c, relative)?;
     let back = |v: f64| if relative { v.exp_m1() } else { v };
-    let mean = d.iter().sum::<f64>() / d.len() as f64;
+    let centre = trimmed_mean(&mut d.clone());
     if d.iter().all(|&v| v == d[0]) {
-        return Some((back(mean), [back(mean), back(mean)]));
+        return Some((back(centre), [back(centre), back(centre)]));
     }
     let mut rng = rand_chacha::ChaCha8Rng::seed_from_u64(0x9a1e_d5ee_d000);
     let resamples = (BUDGET / d.len()).clamp(1_000, RESAMPLES);
-    let mut idx = Vec::new();
-    let means: Vec<f64> = (0..resamples).map(|_| resample_mean(&mut rng, &d, &mut idx)).collect();
-    let ci = [back(quantile(&means, alpha / 2.0)), back(quantile(&means, 1.0 - alpha / 2.0))];
-    Some((back(mean), ci))
+    let mut draw = vec![0.0; d.len()];
+    let mut centres: Vec<f64> = (0..resamples)
+        .map(|_| {
+            draw.iter_mut().for_each(|x| *x = d[rng.random_range(0..d.len())]);
+            trimmed_mean(&mut draw)
+        })
+        .collect();
+    let ci = [back(select_quantile(&mut centres, alpha / 2.0)), back(select_quantile(&mut centres, 1.0 - alpha / 2.0))];
+    Some((back(centre), ci))
 }
 
-/// Two-sided p-value of the paired t-test on the per-round log ratios (one-sample t against 0).
-pub fn paired_p(b: &[f64], c: &[f64]) -> Option<f64> {
-    let d = per_round(b, c, true)?;
-    let n = d.len() as f64;
-    let mean = d.iter().sum::<f64>() / n;
-    let sd = (d.iter().map(|v| (v - mean).powi(2)).sum::<f64>() / (n - 1.0)).sqrt();
-    if sd == 0.0 {
-        return Some(if mean == 0.0 { 1.0 } else { 0.0 });
+/// The trimmed mean of the per-round log ratios, its standard error by the winsorized variance
+/// (Yuen), and the degrees of freedom (rounds kept − 1); None below two rounds kept.
+pub fn yuen(logs: &[f64]) -> Option<(f64, f64, f64)> {
+    let n = logs.len();
+    let k = trimmed_count(n);
+    let mut v = logs.to_vec();
+    let centre = trimmed_mean(&mut v);
+    let h = n - 2 * k;
+    if h < 2 {
+        return None;
     }
-    let t = StudentsT::new(0.0, 1.0, n - 1.0).ok()?;
-    Some((2.0 * (1.0 - t.cdf((mean / (sd / n.sqrt())).abs()))).clamp(0.0, 1.0))
+    let (lo, hi) = (v[k], v[n - 1 - k]);
+    let wins: Vec<f64> = v.iter().map(|x| x.clamp(lo, hi)).collect();
+    let wmean = wins.iter().sum::<f64>() / n as f64;
+    let wvar = wins.iter().map(|x| (x - wmean).powi(2)).sum::<f64>() / (n - 1) as f64;
+    let se = wvar.sqrt() / ((1.0 - 2.0 * k as f64 / n as f64) * (n as f64).sqrt());
+    Some((centre, se, (h - 1) as f64))
+}
+
+/// Two-sided p-value of Yuen's trimmed t-test on the per-round log ratios (against 0).
+pub fn paired_p(b: &[f64], c: &[f64]) -> Option<f64> {
+    let (centre, se, df) = yuen(&per_round(b, c, true)?)?;
+    if se == 0.0 {
+        return Some(if centre == 0.0 { 1.0 } else { 0.0 });
+    }
+    let t = StudentsT::new(0.0, 1.0, df).ok()?;
+    Some((2.0 * (1.0 - t.cdf((centre / se).abs()))).clamp(0.0, 1.0))
 }
 
 /// The (1 − α) interval of the change: paired when the design is and the rounds allow it,
@@ -124,8 +168,36 @@ mod tests {
     }
 
     #[test]
+    fn a_few_wild_rounds_neither_move_nor_widen_the_paired_change() {
+        // 27 rounds at +1% (± 0.1%), and 3 in which only one of the two runs was preempted.
+        let b: Vec<f64> = (0..30).map(|k| 0.010 * (1.0 + 0.01 * ((k % 5) as f64))).collect();
+        let jitter = |k: usize| 1.0 + 0.001 * ((k % 3) as f64 - 1.0);
+        let mut c: Vec<f64> = b.iter().enumerate().map(|(k, x)| x * 1.01 * jitter(k)).collect();
+        (c[4], c[11], c[17]) = (c[4] * 2.5, c[11] * 3.0, c[17] / 2.0);
+        let (change, [lo, hi]) = paired_change(&b, &c, true, 0.05).unwrap();
+        assert!((change - 0.01).abs() < 2e-4, "{change}");
+        assert!(lo > 0.009 && hi < 0.011, "[{lo}, {hi}]");
+        // The untrimmed mean of the log ratios, for contrast: pulled above +3% by the three rounds.
+        let logs = per_round(&b, &c, true).unwrap();
+        assert!((logs.iter().sum::<f64>() / 30.0).exp_m1() > 0.03);
+        assert!(paired_p(&b, &c).unwrap() < 1e-6);
+    }
+
+    #[test]
+    fn yuen_matches_a_hand_computation() {
+        // numpy: 20% trimmed mean 0.01, winsorized sd / ((1 − 0.4)·√10) = 0.000447903..., df 5,
+        // two-sided p by scipy.stats.t.sf = 3.349151e-06.
+        let x = [0.01, 0.012, 0.008, 0.011, 0.009, 0.3, 0.010, -0.25, 0.0105, 0.0095];
+        let (centre, se, df) = yuen(&x).unwrap();
+        assert!((centre - 0.01).abs() < 1e-12 && (se - 0.000_447_903_208).abs() < 1e-11 && df == 5.0);
+        let b = [1.0; 10];
+        let c: Vec<f64> = x.iter().map(|v| v.exp()).collect();
+        assert!((paired_p(&b, &c).unwrap() - 3.349_151e-6).abs() < 1e-11);
+    }
+
+    #[test]
     fn geometric_mean_ratio_matches_a_hand_computation() {
-        // ratios 1.1, 1.2, 0.9: exp(mean(ln)) − 1 = (1.1 · 1.2 · 0.9)^(1/3) − 1 = 0.0591045...
+        // Below 5 rounds nothing is trimmed: ratios 1.1, 1.2, 0.9: exp(mean(ln)) − 1 = (1.1 · 1.2 · 0.9)^(1/3) − 1 = 0.0591045...
         let (change, _) = paired_change(&[1.0, 2.0, 3.0], &[1.1, 2.4, 2.7], true, 0.05).unwrap();
         assert!((change - 0.059_104_5).abs() < 1e-6, "{change}");
     }
