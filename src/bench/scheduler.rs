@@ -79,10 +79,22 @@ impl Iteration {
 pub trait Observer {
     fn benchmark_started(&mut self, index: usize, spec: &BenchmarkSpec, total_benchmarks: usize);
     fn phase(&mut self, index: usize, text: &str);
+    /// Benchmark `index`'s next run (or batch of runs) is about to start: interleaved, it names
+    /// whose run is in flight, so that progress shows that command's own figures.
+    fn run_starting(&mut self, index: usize, kind: RunKind);
     fn run_done(&mut self, index: usize, result: &BenchmarkResult, target_runs: u64);
     /// Takes a finished benchmark (in interleaved mode, each one after the last round), in order;
     /// the scheduler keeps only the unfinished ones, which the `Outcome` returns.
     fn finished(&mut self, index: usize, result: BenchmarkResult) -> anyhow::Result<()>;
+}
+
+/// What a run is for, as progress tells it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum RunKind {
+    Warmup,
+    /// The first timing run, from which the number of runs follows.
+    Initial,
+    Timed,
 }
 
 /// How the benchmark ended.
@@ -304,6 +316,7 @@ impl<'a, R: Runner> Scheduler<'a, R> {
     fn warmups(&mut self, i: usize, obs: &mut dyn Observer) -> Result<(), Stop> {
         if self.opts.warmup > 0 {
             obs.phase(i, "Performing warmup runs");
+            obs.run_starting(i, RunKind::Warmup);
         }
         if self.batchable(i) && self.opts.warmup > 0 {
             let batch = self.batch(i, self.opts.warmup, 0, IterationVar::Warmup);
@@ -321,6 +334,7 @@ impl<'a, R: Runner> Scheduler<'a, R> {
     /// Run 0, and from its time the number of runs (hyperfine's rule: fill the target time within the bounds).
     fn first_run(&mut self, i: usize, result: &mut BenchmarkResult, obs: &mut dyn Observer) -> Result<u64, Stop> {
         obs.phase(i, if self.spec(i).prepare.is_some() { "Running preparation command" } else { "Initial run" });
+        obs.run_starting(i, RunKind::Initial);
         let it = Iteration::Run(0);
         let prep = self.hook(i, Hook::Preparation, it)?;
         let run = self.command(i, it, true)?;
@@ -377,6 +391,7 @@ impl<'a, R: Runner> Scheduler<'a, R> {
         target: u64,
     ) -> Result<(), Stop> {
         let it = Iteration::Run(result.runs.len() as u64);
+        obs.run_starting(i, RunKind::Timed);
         self.hook(i, Hook::Preparation, it)?;
         let run = self.command(i, it, true)?;
         result.runs.push(run);
@@ -434,6 +449,7 @@ impl<'a, R: Runner> Scheduler<'a, R> {
             return Ok(());
         }
         let batch = self.batch(i, target - done, done, IterationVar::Run);
+        obs.run_starting(i, RunKind::Timed);
         self.run_batch(&self.spec(i).command_line, &batch, true, &mut |run| {
             result.runs.push(run);
             obs.run_done(i, result, target);

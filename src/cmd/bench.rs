@@ -3,11 +3,9 @@
 use std::io::{IsTerminal, Write};
 use std::process::ExitCode;
 
-use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
-
 use crate::bench::mock::MockRunner;
 use crate::bench::runner::Runner;
-use crate::bench::scheduler::{BenchmarkResult, Observer, Outcome, Scheduler};
+use crate::bench::scheduler::{BenchmarkResult, Observer, Outcome, RunKind, Scheduler};
 use crate::bench::simulate::Simulator;
 use crate::cmd::compare;
 use crate::error::{exit, UserError};
@@ -21,6 +19,7 @@ use crate::profile::{Counter, EnvRecord, NoiseFinding};
 use crate::render::bench_report::{self, fmt_in, Paint};
 use crate::render::bench_table::Layout;
 use crate::render::export::{Exports, Report};
+use crate::render::progress::{self, Shown, What};
 use crate::stats::Summarized;
 
 pub fn bench(opts: &BenchOptions) -> anyhow::Result<ExitCode> {
@@ -276,9 +275,12 @@ struct Printer<'a> {
     env: std::cell::LazyCell<EnvRecord, Box<dyn FnOnce() -> EnvRecord>>,
     start_time: String,
     done: Vec<Summarized>,
-    bar: Option<ProgressBar>,
+    /// The live line, on a terminal only.
+    bar: Option<progress::Progress>,
     /// Per benchmark: the running sums for the progress line (each command's own, also when interleaved).
     progress: std::collections::HashMap<usize, Progress>,
+    /// The benchmark whose run is in flight, and what its line says while no run has ended.
+    current: Option<usize>,
     paint: Paint,
     layout: Layout,
     /// Whether a block showed a significance test, so that the legend is printed at the end.
@@ -327,10 +329,6 @@ impl ReportOut {
 
 impl<'a> Printer<'a> {
     fn new(opts: &'a BenchOptions, setup: Setup) -> Printer<'a> {
-        if !opts.look.colors {
-            // The progress bar's template colours follow console's switch (`--style nocolor`, NO_COLOR).
-            console::set_colors_enabled_stderr(false);
-        }
         let noise = setup.noise.clone();
         Printer {
             opts,
@@ -346,8 +344,9 @@ impl<'a> Printer<'a> {
             },
             start_time: chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Secs, true),
             done: Vec::new(),
-            bar: None,
+            bar: (opts.look.progress && std::io::stderr().is_terminal()).then(progress::Progress::start),
             progress: std::collections::HashMap::new(),
+            current: None,
             paint: Paint { colors: opts.look.colors },
             layout: Layout::for_stdout(),
             tested: false,
@@ -410,9 +409,8 @@ impl<'a> Printer<'a> {
 
     /// The end: results of an interrupted or failed benchmark are still exported; the comparison is printed.
     fn finish(&mut self, outcome: Outcome, error: Option<anyhow::Error>) -> anyhow::Result<Done> {
-        if let Some(bar) = self.bar.take() {
-            bar.finish_and_clear();
-        }
+        // Stopped and erased before anything else is printed: nothing stale after Ctrl-C or an error.
+        drop(self.bar.take());
         let cut_short = outcome.interrupted || error.is_some();
         // Finished benchmarks were summarised as they ended; what was cut short joins them.
         let mut summarized = std::mem::take(&mut self.done);
@@ -466,27 +464,15 @@ impl<'a> Printer<'a> {
         }
         Ok(())
     }
-
-    fn new_bar(&self, index: usize, total: usize, spec: &BenchmarkSpec) -> Option<ProgressBar> {
-        if !self.opts.look.progress || !std::io::stderr().is_terminal() {
-            return None;
-        }
-        let bar = ProgressBar::with_draw_target(Some(self.opts.bounds.min), ProgressDrawTarget::stderr());
-        // hyperfine's shape on one line; the message gives way first when the terminal is narrow.
-        let style = ProgressStyle::with_template("{spinner} {prefix:.bold} {wide_msg} {bar:16.cyan/blue} {pos}/{len}")
-            .unwrap_or_else(|_| ProgressStyle::default_bar());
-        bar.set_style(style);
-        bar.set_prefix(prefix(index, total, &spec.name));
-        // The spinner moves during warmups and a long first run, when no run has ended yet.
-        bar.enable_steady_tick(std::time::Duration::from_millis(100));
-        Some(bar)
-    }
 }
 
 /// One benchmark's runs so far, for the progress line.
 #[derive(Default)]
 struct Progress {
-    prefix: String,
+    /// "Benchmark 2/3: name".
+    label: String,
+    /// What it is doing while no run has ended ("Initial run", warmups).
+    phase: String,
     primary_sum: f64,
     wall_sum: f64,
     runs: u64,
@@ -503,23 +489,53 @@ impl Progress {
     }
 }
 
-/// `Benchmark 2/3: NAME`, the name cut so that the line keeps room for the estimate.
-fn prefix(index: usize, total: usize, name: &str) -> String {
-    format!("Benchmark {}/{total}: {}", index + 1, console::truncate_str(name, 24, "…"))
+impl Printer<'_> {
+    /// The line for benchmark `index`: its phase until a run has ended, then its own mean and the
+    /// time left for all (a target is unknown under `--precision`, which stops when precise).
+    fn show_progress(&self, index: usize) {
+        let (Some(bar), Some(p)) = (&self.bar, self.progress.get(&index)) else { return };
+        let what = match p.runs {
+            0 => What::Phase(p.phase.clone()),
+            n => {
+                let mean = p.primary_sum / n as f64;
+                let sel = self.primary();
+                let unit = sel.unit.unwrap_or_else(|| crate::metrics::table_unit(sel.metric.dimension(), mean));
+                let known = self.opts.precision.is_none() && p.target != u64::MAX;
+                let eta: f64 = self.progress.values().map(Progress::remaining_s).sum();
+                What::Estimate {
+                    mean: fmt_in(mean, unit),
+                    done: n,
+                    target: known.then_some(p.target),
+                    eta_s: known.then_some(eta),
+                }
+            }
+        };
+        bar.show(Shown { label: p.label.clone(), what });
+    }
+
+    fn hide_progress(&self) {
+        if let Some(bar) = &self.bar {
+            bar.hide();
+        }
+    }
 }
 
 impl Observer for Printer<'_> {
     fn benchmark_started(&mut self, index: usize, spec: &BenchmarkSpec, total: usize) {
-        if let Some(bar) = self.bar.take() {
-            bar.finish_and_clear();
-        }
-        self.progress.entry(index).or_default().prefix = prefix(index, total, &spec.name);
-        self.bar = self.new_bar(index, total, spec);
+        self.progress.entry(index).or_default().label = format!("Benchmark {}/{total}: {}", index + 1, spec.name);
+        self.current = Some(index);
     }
 
-    fn phase(&mut self, _index: usize, text: &str) {
-        if let Some(bar) = &self.bar {
-            bar.set_message(text.to_string());
+    fn phase(&mut self, index: usize, text: &str) {
+        self.progress.entry(index).or_default().phase = text.to_string();
+        self.show_progress(index);
+    }
+
+    fn run_starting(&mut self, index: usize, _kind: RunKind) {
+        // Interleaved, each command's run in turn: the line follows whose run is in flight.
+        if self.current != Some(index) {
+            self.current = Some(index);
+            self.show_progress(index);
         }
     }
 
@@ -530,28 +546,15 @@ impl Observer for Printer<'_> {
         p.primary_sum += primary;
         p.wall_sum += run.wall_s;
         (p.runs, p.target) = (result.runs.len() as u64, target);
-        let mean = p.primary_sum / p.runs as f64;
-        let eta: f64 = self.progress.values().map(Progress::remaining_s).sum();
-        if let Some(bar) = &self.bar {
-            let unit = self
-                .primary()
-                .unit
-                .unwrap_or_else(|| crate::metrics::table_unit(self.primary().metric.dimension(), mean));
-            // Interleaved, runs of every command share the bar: it shows whose estimate this is.
-            bar.set_prefix(self.progress[&index].prefix.clone());
-            bar.set_length(target);
-            bar.set_position(result.runs.len() as u64);
-            let eta = crate::render::units::seconds(eta);
-            bar.set_message(format!("Current estimate: {}, ETA {eta}", fmt_in(mean, unit)));
-        }
+        self.show_progress(index);
     }
 
     fn finished(&mut self, i: usize, result: BenchmarkResult) -> anyhow::Result<()> {
         let mut s = Summarized::new(result);
         if let Some(simulator) = &self.setup.simulator {
-            if let Some(bar) = &self.bar {
-                bar.set_message("Simulating one run under cachegrind (20 to 100 times slower)");
-            }
+            let p = self.progress.entry(i).or_default();
+            (p.phase, p.runs) = ("Simulating one run under cachegrind (20 to 100 times slower)".into(), 0);
+            self.show_progress(i);
             match simulator.run(&s.result.spec, &self.opts.input, &self.opts.ignore) {
                 Ok(sim) => s = s.with_simulation(sim),
                 Err(e) => {
@@ -561,9 +564,7 @@ impl Observer for Printer<'_> {
                 }
             }
         }
-        if let Some(bar) = self.bar.take() {
-            bar.finish_and_clear();
-        }
+        self.hide_progress();
         self.print_block(i, &s);
         self.done.push(s);
         // On a time budget: rewriting every file after every benchmark made many short benchmarks

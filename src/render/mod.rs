@@ -1,6 +1,7 @@
 //! Output: the JSONL recording, the live status line, the summary table and human units.
 
 pub mod jsonl;
+pub mod progress;
 pub mod status;
 pub mod table;
 pub mod units;

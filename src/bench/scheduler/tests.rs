@@ -44,6 +44,9 @@ impl Observer for Calls {
     fn phase(&mut self, index: usize, text: &str) {
         self.log.push(format!("phase {index} {text}"));
     }
+    fn run_starting(&mut self, index: usize, kind: RunKind) {
+        self.log.push(format!("next {index} {kind:?}"));
+    }
     fn run_done(&mut self, index: usize, result: &BenchmarkResult, target: u64) {
         self.log.push(format!("run {index} {}/{target}", result.runs.len()));
     }
@@ -90,8 +93,11 @@ fn hooks_warmups_and_runs_come_in_hyperfines_order() {
         vec![
             format!("started {i}/2 {name}"),
             format!("phase {i} Performing warmup runs"),
+            format!("next {i} Warmup"),
             format!("phase {i} Running preparation command"),
+            format!("next {i} Initial"),
             format!("run {i} 1/2"),
+            format!("next {i} Timed"),
             format!("run {i} 2/2"),
             format!("finished {i} (2 runs)"),
         ]
@@ -106,6 +112,20 @@ fn interleaved_rounds_alternate_and_hand_over_after_the_last_round() {
     assert_eq!(runs, ["a [0]", "b [0]", "a [1]", "b [1]", "a [2]", "b [2]"]);
     let tail: Vec<&str> = calls.log.iter().rev().take(2).rev().map(String::as_str).collect();
     assert_eq!(tail, ["finished 0 (3 runs)", "finished 1 (3 runs)"]);
+    // Progress learns whose run is in flight before each one, so it shows that command's figures.
+    let runs: Vec<&str> =
+        calls.log.iter().filter(|l| l.starts_with("next") || l.starts_with("run")).map(String::as_str).collect();
+    let expected = ["next 0 Initial", "run 0 1/3", "next 1 Initial", "run 1 1/3"].into_iter().chain([
+        "next 0 Timed",
+        "run 0 2/3",
+        "next 1 Timed",
+        "run 1 2/3",
+        "next 0 Timed",
+        "run 0 3/3",
+        "next 1 Timed",
+        "run 1 3/3",
+    ]);
+    assert_eq!(runs, expected.collect::<Vec<_>>());
 }
 
 #[test]
