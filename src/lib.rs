@@ -5,10 +5,11 @@
 
 /// `eprintln!` that cannot panic: a closed or full stderr must never change denet's exit code,
 /// which for `run` is the command's (docs/cli.md).
+/// On a terminal, the text is wrapped at words to its width (src/wrap.rs).
 macro_rules! note {
     ($($arg:tt)*) => {{
         use std::io::Write as _;
-        let _ = writeln!(std::io::stderr(), $($arg)*);
+        let _ = writeln!(std::io::stderr(), "{}", $crate::wrap::for_stderr(&format!($($arg)*)));
     }};
 }
 
@@ -29,6 +30,7 @@ mod render;
 mod results;
 mod stats;
 mod vocab;
+pub mod wrap;
 
 pub use cli::Cli;
 pub use cmd::dispatch;

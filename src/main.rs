@@ -16,7 +16,8 @@ fn main() -> ExitCode {
     env_logger::Builder::from_env(env_logger::Env::new().filter_or("DENET_LOG", "warn").write_style("DENET_LOG_STYLE"))
         .format(|buf, record| {
             use std::io::Write;
-            writeln!(buf, "denet: {}: {}", record.level().as_str().to_lowercase(), record.args())
+            let text = format!("denet: {}: {}", record.level().as_str().to_lowercase(), record.args());
+            writeln!(buf, "{}", denet::wrap::for_stderr(&text))
         })
         .init();
     let cli = denet::Cli::parse();
@@ -26,12 +27,12 @@ fn main() -> ExitCode {
         Ok(code) => code,
         Err(err) if is_broken_pipe(&err) => ExitCode::SUCCESS,
         Err(err) if bench => {
-            let _ = writeln!(std::io::stderr(), "Error: {err:#}");
+            let _ = writeln!(std::io::stderr(), "{}", denet::wrap::for_stderr(&format!("Error: {err:#}")));
             ExitCode::from(bench_exit_code(&err))
         }
         Err(err) => {
             // Never a panic here: a full or closed stderr must not turn the exit code into 101.
-            let _ = writeln!(std::io::stderr(), "denet: {err:#}");
+            let _ = writeln!(std::io::stderr(), "{}", denet::wrap::for_stderr(&format!("denet: {err:#}")));
             ExitCode::from(exit_code_of(&err))
         }
     }

@@ -231,7 +231,8 @@ impl Baseline {
             None => crate::checks::against_reference(&current, check)?,
         };
         let heading = if baseline.is_some() { "Against the baseline:" } else { "Against the first command:" };
-        let code = compare::report(&regression, check, opts.look.report.then_some(heading), to_stderr)?;
+        let out = compare::Out { to_stderr, colors: opts.look.colors };
+        let code = compare::report(&regression, check, opts.look.report.then_some(heading), out)?;
         // A Markdown export gets the comparison too, ready for a pull-request comment.
         for path in &self.markdown_files {
             let mut text = std::fs::read_to_string(path).unwrap_or_default();

@@ -8,6 +8,7 @@ use anyhow::Context;
 
 use crate::checks::{self, Regression};
 use crate::options::compare::{CheckOptions, CompareOptions};
+use crate::render::columns::{colours_allowed, Screen};
 use crate::render::export::write_atomically;
 use crate::render::regression;
 use crate::results;
@@ -16,14 +17,22 @@ pub fn compare(opts: &CompareOptions) -> anyhow::Result<ExitCode> {
     let baseline = results::read(&opts.baseline)?;
     let current = results::read(&opts.current)?;
     let regression = checks::run(&baseline, &current, &opts.check)?;
-    report(&regression, &opts.check, opts.print.then_some(""), false)
+    report(&regression, &opts.check, opts.print.then_some(""), Out { to_stderr: false, colors: colours_allowed() })
+}
+
+/// Where the terminal report goes: stdout, or stderr (`bench` with an export on stdout), and
+/// whether colours are allowed there (`bench --style`; `NO_COLOR`, `TERM=dumb`). Colours and a
+/// width apply only where that stream is a terminal.
+#[derive(Debug, Clone, Copy)]
+pub struct Out {
+    pub to_stderr: bool,
+    pub colors: bool,
 }
 
 /// Write the reports, append to the GitHub job summary, print (under `heading`, when given), and
 /// return the exit code. Files come first, and a closed stdout (`denet compare ... | head`) is
-/// ignored: neither may turn a regression into a success. `to_stderr`: the terminal report goes to
-/// stderr (`bench` with an export on stdout).
-pub fn report(r: &Regression, opts: &CheckOptions, heading: Option<&str>, to_stderr: bool) -> anyhow::Result<ExitCode> {
+/// ignored: neither may turn a regression into a success.
+pub fn report(r: &Regression, opts: &CheckOptions, heading: Option<&str>, out: Out) -> anyhow::Result<ExitCode> {
     let code = if r.failed(opts.fail_on_inconclusive) {
         ExitCode::from(crate::error::exit::FAILURE)
     } else {
@@ -49,13 +58,15 @@ pub fn report(r: &Regression, opts: &CheckOptions, heading: Option<&str>, to_std
         if !h.is_empty() {
             terminal = format!("{h}\n");
         }
-        terminal += &regression::terminal(r);
+        let screen = Screen::detect(out.to_stderr);
+        terminal += &regression::terminal(r, Screen { colors: screen.colors && out.colors, ..screen });
     }
     if opts.markdown.as_deref() == Some(Path::new("-")) {
         terminal += &md;
     }
-    if to_stderr {
-        note!("{}", terminal.trim_end_matches('\n'));
+    if out.to_stderr {
+        // Not through `note!`: the table is already fitted to the width.
+        let _ = writeln!(std::io::stderr(), "{}", terminal.trim_end_matches('\n'));
         return Ok(code);
     }
     let mut out = std::io::stdout().lock();

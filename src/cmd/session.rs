@@ -135,7 +135,9 @@ pub fn finish(
     }
     sink.writer.write(&Record::Summary(summary.clone()));
     if opts.output.human {
-        note!("{}", table::render(summary));
+        // Not through `note!`: the table is already fitted to the width.
+        let width = crate::render::columns::Screen::detect(true).width;
+        let _ = std::io::Write::write_fmt(&mut std::io::stderr(), format_args!("{}\n", table::render(summary, width)));
     }
     match sink.writer.take_error() {
         Some(e) => Err(e),

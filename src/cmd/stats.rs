@@ -31,7 +31,11 @@ pub fn stats(json: bool, path: &Path) -> anyhow::Result<ExitCode> {
         // What was recorded, then what it cost.
         let mut rows = recorded;
         rows.extend(table::rows(&summary));
-        writeln!(std::io::stdout().lock(), "{}", table::render_rows(rows))?;
+        writeln!(
+            std::io::stdout().lock(),
+            "{}",
+            table::render_rows(rows, crate::render::columns::Screen::detect(false).width)
+        )?;
     }
     Ok(ExitCode::SUCCESS)
 }

@@ -26,6 +26,7 @@ impl SampleSink for MonitorSink {
 pub mod bench_report;
 pub mod bench_table;
 pub mod charts;
+pub mod columns;
 pub mod escape;
 pub mod export;
 pub mod headline;

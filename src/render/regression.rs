@@ -1,8 +1,9 @@
 //! Regression check reports: a terminal table, a GitHub-flavoured Markdown table, and JUnit XML.
 
-use comfy_table::{presets::UTF8_FULL_CONDENSED, Table};
+use console::Style;
 
 use super::bench_report::fmt_in;
+use super::columns::{Cell, Column, Grid, Screen};
 use super::escape;
 use crate::checks::{Note, Regression, Row};
 use crate::metrics::{self, MetricKey};
@@ -111,38 +112,75 @@ pub fn headline(r: &Regression) -> String {
     parts.join(", ")
 }
 
-/// The terminal table and the notes.
-pub fn terminal(r: &Regression) -> String {
-    let mut table = Table::new();
-    table.load_preset(UTF8_FULL_CONDENSED);
+/// The terminal table and the notes, fitted to `screen`: the run counts drop first, then the
+/// p-value, the threshold, the baseline and the current figures; the benchmark and the metric
+/// are shortened last. The change and the verdict stay, coloured as in the HTML report.
+pub fn terminal(r: &Regression, screen: Screen) -> String {
     let confidence = r.rows.first().map_or(95.0, |x| 100.0 * x.check.confidence);
-    table.set_header(vec![
-        "Benchmark".to_string(),
-        "Metric".into(),
-        "Baseline".into(),
-        "Current".into(),
-        format!("Change [{confidence:.0}% CI]"),
-        "p".into(),
-        "Threshold".into(),
-        "Verdict".into(),
-    ]);
-    for row in &r.rows {
-        table.add_row(vec![
-            row.benchmark.clone(),
-            row.metric.label().to_string(),
-            summary_text(row, true),
-            summary_text(row, false),
-            change_text(row),
-            p_text(row),
-            threshold_text(&row.check.threshold, &row.metric),
-            verdict_text(row.check.verdict).to_string(),
-        ]);
-    }
-    let mut out = format!("{table}\n{}\n", headline(r));
+    let col = |heading: &str, right: bool, drop_rank: Option<u8>, shrinks: bool| Column {
+        heading: heading.into(),
+        right,
+        drop_rank,
+        shrinks,
+    };
+    let columns = vec![
+        col("Benchmark", false, None, true),
+        col("Metric", false, None, true),
+        col("Baseline", true, Some(4), false),
+        col("Current", true, Some(5), false),
+        col(&format!("Change [{confidence:.0}% CI]"), true, None, false),
+        col("Verdict", false, None, false),
+        col("Threshold", true, Some(3), false),
+        col("p", false, Some(2), false),
+        col("Runs", true, Some(1), false),
+    ];
+    let rows = r.rows.iter().map(terminal_row).collect();
+    let mut out = Grid { columns, rows }.render(screen);
+    out += &format!("{}\n", headline(r));
     for n in &r.notes {
-        out += &format!("  note: {}\n", note_text(n));
+        out += &format!("{}\n", wrap(&format!("  note: {}", note_text(n)), screen.width));
     }
     out
+}
+
+/// One check as cells: worse in red, better in green, inconclusive in yellow (the HTML's colours).
+fn terminal_row(row: &Row) -> Vec<Cell> {
+    let tone = match row.check.verdict {
+        Verdict::Regressed => Some(Style::new().red()),
+        Verdict::Improved => Some(Style::new().green()),
+        Verdict::Inconclusive => Some(Style::new().yellow()),
+        Verdict::Unchanged => None,
+    };
+    let runs = format!("{} → {}", row.check.baseline.count, row.check.current.count);
+    vec![
+        (row.benchmark.clone(), None),
+        (row.metric.label().to_string(), None),
+        (spread_text(row, true), None),
+        (spread_text(row, false), None),
+        (change_text(row), tone.clone()),
+        (verdict_text(row.check.verdict).to_string(), tone.map(|s| s.bold())),
+        (threshold_text(&row.check.threshold, &row.metric), None),
+        (p_text(row), None),
+        (runs, None),
+    ]
+}
+
+/// "50.9 ms ± 0.2 ms" (the run counts have their own column), "7,108,298" for an exact count.
+fn spread_text(r: &Row, baseline: bool) -> String {
+    let s = if baseline { &r.check.baseline } else { &r.check.current };
+    if is_exact(r) {
+        return super::bench_report::grouped(s.mean as u64);
+    }
+    let unit = metrics::auto_unit(r.metric.dimension(), r.check.baseline.mean);
+    match s.stddev {
+        Some(sd) => format!("{} ± {}", fmt_in(s.mean, unit), fmt_in(sd, unit)),
+        None => fmt_in(s.mean, unit),
+    }
+}
+
+/// A note wrapped to the screen's width, when there is one.
+fn wrap(text: &str, width: Option<usize>) -> String {
+    width.map_or(text.to_string(), |w| crate::wrap::to_width(text, w))
 }
 
 /// A GitHub-flavoured Markdown table for a pull-request comment or the job summary.

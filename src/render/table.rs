@@ -1,6 +1,6 @@
 //! The end-of-monitoring summary as a table on stderr.
 
-use comfy_table::{presets::UTF8_FULL_CONDENSED, Cell, Table};
+use comfy_table::{presets::UTF8_FULL_CONDENSED, Cell, ColumnConstraint, ContentArrangement, Table};
 
 use super::units::{bytes, count, seconds};
 use crate::profile::{CgroupCounters, KernelCounters, RunLimits, Summary, SyscallCount};
@@ -147,18 +147,28 @@ fn kernel_rows(k: &KernelCounters, top: &[SyscallCount]) -> Vec<(String, String)
     rows
 }
 
-/// The summary as a two-column table.
-pub fn render(s: &Summary) -> String {
-    render_rows(rows(s))
+/// The summary as a two-column table, at most `width` columns wide when given.
+pub fn render(s: &Summary, width: Option<usize>) -> String {
+    render_rows(rows(s), width)
 }
 
-/// Rows as a two-column table.
-pub fn render_rows(rows: Vec<(String, String)>) -> String {
+/// Rows as a two-column table; with a `width` (a terminal's), long values wrap inside their cell
+/// at word boundaries instead of the terminal cutting the table's lines.
+pub fn render_rows(rows: Vec<(String, String)>, width: Option<usize>) -> String {
     let mut table = Table::new();
     table.load_preset(UTF8_FULL_CONDENSED);
+    if let Some(w) = width {
+        table.set_content_arrangement(ContentArrangement::Dynamic);
+        // One short of the width: a line that fills the last column wraps early on some terminals.
+        table.set_width(w.saturating_sub(1).min(u16::MAX as usize) as u16);
+    }
     table.set_header(vec![Cell::new("Metric"), Cell::new("Value")]);
     for (k, v) in rows {
         table.add_row(vec![k, v]);
+    }
+    // The labels keep their lines; the values wrap.
+    if let Some(labels) = table.column_mut(0) {
+        labels.set_constraint(ColumnConstraint::ContentWidth);
     }
     table.to_string()
 }
@@ -235,6 +245,17 @@ mod tests {
         let s = s.with_ebpf_processes();
         assert_eq!(s.processes_seen, 2001, "the command and the 2,000 it forked");
         assert_eq!(row(&rows(&s), "Processes").0, "Processes peak (sampled) / started (eBPF)");
+    }
+
+    #[test]
+    fn the_table_fits_the_terminal_width() {
+        let long = ("Top syscalls".to_string(), "openat 197, mmap 161, newfstatat 141, close 137, read 31, ".repeat(3));
+        let rows = vec![("Duration".to_string(), "1.00 s".to_string()), long];
+        for width in [60, 80, 160] {
+            let text = render_rows(rows.clone(), Some(width));
+            assert!(text.lines().all(|l| l.chars().count() < width), "{width}:\n{text}");
+            assert!(text.contains("openat 197"), "{text}");
+        }
     }
 
     #[test]

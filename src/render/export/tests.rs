@@ -221,7 +221,7 @@ fn regression() -> Regression {
 
 #[test]
 fn regression_terminal_table() {
-    insta::assert_snapshot!(regression::terminal(&regression()));
+    insta::assert_snapshot!(regression::terminal(&regression(), crate::render::columns::Screen::PLAIN));
 }
 
 #[test]
