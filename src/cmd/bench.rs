@@ -284,8 +284,8 @@ struct Printer<'a> {
     current: Option<usize>,
     paint: Paint,
     layout: Layout,
-    /// Whether a block showed a significance test, so that the legend is printed at the end.
-    tested: bool,
+    /// What the legend printed at the end explains: the columns some block showed.
+    legend: crate::render::bench_table::Legend,
     /// Where the human report goes, and how writing it went.
     out: ReportOut,
 }
@@ -350,7 +350,7 @@ impl<'a> Printer<'a> {
             current: None,
             paint: Paint { colors: opts.look.colors },
             layout: Layout::for_stdout(),
-            tested: false,
+            legend: Default::default(),
             out: ReportOut {
                 to_stderr: opts.exports.iter().any(|(_, d)| *d == crate::vocab::Destination::Stdout),
                 closed: false,
@@ -386,7 +386,7 @@ impl<'a> Printer<'a> {
                 paint: self.paint,
             };
             let block = bench_report::block(index, s, reference, look);
-            self.tested |= block.tested;
+            self.legend = self.legend.max(block.legend);
             self.out.write(&block.text);
             if let Some(p) = &s.result.precision {
                 self.out.write(&format!("  {}\n", bench_report::precision_text(p, s.result.runs.len())));
@@ -426,8 +426,8 @@ impl<'a> Printer<'a> {
         if !summarized.is_empty() {
             self.write_html(&summarized)?;
         }
-        if self.tested && self.opts.look.report {
-            self.out.write(&bench_report::legend(self.opts.alpha));
+        if self.opts.look.report {
+            self.out.write(&bench_report::legend(self.opts.alpha, self.legend));
         }
         // Once, and only to a person watching (the progress bar's condition): scripts read the record.
         if self.opts.look.progress {

@@ -225,6 +225,18 @@ impl Metric {
         self.spec().source
     }
 
+    /// The words for a higher and a lower mean in a comparison: "slower"/"faster" for the times
+    /// that say how long something took (hyperfine's four, the cgroup's CPU time, the task clock),
+    /// "more"/"fewer" for counts, "more"/"less" otherwise: less off-CPU time is not "faster".
+    pub fn change_words(self) -> (&'static str, &'static str) {
+        use Metric::*;
+        match (self, self.dimension()) {
+            (TimeWallClock | TimeUser | TimeSystem | TimeCpu | TimeCpuCgroup | TaskClock, _) => ("slower", "faster"),
+            (_, Dimension::Count) => ("more", "fewer"),
+            _ => ("more", "less"),
+        }
+    }
+
     /// The name people read in reports.
     pub fn label(self) -> &'static str {
         self.spec().label
@@ -343,6 +355,11 @@ impl MetricKey {
     /// Metrics denet does not know (hyperfine's hardware counters) are counts.
     pub fn dimension(&self) -> Dimension {
         self.known().map_or(Dimension::Count, Metric::dimension)
+    }
+
+    /// `Metric::change_words`; a metric denet does not know is a count.
+    pub fn change_words(&self) -> (&'static str, &'static str) {
+        self.known().map_or(("more", "fewer"), Metric::change_words)
     }
 }
 

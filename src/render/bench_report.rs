@@ -2,7 +2,7 @@
 
 use console::Style;
 
-use super::bench_table::{Layout, MetricRow, Table, Versus};
+use super::bench_table::{Layout, Legend, MetricRow, Table, Tone, Versus};
 use crate::bench::precision::{Of, Precision};
 use crate::bench::scheduler::Warning;
 use crate::metrics::{self, Dimension, Metric, Selected};
@@ -46,20 +46,36 @@ pub fn unit_for(metric: Metric, selected: &[Selected], reference_mean: f64) -> m
         .unwrap_or_else(|| metrics::table_unit(metric.dimension(), reference_mean))
 }
 
-/// A value in a unit without its symbol: three decimals for seconds, one otherwise (hyperfine's).
+/// A value in a unit without its symbol: three decimals for seconds, one otherwise (hyperfine's),
+/// none for a plain count (612 syscalls, not 612.8; k, M and B keep one).
 fn number_in(value: f64, unit: metrics::DisplayUnit) -> String {
     let v = unit.convert(value);
-    if unit.dimension == Dimension::Time && unit.symbol == "s" {
-        format!("{v:.3}")
-    } else {
-        format!("{v:.1}")
+    match (unit.dimension, unit.symbol) {
+        (Dimension::Time, "s") => format!("{v:.3}"),
+        (_, "count") => format!("{v:.0}"),
+        _ => format!("{v:.1}"),
     }
 }
 
-/// One benchmark's report and whether it shows a significance test (the legend is then due).
+/// The reference's unit, or a larger one where the mean would read 1000 or more in it (7.9 ms,
+/// not 7862.3 µs); never beyond seconds (hyperfine prints 1000.000 s, and its tests read that),
+/// and never a unit the user chose in `--metrics`.
+fn promoted(unit: metrics::DisplayUnit, chosen: bool, mean: f64) -> metrics::DisplayUnit {
+    if chosen || unit.convert(mean).abs() < 1000.0 {
+        return unit;
+    }
+    let own = metrics::table_unit(unit.dimension, mean);
+    if unit.dimension == Dimension::Time && own.scale > 1.0 {
+        metrics::table_unit(Dimension::Time, 1.0)
+    } else {
+        own
+    }
+}
+
+/// One benchmark's report and the legend its columns need.
 pub struct Block {
     pub text: String,
-    pub tested: bool,
+    pub legend: Legend,
 }
 
 /// What a block is drawn with.
@@ -85,10 +101,10 @@ pub fn block(index: usize, s: &Summarized, reference: Option<&Summarized>, look:
         if s.result.complete { paint.dim(&counted) } else { paint.yellow(&counted) }
     );
     let rows: Vec<MetricRow> = look.selected.iter().filter_map(|sel| metric_row(s, reference, sel, look)).collect();
-    let tested = rows.iter().any(|r| r.versus.as_ref().is_some_and(|v| !v.test.is_empty()));
     let label_width = look.selected.iter().map(|sel| row_label(sel.metric).chars().count()).max().unwrap_or(0);
     let table = Table { rows, label_width };
-    Block { text: title + &table.render(look.layout, paint.colors), tested }
+    let (text, legend) = table.fitted(look.layout, paint.colors);
+    Block { text: title + &text, legend }
 }
 
 /// hyperfine's labels for its metrics ("Memory"), denet's for its own.
@@ -106,7 +122,7 @@ fn metric_row(s: &Summarized, reference: Option<&Summarized>, sel: &Selected, lo
     let base = reference.and_then(|r| r.metric(sel.metric)).map(|m| &m.stats);
     // Units follow the first benchmark, so that the blocks compare at a glance.
     let scale = base.filter(|b| b.mean != 0.0).unwrap_or(own).mean;
-    let unit = unit_for(sel.metric, look.selected, scale);
+    let unit = promoted(unit_for(sel.metric, look.selected, scale), sel.unit.is_some(), own.mean);
     let num = |v: f64| number_in(v, unit);
     let versus = match (reference, base) {
         (Some(r), Some(b)) => Some(versus(s, r, own, b, sel.metric, look.alpha)),
@@ -153,11 +169,12 @@ pub fn grouped(n: u64) -> String {
 /// denet's test where the runs vary (constant runs, as the mock's, need no test).
 fn versus(s: &Summarized, r: &Summarized, own: &Stats, base: &Stats, m: Metric, alpha: f64) -> Versus {
     if base.mean == 0.0 {
-        return Versus { change: "N/A".into(), interval: String::new(), factor: String::new(), test: String::new() };
+        let none = String::new;
+        return Versus { change: "N/A".into(), interval: none(), factor: none(), test: none(), tone: Tone::Flat };
     }
     let ratio = own.mean / base.mean;
     let large = base.mean > 0.0 && !(0.7..1.3).contains(&ratio);
-    let factor = match factor_parts(ratio, m.dimension()).filter(|_| large) {
+    let factor = match factor_parts(ratio, m.change_words()).filter(|_| large) {
         Some((f, word)) if f.is_finite() => format!("({f:.1}x {word})"),
         Some((_, word)) => format!("(∞x {word})"),
         None => String::new(),
@@ -174,15 +191,26 @@ fn versus(s: &Summarized, r: &Summarized, own: &Stats, base: &Stats, m: Metric, 
         ),
         None => (signed_pct(ratio - 1.0), String::new(), String::new()),
     };
-    Versus { change, interval, factor, test }
+    // Without a test (runs that do not vary) a change is exact, so it is coloured by its sign.
+    let significant = c.as_ref().is_none_or(|c| c.significant || c.p_value.is_none());
+    let tone = match ratio {
+        r if !significant || r == 1.0 || !r.is_finite() => Tone::Flat,
+        r if r > 1.0 => Tone::Worse,
+        _ => Tone::Better,
+    };
+    Versus { change, interval, factor, test, tone }
 }
 
-/// The line under the last block that explains the test column.
-pub fn legend(alpha: f64) -> String {
-    format!(
-        "  change [{:.0}% confidence interval] vs. benchmark 1; p: its Welch's t-test\n  (†: Mann–Whitney U, ‡: paired t-test over interleaved rounds); *: p < {alpha}\n",
-        100.0 * (1.0 - alpha)
-    )
+/// The lines under the last block that explain the interval and the test columns.
+pub fn legend(alpha: f64, legend: Legend) -> String {
+    let confidence = 100.0 * (1.0 - alpha);
+    match legend {
+        Legend::None => String::new(),
+        Legend::Interval => format!("  change [{confidence:.0}% confidence interval] vs. benchmark 1\n"),
+        Legend::Test => format!(
+            "  change [{confidence:.0}% confidence interval] vs. benchmark 1; p: its Welch's t-test\n  (†: Mann–Whitney U, ‡: paired t-test over interleaved rounds); *: p < {alpha}\n"
+        ),
+    }
 }
 
 /// hyperfine 2.0's warning texts (and 1.x's for outliers, which 2.0 no longer looks for).
@@ -242,20 +270,13 @@ pub fn signed_pct(v: f64) -> String {
     }
 }
 
-/// The factor of a ratio of means and its word ("slower"/"faster" for time, "more"/"less" otherwise);
-/// `None` when the ratio is undefined (a zero or missing reference).
-pub fn factor_parts(ratio: f64, dimension: Dimension) -> Option<(f64, &'static str)> {
+/// The factor of a ratio of means and its word, from the metric's `(higher, lower)` words
+/// (`Metric::change_words`); `None` when the ratio is undefined (a zero or missing reference).
+pub fn factor_parts(ratio: f64, (higher, lower): (&'static str, &'static str)) -> Option<(f64, &'static str)> {
     if ratio.is_nan() || ratio < 0.0 {
         return None;
     }
-    let (f, up) = if ratio >= 1.0 { (ratio, true) } else { (1.0 / ratio, false) };
-    let word = match (dimension, up) {
-        (Dimension::Time, true) => "slower",
-        (Dimension::Time, false) => "faster",
-        (_, true) => "more",
-        (_, false) => "less",
-    };
-    Some((f, word))
+    Some(if ratio >= 1.0 { (ratio, higher) } else { (1.0 / ratio, lower) })
 }
 
 /// The significance cell: p-value, the test, and a star when significant.
@@ -311,4 +332,32 @@ pub fn precision_warning(p: &Precision, runs: usize) -> String {
         precision_of(p),
         pm(p.achieved)
     )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn counts_have_no_decimals_and_units_are_promoted_past_three_digits() {
+        let count = metrics::table_unit(Dimension::Count, 612.8);
+        assert_eq!(fmt_in(612.8, count), "613");
+        let us = metrics::table_unit(Dimension::Time, 300e-6);
+        assert_eq!(us.symbol, "µs");
+        assert_eq!(fmt_in(7862.3e-6, promoted(us, false, 7862.3e-6)), "7.9 ms");
+        assert_eq!(fmt_in(862.3e-6, promoted(us, false, 862.3e-6)), "862.3 µs");
+        assert_eq!(fmt_in(7862.3e-6, promoted(us, true, 7862.3e-6)), "7862.3 µs", "a unit chosen in --metrics stays");
+        let s = metrics::table_unit(Dimension::Time, 1.0);
+        assert_eq!(fmt_in(1000.0, promoted(s, false, 1000.0)), "1000.000 s", "hyperfine's tests read seconds");
+        let kib = metrics::table_unit(Dimension::Bytes, 2048.0);
+        assert_eq!(fmt_in(5.0 * 1048576.0, promoted(kib, false, 5.0 * 1048576.0)), "5.0 MiB");
+    }
+
+    #[test]
+    fn only_times_of_how_long_it_took_are_faster_or_slower() {
+        assert_eq!(factor_parts(0.5, Metric::TimeWallClock.change_words()), Some((2.0, "faster")));
+        assert_eq!(factor_parts(0.5, Metric::TimeOffCpu.change_words()), Some((2.0, "less")));
+        assert_eq!(factor_parts(0.5, Metric::SyscallsTotal.change_words()), Some((2.0, "fewer")));
+        assert_eq!(factor_parts(2.0, Metric::MemoryPeakResident.change_words()), Some((2.0, "more")));
+    }
 }

@@ -51,6 +51,26 @@ pub struct Versus {
     pub factor: String,
     /// "p=0.012*": the significance test; empty where there is none.
     pub test: String,
+    pub tone: Tone,
+}
+
+/// What the legend under the last block explains: the columns that some block showed.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, PartialOrd, Ord)]
+pub enum Legend {
+    #[default]
+    None,
+    Interval,
+    /// The test, and the interval with it.
+    Test,
+}
+
+/// How a change is coloured, as in the HTML report: worse (red) and better (green) when it is
+/// significant, or exact where the runs do not vary; muted when it is not significant.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Tone {
+    Worse,
+    Better,
+    Flat,
 }
 
 /// The table of one benchmark; `label_width` keeps labels aligned across benchmarks.
@@ -72,17 +92,23 @@ enum Col {
     Test,
 }
 
-/// The optional columns, dropped in this order when the terminal is too narrow: the change's
-/// interval first (denet's addition to hyperfine's line), the range (least needed to compare),
-/// then the test, the factor, and σ last.
-const DROPS: [&[Col]; 5] = [&[Col::Interval], &[Col::Min, Col::Max], &[Col::Test], &[Col::Factor], &[Col::Sigma]];
+/// The optional columns, dropped in this order when the terminal is too narrow: the test first
+/// (the interval says more: how large the change could be), the range (least needed to compare),
+/// then the change's interval, the factor, and σ last.
+const DROPS: [&[Col]; 5] = [&[Col::Test], &[Col::Min, Col::Max], &[Col::Interval], &[Col::Factor], &[Col::Sigma]];
 
 /// A piece of a line and its colour.
 type Seg = (String, Option<Style>);
 
 impl Table {
     /// The table's lines, each "  "-indented; in a terminal, optional columns drop until it fits.
+    #[cfg(test)]
     pub fn render(&self, layout: Layout, colors: bool) -> String {
+        self.fitted(layout, colors).0
+    }
+
+    /// The lines, and the legend they need (for the interval or the test columns among them).
+    pub fn fitted(&self, layout: Layout, colors: bool) -> (String, Legend) {
         let mut cols = self.columns();
         let mut lines = self.lines(&cols, layout);
         for drop in DROPS {
@@ -93,7 +119,12 @@ impl Table {
             cols.retain(|c| !drop.contains(c));
             lines = self.lines(&cols, layout);
         }
-        lines.iter().map(|l| format!("{}\n", paint_line(l, colors))).collect()
+        let legend = match (cols.contains(&Col::Test), cols.contains(&Col::Interval)) {
+            (true, _) => Legend::Test,
+            (false, true) => Legend::Interval,
+            (false, false) => Legend::None,
+        };
+        (lines.iter().map(|l| format!("{}\n", paint_line(l, colors))).collect(), legend)
     }
 
     fn multiple_runs(&self) -> bool {
@@ -242,16 +273,17 @@ fn separator(c: Col, previous: Col) -> &'static str {
     }
 }
 
-/// hyperfine's colours: mean and σ green, min cyan, max magenta, a change red when it grows and
-/// green when it shrinks.
+/// hyperfine's colours: mean and σ green, min cyan, max magenta; the change and its factor as the
+/// HTML report colours them (hyperfine colours every rise red, significant or not).
 fn style(c: Col, r: &MetricRow) -> Style {
-    let change = r.versus.as_ref().map_or("", |v| v.change.as_str());
-    match c {
-        Col::Mean | Col::Sigma => Style::new().green(),
-        Col::Min => Style::new().cyan(),
-        Col::Max => Style::new().magenta(),
-        Col::Change | Col::Factor if change.starts_with('-') => Style::new().green(),
-        Col::Change | Col::Factor if change.starts_with('+') => Style::new().red(),
+    let tone = r.versus.as_ref().map(|v| v.tone);
+    match (c, tone) {
+        (Col::Mean | Col::Sigma, _) => Style::new().green(),
+        (Col::Min, _) => Style::new().cyan(),
+        (Col::Max, _) => Style::new().magenta(),
+        (Col::Change | Col::Factor | Col::Interval, Some(Tone::Worse)) => Style::new().red(),
+        (Col::Change | Col::Factor | Col::Interval, Some(Tone::Better)) => Style::new().green(),
+        (Col::Change | Col::Factor | Col::Interval, Some(Tone::Flat)) => Style::new().dim(),
         _ => Style::new(),
     }
 }
@@ -296,6 +328,7 @@ mod tests {
                 interval: String::new(),
                 factor: factor.into(),
                 test: test.into(),
+                tone: Tone::Flat,
             }),
         }
     }
@@ -308,6 +341,15 @@ mod tests {
             ],
             label_width: 9,
         }
+    }
+
+    /// `second` with the changes' intervals.
+    fn with_intervals() -> Table {
+        let mut t = second();
+        for (r, interval) in t.rows.iter_mut().zip(["[+50.1%, +56.8%]", "[-1.2%, +9.6%]"]) {
+            r.versus.as_mut().unwrap().interval = interval.into();
+        }
+        t
     }
 
     #[test]
@@ -337,17 +379,34 @@ mod tests {
     #[test]
     fn columns_drop_in_order_below_the_compact_width() {
         let widths = |cols: usize| {
-            let text = second().render(Layout::for_width(cols), false);
+            let text = with_intervals().render(Layout::for_width(cols), false);
             assert!(text.lines().all(|l| l.chars().count() <= cols), "{cols} columns:\n{text}");
             text
         };
-        let narrow = widths(64);
-        assert!(!narrow.contains('…') && narrow.contains("p<0.001*"), "the range goes first:\n{narrow}");
-        let narrower = widths(63);
-        assert!(!narrower.contains("p<0.001") && narrower.contains("(1.5x slower)"), "then the test:\n{narrower}");
-        let narrowest = widths(54);
-        assert!(!narrowest.contains("slower") && narrowest.contains('±'), "then the factor:\n{narrowest}");
+        let all = widths(109);
+        assert!(all.contains('…') && all.contains("p<0.001*") && all.contains("[+50.1%, +56.8%]"), "{all}");
+        let eighty = widths(80);
+        assert!(!eighty.contains("p<0.001") && !eighty.contains('…'), "the test, then the range go first:\n{eighty}");
+        assert!(
+            eighty.contains("[+50.1%, +56.8%]") && eighty.contains("(1.5x slower)"),
+            "the interval stays:\n{eighty}"
+        );
+        let narrow = widths(60);
+        assert!(!narrow.contains("[+50.1%") && narrow.contains("(1.5x slower)"), "then the interval:\n{narrow}");
+        let narrower = widths(44);
+        assert!(!narrower.contains("slower") && narrower.contains('±'), "then the factor:\n{narrower}");
         assert!(!widths(39).contains('±'), "σ last");
+    }
+
+    #[test]
+    fn the_legend_explains_only_the_columns_shown() {
+        assert_eq!(with_intervals().fitted(Layout::for_width(109), false).1, Legend::Test);
+        assert_eq!(
+            with_intervals().fitted(Layout::for_width(80), false).1,
+            Legend::Interval,
+            "no legend for a dropped test"
+        );
+        assert_eq!(second().fitted(Layout::for_width(50), false).1, Legend::None);
     }
 
     #[test]
@@ -359,6 +418,25 @@ mod tests {
         let text = t.render(Layout::FULL, false);
         assert_eq!(text.lines().next(), Some("               Value"));
         assert!(text.contains("  Wall Time     21.9 ms           +53.4%  (1.5x slower)"), "{text}");
+    }
+
+    #[test]
+    fn changes_are_coloured_as_in_the_html_report() {
+        let mut t = second();
+        t.rows.truncate(1);
+        let line = |tone: Tone, t: &mut Table| {
+            t.rows[0].versus.as_mut().unwrap().tone = tone;
+            t.render(Layout::FULL, true).lines().nth(1).unwrap().to_string()
+        };
+        let red = "\x1b[31m";
+        assert!(line(Tone::Worse, &mut t).contains(red), "a significant rise is red");
+        let better = line(Tone::Better, &mut t);
+        assert!(
+            better.matches("\x1b[32m").count() == 4 && !better.contains(red),
+            "mean, σ, the change and its factor green: {better:?}"
+        );
+        let flat = line(Tone::Flat, &mut t);
+        assert!(!flat.contains(red) && flat.contains("\x1b[2m"), "not significant: muted, not red: {flat:?}");
     }
 
     #[test]

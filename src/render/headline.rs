@@ -4,7 +4,6 @@ use serde::Serialize;
 
 use super::bench_report::factor_parts;
 use super::report_data::ReportData;
-use crate::metrics::Dimension;
 use crate::stats::{compare, Comparison};
 
 /// The headline as text pieces; command names are marked so that the template sets them as code.
@@ -35,9 +34,9 @@ pub fn headline(data: &ReportData) -> Option<Headline> {
     let c = compare(values(slow.0), values(fast.0), data.alpha, data.design);
     let name = |i: usize| (data.benchmarks[i].name.clone(), true);
     let text = |s: String| (s, false);
-    let (factor, word) = factor_parts(c.ratio, metric.dimension())?;
-    let lowest = match (metric.dimension(), c.significant) {
-        (Dimension::Time, true) => "is the fastest".to_string(),
+    let (factor, word) = factor_parts(c.ratio, metric.change_words())?;
+    let lowest = match (metric.change_words().1, c.significant) {
+        ("faster", true) => "is the fastest".to_string(),
         (_, true) => format!("has the lowest {}", metric.label()),
         // An insignificant difference crowns nobody.
         (_, false) => format!("has the lowest mean {}", metric.label()),

@@ -1,7 +1,7 @@
 //! Markdown, AsciiDoc and Org-mode exports: hyperfine 2.0's table (the primary metric's mean, change and factor against the first command), one builder, three syntaxes.
 
 use super::{base_unit, Exporter, Report};
-use crate::metrics::{Dimension, DisplayUnit, Selected};
+use crate::metrics::{DisplayUnit, Selected};
 use crate::render::bench_report::unit_for;
 use crate::stats::{Stats, Summarized};
 
@@ -33,7 +33,9 @@ fn grid(r: &Report, primary: &Selected) -> Vec<[String; 4]> {
             None => value(unit, st.mean),
         };
         let (change, factor) = match reference.filter(|_| i > 0) {
-            Some(reference) => (change(st.mean, reference.mean), factor(st.mean, reference.mean, metric.dimension())),
+            Some(reference) => {
+                (change(st.mean, reference.mean), factor(st.mean, reference.mean, metric.change_words()))
+            }
             None => Default::default(),
         };
         grid.push([s.result.spec.name.replace('|', "\\|"), mean, change, factor]);
@@ -69,21 +71,17 @@ fn change(mean: f64, reference: f64) -> String {
     }
 }
 
-/// `(2.0x slower)`, only for changes of 30% or more against a positive reference.
-fn factor(mean: f64, reference: f64, dimension: Dimension) -> String {
+/// `(2.0x slower)`, only for changes of 30% or more against a positive reference (hyperfine's rule),
+/// in the metric's words (`Metric::change_words`).
+fn factor(mean: f64, reference: f64, words: (&'static str, &'static str)) -> String {
     if !(reference > 0.0 && (mean >= 1.3 * reference || mean <= 0.7 * reference)) {
         return String::new();
     }
-    let decrease = mean < reference;
-    let f = if decrease { reference / mean } else { mean / reference };
-    let direction = match (dimension == Dimension::Time, decrease) {
-        (true, true) => "faster",
-        (true, false) => "slower",
-        (false, true) => "less",
-        (false, false) => "more",
-    };
-    let f = if f.is_infinite() { "∞".to_string() } else { format!("{f:.1}") };
-    format!("({f}x {direction})")
+    match crate::render::bench_report::factor_parts(mean / reference, words) {
+        Some((f, word)) if f.is_finite() => format!("({f:.1}x {word})"),
+        Some((_, word)) => format!("(∞x {word})"),
+        None => String::new(),
+    }
 }
 
 /// A code span that holds any backticks: a longer run of them as the delimiter, padded by spaces
@@ -147,6 +145,7 @@ impl Exporter for Markup {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::metrics::Metric;
 
     #[test]
     fn markdown_code_spans_hold_backticks() {
@@ -166,10 +165,12 @@ mod tests {
         assert_eq!(change(1.99999, 2.0), "0.0%");
         assert_eq!(change(3.0, 2.0), "+50.0%");
         assert_eq!(change(0.0, 0.0), "N/A");
-        assert_eq!(factor(1.0, 2.0, Dimension::Time), "(2.0x faster)");
-        assert_eq!(factor(2.5, 2.0, Dimension::Time), "");
-        assert_eq!(factor(2.6, 2.0, Dimension::Bytes), "(1.3x more)");
-        assert_eq!(factor(0.0, 2.0, Dimension::Count), "(∞x less)");
-        assert_eq!(factor(1.0, 0.0, Dimension::Time), "");
+        let words = |m: Metric| m.change_words();
+        assert_eq!(factor(1.0, 2.0, words(Metric::TimeWallClock)), "(2.0x faster)");
+        assert_eq!(factor(2.5, 2.0, words(Metric::TimeWallClock)), "");
+        assert_eq!(factor(2.6, 2.0, words(Metric::MemoryPeakResident)), "(1.3x more)");
+        assert_eq!(factor(0.0, 2.0, words(Metric::SyscallsTotal)), "(∞x fewer)");
+        assert_eq!(factor(1.0, 2.0, words(Metric::TimeOffCpu)), "(2.0x less)", "less off-CPU time is not faster");
+        assert_eq!(factor(1.0, 0.0, words(Metric::TimeWallClock)), "");
     }
 }

@@ -130,7 +130,7 @@ fn terminal(results: &[Summarized], metrics_spec: &str, layout: Layout) -> Strin
         .enumerate()
         .map(|(i, s)| bench_report::block(i, s, (i > 0).then(|| &results[0]), look))
         .collect();
-    let legend = if blocks.iter().any(|b| b.tested) { bench_report::legend(0.05) } else { String::new() };
+    let legend = bench_report::legend(0.05, blocks.iter().map(|b| b.legend).max().unwrap_or_default());
     blocks.iter().map(|b| b.text.as_str()).collect::<Vec<_>>().join(" \n") + &legend
 }
 
