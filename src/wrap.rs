@@ -27,7 +27,11 @@ pub fn to_width(text: &str, width: usize) -> String {
             }
             let indent = &line[..line.len() - line.trim_start_matches(' ').len()];
             let hanging = format!("{indent}  ");
-            let options = textwrap::Options::new(width).subsequent_indent(&hanging).break_words(true);
+            let options = textwrap::Options::new(width)
+                .subsequent_indent(&hanging)
+                .break_words(true)
+                // "re-run" stays whole: a break after its hyphen reads as a hyphenated word.
+                .word_splitter(textwrap::WordSplitter::NoHyphenation);
             textwrap::wrap(line, options).join("\n")
         })
         .collect();

@@ -82,3 +82,110 @@ fn recordings_say_what_was_recorded() {
     let said = String::from_utf8_lossy(&out.stderr);
     assert!(said.contains(&format!("denet: attached to PID {} (sleep 5)", sleeper.id())), "{said}");
 }
+
+/// A segment that `denet bench`'s progress line drew (`Benchmark 1/2: ...`).
+fn is_progress(s: &str) -> bool {
+    s.contains("Benchmark ") && s.contains("/2: ")
+}
+
+/// Every progress line is erased (a segment of spaces only) before anything else is written, and
+/// none is left at the end; returns the progress segments.
+fn progress_never_stale(raw: &str) -> Vec<String> {
+    let segs: Vec<String> = console::strip_ansi_codes(raw).split('\r').map(str::to_string).collect();
+    let mut dirty = false;
+    for s in &segs {
+        if is_progress(s) {
+            dirty = true;
+        } else if s.trim().is_empty() && !s.contains('\n') {
+            dirty &= s.is_empty();
+        } else {
+            assert!(!dirty, "written over a progress line that was not erased: {s:?} in {raw:?}");
+        }
+    }
+    assert!(!dirty, "a progress line is left at the end: {raw:?}");
+    segs.into_iter().filter(|s| is_progress(s)).collect()
+}
+
+/// The bytes of `args` under a pseudo-terminal, with `denet` run from a scratch directory.
+fn bench_in_pty(cols: u16, env: &str, args: &str) -> Option<String> {
+    in_pty(cols, env, &format!("bench {args}"))
+}
+
+#[test]
+fn bench_fits_80_columns_and_its_progress_is_never_stale() {
+    let _cpu = cpu_shared();
+    let args = "-w 1 -r 3 --metrics default,time_system,processes_peak,page_faults_minor 'sleep 0.5' 'sleep 0.05'";
+    let Some(raw) = bench_in_pty(80, "", args) else { return };
+    for s in segments(&raw) {
+        assert!(s.chars().count() <= 80, "{} columns at width 80: {s:?}\n{raw:?}", s.chars().count());
+    }
+    let progress = progress_never_stale(&raw);
+    let plain = console::strip_ansi_codes(&raw);
+    assert!(plain.contains("Benchmark 2: sleep 0.05") && plain.contains("x faster)"), "{raw:?}");
+    // The spinner moves during the warmup and the long first run, before any run has ended.
+    let moving = |phase: &str| {
+        let distinct: std::collections::BTreeSet<&String> = progress.iter().filter(|s| s.contains(phase)).collect();
+        assert!(distinct.len() >= 2, "{phase}: the line did not move: {progress:?}");
+    };
+    moving("Performing warmup runs:");
+    moving("Initial run:");
+    assert!(progress.iter().any(|s| s.contains("Current estimate: ") && s.contains("ETA")), "{progress:?}");
+    assert!(plain.contains("Wall Time [ms]"), "at 80 columns the units are in the labels: {raw:?}");
+}
+
+#[test]
+fn interleaved_progress_shows_the_running_commands_own_estimate() {
+    let _cpu = cpu_shared();
+    let args = "--debug-mode --interleave -r 4 'sleep 0.3' 'sleep 0.1'";
+    let Some(raw) = bench_in_pty(160, "", args) else { return };
+    let progress = progress_never_stale(&raw);
+    let estimates: Vec<&String> = progress.iter().filter(|s| s.contains("Current estimate")).collect();
+    assert!(estimates.len() >= 6, "{progress:?}");
+    for s in estimates {
+        let own = if s.contains("Benchmark 1/2: sleep 0.3") { "300.0 ms" } else { "100.0 ms" };
+        assert!(s.contains(&format!("Current estimate: {own}")), "another command's estimate: {s:?}");
+    }
+}
+
+#[test]
+fn no_colour_codes_under_nocolor_no_color_or_a_dumb_terminal() {
+    let _cpu = cpu_shared();
+    let args = "--debug-mode -r 3 'sleep 0.1' 'sleep 0.2'";
+    let Some(coloured) = bench_in_pty(80, "", args) else { return };
+    assert!(coloured.contains("\x1b[3"), "colours by default on a terminal: {coloured:?}");
+    for (env, style) in [("", "--style nocolor"), ("NO_COLOR=1", ""), ("TERM=dumb", "")] {
+        let raw = bench_in_pty(80, env, &format!("{style} {args}")).unwrap();
+        assert!(!raw.contains('\x1b'), "{env} {style}: escape codes in {raw:?}");
+        assert!(raw.contains("Benchmark 2: sleep 0.2") && raw.contains("+100.0%"), "{raw:?}");
+    }
+    // The progress line under TERM=dumb: plain characters, erased with spaces, not ESC[K.
+    let dumb = bench_in_pty(80, "TERM=dumb", "-r 2 'sleep 0.3'").unwrap();
+    assert!(!dumb.contains('\x1b') && dumb.contains("Benchmark 1/1: sleep 0.3"), "{dumb:?}");
+}
+
+#[test]
+fn compare_fits_80_columns_and_colours_worse_and_better() {
+    let _cpu = cpu_shared();
+    let dir = tempfile::tempdir().unwrap();
+    let export = |file: &str, second: &str| {
+        let path = dir.path().join(file);
+        let names = ["-n", "fast", "-n", "slow"];
+        let args = ["bench", "--debug-mode", "-r", "5", "sleep 0.1", second, "--style", "none"];
+        crate::util::denet().args(args).args(names).arg("--export-json").arg(&path).assert().success();
+        path.display().to_string()
+    };
+    let (base, cur) = (export("a.json", "sleep 0.2"), export("b.json", "sleep 0.3"));
+    let Some(raw) = in_pty(80, "", &format!("compare {base} {cur}")) else { return };
+    for s in segments(&raw) {
+        assert!(s.chars().count() <= 80, "{} columns at width 80: {s:?}\n{raw:?}", s.chars().count());
+    }
+    let plain = console::strip_ansi_codes(&raw);
+    assert!(plain.contains("Change [95% CI]") && plain.contains("REGRESSED"), "{plain}");
+    assert!(raw.contains("\x1b[31m+50.0%") || raw.contains("\x1b[31m+50"), "a regression in red: {raw:?}");
+    let wide = in_pty(160, "", &format!("compare {base} {cur}")).unwrap();
+    assert!(wide.contains("Threshold") && wide.contains("5 → 5"), "every column at 160: {wide:?}");
+    for env in ["NO_COLOR=1", "TERM=dumb"] {
+        let raw = in_pty(80, env, &format!("compare {base} {cur}")).unwrap();
+        assert!(!raw.contains('\x1b') && raw.contains("REGRESSED"), "{env}: {raw:?}");
+    }
+}
