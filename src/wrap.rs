@@ -6,10 +6,16 @@ use std::io::IsTerminal;
 /// on its own, continuation lines indented two more than the line's own indent), as it is otherwise,
 /// so that logs and scripts get one line per message.
 pub fn for_stderr(text: &str) -> String {
-    if !std::io::stderr().is_terminal() {
-        return text.to_string();
-    }
-    match console::Term::stderr().size_checked() {
+    for_stream(text, std::io::stderr().is_terminal(), console::Term::stderr())
+}
+
+/// `for_stderr` for stdout (`denet doctor`'s findings).
+pub fn for_stdout(text: &str) -> String {
+    for_stream(text, std::io::stdout().is_terminal(), console::Term::stdout())
+}
+
+fn for_stream(text: &str, terminal: bool, term: console::Term) -> String {
+    match term.size_checked().filter(|_| terminal) {
         Some((_, cols)) => to_width(text, cols as usize),
         None => text.to_string(),
     }

@@ -61,7 +61,7 @@ pub fn doctor(json: bool) -> anyhow::Result<ExitCode> {
     let text = if json {
         serde_json::to_string_pretty(&Report { findings: &findings, verdict: &verdict })? + "\n"
     } else {
-        render(&findings, &verdict)
+        crate::wrap::for_stdout(&render(&findings, &verdict))
     };
     super::write_stdout(text.as_bytes())?;
     Ok(ExitCode::from(verdict.code))

@@ -119,7 +119,10 @@ impl Table {
             cols.retain(|c| !drop.contains(c));
             lines = self.lines(&cols, layout);
         }
-        let legend = match (cols.contains(&Col::Test), cols.contains(&Col::Interval)) {
+        let any =
+            |f: fn(&Versus) -> &String| self.rows.iter().any(|r| r.versus.as_ref().is_some_and(|v| !f(v).is_empty()));
+        let shown = |c: Col, f: fn(&Versus) -> &String| cols.contains(&c) && any(f);
+        let legend = match (shown(Col::Test, |v| &v.test), shown(Col::Interval, |v| &v.interval)) {
             (true, _) => Legend::Test,
             (false, true) => Legend::Interval,
             (false, false) => Legend::None,
@@ -407,6 +410,13 @@ mod tests {
             "no legend for a dropped test"
         );
         assert_eq!(second().fitted(Layout::for_width(50), false).1, Legend::None);
+        let mut untested = second();
+        untested.rows.iter_mut().for_each(|r| r.versus.as_mut().unwrap().test.clear());
+        assert_eq!(
+            untested.fitted(Layout::FULL, false).1,
+            Legend::None,
+            "runs that do not vary have no test to explain"
+        );
     }
 
     #[test]
