@@ -95,11 +95,16 @@ pub fn block(index: usize, s: &Summarized, reference: Option<&Summarized>, look:
     counted += if s.result.complete { ")" } else { ", interrupted)" };
     let paint = look.paint;
     let title = format!(
-        "{}: {} {}\n",
+        "{}: {} {}",
         paint.bold(&format!("Benchmark {}", index + 1)),
         paint.bold(&s.result.spec.name),
         if s.result.complete { paint.dim(&counted) } else { paint.yellow(&counted) }
     );
+    // A long command wraps at words in a terminal; piped, the line is hyperfine's.
+    let title = match look.layout.width {
+        Some(w) => crate::wrap::to_width(&title, w),
+        None => title,
+    } + "\n";
     let rows: Vec<MetricRow> = look.selected.iter().filter_map(|sel| metric_row(s, reference, sel, look)).collect();
     let label_width = look.selected.iter().map(|sel| row_label(sel.metric).chars().count()).max().unwrap_or(0);
     let table = Table { rows, label_width };

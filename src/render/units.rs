@@ -16,9 +16,10 @@ pub fn bytes(n: u64) -> String {
     }
 }
 
-/// Seconds as µs, ms, s, or m:ss for long spans.
+/// Seconds as µs, ms, s, or m:ss for long spans; nothing at all as "0 s" (not "0.0 µs").
 pub fn seconds(s: f64) -> String {
     match s {
+        0.0 => "0 s".into(),
         s if s < 1e-3 => format!("{:.1} µs", s * 1e6),
         s if s < 1.0 => format!("{:.1} ms", s * 1e3),
         s if s < 60.0 => format!("{s:.2} s"),
@@ -53,6 +54,7 @@ mod tests {
         assert_eq!(bytes(200 * 1024 * 1024), "200.0 MiB");
         assert_eq!(bytes(1536), "1.5 KiB");
         assert_eq!(seconds(0.0123), "12.3 ms");
+        assert_eq!(seconds(0.0), "0 s");
         assert_eq!(seconds(2.5), "2.50 s");
         assert_eq!(seconds(125.0), "2m05.0s");
         assert_eq!(seconds(119.96), "2m00.0s");

@@ -189,3 +189,24 @@ fn compare_fits_80_columns_and_colours_worse_and_better() {
         assert!(!raw.contains('\x1b') && raw.contains("REGRESSED"), "{env}: {raw:?}");
     }
 }
+
+#[test]
+fn ctrl_c_leaves_no_progress_line() {
+    let _cpu = cpu_shared();
+    // SIGINT in the middle of the second run, as Ctrl-C sends it.
+    let Some(raw) = bench_in_pty(80, "timeout -s INT 1.2", "-r 5 'sleep 0.5' 'sleep 0.6'") else { return };
+    let progress = progress_never_stale(&raw);
+    assert!(!progress.is_empty(), "no progress line was drawn: {raw:?}");
+    assert!(console::strip_ansi_codes(&raw).contains("interrupted"), "{raw:?}");
+}
+
+#[test]
+fn a_long_command_name_wraps_in_the_title() {
+    let _cpu = cpu_shared();
+    let name = format!("a name of {}", "many words ".repeat(10));
+    let Some(raw) = bench_in_pty(80, "", &format!("--debug-mode -r 2 -n '{name}' 'sleep 0.1'")) else { return };
+    assert!(console::strip_ansi_codes(&raw).contains("many words many"), "{raw:?}");
+    for s in segments(&raw) {
+        assert!(s.chars().count() <= 80, "{} columns at width 80: {s:?}\n{raw:?}", s.chars().count());
+    }
+}
