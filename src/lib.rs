@@ -5,11 +5,13 @@
 
 /// `eprintln!` that cannot panic: a closed or full stderr must never change denet's exit code,
 /// which for `run` is the command's (docs/cli.md).
-/// On a terminal, the text is wrapped at words to its width (src/wrap.rs).
+/// On a terminal, the text is wrapped at words to its width (src/wrap.rs), and `bench`'s progress
+/// line is erased first.
 macro_rules! note {
     ($($arg:tt)*) => {{
         use std::io::Write as _;
-        let _ = writeln!(std::io::stderr(), "{}", $crate::wrap::for_stderr(&format!($($arg)*)));
+        let text = $crate::wrap::for_stderr(&format!($($arg)*));
+        $crate::render::progress::erased(|| writeln!(std::io::stderr(), "{text}")).ok();
     }};
 }
 
@@ -35,6 +37,8 @@ pub mod wrap;
 pub use cli::Cli;
 pub use cmd::dispatch;
 pub use error::{bench_exit_code, exit_code_of, is_broken_pipe};
+/// For the log lines `main` writes: erase `bench`'s progress line first.
+pub use render::progress::erased as with_progress_erased;
 
 /// The spawner mode of the binary (src/bench/spawner.rs): `denet bench` runs its commands through it.
 #[cfg(unix)]

@@ -19,6 +19,7 @@ fn main() -> ExitCode {
             let text = format!("denet: {}: {}", record.level().as_str().to_lowercase(), record.args());
             writeln!(buf, "{}", denet::wrap::for_stderr(&text))
         })
+        .target(env_logger::Target::Pipe(Box::new(LogTarget)))
         .init();
     let cli = denet::Cli::parse();
     // `denet bench` keeps hyperfine 2.0's contract: "Error: ..." and exit code 1.
@@ -35,5 +36,19 @@ fn main() -> ExitCode {
             let _ = writeln!(std::io::stderr(), "{}", denet::wrap::for_stderr(&format!("denet: {err:#}")));
             ExitCode::from(exit_code_of(&err))
         }
+    }
+}
+
+/// stderr for log lines, with `bench`'s progress line erased before each (its next tick draws it
+/// again under the line), so that the two do not splice into each other.
+struct LogTarget;
+
+impl Write for LogTarget {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        denet::with_progress_erased(|| std::io::stderr().write(buf))
+    }
+
+    fn flush(&mut self) -> std::io::Result<()> {
+        std::io::stderr().flush()
     }
 }

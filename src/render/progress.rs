@@ -46,6 +46,24 @@ struct State {
     ascii: bool,
 }
 
+/// The line being shown, so that a message written meanwhile (`note!`, a log line) can erase it
+/// first instead of splicing into it.
+static SHOWN: Mutex<Option<Arc<Mutex<State>>>> = Mutex::new(None);
+
+/// Run `write` (a message to stderr) with the progress line erased and no tick drawing meanwhile;
+/// the next tick draws the line again, under the message.
+pub fn erased<R>(write: impl FnOnce() -> R) -> R {
+    let shown = SHOWN.lock().unwrap_or_else(|e| e.into_inner());
+    match shown.as_ref() {
+        Some(state) => {
+            let mut s = lock(state);
+            s.erase();
+            write()
+        }
+        None => write(),
+    }
+}
+
 /// The live line; dropping it stops the thread and erases the line.
 pub struct Progress {
     state: Arc<Mutex<State>>,
@@ -68,6 +86,7 @@ impl Progress {
                 s.draw();
             }
         });
+        *SHOWN.lock().unwrap_or_else(|e| e.into_inner()) = Some(Arc::clone(&state));
         Progress { state, ticker: ticker.ok().map(|t| (stop, t)) }
     }
 
@@ -97,6 +116,7 @@ impl Drop for Progress {
             let _ = thread.join();
         }
         self.hide();
+        *SHOWN.lock().unwrap_or_else(|e| e.into_inner()) = None;
     }
 }
 
