@@ -166,7 +166,7 @@ fn versus(s: &Summarized, r: &Summarized, own: &Stats, base: &Stats, m: Metric, 
     let varies = |st: &Stats| st.max > st.min;
     let c = s.compare_to(r, m, alpha).filter(|_| varies(own) || varies(base));
     let (change, interval, test) = match &c {
-        // The change the interval is about (paired rounds: the geometric mean of the ratios).
+        // The change the interval is about (paired rounds: the trimmed mean of the log ratios).
         Some(c) => (
             signed_pct(c.change),
             c.change_ci95.map_or(String::new(), |[lo, hi]| format!("[{}, {}]", signed_pct(lo), signed_pct(hi))),
