@@ -28,6 +28,7 @@ mod recording;
 mod render;
 mod results;
 mod stats;
+mod trimmed;
 mod vocab;
 
 pub use cli::Cli;
