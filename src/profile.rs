@@ -533,6 +533,8 @@ pub struct TreeProfile {
     pub rss_peak_bytes: u64,
     pub read_bytes: u64,
     pub write_bytes: u64,
+    /// Of `write_bytes`, the bytes truncated or deleted before writeback (charged to whoever did it).
+    pub cancelled_write_bytes: u64,
     pub rchar: u64,
     pub wchar: u64,
     pub processes_peak: u64,
@@ -550,7 +552,13 @@ impl TreeProfile {
         self.threads_peak = self.threads_peak.max(a.threads);
         let c = &a.counters;
         (self.read_bytes, self.write_bytes, self.rchar, self.wchar) = (c.read_bytes, c.write_bytes, c.rchar, c.wchar);
+        self.cancelled_write_bytes = c.cancelled_write_bytes;
         self.samples += 1;
+    }
+
+    /// Bytes written to storage for good: written, less what was truncated or deleted first (at least 0).
+    pub fn net_write_bytes(&self) -> u64 {
+        self.write_bytes.saturating_sub(self.cancelled_write_bytes)
     }
 }
 

@@ -139,6 +139,7 @@ impl Follower {
         if let Some(io) = io {
             p.read_bytes = p.read_bytes.max(io.read_bytes);
             p.write_bytes = p.write_bytes.max(io.write_bytes);
+            p.cancelled_write_bytes = p.cancelled_write_bytes.max(io.cancelled_write_bytes);
             p.rchar = p.rchar.max(io.rchar);
             p.wchar = p.wchar.max(io.wchar);
         }

@@ -126,6 +126,12 @@ registry! {
     IoReadBytes: "io_read_bytes", Bytes, ProcCounters, "Storage read", Read::Run(|p| p.tree.read_bytes as f64);
     /// Storage bytes written by the tree.
     IoWriteBytes: "io_write_bytes", Bytes, ProcCounters, "Storage write", Read::Run(|p| p.tree.write_bytes as f64);
+    /// Of the storage bytes written, those truncated or deleted before writeback: they never reached storage.
+    IoWriteCancelledBytes: "io_write_cancelled_bytes", Bytes, ProcCounters, "Storage write cancelled",
+        Read::Run(|p| p.tree.cancelled_write_bytes as f64);
+    /// Storage bytes written for good: written less cancelled, at least 0.
+    IoWriteNetBytes: "io_write_net_bytes", Bytes, ProcCounters, "Storage write net",
+        Read::Run(|p| p.tree.net_write_bytes() as f64);
     /// Bytes passed to read-like syscalls.
     IoReadChars: "io_read_chars", Bytes, ProcCounters, "Syscall read", Read::Run(|p| p.tree.rchar as f64);
     /// Bytes passed to write-like syscalls.
