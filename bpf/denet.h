@@ -62,6 +62,11 @@ struct denet_syscall_counts {
 struct denet_offcpu_counts {
 	__u64 blocked_ns;  /* switched out sleeping or waiting (prev_state != running) */
 	__u64 runnable_ns; /* switched out while still runnable (preempted) */
+	/* Context switches of the tree's threads, as the kernel's nvcsw and nivcsw count them, but a
+	 * thread's last one, at its exit (after the lifecycle program removed a dead group), which
+	 * the lifecycle program counts in `exit_switches`. */
+	__u64 switches_voluntary;   /* switched out blocking (prev_state != running) */
+	__u64 switches_involuntary; /* preempted while runnable */
 };
 
 /* A thread of the tree that is off CPU now (the off-CPU program's `off_since` map, key: its thread id). */
@@ -79,6 +84,15 @@ struct denet_lifecycle_counts {
 	__u64 lost_targets; /* children that could not be added (target map full) */
 	/* Execs that made a FROM_EXEC target counted: its execve entered before it counted (the syscall program missed it). */
 	__u64 counted_execves;
+	/* Exits of counted threads: each makes one last, voluntary, context switch. */
+	__u64 exit_switches;
+};
+
+/* The processes program's count for one tree: processes alive now (from 0 when denet named the tree: it
+ * adds what it found alive then), and the most at once. Signed: a process denet found may exit first. */
+struct denet_tree_count {
+	__s64 live;
+	__s64 peak;
 };
 
 /* Per-CPU counters of the network program. */

@@ -34,15 +34,25 @@ static __always_inline void switch_out(struct sched_switch_record *r, __u64 now)
 {
 	__u64 id = bpf_get_current_pid_tgid();
 	__u32 tgid = id >> 32, tid = (__u32)id;
+	/* The idle task, or a thread that has exited (its last switch is counted at its exit: the
+	 * lifecycle program may have removed its target already). */
 	if (tid == 0 || (r->prev_state & (EXIT_DEAD | EXIT_ZOMBIE)))
-		return; /* the idle task, or a thread that has exited */
+		return;
 	struct denet_target *t = bpf_map_lookup_elem(&targets, &tgid);
 	if (!t || !(t->flags & DENET_COUNT))
 		return;
+	__u32 runnable = (r->prev_state & TASK_REPORT_BITS) == 0;
+	struct denet_offcpu_counts *c = counters_slot(&counts);
+	if (c) {
+		if (runnable)
+			c->switches_involuntary++;
+		else
+			c->switches_voluntary++;
+	}
 	struct denet_switched_out s = {
 		.at_ns = now,
 		.tgid = tgid,
-		.runnable = (r->prev_state & TASK_REPORT_BITS) == 0,
+		.runnable = runnable,
 	};
 	bpf_map_update_elem(&off_since, &tid, &s, BPF_ANY);
 }

@@ -105,7 +105,7 @@ registry! {
     MemoryPeakResident: "memory_peak_resident", Bytes, Wait4, "Peak RSS (largest process)",
         Read::Run(|p| p.rusage.max_rss_bytes as f64);
     /// Peak of the summed RSS of the whole tree, at least the largest process's.
-    MemoryPeakResidentTree: "memory_peak_resident_tree", Bytes, Sampled, "Peak RSS (whole tree)",
+    MemoryPeakResidentTree: "memory_peak_resident_tree", Bytes, Sampled, "Peak RSS whole tree",
         Read::Run(|p| p.tree.rss_peak_bytes.max(p.rusage.max_rss_bytes) as f64);
     /// Page faults served without I/O.
     PageFaultsMinor: "page_faults_minor", Count, Wait4, "Minor page faults", Read::Run(|p| p.rusage.minor_faults as f64);
@@ -136,11 +136,12 @@ registry! {
     IoReadChars: "io_read_chars", Bytes, ProcCounters, "Syscall read", Read::Run(|p| p.tree.rchar as f64);
     /// Bytes passed to write-like syscalls.
     IoWriteChars: "io_write_chars", Bytes, ProcCounters, "Syscall write", Read::Run(|p| p.tree.wchar as f64);
-    /// Most processes alive at one sample.
-    ProcessesPeak: "processes_peak", Count, Sampled, "Processes (peak)", Read::Run(|p| p.tree.processes_peak as f64);
+    /// Most processes alive at once: exact (counted in the kernel) with `--ebpf`, else at one sample.
+    ProcessesPeak: "processes_peak", Count, Sampled, "Processes peak",
+        Read::Run(|p| p.tree.processes_peak_ebpf.unwrap_or(p.tree.processes_peak) as f64);
     /// Most threads (tasks) alive at once: exact (`pids.peak`, which counts every thread) where the run had
     /// its own cgroup, else at one sample.
-    ThreadsPeak: "threads_peak", Count, Sampled, "Threads (peak)",
+    ThreadsPeak: "threads_peak", Count, Sampled, "Threads peak",
         Read::Run(|p| p.cgroup.processes_peak_cgroup.unwrap_or(0).max(p.tree.threads_peak) as f64);
     /// High-water mark of the memory charged to the run's cgroup (anonymous, page cache, kernel).
     MemoryPeakCgroup: "memory_peak_cgroup", Bytes, Cgroup, "Peak memory (cgroup)",
@@ -229,6 +230,31 @@ impl Metric {
 
     pub fn source(self) -> Source {
         self.spec().source
+    }
+
+    /// Where the figures of `runs` come from: the registry's source, but for the peaks that an exact
+    /// count replaces where every run has it: `processes_peak` from eBPF, `threads_peak` from the
+    /// cgroup's `pids.peak` (which counts tasks, so threads).
+    pub fn source_in(self, runs: &[RunProfile]) -> Source {
+        let every = |has: fn(&RunProfile) -> bool| !runs.is_empty() && runs.iter().all(has);
+        match self {
+            Metric::ProcessesPeak if every(|r| r.tree.processes_peak_ebpf.is_some()) => Source::Ebpf,
+            Metric::ThreadsPeak if every(|r| r.cgroup.processes_peak_cgroup.is_some()) => Source::Cgroup,
+            m => m.source(),
+        }
+    }
+
+    /// `label` tagged with `source` for a metric that is sampled without eBPF or a cgroup: "Threads
+    /// peak (sampled)", "(cgroup)", "(eBPF)"; other labels as they are.
+    pub fn tagged(self, label: &str, source: Source) -> String {
+        if self.source() != Source::Sampled {
+            return label.to_string();
+        }
+        match source {
+            Source::Ebpf => format!("{label} (eBPF)"),
+            Source::Cgroup => format!("{label} (cgroup)"),
+            _ => format!("{label} (sampled)"),
+        }
     }
 
     /// The name people read in reports.
