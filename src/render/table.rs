@@ -18,7 +18,10 @@ pub fn rows(s: &Summary) -> Vec<(String, String)> {
         ("Peak RSS tree (sampled)".into(), bytes(s.rss_peak_tree_bytes)),
         ("Peak RSS largest process".into(), bytes(s.rss_peak_process_bytes)),
         processes_row(s),
-        ("Threads peak (sampled)".into(), count(s.threads_peak)),
+        (
+            if s.is_sampled("threads_peak") { "Threads peak (sampled)" } else { "Threads peak (cgroup)" }.into(),
+            count(s.threads_peak),
+        ),
         ("Storage read / write".into(), format!("{} / {}", bytes(t.read_bytes), bytes(t.write_bytes))),
         (
             "Storage write cancelled / net".into(),

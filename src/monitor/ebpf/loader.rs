@@ -118,7 +118,7 @@ pub fn load() -> Loaded {
     let offcpu = part(&mut checks, Part::OffCpu, attach_offcpu(&shared));
     let net = attach_net(&shared, &mut checks);
     let processes = part(&mut checks, Part::ProcessesPeak, attach_processes(&shared));
-    let SharedMaps { targets, generation } = shared;
+    let SharedMaps { targets, generation, .. } = shared;
     let programs = Programs { targets, generation, lifecycle, syscalls, offcpu, net, processes };
     Loaded { programs: Some(programs), checks }
 }
@@ -156,19 +156,22 @@ const PROCESSES: &str = "denet_processes";
 struct SharedMaps {
     targets: MapHandle,
     generation: MapHandle,
+    exiting: MapHandle,
 }
 
 impl SharedMaps {
     fn create(lifecycle: &OpenLifecycleSkel) -> anyhow::Result<SharedMaps> {
         let targets = create_like(&lifecycle.maps.targets).context("cannot create the target map")?;
         let generation = create_like(&lifecycle.maps.generation).context("cannot create the generation map")?;
-        Ok(SharedMaps { targets, generation })
+        let exiting = create_like(&lifecycle.maps.exiting).context("cannot create the map of exiting threads")?;
+        Ok(SharedMaps { targets, generation, exiting })
     }
 
-    /// Make an object use the shared maps instead of creating its own.
-    fn lend(&self, targets: &mut OpenMapMut, generation: &mut OpenMapMut) -> anyhow::Result<()> {
+    /// Make an object use the shared maps (its `targets`, `generation`, `exiting`) instead of creating its own.
+    fn lend(&self, [targets, generation, exiting]: [&mut OpenMapMut; 3]) -> anyhow::Result<()> {
         targets.reuse_fd(self.targets.as_fd())?;
         generation.reuse_fd(self.generation.as_fd())?;
+        exiting.reuse_fd(self.exiting.as_fd())?;
         Ok(())
     }
 }
@@ -204,7 +207,7 @@ fn attach_lifecycle(
     mut open: OpenLifecycleSkel<'static>,
     shared: &SharedMaps,
 ) -> anyhow::Result<Attached<LifecycleSkel<'static>>> {
-    shared.lend(&mut open.maps.targets, &mut open.maps.generation)?;
+    shared.lend([&mut open.maps.targets, &mut open.maps.generation, &mut open.maps.exiting])?;
     // 0 (the kernel has no `group_dead`) makes the program fall back to the main thread's exit.
     let group_dead = probe::tracepoint_field_offset("sched", "sched_process_exit", "group_dead").unwrap_or(0);
     let rodata = open.maps.rodata_data.as_deref_mut().context("the lifecycle program has no read-only data")?;
@@ -221,7 +224,7 @@ fn attach_lifecycle(
 
 fn attach_syscalls(shared: &SharedMaps) -> anyhow::Result<Attached<SyscallsSkel<'static>>> {
     let mut open = open(SyscallsSkelBuilder::default(), SYSCALLS)?;
-    shared.lend(&mut open.maps.targets, &mut open.maps.generation)?;
+    shared.lend([&mut open.maps.targets, &mut open.maps.generation, &mut open.maps.exiting])?;
     let skel = load_skel(open, SYSCALLS)?;
     let link = skel
         .progs
@@ -233,7 +236,7 @@ fn attach_syscalls(shared: &SharedMaps) -> anyhow::Result<Attached<SyscallsSkel<
 
 fn attach_offcpu(shared: &SharedMaps) -> anyhow::Result<Attached<OffcpuSkel<'static>>> {
     let mut open = open(OffcpuSkelBuilder::default(), OFFCPU)?;
-    shared.lend(&mut open.maps.targets, &mut open.maps.generation)?;
+    shared.lend([&mut open.maps.targets, &mut open.maps.generation, &mut open.maps.exiting])?;
     let skel = load_skel(open, OFFCPU)?;
     let links = vec![tracepoint(&skel.progs.denet_sched_switch, "sched", "sched_switch")?];
     Ok(Attached { _links: links, skel })
@@ -241,7 +244,7 @@ fn attach_offcpu(shared: &SharedMaps) -> anyhow::Result<Attached<OffcpuSkel<'sta
 
 fn attach_processes(shared: &SharedMaps) -> anyhow::Result<Attached<ProcessesSkel<'static>>> {
     let mut open = open(ProcessesSkelBuilder::default(), PROCESSES)?;
-    shared.lend(&mut open.maps.targets, &mut open.maps.generation)?;
+    shared.lend([&mut open.maps.targets, &mut open.maps.generation, &mut open.maps.exiting])?;
     let group_dead = probe::tracepoint_field_offset("sched", "sched_process_exit", "group_dead").unwrap_or(0);
     let rodata = open.maps.rodata_data.as_deref_mut().context("the processes program has no read-only data")?;
     rodata.exit_group_dead_offset = group_dead;
@@ -256,7 +259,7 @@ fn attach_processes(shared: &SharedMaps) -> anyhow::Result<Attached<ProcessesSke
 
 fn load_net(shared: &SharedMaps) -> anyhow::Result<NetSkel<'static>> {
     let mut open = open(NetSkelBuilder::default(), NET)?;
-    shared.lend(&mut open.maps.targets, &mut open.maps.generation)?;
+    shared.lend([&mut open.maps.targets, &mut open.maps.generation, &mut open.maps.exiting])?;
     load_skel(open, NET)
 }
 
@@ -400,7 +403,7 @@ impl Programs {
             by_nr[execve] += lifecycle.iter().map(|c| c.counted_execves).sum::<u64>();
         }
         if let Some(a) = &self.offcpu {
-            (s.off_cpu, s.switches) = off_cpu(a, &lifecycle);
+            (s.off_cpu, s.switches) = off_cpu(a);
         }
         s.lifecycle = LifecycleCounts {
             processes_created: lifecycle.iter().map(|c| c.processes_created).sum(),
@@ -450,17 +453,15 @@ fn per_cpu<T: AnyBitPattern>(map: &impl MapCore) -> Vec<T> {
 }
 
 /// The off-CPU time and the context switches of the tree so far.
-fn off_cpu(a: &Attached<OffcpuSkel>, lifecycle: &[denet_lifecycle_counts]) -> (Option<OffCpuNs>, Option<Switches>) {
+fn off_cpu(a: &Attached<OffcpuSkel>) -> (Option<OffCpuNs>, Option<Switches>) {
     let done: Vec<denet_offcpu_counts> = per_cpu(&a.skel.maps.counts);
     let now = in_progress(&a.skel.maps.off_since);
     let time = OffCpuNs {
         blocked: now.blocked + done.iter().map(|c| c.blocked_ns).sum::<u64>(),
         runnable: now.runnable + done.iter().map(|c| c.runnable_ns).sum::<u64>(),
     };
-    // A thread's last switch, at its exit, is counted by the lifecycle program (bpf/denet.h).
     let switches = Switches {
-        voluntary: done.iter().map(|c| c.switches_voluntary).sum::<u64>()
-            + lifecycle.iter().map(|c| c.exit_switches).sum::<u64>(),
+        voluntary: done.iter().map(|c| c.switches_voluntary).sum(),
         involuntary: done.iter().map(|c| c.switches_involuntary).sum(),
     };
     (Some(time), Some(switches))
