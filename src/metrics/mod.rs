@@ -487,6 +487,37 @@ mod tests {
     }
 
     #[test]
+    fn a_sampled_peak_is_exact_where_every_run_has_the_exact_count_and_says_so() {
+        let mut run = RunProfile::default();
+        run.tree.processes_peak = 1;
+        let runs = [run.clone(), run.clone()];
+        assert_eq!(Metric::ProcessesPeak.source_in(&runs), Source::Sampled);
+        let exact = |mut r: RunProfile| {
+            r.tree.processes_peak_ebpf = Some(5);
+            r.cgroup.processes_peak_cgroup = Some(7);
+            r
+        };
+        let both = [exact(run.clone()), exact(run.clone())];
+        assert_eq!(Metric::ProcessesPeak.source_in(&both), Source::Ebpf);
+        assert_eq!(Metric::ProcessesPeak.extract(&both[0]), 5.0, "the kernel's count, not the sample's");
+        assert_eq!(Metric::ThreadsPeak.source_in(&both), Source::Cgroup);
+        assert_eq!(Metric::ProcessesPeak.source_in(&[exact(run.clone()), run]), Source::Sampled, "one run without");
+        assert_eq!(Metric::ThreadsPeak.tagged("Threads peak", Source::Cgroup), "Threads peak (cgroup)");
+        assert_eq!(Metric::ProcessesPeak.tagged("Processes peak", Source::Sampled), "Processes peak (sampled)");
+        assert_eq!(Metric::TimeUser.tagged("User time", Source::Wait4), "User time", "exact metrics are not tagged");
+    }
+
+    #[test]
+    fn net_write_is_written_less_cancelled_and_never_negative() {
+        let mut run = RunProfile::default();
+        (run.tree.write_bytes, run.tree.cancelled_write_bytes) = (50 << 20, 50 << 20);
+        assert_eq!(Metric::IoWriteNetBytes.extract(&run), 0.0);
+        assert_eq!(Metric::IoWriteCancelledBytes.extract(&run), (50 << 20) as f64);
+        run.tree.write_bytes = 4096;
+        assert_eq!(Metric::IoWriteNetBytes.extract(&run), 0.0, "another process's pages cancelled: floored at 0");
+    }
+
+    #[test]
     fn simulated_metrics_read_the_simulated_run_only() {
         let e = Events { ir: 1000, i1mr: 10, ilmr: 4, ..Events::default() };
         assert_eq!(Metric::SimInstructions.simulated(&e), Some(1000.0));
