@@ -549,6 +549,7 @@ pub struct TreeProfile {
     pub read_bytes: u64,
     pub write_bytes: u64,
     /// Of `write_bytes`, the bytes truncated or deleted before writeback (charged to whoever did it).
+    #[serde(default)]
     pub cancelled_write_bytes: u64,
     pub rchar: u64,
     pub wchar: u64,
