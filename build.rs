@@ -111,10 +111,16 @@ mod bpf {
         }
         for source in list("bpf", ".bpf.c") {
             println!("cargo:rerun-if-changed={}", source.display());
-            let object = compile(&clang, &source, &out, target_arch, &includes);
+            let isa = if V3_PROGRAMS.iter().any(|p| source.ends_with(p)) { "v3" } else { "generic" };
+            let object = compile(&clang, &source, &out, (target_arch, isa), &includes);
             skeleton(&object);
         }
     }
+
+    /// Programs built for BPF ISA v3, for its atomic fetch-add and compare-and-swap (Linux 5.12). Each
+    /// is a part of its own, so that an older kernel loses only what it measures; the others stay
+    /// at the base ISA that every kernel denet supports loads.
+    const V3_PROGRAMS: [&str; 1] = ["processes.bpf.c"];
 
     /// clang's `__TARGET_ARCH_*` for bpf_tracing.h (registers of kprobe arguments).
     fn target_arch_define(arch: &str) -> &'static str {
@@ -188,11 +194,13 @@ mod bpf {
 
     /// Compile one program with the seed's own clang invocation (the vendored headers, the multiarch
     /// include, `-Werror`), so that its failures read as they always have; returns the object's path.
-    fn compile(clang: &str, source: &Path, out: &Path, arch: &str, includes: &[PathBuf]) -> PathBuf {
+    fn compile(clang: &str, source: &Path, out: &Path, (arch, isa): (&str, &str), includes: &[PathBuf]) -> PathBuf {
         let name = source.file_name().unwrap().to_string_lossy().replace(".bpf.c", ".bpf.o");
         let object = out.join(name);
         let mut cmd = Command::new(clang);
-        cmd.args(["-target", "bpf", "-O2", "-g", "-Wall", "-Werror"]).arg(format!("-D{arch}"));
+        cmd.args(["-target", "bpf", "-O2", "-g", "-Wall", "-Werror"])
+            .arg(format!("-D{arch}"))
+            .arg(format!("-mcpu={isa}"));
         for dir in includes {
             cmd.arg("-I").arg(dir);
         }

@@ -62,6 +62,10 @@ struct denet_syscall_counts {
 struct denet_offcpu_counts {
 	__u64 blocked_ns;  /* switched out sleeping or waiting (prev_state != running) */
 	__u64 runnable_ns; /* switched out while still runnable (preempted) */
+	/* Context switches of the tree's threads, as the kernel's nvcsw and nivcsw count them, those of
+	 * an exiting thread included (`exiting`), its last one too. */
+	__u64 switches_voluntary;   /* switched out blocking (prev_state != running) */
+	__u64 switches_involuntary; /* preempted while runnable */
 };
 
 /* A thread of the tree that is off CPU now (the off-CPU program's `off_since` map, key: its thread id). */
@@ -81,6 +85,13 @@ struct denet_lifecycle_counts {
 	__u64 counted_execves;
 };
 
+/* The processes program's count for one tree: processes alive now (from 0 when denet named the tree: it
+ * adds what it found alive then), and the most at once. Signed: a process denet found may exit first. */
+struct denet_tree_count {
+	__s64 live;
+	__s64 peak;
+};
+
 /* Per-CPU counters of the network program. */
 struct denet_net_counts {
 	__u64 tcp_tx_bytes;
@@ -94,6 +105,20 @@ struct {
 	__type(key, __u32);
 	__type(value, struct denet_target);
 } targets SEC(".maps");
+
+/*
+ * Threads of counted processes that are exiting (key: thread id), from their sched_process_exit
+ * (lifecycle program) to their last switch (off-CPU program): the lifecycle program removes a dead
+ * group's target at once, while its last thread still has the rest of its exit to run, and its
+ * context switches there count as the kernel's do. LRU: without the off-CPU program nothing removes
+ * the entries. Shared by fd like the target map.
+ */
+struct {
+	__uint(type, BPF_MAP_TYPE_LRU_HASH);
+	__uint(max_entries, 4096);
+	__type(key, __u32);
+	__type(value, __u32);
+} exiting SEC(".maps");
 
 /*
  * Bumped whenever a target is added or removed (here on fork and exit, and by

@@ -103,6 +103,11 @@ int denet_exit(struct sched_process_exit_record *r)
 {
 	__u32 tgid = current_tgid();
 	struct denet_target *t = bpf_map_lookup_elem(&targets, &tgid);
+	if (t && (t->flags & DENET_COUNT)) {
+		/* Its switches until it is gone still count, though its group may leave the targets now. */
+		__u32 tid = (__u32)bpf_get_current_pid_tgid();
+		bpf_map_update_elem(&exiting, &tid, &tgid, BPF_ANY);
+	}
 	/* Only the tree's processes leave by themselves: a FOLLOW-only entry (denet's spawner) is denet's to remove. */
 	if (!t || !(t->flags & (DENET_COUNT | DENET_FROM_EXEC)) || !group_dead(r, tgid))
 		return 0;

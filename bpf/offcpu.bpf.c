@@ -30,19 +30,46 @@ struct {
 	__type(value, struct denet_switched_out);
 } off_since SEC(".maps");
 
+/* One context switch of a thread of the tree, of the kind the kernel counts it (nvcsw or nivcsw). */
+static __always_inline void count_switch(__u32 runnable)
+{
+	struct denet_offcpu_counts *c = counters_slot(&counts);
+	if (!c)
+		return;
+	if (runnable)
+		c->switches_involuntary++;
+	else
+		c->switches_voluntary++;
+}
+
 static __always_inline void switch_out(struct sched_switch_record *r, __u64 now)
 {
 	__u64 id = bpf_get_current_pid_tgid();
 	__u32 tgid = id >> 32, tid = (__u32)id;
-	if (tid == 0 || (r->prev_state & (EXIT_DEAD | EXIT_ZOMBIE)))
-		return; /* the idle task, or a thread that has exited */
+	if (tid == 0)
+		return; /* the idle task */
+	__u32 runnable = (r->prev_state & TASK_REPORT_BITS) == 0;
+	/* Its last switch: a thread that has exited never comes back, so no entry. */
+	int dead = (r->prev_state & (EXIT_DEAD | EXIT_ZOMBIE)) != 0;
 	struct denet_target *t = bpf_map_lookup_elem(&targets, &tgid);
-	if (!t || !(t->flags & DENET_COUNT))
+	if (!t || !(t->flags & DENET_COUNT)) {
+		/* Not a target (any more): an exiting thread of one still counts its switches. */
+		if (!bpf_map_lookup_elem(&exiting, &tid))
+			return;
+		count_switch(runnable);
+		if (dead)
+			bpf_map_delete_elem(&exiting, &tid);
 		return;
+	}
+	count_switch(runnable);
+	if (dead) {
+		bpf_map_delete_elem(&exiting, &tid);
+		return;
+	}
 	struct denet_switched_out s = {
 		.at_ns = now,
 		.tgid = tgid,
-		.runnable = (r->prev_state & TASK_REPORT_BITS) == 0,
+		.runnable = runnable,
 	};
 	bpf_map_update_elem(&off_since, &tid, &s, BPF_ANY);
 }

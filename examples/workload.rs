@@ -15,6 +15,8 @@
 //!   forkn N [CALLS]           fork N children that each make CALLS getppid calls (default 0) and exit, wait for all
 //!   private SECONDS           make itself non-dumpable (its /proc/PID/io becomes root's), then sleep
 //!   tcp BYTES                 send BYTES over a loopback TCP connection to a thread of its own, which reads them all
+//!   naps N                    wait for a line on stdin, then sleep 1 ms N times (N voluntary context switches);
+//!                             prints the kernel's voluntary and involuntary switch counts at the line and at the end
 
 use std::hint::black_box;
 use std::io::Write;
@@ -186,6 +188,27 @@ fn private(d: Duration) {
     std::thread::sleep(d);
 }
 
+/// `naps N`: after a line on stdin (whoever watches can start first), N sleeps of 1 ms, each one
+/// voluntary switch; the kernel's own counts (/proc/self/status) before and after go to stdout.
+fn naps(n: u32) {
+    let mut line = String::new();
+    let _ = std::io::stdin().read_line(&mut line);
+    let before = switches();
+    for _ in 0..n {
+        std::thread::sleep(Duration::from_millis(1));
+    }
+    let after = switches();
+    println!("{} {} {} {}", before.0, before.1, after.0, after.1);
+}
+
+/// (voluntary, involuntary) context switches of this thread so far, as /proc/self/status counts them.
+fn switches() -> (u64, u64) {
+    let status = std::fs::read_to_string("/proc/self/status").unwrap_or_default();
+    let field =
+        |name: &str| status.lines().find_map(|l| l.strip_prefix(name)).and_then(|v| v.trim().parse().ok()).unwrap_or(0);
+    (field("voluntary_ctxt_switches:"), field("nonvoluntary_ctxt_switches:"))
+}
+
 fn main() {
     let args: Vec<String> = std::env::args().skip(1).collect();
     match args.first().map(String::as_str) {
@@ -211,11 +234,12 @@ fn main() {
         #[cfg(unix)]
         Some("forkn") => forkn(arg(&args, 1, "N"), args.get(2).and_then(|c| c.parse().ok()).unwrap_or(0)),
         Some("tcp") => tcp(arg(&args, 1, "BYTES")),
+        Some("naps") => naps(arg(&args, 1, "N")),
         #[cfg(target_os = "linux")]
         Some("private") => private(secs(&args, 1)),
         _ => {
             eprintln!(
-                "usage: workload busy|hold|twin|write|nap-write|tree|threads|sleep|exit|signal|getppid|forkn|tcp|private ARGS"
+                "usage: workload busy|hold|twin|write|nap-write|tree|threads|sleep|exit|signal|getppid|forkn|tcp|private|naps ARGS"
             );
             std::process::exit(2)
         }

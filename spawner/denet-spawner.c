@@ -198,7 +198,9 @@ static void proc_path(char *out, const char *head, pid_t pid, const char *tail)
 /* /proc/PID/io of the exited, unreaped child: its counters, with those of every descendant it reaped. */
 static void read_io(pid_t pid, struct denet_done *d)
 {
-	static const char *const keys[4] = { "rchar:", "wchar:", "read_bytes:", "write_bytes:" };
+	/* Each key with its line's start, so that "write_bytes" is not found inside "cancelled_write_bytes". */
+	static const char *const keys[5] = { "rchar:", "\nwchar:", "\nread_bytes:", "\nwrite_bytes:",
+					     "\ncancelled_write_bytes:" };
 	char path[40], buf[512];
 	proc_path(path, "/proc/", pid, "/io");
 	int fd = open(path, O_RDONLY | O_CLOEXEC);
@@ -209,9 +211,9 @@ static void read_io(pid_t pid, struct denet_done *d)
 	if (r <= 0)
 		return;
 	buf[r] = 0;
-	uint64_t v[4] = { 0 };
+	uint64_t v[5] = { 0 };
 	int found = 0;
-	for (size_t f = 0; f < 4; f++) {
+	for (size_t f = 0; f < 5; f++) {
 		const char *p = strstr(buf, keys[f]);
 		if (!p)
 			continue;
@@ -219,13 +221,14 @@ static void read_io(pid_t pid, struct denet_done *d)
 		while (*p == ' ')
 			p++;
 		v[f] = take_decimal(&p);
-		found++;
+		found += f < 4; /* the cancelled bytes are 0 where a kernel lacks them */
 	}
 	/* Members of the packed frame are assigned, never pointed to (protocol.h). */
 	d->rchar = v[0];
 	d->wchar = v[1];
 	d->read_bytes = v[2];
 	d->write_bytes = v[3];
+	d->cancelled_write_bytes = v[4];
 	d->io_ok = found == 4;
 }
 

@@ -123,6 +123,7 @@ struct __attribute__((packed)) denet_done {
 	double user_s, system_s;
 	uint64_t maxrss_bytes, minflt, majflt, nvcsw, nivcsw, inblock, oublock;
 	uint64_t rchar, wchar, read_bytes, write_bytes; /* valid when io_ok */
+	uint64_t cancelled_write_bytes; /* valid when io_ok: dirtied, then truncated or deleted before writeback */
 	uint8_t io_ok; /* 0 or 1 */
 	uint8_t killed; /* 0 or 1: killed on request ('K') */
 	uint64_t counts[DENET_MAX_COUNTERS]; /* the batch's counters, in its order */
@@ -141,7 +142,7 @@ _Static_assert(sizeof(struct denet_batch) == 31, "denet_batch");
 _Static_assert(sizeof(struct denet_counter) == 13, "denet_counter");
 _Static_assert(sizeof(struct denet_spawned) == 12, "denet_spawned");
 _Static_assert(sizeof(struct denet_failed) == 5, "denet_failed");
-_Static_assert(sizeof(struct denet_done) == 189, "denet_done");
+_Static_assert(sizeof(struct denet_done) == 197, "denet_done");
 _Static_assert(sizeof(struct denet_end) == 4, "denet_end");
 
 /* A frame of `kind` with `payload` into `out` (DENET_FRAME_HEAD + len bytes); returns its size. */

@@ -31,6 +31,7 @@ mod recording;
 mod render;
 mod results;
 mod stats;
+mod trimmed;
 mod vocab;
 pub mod wrap;
 

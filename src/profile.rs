@@ -403,13 +403,28 @@ impl Summary {
         self
     }
 
-    /// With eBPF's process lifecycle, every process of a tree started by denet is counted: the
-    /// command and each process forked in the tree.
-    pub fn with_ebpf_processes(mut self) -> Summary {
+    /// With eBPF's process lifecycle, every process of the tree is counted: the `initial` ones (the
+    /// command for `run`; for `attach`, those found alive and put into the count) and each forked since.
+    pub fn with_ebpf_processes(mut self, initial: u64) -> Summary {
         if let Some(l) = self.kernel.lifecycle {
-            self.processes_seen = self.processes_seen.max(l.processes_created + 1);
+            self.processes_seen = self.processes_seen.max(l.processes_created + initial);
             self.now_exact(&["processes_seen"]);
         }
+        self
+    }
+
+    /// The exact peak of live processes, from the eBPF processes program (`--ebpf`).
+    pub fn with_ebpf_processes_peak(mut self, peak: u64) -> Summary {
+        self.processes_peak = peak;
+        self.now_exact(&["processes_peak"]);
+        self
+    }
+
+    /// The tree's context switches as the eBPF off-CPU program counted them in the kernel: exact where
+    /// there is no wait4 (`attach`), one figure per quantity.
+    pub fn with_ebpf_switches(mut self, voluntary: u64, involuntary: u64) -> Summary {
+        (self.totals.voluntary_ctx_switches, self.totals.involuntary_ctx_switches) = (voluntary, involuntary);
+        self.now_exact(&["voluntary_ctx_switches", "involuntary_ctx_switches"]);
         self
     }
 }
@@ -533,9 +548,15 @@ pub struct TreeProfile {
     pub rss_peak_bytes: u64,
     pub read_bytes: u64,
     pub write_bytes: u64,
+    /// Of `write_bytes`, the bytes truncated or deleted before writeback (charged to whoever did it).
+    #[serde(default)]
+    pub cancelled_write_bytes: u64,
     pub rchar: u64,
     pub wchar: u64,
     pub processes_peak: u64,
+    /// The exact peak of live processes, counted in the kernel (`--ebpf`, bpf/processes.bpf.c).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub processes_peak_ebpf: Option<u64>,
     pub threads_peak: u64,
     pub samples: u64,
     /// At most a few hundred points, evenly thinned.
@@ -550,7 +571,13 @@ impl TreeProfile {
         self.threads_peak = self.threads_peak.max(a.threads);
         let c = &a.counters;
         (self.read_bytes, self.write_bytes, self.rchar, self.wchar) = (c.read_bytes, c.write_bytes, c.rchar, c.wchar);
+        self.cancelled_write_bytes = c.cancelled_write_bytes;
         self.samples += 1;
+    }
+
+    /// Bytes written to storage for good: written, less what was truncated or deleted first (at least 0).
+    pub fn net_write_bytes(&self) -> u64 {
+        self.write_bytes.saturating_sub(self.cancelled_write_bytes)
     }
 }
 

@@ -91,6 +91,10 @@ pub struct Benchmark<'a> {
     pub summary: Option<BTreeMap<MetricKey, MetricStats<'a>>>,
     #[serde(skip_deserializing, skip_serializing_if = "Option::is_none")]
     pub comparison: Option<BTreeMap<MetricKey, Comparison>>,
+    /// The metrics whose figures came from the /proc sampler (lower bounds, peaks a sample can
+    /// miss); the others are exact. Absent in files of other tools and older denets.
+    #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "lenient")]
+    pub sampled: Option<Vec<MetricKey>>,
     #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "lenient")]
     pub warnings: Option<Cow<'a, [Warning]>>,
     #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "lenient")]
@@ -120,7 +124,7 @@ pub struct MetricStats<'a> {
     pub unit: Option<&'static str>,
     #[serde(flatten)]
     pub stats: &'a Stats,
-    /// Read at sampling ticks, so it can miss what happens between two.
+    /// Read at sampling ticks, so it can miss what happens between two (the command's `sampled` list).
     pub sampled: bool,
     pub source: Source,
 }

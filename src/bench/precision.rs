@@ -60,7 +60,7 @@ pub fn of_change(reference: &[f64], v: &[f64], paired: bool) -> Option<f64> {
             return None;
         }
         let logs: Vec<f64> = reference.iter().zip(v).map(|(b, c)| (c / b).ln()).collect();
-        let (_, se, df) = crate::stats::paired::yuen(&logs)?;
+        let (_, se, df) = crate::trimmed::yuen(&logs)?;
         return Some(StudentsT::new(0.0, 1.0, df).ok()?.inverse_cdf(0.975) * se);
     }
     let ((mr, vr), (_, vv)) = (mean_var(reference), mean_var(v));

@@ -95,6 +95,8 @@ pub fn with_iteration(mut env: Vec<(String, String)>, var: IterationVar, i: u64)
 pub struct FinalIo {
     pub read_bytes: u64,
     pub write_bytes: u64,
+    /// Of `write_bytes`, what never reached storage: truncated or deleted before writeback.
+    pub cancelled_write_bytes: u64,
     pub rchar: u64,
     pub wchar: u64,
 }
@@ -198,6 +200,7 @@ impl From<&RunDone> for DoneFrame {
             wchar: io.wchar,
             read_bytes: io.read_bytes,
             write_bytes: io.write_bytes,
+            cancelled_write_bytes: io.cancelled_write_bytes,
             io_ok: d.io.is_some().into(),
             killed: d.killed.into(),
             counts,
@@ -236,7 +239,13 @@ impl From<DoneFrame> for RunDone {
             block_input_ops: f.inblock,
             block_output_ops: f.oublock,
         };
-        let io = FinalIo { rchar: f.rchar, wchar: f.wchar, read_bytes: f.read_bytes, write_bytes: f.write_bytes };
+        let io = FinalIo {
+            rchar: f.rchar,
+            wchar: f.wchar,
+            read_bytes: f.read_bytes,
+            write_bytes: f.write_bytes,
+            cancelled_write_bytes: f.cancelled_write_bytes,
+        };
         RunDone {
             wall_s,
             status: ExitStatus { code: (signal == 0).then_some(code), signal: (signal != 0).then_some(signal) },
@@ -615,7 +624,7 @@ mod tests {
             wall_s: 0.25,
             status: ExitStatus { code: None, signal: Some(9) },
             rusage: Rusage { user_s: 0.5, max_rss_bytes: 1 << 20, block_output_ops: 8, ..Rusage::default() },
-            io: Some(FinalIo { read_bytes: 1, write_bytes: 2, rchar: 3, wchar: 4 }),
+            io: Some(FinalIo { read_bytes: 1, write_bytes: 2, cancelled_write_bytes: 5, rchar: 3, wchar: 4 }),
             killed: true,
             counts: vec![Some(7), None, Some(u64::MAX)],
             timed_out: true,

@@ -139,6 +139,7 @@ impl Follower {
         if let Some(io) = io {
             p.read_bytes = p.read_bytes.max(io.read_bytes);
             p.write_bytes = p.write_bytes.max(io.write_bytes);
+            p.cancelled_write_bytes = p.cancelled_write_bytes.max(io.cancelled_write_bytes);
             p.rchar = p.rchar.max(io.rchar);
             p.wchar = p.wchar.max(io.wchar);
         }
@@ -375,10 +376,13 @@ mod unix {
 
         fn profile(&mut self, done: RunDone, current: Option<Current>) -> RunProfile {
             let spawned_at = current.as_ref().map(|c| c.start);
-            let tree = match current.and_then(|c| c.follower) {
+            // Every run's tree is taken from the kernel's count, so that none is left in its map.
+            let peak = current.as_ref().zip(self.kernel.as_ref()).and_then(|(c, k)| k.take_tree_peak(c.pid));
+            let mut tree = match current.and_then(|c| c.follower) {
                 Some(f) => f.finish(done.io),
                 None => Follower::unsampled(done.io),
             };
+            tree.processes_peak_ebpf = peak.map(|p| p.max(0) as u64);
             let mut counters = CounterValues::default();
             // A run was counted only when its batch asked for the counters (a timing run).
             for (&c, &count) in self.counters.iter().zip(&done.counts) {

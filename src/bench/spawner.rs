@@ -344,7 +344,13 @@ fn setup_failure(e: &anyhow::Error) -> (FailedPart, i32) {
 #[cfg(target_os = "linux")]
 fn final_io(pid: u32) -> Option<FinalIo> {
     let io = crate::monitor::procfile::read_io(pid)?;
-    Some(FinalIo { read_bytes: io.read_bytes, write_bytes: io.write_bytes, rchar: io.rchar, wchar: io.wchar })
+    Some(FinalIo {
+        read_bytes: io.read_bytes,
+        write_bytes: io.write_bytes,
+        cancelled_write_bytes: io.cancelled_write_bytes,
+        rchar: io.rchar,
+        wchar: io.wchar,
+    })
 }
 
 #[cfg(not(target_os = "linux"))]

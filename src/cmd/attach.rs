@@ -12,10 +12,9 @@ pub fn attach(opts: &MonitorOptions, pid: u32) -> anyhow::Result<ExitCode> {
     let mut sink = session::open_sink(opts, true, false)?;
     let mut caps = session::probe(opts.backend, pid);
     let kernel = session::kernel(opts);
-    if let Some(k) = &kernel.kernel {
-        // Before the metadata goes out: whoever waits for it may make the tree fork or exec at once.
-        session::watch_tree(k, opts.backend, pid);
-    }
+    // Before the metadata goes out: whoever waits for it may make the tree fork or exec at once.
+    let joined = kernel.kernel.as_ref().map(|k| session::watch_tree(k, opts.backend, pid));
+    let programs = kernel.kernel.clone();
     caps.extend(kernel.capabilities);
     let reported = session::unavailable(&caps);
     let command = command_of(pid);
@@ -29,7 +28,10 @@ pub fn attach(opts: &MonitorOptions, pid: u32) -> anyhow::Result<ExitCode> {
     config.kernel = kernel.kernel;
     let monitor = Monitor::start(pid, config, sink)?;
     let finished = interrupt::wait(monitor)?;
-    let summary = finished.summary.clone();
+    let mut summary = finished.summary.clone();
+    if let (Some(k), Some(joined)) = (&programs, joined) {
+        summary = session::with_kernel_tree(summary, k, pid, joined);
+    }
     session::finish(finished, summary, opts, &reported)?;
     Ok(ExitCode::SUCCESS)
 }

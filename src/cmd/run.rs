@@ -10,7 +10,7 @@ use crate::monitor::child::{self, ChildStdio};
 use crate::monitor::ebpf::{Kernel, Role};
 use crate::monitor::{CountFrom, Finished, Monitor};
 use crate::options::MonitorOptions;
-use crate::profile::{CgroupCounters, ExitStatus, RunLimits, Rusage};
+use crate::profile::{CgroupCounters, ExitStatus, RunLimits, Rusage, Summary};
 use crate::render::MonitorSink;
 
 /// How long a command stopped by `--duration` gets between SIGTERM and SIGKILL.
@@ -44,6 +44,7 @@ pub fn run(opts: &MonitorOptions, argv: &[String], silent: bool) -> anyhow::Resu
     meta.ebpf = kernel.checks;
     session::write_header(&mut sink, opts, meta);
     let mut config = session::config(opts, CountFrom::Zero);
+    let programs = kernel.kernel.clone();
     config.kernel = kernel.kernel;
     // The duration is enforced by stopping the child below, so the monitor sees its end.
     config.duration = None;
@@ -70,7 +71,9 @@ pub fn run(opts: &MonitorOptions, argv: &[String], silent: bool) -> anyhow::Resu
     let (counters, strays) = group.map(|g| g.finish(opts.limits.keep_strays)).unwrap_or_default();
     let ended = Ended { exit, rusage, counters, limits: contain::outcome(timed_out, &counters, strays) };
     drop(forwarder);
-    finish(finished, ended, opts, &reported)
+    let summary = programs
+        .map_or_else(|| finished.summary.clone(), |k| session::with_kernel_tree(finished.summary.clone(), &k, pid, 0));
+    finish(finished, summary, ended, opts, &reported)
 }
 
 /// `--timeout` without a cgroup: every live process of the tree.
@@ -108,12 +111,12 @@ fn spawn(
 /// The summary with wait4's exact figures, written out; the exit code is the command's.
 fn finish(
     finished: Finished<MonitorSink>,
+    mut summary: Summary,
     ended: Ended,
     opts: &MonitorOptions,
     reported: &[String],
 ) -> anyhow::Result<ExitCode> {
     let Ended { exit, rusage, counters, limits } = ended;
-    let mut summary = finished.summary.clone().with_ebpf_processes();
     if let Some(peak) = counters.processes_peak_cgroup {
         // pids.peak counts tasks (every thread of every process): the exact peak of the threads, of which
         // the sampled figure is a lower bound. It says nothing exact of processes alone.

@@ -52,13 +52,35 @@ pub fn kernel(opts: &MonitorOptions) -> KernelSetup {
     KernelSetup { kernel: opened.kernel.map(Arc::new), checks: opened.checks, capabilities: opened.capabilities }
 }
 
-/// Make every process of the tree rooted at `pid` an eBPF target; the kernel follows their forks from then on.
-pub fn watch_tree(kernel: &Kernel, backend: Backend, pid: u32) {
+/// Make every process of the tree rooted at `pid` an eBPF target; the kernel follows their forks from
+/// then on. Returns how many were put into the tree's live-process count (see [`with_kernel_tree`]).
+pub fn watch_tree(kernel: &Kernel, backend: Backend, pid: u32) -> u64 {
+    let mut joined = 0;
     for p in source::open(backend, pid).scan() {
+        // Into the count first, so that a fork from now on is counted in the kernel, not found again here.
+        joined += u64::from(kernel.join_tree(p.pid, pid));
         if let Err(e) = kernel.watch(p.pid, ebpf::Role::Tree) {
             log::debug!("{e:#}");
         }
     }
+    joined
+}
+
+/// The summary with what eBPF counted exactly of the tree rooted at `root`: its context switches
+/// (off-CPU program), the processes it had (lifecycle) and its peak of live processes (processes
+/// program). `joined`: the processes denet found alive and put into the count (`attach`); a tree
+/// that `run` started has its command, which the kernel saw forked.
+pub fn with_kernel_tree(mut summary: Summary, kernel: &Kernel, root: u32, joined: u64) -> Summary {
+    let snapshot = kernel.snapshot();
+    if let Some(s) = snapshot.switches {
+        summary = summary.with_ebpf_switches(s.voluntary, s.involuntary);
+    }
+    summary = summary.with_ebpf_processes(joined.max(1));
+    if kernel.has_processes() {
+        let forked = kernel.take_tree_peak(root).unwrap_or(0);
+        summary = summary.with_ebpf_processes_peak((joined as i64 + forked).max(0) as u64);
+    }
+    summary
 }
 
 /// Read the tree once to learn what can be measured, and warn once about what cannot.

@@ -105,7 +105,7 @@ registry! {
     MemoryPeakResident: "memory_peak_resident", Bytes, Wait4, "Peak RSS (largest process)",
         Read::Run(|p| p.rusage.max_rss_bytes as f64);
     /// Peak of the summed RSS of the whole tree, at least the largest process's.
-    MemoryPeakResidentTree: "memory_peak_resident_tree", Bytes, Sampled, "Peak RSS (whole tree)",
+    MemoryPeakResidentTree: "memory_peak_resident_tree", Bytes, Sampled, "Peak RSS whole tree",
         Read::Run(|p| p.tree.rss_peak_bytes.max(p.rusage.max_rss_bytes) as f64);
     /// Page faults served without I/O.
     PageFaultsMinor: "page_faults_minor", Count, Wait4, "Minor page faults", Read::Run(|p| p.rusage.minor_faults as f64);
@@ -126,15 +126,22 @@ registry! {
     IoReadBytes: "io_read_bytes", Bytes, ProcCounters, "Storage read", Read::Run(|p| p.tree.read_bytes as f64);
     /// Storage bytes written by the tree.
     IoWriteBytes: "io_write_bytes", Bytes, ProcCounters, "Storage write", Read::Run(|p| p.tree.write_bytes as f64);
+    /// Of the storage bytes written, those truncated or deleted before writeback: they never reached storage.
+    IoWriteCancelledBytes: "io_write_cancelled_bytes", Bytes, ProcCounters, "Storage write cancelled",
+        Read::Run(|p| p.tree.cancelled_write_bytes as f64);
+    /// Storage bytes written for good: written less cancelled, at least 0.
+    IoWriteNetBytes: "io_write_net_bytes", Bytes, ProcCounters, "Storage write net",
+        Read::Run(|p| p.tree.net_write_bytes() as f64);
     /// Bytes passed to read-like syscalls.
     IoReadChars: "io_read_chars", Bytes, ProcCounters, "Syscall read", Read::Run(|p| p.tree.rchar as f64);
     /// Bytes passed to write-like syscalls.
     IoWriteChars: "io_write_chars", Bytes, ProcCounters, "Syscall write", Read::Run(|p| p.tree.wchar as f64);
-    /// Most processes alive at one sample.
-    ProcessesPeak: "processes_peak", Count, Sampled, "Processes (peak)", Read::Run(|p| p.tree.processes_peak as f64);
+    /// Most processes alive at once: exact (counted in the kernel) with `--ebpf`, else at one sample.
+    ProcessesPeak: "processes_peak", Count, Sampled, "Processes peak",
+        Read::Run(|p| p.tree.processes_peak_ebpf.unwrap_or(p.tree.processes_peak) as f64);
     /// Most threads (tasks) alive at once: exact (`pids.peak`, which counts every thread) where the run had
     /// its own cgroup, else at one sample.
-    ThreadsPeak: "threads_peak", Count, Sampled, "Threads (peak)",
+    ThreadsPeak: "threads_peak", Count, Sampled, "Threads peak",
         Read::Run(|p| p.cgroup.processes_peak_cgroup.unwrap_or(0).max(p.tree.threads_peak) as f64);
     /// High-water mark of the memory charged to the run's cgroup (anonymous, page cache, kernel).
     MemoryPeakCgroup: "memory_peak_cgroup", Bytes, Cgroup, "Peak memory (cgroup)",
@@ -234,6 +241,31 @@ impl Metric {
             (TimeWallClock | TimeUser | TimeSystem | TimeCpu | TimeCpuCgroup | TaskClock, _) => ("slower", "faster"),
             (_, Dimension::Count) => ("more", "fewer"),
             _ => ("more", "less"),
+        }
+    }
+
+    /// Where the figures of `runs` come from: the registry's source, but for the peaks that an exact
+    /// count replaces where every run has it: `processes_peak` from eBPF, `threads_peak` from the
+    /// cgroup's `pids.peak` (which counts tasks, so threads).
+    pub fn source_in(self, runs: &[RunProfile]) -> Source {
+        let every = |has: fn(&RunProfile) -> bool| !runs.is_empty() && runs.iter().all(has);
+        match self {
+            Metric::ProcessesPeak if every(|r| r.tree.processes_peak_ebpf.is_some()) => Source::Ebpf,
+            Metric::ThreadsPeak if every(|r| r.cgroup.processes_peak_cgroup.is_some()) => Source::Cgroup,
+            m => m.source(),
+        }
+    }
+
+    /// `label` tagged with `source` for a metric that is sampled without eBPF or a cgroup: "Threads
+    /// peak (sampled)", "(cgroup)", "(eBPF)"; other labels as they are.
+    pub fn tagged(self, label: &str, source: Source) -> String {
+        if self.source() != Source::Sampled {
+            return label.to_string();
+        }
+        match source {
+            Source::Ebpf => format!("{label} (eBPF)"),
+            Source::Cgroup => format!("{label} (cgroup)"),
+            _ => format!("{label} (sampled)"),
         }
     }
 
@@ -469,6 +501,37 @@ mod tests {
         assert_eq!(Metric::ContextSwitches.extract(&run), 7.0);
         assert!(measured([&run]).contains(&Metric::TaskClock) && !measured([&run]).contains(&Metric::Instructions));
         assert_eq!(Metric::Instructions.json_unit(), None, "a count has no unit in hyperfine's JSON");
+    }
+
+    #[test]
+    fn a_sampled_peak_is_exact_where_every_run_has_the_exact_count_and_says_so() {
+        let mut run = RunProfile::default();
+        run.tree.processes_peak = 1;
+        let runs = [run.clone(), run.clone()];
+        assert_eq!(Metric::ProcessesPeak.source_in(&runs), Source::Sampled);
+        let exact = |mut r: RunProfile| {
+            r.tree.processes_peak_ebpf = Some(5);
+            r.cgroup.processes_peak_cgroup = Some(7);
+            r
+        };
+        let both = [exact(run.clone()), exact(run.clone())];
+        assert_eq!(Metric::ProcessesPeak.source_in(&both), Source::Ebpf);
+        assert_eq!(Metric::ProcessesPeak.extract(&both[0]), 5.0, "the kernel's count, not the sample's");
+        assert_eq!(Metric::ThreadsPeak.source_in(&both), Source::Cgroup);
+        assert_eq!(Metric::ProcessesPeak.source_in(&[exact(run.clone()), run]), Source::Sampled, "one run without");
+        assert_eq!(Metric::ThreadsPeak.tagged("Threads peak", Source::Cgroup), "Threads peak (cgroup)");
+        assert_eq!(Metric::ProcessesPeak.tagged("Processes peak", Source::Sampled), "Processes peak (sampled)");
+        assert_eq!(Metric::TimeUser.tagged("User time", Source::Wait4), "User time", "exact metrics are not tagged");
+    }
+
+    #[test]
+    fn net_write_is_written_less_cancelled_and_never_negative() {
+        let mut run = RunProfile::default();
+        (run.tree.write_bytes, run.tree.cancelled_write_bytes) = (50 << 20, 50 << 20);
+        assert_eq!(Metric::IoWriteNetBytes.extract(&run), 0.0);
+        assert_eq!(Metric::IoWriteCancelledBytes.extract(&run), (50 << 20) as f64);
+        run.tree.write_bytes = 4096;
+        assert_eq!(Metric::IoWriteNetBytes.extract(&run), 0.0, "another process's pages cancelled: floored at 0");
     }
 
     #[test]

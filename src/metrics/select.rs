@@ -26,6 +26,8 @@ pub fn preset(name: &str, ebpf: bool) -> Option<Vec<Metric>> {
             MemoryPeakResidentTree,
             IoReadBytes,
             IoWriteBytes,
+            IoWriteCancelledBytes,
+            IoWriteNetBytes,
             ContextSwitchesVoluntary,
             ContextSwitchesInvoluntary,
             PageFaultsMinor,

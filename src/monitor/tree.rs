@@ -81,7 +81,8 @@ impl TreeAccumulator {
             rss_bytes: procs.iter().map(|p| p.rss_bytes).sum(),
             vms_bytes: procs.iter().map(|p| p.vms_bytes).sum(),
             threads,
-            processes: procs.len() as u64,
+            // A zombie has exited (its parent has yet to reap it): not alive, as eBPF's exact count has it.
+            processes: procs.iter().filter(|p| !p.zombie).count() as u64,
             counters: self.totals,
             kernel: Default::default(),
         };

@@ -106,7 +106,9 @@ pub fn block(index: usize, s: &Summarized, reference: Option<&Summarized>, look:
         None => title,
     } + "\n";
     let rows: Vec<MetricRow> = look.selected.iter().filter_map(|sel| metric_row(s, reference, sel, look)).collect();
-    let label_width = look.selected.iter().map(|sel| row_label(sel.metric).chars().count()).max().unwrap_or(0);
+    // The widest a label can be, whatever its source, so that every block lines up alike.
+    let widest = |m: Metric| m.tagged(row_label(m), metrics::Source::Sampled).chars().count();
+    let label_width = look.selected.iter().map(|sel| widest(sel.metric)).max().unwrap_or(0);
     let table = Table { rows, label_width };
     let (text, legend) = table.fitted(look.layout, paint.colors);
     Block { text: title + &text, legend }
@@ -116,14 +118,15 @@ pub fn block(index: usize, s: &Summarized, reference: Option<&Summarized>, look:
 fn row_label(m: Metric) -> &'static str {
     match m {
         Metric::MemoryPeakResident => "Memory",
-        Metric::MemoryPeakResidentTree => "Memory (whole tree)",
+        Metric::MemoryPeakResidentTree => "Memory whole tree",
         m => m.label(),
     }
 }
 
 /// One metric's row; `None` when these runs lack it (an eBPF metric this machine did not give).
 fn metric_row(s: &Summarized, reference: Option<&Summarized>, sel: &Selected, look: Look) -> Option<MetricRow> {
-    let own = &s.metric(sel.metric)?.stats;
+    let summary = s.metric(sel.metric)?;
+    let own = &summary.stats;
     let base = reference.and_then(|r| r.metric(sel.metric)).map(|m| &m.stats);
     // Units follow the first benchmark, so that the blocks compare at a glance.
     let scale = base.filter(|b| b.mean != 0.0).unwrap_or(own).mean;
@@ -137,7 +140,7 @@ fn metric_row(s: &Summarized, reference: Option<&Summarized>, sel: &Selected, lo
         return Some(simulated_row(sel.metric, own, versus));
     }
     Some(MetricRow {
-        label: row_label(sel.metric).into(),
+        label: sel.metric.tagged(row_label(sel.metric), summary.source),
         unit: if unit.symbol == "count" { "" } else { unit.symbol },
         mean: num(own.mean),
         spread: own.stddev.map(|sd| [num(sd), num(own.min), num(own.max)]),
@@ -188,7 +191,7 @@ fn versus(s: &Summarized, r: &Summarized, own: &Stats, base: &Stats, m: Metric, 
     let varies = |st: &Stats| st.max > st.min;
     let c = s.compare_to(r, m, alpha).filter(|_| varies(own) || varies(base));
     let (change, interval, test) = match &c {
-        // The change the interval is about (paired rounds: the geometric mean of the ratios).
+        // The change the interval is about (paired rounds: the trimmed mean of the log ratios).
         Some(c) => (
             signed_pct(c.change),
             c.change_ci95.map_or(String::new(), |[lo, hi]| format!("[{}, {}]", signed_pct(lo), signed_pct(hi))),

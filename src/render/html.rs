@@ -6,7 +6,7 @@ use serde::Serialize;
 
 use super::bench_report::{change_text, fmt_in, significance_text};
 use super::report_data::{BenchData, Chart, RecordingData, ReportData};
-use crate::metrics::{self, MetricKey, Source};
+use crate::metrics::{self, MetricKey};
 use std::collections::BTreeMap;
 
 use crate::stats::{compare, describe, Stats};
@@ -143,16 +143,17 @@ fn detail(b: &BenchData, stats: &BTreeMap<MetricKey, Stats>, metrics_shown: &[Me
             let s = &stats[m];
             let unit = metrics::auto_unit(m.dimension(), s.mean);
             let f = |v: f64| fmt_in(v, unit);
+            let sampled = b.is_sampled(m);
             MetricView {
-                label: m.label().to_string(),
+                label: if sampled { format!("{} (sampled)", m.label()) } else { m.label().to_string() },
                 mean: f(s.mean),
                 stddev: s.stddev.map(f).unwrap_or_else(|| "n/a".into()),
                 median: f(s.median),
                 min: f(s.min),
                 max: f(s.max),
                 ci: s.ci95_mean.map(|[lo, hi]| format!("{} … {}", f(lo), f(hi))).unwrap_or_else(|| "n/a".into()),
-                kind: match m.known().map(|x| x.source()) {
-                    Some(Source::Sampled) => "sampled",
+                kind: match m.known() {
+                    Some(_) if sampled => "sampled",
                     Some(_) => "exact",
                     None => "",
                 },

@@ -26,6 +26,18 @@ pub struct BenchData {
     /// (t, CPU %, tree RSS, syscalls so far or NaN) of the median run.
     pub timeline: Vec<[f64; 4]>,
     pub warnings: Vec<String>,
+    /// The metrics whose figures are sampled, as the file says (None: it does not say).
+    pub sampled: Option<Vec<MetricKey>>,
+}
+
+impl BenchData {
+    /// Whether `metric`'s figures are sampled: as the file says, else by the metric's usual source.
+    pub fn is_sampled(&self, metric: &MetricKey) -> bool {
+        match &self.sampled {
+            Some(list) => list.contains(metric),
+            None => metric.known().is_some_and(|m| m.source() == crate::metrics::Source::Sampled),
+        }
+    }
 }
 
 /// A benchmark report's data: the first command is the reference.
@@ -130,6 +142,7 @@ fn bench_data(b: &Benchmark) -> BenchData {
             .map(|p| [p.t, p.cpu_percent, p.rss_bytes as f64, p.syscalls.map_or(f64::NAN, |s| s as f64)])
             .collect(),
         warnings: b.warnings.iter().flat_map(|w| w.iter()).map(warning_name).collect(),
+        sampled: b.sampled.clone(),
     }
 }
 

@@ -18,7 +18,10 @@ pub fn rows(s: &Summary) -> Vec<(String, String)> {
         ("Peak RSS tree (sampled)".into(), bytes(s.rss_peak_tree_bytes)),
         ("Peak RSS largest process".into(), bytes(s.rss_peak_process_bytes)),
         processes_row(s),
-        ("Threads peak (sampled)".into(), count(s.threads_peak)),
+        (
+            if s.is_sampled("threads_peak") { "Threads peak (sampled)" } else { "Threads peak (cgroup)" }.into(),
+            count(s.threads_peak),
+        ),
         ("Storage read / write".into(), format!("{} / {}", bytes(t.read_bytes), bytes(t.write_bytes))),
         (
             "Storage write cancelled / net".into(),
@@ -53,12 +56,13 @@ pub fn rows(s: &Summary) -> Vec<(String, String)> {
     rows
 }
 
-/// " (sampled)" when `field` is a sampled lower bound, " (wait4)" when wait4 made it exact.
+/// " (sampled)" when `field` is a sampled lower bound, " (wait4)" when wait4 made it exact, else
+/// " (eBPF)" (`attach --ebpf`: counted in the kernel).
 fn source(s: &Summary, field: &str) -> &'static str {
     match (s.is_sampled(field), s.rusage.is_some()) {
         (true, _) => " (sampled)",
         (false, true) => " (wait4)",
-        (false, false) => "",
+        (false, false) => " (eBPF)",
     }
 }
 
@@ -73,12 +77,13 @@ fn cpu_time_row(s: &Summary) -> (String, String) {
     }
 }
 
-/// Processes: the sampled peak, and how many took part (counted by eBPF where it ran).
+/// Processes: the peak, and how many took part (each counted by eBPF where it ran, else sampled).
 fn processes_row(s: &Summary) -> (String, String) {
-    let label = if s.is_sampled("processes_seen") {
-        "Processes peak / seen (sampled)"
-    } else {
-        "Processes peak (sampled) / started (eBPF)"
+    let label = match (s.is_sampled("processes_peak"), s.is_sampled("processes_seen")) {
+        (true, true) => "Processes peak / seen (sampled)",
+        (true, false) => "Processes peak (sampled) / seen (eBPF)",
+        (false, true) => "Processes peak (eBPF) / seen (sampled)",
+        (false, false) => "Processes peak / seen (eBPF)",
     };
     (label.into(), format!("{} / {}", count(s.processes_peak), count(s.processes_seen)))
 }
@@ -242,9 +247,19 @@ mod tests {
         let mut s = summary();
         s.processes_seen = 2;
         s.kernel.lifecycle = Some(Lifecycle { processes_created: 2000, threads_created: 0, execs: 2001 });
-        let s = s.with_ebpf_processes();
+        let s = s.with_ebpf_processes(1);
         assert_eq!(s.processes_seen, 2001, "the command and the 2,000 it forked");
-        assert_eq!(row(&rows(&s), "Processes").0, "Processes peak (sampled) / started (eBPF)");
+        assert_eq!(row(&rows(&s), "Processes").0, "Processes peak (sampled) / seen (eBPF)");
+        let s = s.with_ebpf_processes_peak(2);
+        assert_eq!(row(&rows(&s), "Processes"), &("Processes peak / seen (eBPF)".into(), "2 / 2,001".into()));
+        assert!(!s.is_sampled("processes_peak"), "{:?}", s.sampled);
+    }
+
+    #[test]
+    fn ebpf_switches_are_exact_without_wait4() {
+        let s = summary().with_ebpf_switches(200, 7);
+        assert_eq!(row(&rows(&s), "Ctx switches"), &("Ctx switches vol / invol (eBPF)".into(), "200 / 7".into()));
+        assert!(!s.is_sampled("voluntary_ctx_switches") && !s.is_sampled("involuntary_ctx_switches"));
     }
 
     #[test]

@@ -24,8 +24,8 @@ pub enum Test {
 pub struct Comparison {
     /// mean / reference mean.
     pub ratio: f64,
-    /// The change: (mean − reference mean) / reference mean, or with paired rounds the geometric
-    /// mean of the per-round ratios − 1.
+    /// The change: (mean − reference mean) / reference mean, or with paired rounds the
+    /// 20%-trimmed mean of the per-round log ratios, transformed back, − 1.
     pub change: f64,
     /// (1 − α) confidence interval of the change (95% by default), the same interval the regression
     /// verdicts use: paired over rounds when `design` is paired, else independent resamples.

@@ -12,7 +12,7 @@ pub use describe::{describe, Stats};
 pub use paired::Design;
 
 use crate::bench::scheduler::{BenchmarkResult, Warning};
-use crate::metrics::Metric;
+use crate::metrics::{Metric, Source};
 use crate::profile::Simulation;
 
 /// One metric of one benchmark: its values per run and their statistics.
@@ -21,6 +21,9 @@ pub struct MetricSummary {
     pub metric: Metric,
     pub values: Vec<f64>,
     pub stats: Stats,
+    /// Where these runs' figures came from (`Metric::source_in`: eBPF or a cgroup can make a
+    /// sampled metric exact).
+    pub source: Source,
 }
 
 /// A benchmark with every metric summarised.
@@ -47,7 +50,12 @@ impl Summarized {
             .into_iter()
             .zip(columns)
             .zip(stats)
-            .map(|((metric, values), stats)| MetricSummary { metric, values, stats })
+            .map(|((metric, values), stats)| MetricSummary {
+                metric,
+                values,
+                stats,
+                source: metric.source_in(&result.runs),
+            })
             .collect();
         let mut warnings = result.warnings.clone();
         if result.complete {
@@ -61,11 +69,17 @@ impl Summarized {
     pub fn with_simulation(mut self, sim: Simulation) -> Summarized {
         for &metric in Metric::ALL {
             if let Some(v) = metric.simulated(&sim.events) {
-                self.metrics.push(MetricSummary { metric, values: vec![v], stats: describe(&[v]) });
+                let source = metric.source();
+                self.metrics.push(MetricSummary { metric, values: vec![v], stats: describe(&[v]), source });
             }
         }
         self.simulation = Some(sim);
         self
+    }
+
+    /// The metrics whose figures are sampled (lower bounds, or a peak that can be missed), in order.
+    pub fn sampled(&self) -> Vec<Metric> {
+        self.metrics.iter().filter(|m| m.source == Source::Sampled).map(|m| m.metric).collect()
     }
 
     /// A metric's summary; None for an eBPF metric these runs lack.

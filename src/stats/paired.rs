@@ -13,6 +13,7 @@ use serde::{Deserialize, Serialize};
 use statrs::distribution::{ContinuousCDF, StudentsT};
 
 use super::describe::{quantile, resample_mean, select_quantile};
+use crate::trimmed::{trimmed_mean, yuen};
 
 /// How the runs of two commands relate.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, Default)]
@@ -26,9 +27,6 @@ pub enum Design {
 }
 
 const RESAMPLES: usize = 10_000;
-/// The share of rounds trimmed from each end (Yuen's 20%: robust to wild rounds, close to the mean's
-/// efficiency when there are none).
-pub const TRIM: f64 = 0.2;
 const BUDGET: usize = 4_000_000;
 
 /// Per-round statistic: the log ratio (relative) or the difference (absolute) of the first
@@ -40,23 +38,6 @@ pub fn per_round(b: &[f64], c: &[f64], relative: bool) -> Option<Vec<f64>> {
     }
     let f = |(x, y): (&f64, &f64)| if relative { (y / x).ln() } else { y - x };
     Some(b.iter().zip(c).map(f).collect())
-}
-
-/// The rounds trimmed from each end of `n`; none below 5 rounds, where a trim would leave too few.
-fn trimmed_count(n: usize) -> usize {
-    if n < 5 {
-        0
-    } else {
-        (TRIM * n as f64).floor() as usize
-    }
-}
-
-/// The trimmed mean of `v`, sorting `v` in place.
-fn trimmed_mean(v: &mut [f64]) -> f64 {
-    v.sort_unstable_by(f64::total_cmp);
-    let k = trimmed_count(v.len());
-    let kept = &v[k..v.len() - k];
-    kept.iter().sum::<f64>() / kept.len() as f64
 }
 
 /// The paired change (relative: trimmed mean of the log ratios, transformed back; absolute: trimmed
@@ -79,25 +60,6 @@ pub fn paired_change(b: &[f64], c: &[f64], relative: bool, alpha: f64) -> Option
         .collect();
     let ci = [back(select_quantile(&mut centres, alpha / 2.0)), back(select_quantile(&mut centres, 1.0 - alpha / 2.0))];
     Some((back(centre), ci))
-}
-
-/// The trimmed mean of the per-round log ratios, its standard error by the winsorized variance
-/// (Yuen), and the degrees of freedom (rounds kept − 1); None below two rounds kept.
-pub fn yuen(logs: &[f64]) -> Option<(f64, f64, f64)> {
-    let n = logs.len();
-    let k = trimmed_count(n);
-    let mut v = logs.to_vec();
-    let centre = trimmed_mean(&mut v);
-    let h = n - 2 * k;
-    if h < 2 {
-        return None;
-    }
-    let (lo, hi) = (v[k], v[n - 1 - k]);
-    let wins: Vec<f64> = v.iter().map(|x| x.clamp(lo, hi)).collect();
-    let wmean = wins.iter().sum::<f64>() / n as f64;
-    let wvar = wins.iter().map(|x| (x - wmean).powi(2)).sum::<f64>() / (n - 1) as f64;
-    let se = wvar.sqrt() / ((1.0 - 2.0 * k as f64 / n as f64) * (n as f64).sqrt());
-    Some((centre, se, (h - 1) as f64))
 }
 
 /// Two-sided p-value of Yuen's trimmed t-test on the per-round log ratios (against 0).

@@ -308,3 +308,28 @@ fn a_file_deleted_before_writeback_is_a_cancelled_write() {
     assert!(cancelled >= 50 * MIB, "cancelled_write_bytes {cancelled}, expected the 50 MiB rm dropped: {s}");
     assert!(written - cancelled < MIB, "net storage write {} B, expected under 1 MiB: {s}", written - cancelled);
 }
+
+/// The same in a bench run: the spawner reads the exited run's cancelled bytes, so each run shows
+/// ~50 MiB cancelled and a net write of ~0.
+#[test]
+fn a_bench_run_that_deletes_its_file_before_writeback_has_a_net_write_of_zero() {
+    let _cpu = cpu_shared();
+    let dir = tempfile::tempdir_in(env!("CARGO_TARGET_TMPDIR")).expect("a temporary directory");
+    let f = dir.path().join("cancelled.bin");
+    let script = format!("sh -c 'dd if=/dev/zero of={0} bs=1M count=50 2>/dev/null && rm {0}'", f.display());
+    let out = crate::util::denet()
+        .args(["bench", "--runs", "2", "--style", "none", "--export-json", "-", &script])
+        .output()
+        .expect("denet runs");
+    assert!(out.status.success(), "{out:?}");
+    let doc: serde_json::Value = serde_json::from_slice(&out.stdout).expect("JSON on stdout");
+    for m in doc["results"][0]["measurements"].as_array().expect("measurements") {
+        let value = |metric: &str| m[metric]["value"].as_f64().unwrap_or_else(|| panic!("no {metric}: {m}"));
+        if value("io_write_bytes") < (50 * MIB) as f64 {
+            eprintln!("skipped: this file system does not account dirtied pages as write_bytes: {m}");
+            return;
+        }
+        assert!(value("io_write_cancelled_bytes") >= (50 * MIB) as f64, "50 MiB cancelled expected: {m}");
+        assert!(value("io_write_net_bytes") < MIB as f64, "a net write under 1 MiB expected: {m}");
+    }
+}

@@ -423,3 +423,22 @@ fn a_run_shorter_than_a_tick_has_its_own_process() {
         assert!(m["threads_peak"]["value"].as_f64().unwrap() >= 1.0, "{m}");
     }
 }
+
+/// Figures from the /proc sampler say so: "(sampled)" in the block, a `sampled` list in the JSON.
+#[test]
+fn sampled_figures_are_labelled_in_the_block_and_the_json() {
+    let dir = tempfile::tempdir().unwrap();
+    let json = dir.path().join("b.json");
+    let json_arg = json.to_str().unwrap();
+    let args = ["-N", "--runs", "2", "--metrics", "time_wall_clock,processes_peak,threads_peak", "--export-json"];
+    let text = bench_stdout(&[&args[..], &[json_arg, "true"]].concat());
+    for label in ["Processes peak (sampled)", "Threads peak (sampled)"] {
+        assert!(text.contains(label), "no {label:?} in:\n{text}");
+    }
+    assert!(!text.contains("Wall Time (sampled)"), "{text}");
+    let doc = read_json(&json);
+    let sampled: Vec<&str> =
+        doc["results"][0]["sampled"].as_array().unwrap().iter().filter_map(Value::as_str).collect();
+    assert_eq!(sampled, ["memory_peak_resident_tree", "processes_peak", "threads_peak"], "{doc}");
+    assert_eq!(doc["results"][0]["summary"]["processes_peak"]["sampled"], true);
+}

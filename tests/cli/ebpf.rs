@@ -181,6 +181,7 @@ fn attach_follows_children_forked_after_it_started() {
     assert_eq!(top_count(&s, "getppid"), 500, "{s}");
     assert_eq!(u64_of(&s, "processes_created"), 6, "the workload and its five children: {s}");
     assert_eq!(u64_of(&s, "execs"), 1, "the workload's exec: {s}");
+    assert_eq!(u64_of(&s, "processes_seen"), 7, "the shell found at attach, the workload, its five children: {s}");
 }
 
 #[test]
@@ -358,4 +359,91 @@ fn the_syscall_table_of_sort_is_strace_s() {
     let total: u64 = truth.values().sum();
     let counted = u64_of(&s, "syscalls_total");
     assert!(counted.abs_diff(total) <= 3, "denet {counted} syscalls, strace -c {total}: {s}");
+}
+
+/// `workload naps 200` started under `attach`: denet's figure of its context switches and the kernel's
+/// own counts (/proc/self/status, printed by the workload around its naps), and denet's summary.
+fn attach_to_naps(ebpf: bool) -> (Value, [u64; 4]) {
+    use std::io::{BufRead, Read, Write};
+    use std::process::{Command, Stdio};
+    let mut naps = Command::new(workload());
+    let tree = Tree::spawn(naps.args(["naps", "200"]).stdin(Stdio::piped()).stdout(Stdio::piped()));
+    let mut monitor = Command::new(denet_path())
+        .args(["attach", "-q", "--json", "-d", "20"])
+        .args(ebpf.then_some("--ebpf"))
+        .arg(tree.pid().to_string())
+        .stdout(Stdio::piped())
+        .spawn()
+        .unwrap();
+    // The metadata line is written once the programs are attached; then the naps begin.
+    let mut stdout = std::io::BufReader::new(monitor.stdout.take().unwrap());
+    let mut first = String::new();
+    stdout.read_line(&mut first).unwrap();
+    let mut tree = tree;
+    tree.0.stdin.take().unwrap().write_all(b"go\n").unwrap();
+    let mut counts = String::new();
+    tree.0.stdout.take().unwrap().read_to_string(&mut counts).unwrap();
+    let mut rest = String::new();
+    stdout.read_to_string(&mut rest).unwrap();
+    assert!(monitor.wait().unwrap().success(), "attach ends with the process");
+    let kernel: Vec<u64> = counts.split_whitespace().map(|n| n.parse().unwrap()).collect();
+    (last_summary(rest.as_bytes()), kernel.try_into().unwrap_or_else(|k| panic!("the workload printed {k:?}")))
+}
+
+/// 200 naps of 1 ms are 200 voluntary switches: `attach --ebpf` counts them in the kernel (and the last
+/// switch at the exit, which /proc/PID/status never shows), and says the figure is exact.
+#[test]
+fn attach_counts_the_context_switches_of_200_naps_exactly() {
+    needs_ebpf!();
+    let _cpu = cpu_shared();
+    let (s, [vol0, invol0, vol1, invol1]) = attach_to_naps(true);
+    let (voluntary, involuntary) = (u64_of(&s, "voluntary_ctx_switches"), u64_of(&s, "involuntary_ctx_switches"));
+    let truth = vol1 - vol0;
+    assert!(truth >= 200, "the kernel counts a switch per nap: {truth}");
+    assert!(
+        (truth..=truth + 3).contains(&voluntary),
+        "voluntary: denet {voluntary}, the kernel {truth} (+1 at exit): {s}"
+    );
+    assert!(involuntary >= invol1 - invol0 && involuntary <= invol1 - invol0 + 5, "involuntary {involuntary}: {s}");
+    let sampled: Vec<&str> = s["sampled"].as_array().unwrap().iter().filter_map(|f| f.as_str()).collect();
+    for exact in ["voluntary_ctx_switches", "involuntary_ctx_switches", "processes_peak", "processes_seen"] {
+        assert!(!sampled.contains(&exact), "{exact} is counted by eBPF, not sampled: {s}");
+    }
+    assert_eq!(u64_of(&s, "processes_peak"), 1, "{s}");
+}
+
+/// Without eBPF, attach can only sample the switches: a lower bound, and labelled so.
+#[test]
+fn attach_without_ebpf_labels_the_context_switches_sampled() {
+    let _cpu = cpu_shared();
+    let (s, [vol0, _, vol1, _]) = attach_to_naps(false);
+    let sampled: Vec<&str> = s["sampled"].as_array().unwrap().iter().filter_map(|f| f.as_str()).collect();
+    assert!(sampled.contains(&"voluntary_ctx_switches") && sampled.contains(&"processes_peak"), "{s}");
+    assert!(u64_of(&s, "voluntary_ctx_switches") <= vol1 - vol0 + 1, "a sampled figure is a lower bound: {s}");
+}
+
+/// The peak of live processes is counted in the kernel: a parent and four children alive together
+/// are five, in `run` and in each bench run, labelled by their source.
+#[test]
+fn processes_peak_is_counted_in_the_kernel() {
+    needs_ebpf!();
+    let _cpu = cpu_shared();
+    let (s, _) = ebpf_run(&["tree", "4", "0.2"]);
+    assert_eq!(u64_of(&s, "processes_peak"), 5, "{s}");
+    assert!(!s["sampled"].as_array().unwrap().iter().any(|f| f == "processes_peak"), "{s}");
+    let out = denet()
+        .args(["bench", "--ebpf", "--runs", "2", "--style", "none", "--export-json", "-"])
+        .arg(format!("{} tree 4 0.2", workload().display()))
+        .arg(format!("{} sleep 0", workload().display()))
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let doc: Value = serde_json::from_slice(&out.stdout).unwrap();
+    for (result, peak) in doc["results"].as_array().unwrap().iter().zip([5.0, 1.0]) {
+        for m in result["measurements"].as_array().unwrap() {
+            assert_eq!(m["processes_peak"]["value"].as_f64(), Some(peak), "{m}");
+        }
+        assert_eq!(result["summary"]["processes_peak"]["source"], "ebpf", "{result}");
+        assert!(!result["sampled"].as_array().unwrap().iter().any(|f| f == "processes_peak"), "{result}");
+    }
 }

@@ -75,7 +75,7 @@ if [[ $MODE == control ]]; then
 else
     if [[ -z ${DENET:-} ]]; then
         cargo build --release --quiet --manifest-path "$ROOT/Cargo.toml" --bin denet
-        DENET=$ROOT/target/release/denet
+        DENET=${CARGO_TARGET_DIR:-$ROOT/target}/release/denet
     fi
     BIN=$DENET
     FIRST_ARG=bench

@@ -122,6 +122,7 @@ static void emit_all(void)
 				 .wchar = 9,
 				 .read_bytes = 10,
 				 .write_bytes = 11,
+				 .cancelled_write_bytes = 22,
 				 .io_ok = 1,
 				 .killed = 1,
 				 .counts = { 19, 0, 21 },
@@ -185,8 +186,8 @@ static void print_done(const struct denet_done *d)
 	       d->maxrss_bytes, d->minflt, d->majflt, d->nvcsw, d->nivcsw);
 	printf(" inblock=%" PRIu64 " oublock=%" PRIu64 " rchar=%" PRIu64 " wchar=%" PRIu64, d->inblock, d->oublock,
 	       d->rchar, d->wchar);
-	printf(" read=%" PRIu64 " write=%" PRIu64 " io_ok=%d killed=%d counts=", d->read_bytes, d->write_bytes,
-	       d->io_ok, d->killed);
+	printf(" read=%" PRIu64 " write=%" PRIu64 " cancelled=%" PRIu64 " io_ok=%d killed=%d counts=", d->read_bytes,
+	       d->write_bytes, d->cancelled_write_bytes, d->io_ok, d->killed);
 	for (int i = 0; i < d->n_counters && i < DENET_MAX_COUNTERS; i++) {
 		uint64_t v;
 		memcpy(&v, (const char *)d + offsetof(struct denet_done, counts) + (size_t)i * sizeof v, sizeof v);

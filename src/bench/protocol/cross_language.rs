@@ -107,7 +107,7 @@ fn replies() -> Vec<Reply> {
             block_input_ops: 6,
             block_output_ops: 7,
         },
-        io: Some(FinalIo { rchar: 8, wchar: 9, read_bytes: 10, write_bytes: 11 }),
+        io: Some(FinalIo { rchar: 8, wchar: 9, read_bytes: 10, write_bytes: 11, cancelled_write_bytes: 22 }),
         killed: true,
         // The second counter was not read: its slot is 0 on the wire, its bit unset.
         counts: vec![Some(19), None, Some(21)],
@@ -187,8 +187,8 @@ B count=2 first=9 iter=0 out=2 input=0 search=1 accept=0 codes= counters= progra
 K
 S pid=4242 at_ns=72623859790382856
 F part=2 err=13
-D wall=0.25 code=-1 signal=9 user=0.5 system=0.125 maxrss=1048576 minflt=2 majflt=3 nvcsw=4 nivcsw=5 inblock=6 oublock=7 rchar=8 wchar=9 read=10 write=11 io_ok=1 killed=1 counts=19,-,21
-D wall=1.5 code=3 signal=0 user=0.75 system=0.0625 maxrss=12 minflt=13 majflt=14 nvcsw=15 nivcsw=16 inblock=17 oublock=18 rchar=0 wchar=0 read=0 write=0 io_ok=0 killed=0 counts=
+D wall=0.25 code=-1 signal=9 user=0.5 system=0.125 maxrss=1048576 minflt=2 majflt=3 nvcsw=4 nivcsw=5 inblock=6 oublock=7 rchar=8 wchar=9 read=10 write=11 cancelled=22 io_ok=1 killed=1 counts=19,-,21
+D wall=1.5 code=3 signal=0 user=0.75 system=0.0625 maxrss=12 minflt=13 majflt=14 nvcsw=15 nivcsw=16 inblock=17 oublock=18 rchar=0 wchar=0 read=0 write=0 cancelled=0 io_ok=0 killed=0 counts=
 E runs=5
 ";
 

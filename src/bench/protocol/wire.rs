@@ -105,6 +105,7 @@ pub struct DoneFrame {
     pub wchar: u64,
     pub read_bytes: u64,
     pub write_bytes: u64,
+    pub cancelled_write_bytes: u64,
     pub io_ok: u8,
     pub killed: u8,
     pub counts: [u64; MAX_COUNTERS],
@@ -126,6 +127,6 @@ const _: () = {
     assert!(size_of::<CounterSpec>() == 13);
     assert!(size_of::<SpawnedFrame>() == 12);
     assert!(size_of::<FailedFrame>() == 5);
-    assert!(size_of::<DoneFrame>() == 189);
+    assert!(size_of::<DoneFrame>() == 197);
     assert!(size_of::<EndFrame>() == 4);
 };

@@ -10,7 +10,7 @@ use libbpf_rs::skel::{OpenSkel, SkelBuilder};
 use libbpf_rs::{Link, MapCore, MapFlags, MapHandle, MapType, OpenMap, OpenMapMut, OpenObject, TracepointCategory};
 
 use super::probe;
-use super::{LifecycleCounts, OffCpuNs, Part, PartStatus, ProcessKernel, Role, Snapshot, TcpBytes};
+use super::{LifecycleCounts, OffCpuNs, Part, PartStatus, ProcessKernel, Role, Snapshot, Switches, TcpBytes};
 
 mod skel {
     //! The skeletons build.rs generates from bpf/*.bpf.c: objects, named maps and programs, bpf/denet.h's structs.
@@ -31,6 +31,10 @@ mod skel {
         //! bpf/net.bpf.c.
         include!(concat!(env!("OUT_DIR"), "/net.skel.rs"));
     }
+    pub mod processes {
+        //! bpf/processes.bpf.c.
+        include!(concat!(env!("OUT_DIR"), "/processes.skel.rs"));
+    }
 }
 
 use skel::lifecycle::types::{denet_flags, denet_lifecycle_counts, denet_target};
@@ -39,6 +43,8 @@ use skel::net::types::denet_net_counts;
 use skel::net::{NetSkel, NetSkelBuilder};
 use skel::offcpu::types::{denet_offcpu_counts, denet_switched_out};
 use skel::offcpu::{OffcpuSkel, OffcpuSkelBuilder};
+use skel::processes::types::denet_tree_count;
+use skel::processes::{ProcessesSkel, ProcessesSkelBuilder};
 use skel::syscalls::types::denet_syscall_counts;
 use skel::syscalls::{SyscallsSkel, SyscallsSkelBuilder};
 
@@ -56,6 +62,8 @@ unsafe impl Zeroable for denet_net_counts {}
 unsafe impl AnyBitPattern for denet_net_counts {}
 unsafe impl Zeroable for denet_switched_out {}
 unsafe impl AnyBitPattern for denet_switched_out {}
+unsafe impl Zeroable for denet_tree_count {}
+unsafe impl AnyBitPattern for denet_tree_count {}
 
 /// One attached program set: its links go first, so that they are detached before the skeleton
 /// closes its object.
@@ -73,6 +81,7 @@ pub struct Programs {
     syscalls: Option<Attached<SyscallsSkel<'static>>>,
     offcpu: Option<Attached<OffcpuSkel<'static>>>,
     net: Option<Attached<NetSkel<'static>>>,
+    processes: Option<Attached<ProcessesSkel<'static>>>,
 }
 
 /// What loading produced: the programs (when the core could be attached) and a status per part.
@@ -108,8 +117,10 @@ pub fn load() -> Loaded {
     let syscalls = part(&mut checks, Part::Syscalls, attach_syscalls(&shared));
     let offcpu = part(&mut checks, Part::OffCpu, attach_offcpu(&shared));
     let net = attach_net(&shared, &mut checks);
-    let SharedMaps { targets, generation } = shared;
-    Loaded { programs: Some(Programs { targets, generation, lifecycle, syscalls, offcpu, net }), checks }
+    let processes = part(&mut checks, Part::ProcessesPeak, attach_processes(&shared));
+    let SharedMaps { targets, generation, .. } = shared;
+    let programs = Programs { targets, generation, lifecycle, syscalls, offcpu, net, processes };
+    Loaded { programs: Some(programs), checks }
 }
 
 fn part<S>(checks: &mut Vec<PartStatus>, part: Part, r: anyhow::Result<Attached<S>>) -> Option<Attached<S>> {
@@ -138,25 +149,29 @@ const LIFECYCLE: &str = "denet_lifecycle";
 const SYSCALLS: &str = "denet_syscalls";
 const OFFCPU: &str = "denet_offcpu";
 const NET: &str = "denet_net";
+const PROCESSES: &str = "denet_processes";
 
 /// The maps every object shares: created once, as the lifecycle object declares them, and passed to
 /// each object by fd.
 struct SharedMaps {
     targets: MapHandle,
     generation: MapHandle,
+    exiting: MapHandle,
 }
 
 impl SharedMaps {
     fn create(lifecycle: &OpenLifecycleSkel) -> anyhow::Result<SharedMaps> {
         let targets = create_like(&lifecycle.maps.targets).context("cannot create the target map")?;
         let generation = create_like(&lifecycle.maps.generation).context("cannot create the generation map")?;
-        Ok(SharedMaps { targets, generation })
+        let exiting = create_like(&lifecycle.maps.exiting).context("cannot create the map of exiting threads")?;
+        Ok(SharedMaps { targets, generation, exiting })
     }
 
-    /// Make an object use the shared maps instead of creating its own.
-    fn lend(&self, targets: &mut OpenMapMut, generation: &mut OpenMapMut) -> anyhow::Result<()> {
+    /// Make an object use the shared maps (its `targets`, `generation`, `exiting`) instead of creating its own.
+    fn lend(&self, [targets, generation, exiting]: [&mut OpenMapMut; 3]) -> anyhow::Result<()> {
         targets.reuse_fd(self.targets.as_fd())?;
         generation.reuse_fd(self.generation.as_fd())?;
+        exiting.reuse_fd(self.exiting.as_fd())?;
         Ok(())
     }
 }
@@ -192,7 +207,7 @@ fn attach_lifecycle(
     mut open: OpenLifecycleSkel<'static>,
     shared: &SharedMaps,
 ) -> anyhow::Result<Attached<LifecycleSkel<'static>>> {
-    shared.lend(&mut open.maps.targets, &mut open.maps.generation)?;
+    shared.lend([&mut open.maps.targets, &mut open.maps.generation, &mut open.maps.exiting])?;
     // 0 (the kernel has no `group_dead`) makes the program fall back to the main thread's exit.
     let group_dead = probe::tracepoint_field_offset("sched", "sched_process_exit", "group_dead").unwrap_or(0);
     let rodata = open.maps.rodata_data.as_deref_mut().context("the lifecycle program has no read-only data")?;
@@ -209,7 +224,7 @@ fn attach_lifecycle(
 
 fn attach_syscalls(shared: &SharedMaps) -> anyhow::Result<Attached<SyscallsSkel<'static>>> {
     let mut open = open(SyscallsSkelBuilder::default(), SYSCALLS)?;
-    shared.lend(&mut open.maps.targets, &mut open.maps.generation)?;
+    shared.lend([&mut open.maps.targets, &mut open.maps.generation, &mut open.maps.exiting])?;
     let skel = load_skel(open, SYSCALLS)?;
     let link = skel
         .progs
@@ -221,15 +236,30 @@ fn attach_syscalls(shared: &SharedMaps) -> anyhow::Result<Attached<SyscallsSkel<
 
 fn attach_offcpu(shared: &SharedMaps) -> anyhow::Result<Attached<OffcpuSkel<'static>>> {
     let mut open = open(OffcpuSkelBuilder::default(), OFFCPU)?;
-    shared.lend(&mut open.maps.targets, &mut open.maps.generation)?;
+    shared.lend([&mut open.maps.targets, &mut open.maps.generation, &mut open.maps.exiting])?;
     let skel = load_skel(open, OFFCPU)?;
     let links = vec![tracepoint(&skel.progs.denet_sched_switch, "sched", "sched_switch")?];
     Ok(Attached { _links: links, skel })
 }
 
+fn attach_processes(shared: &SharedMaps) -> anyhow::Result<Attached<ProcessesSkel<'static>>> {
+    let mut open = open(ProcessesSkelBuilder::default(), PROCESSES)?;
+    shared.lend([&mut open.maps.targets, &mut open.maps.generation, &mut open.maps.exiting])?;
+    let group_dead = probe::tracepoint_field_offset("sched", "sched_process_exit", "group_dead").unwrap_or(0);
+    let rodata = open.maps.rodata_data.as_deref_mut().context("the processes program has no read-only data")?;
+    rodata.exit_group_dead_offset = group_dead;
+    let skel = load_skel(open, PROCESSES)?;
+    let progs = &skel.progs;
+    let links = vec![
+        tracepoint(&progs.denet_tree_fork, "task", "task_newtask")?,
+        tracepoint(&progs.denet_tree_exit, "sched", "sched_process_exit")?,
+    ];
+    Ok(Attached { _links: links, skel })
+}
+
 fn load_net(shared: &SharedMaps) -> anyhow::Result<NetSkel<'static>> {
     let mut open = open(NetSkelBuilder::default(), NET)?;
-    shared.lend(&mut open.maps.targets, &mut open.maps.generation)?;
+    shared.lend([&mut open.maps.targets, &mut open.maps.generation, &mut open.maps.exiting])?;
     load_skel(open, NET)
 }
 
@@ -282,6 +312,28 @@ impl Programs {
 
     pub fn has_offcpu(&self) -> bool {
         self.offcpu.is_some()
+    }
+
+    pub fn has_processes(&self) -> bool {
+        self.processes.is_some()
+    }
+
+    /// Put `pid`, found alive, into the tree of `root` (its forks and its exit count there from now
+    /// on); false when it was in a tree already, or the processes program is not loaded.
+    pub fn join_tree(&self, pid: u32, root: u32) -> bool {
+        let Some(a) = &self.processes else { return false };
+        a.skel.maps.members.update(&pid.to_ne_bytes(), &root.to_ne_bytes(), MapFlags::NO_EXIST).is_ok()
+    }
+
+    /// The most processes of the tree of `root` alive at once, counting from 0 when it was named (see
+    /// `join_tree`), and the entry removed; None without the program or the tree.
+    pub fn take_tree_peak(&self, root: u32) -> Option<i64> {
+        let maps = &self.processes.as_ref()?.skel.maps;
+        let key = root.to_ne_bytes();
+        let count =
+            maps.trees.lookup(&key, MapFlags::ANY).ok().flatten().and_then(|v| value_of::<denet_tree_count>(&v));
+        let _ = maps.trees.delete(&key);
+        count.map(|c| c.peak)
     }
 
     /// Make `pid` a target; an existing entry is left as it is (it may hold counts already).
@@ -351,12 +403,7 @@ impl Programs {
             by_nr[execve] += lifecycle.iter().map(|c| c.counted_execves).sum::<u64>();
         }
         if let Some(a) = &self.offcpu {
-            let done: Vec<denet_offcpu_counts> = per_cpu(&a.skel.maps.counts);
-            let now = in_progress(&a.skel.maps.off_since);
-            s.off_cpu = Some(OffCpuNs {
-                blocked: now.blocked + done.iter().map(|c| c.blocked_ns).sum::<u64>(),
-                runnable: now.runnable + done.iter().map(|c| c.runnable_ns).sum::<u64>(),
-            });
+            (s.off_cpu, s.switches) = off_cpu(a);
         }
         s.lifecycle = LifecycleCounts {
             processes_created: lifecycle.iter().map(|c| c.processes_created).sum(),
@@ -403,6 +450,21 @@ fn value_of<T: AnyBitPattern>(bytes: &[u8]) -> Option<T> {
 fn per_cpu<T: AnyBitPattern>(map: &impl MapCore) -> Vec<T> {
     let slots = map.lookup_percpu(&0u32.to_ne_bytes(), MapFlags::ANY).ok().flatten().unwrap_or_default();
     slots.iter().filter_map(|v| value_of(v)).collect()
+}
+
+/// The off-CPU time and the context switches of the tree so far.
+fn off_cpu(a: &Attached<OffcpuSkel>) -> (Option<OffCpuNs>, Option<Switches>) {
+    let done: Vec<denet_offcpu_counts> = per_cpu(&a.skel.maps.counts);
+    let now = in_progress(&a.skel.maps.off_since);
+    let time = OffCpuNs {
+        blocked: now.blocked + done.iter().map(|c| c.blocked_ns).sum::<u64>(),
+        runnable: now.runnable + done.iter().map(|c| c.runnable_ns).sum::<u64>(),
+    };
+    let switches = Switches {
+        voluntary: done.iter().map(|c| c.switches_voluntary).sum(),
+        involuntary: done.iter().map(|c| c.switches_involuntary).sum(),
+    };
+    (Some(time), Some(switches))
 }
 
 /// The off-CPU time so far of the threads that are switched out now. Added to the completed

@@ -44,10 +44,12 @@ pub enum Part {
     TcpKprobes,
     /// TCP bytes from the sock tracepoints, where kprobes fail.
     TcpTracepoints,
+    /// The exact peak of live processes per tree (BPF ISA v3 atomics).
+    ProcessesPeak,
 }
 
 impl Part {
-    const ALL: [Part; 10] = [
+    const ALL: [Part; 11] = [
         Part::Feature,
         Part::Privileges,
         Part::PidNamespace,
@@ -58,6 +60,7 @@ impl Part {
         Part::OffCpu,
         Part::TcpKprobes,
         Part::TcpTracepoints,
+        Part::ProcessesPeak,
     ];
 
     /// The name doctor prints and the metadata records.
@@ -73,6 +76,7 @@ impl Part {
             Part::OffCpu => "off-CPU (sched/sched_switch)",
             Part::TcpKprobes => "TCP bytes (kretprobe tcp_sendmsg, tcp_recvmsg)",
             Part::TcpTracepoints => "TCP bytes (sock/sock_send_length, sock_recv_length)",
+            Part::ProcessesPeak => "processes peak (task_newtask, sched_process_exit; atomics of Linux 5.12)",
         }
     }
 
@@ -84,6 +88,7 @@ impl Part {
             Part::Syscalls => Some(MetricGroup::Syscalls),
             Part::OffCpu => Some(MetricGroup::OffCpu),
             Part::TcpKprobes | Part::TcpTracepoints => Some(MetricGroup::TcpBytes),
+            Part::ProcessesPeak => Some(MetricGroup::ProcessesPeak),
         }
     }
 }
@@ -143,11 +148,18 @@ enum MetricGroup {
     OffCpu,
     Lifecycle,
     TcpBytes,
+    /// Not an eBPF metric of its own: it makes `processes_peak` exact, which is sampled without it.
+    ProcessesPeak,
 }
 
 impl MetricGroup {
-    const ALL: [MetricGroup; 4] =
-        [MetricGroup::Syscalls, MetricGroup::OffCpu, MetricGroup::Lifecycle, MetricGroup::TcpBytes];
+    const ALL: [MetricGroup; 5] = [
+        MetricGroup::Syscalls,
+        MetricGroup::OffCpu,
+        MetricGroup::Lifecycle,
+        MetricGroup::TcpBytes,
+        MetricGroup::ProcessesPeak,
+    ];
 
     /// The metric that stands for it in the capability records.
     fn metric(self) -> Metric {
@@ -156,10 +168,12 @@ impl MetricGroup {
             MetricGroup::OffCpu => Metric::TimeOffCpu,
             MetricGroup::Lifecycle => Metric::ProcessesCreated,
             MetricGroup::TcpBytes => Metric::NetTcpTxBytes,
+            MetricGroup::ProcessesPeak => Metric::ProcessesPeak,
         }
     }
 
-    /// The measurement that gives `metric` (None: not an eBPF metric).
+    /// The measurement that gives `metric` (None: not an eBPF metric; `processes_peak`, which the
+    /// processes program only makes exact, is never dropped for want of it).
     fn giving(metric: Metric) -> Option<MetricGroup> {
         use Metric::*;
         match metric {
@@ -181,6 +195,15 @@ pub struct Snapshot {
     pub off_cpu: Option<OffCpuNs>,
     pub lifecycle: LifecycleCounts,
     pub net: Option<TcpBytes>,
+    /// Context switches of the tree (with the off-CPU program).
+    pub switches: Option<Switches>,
+}
+
+/// Context switches of the tree's threads, as the kernel's nvcsw and nivcsw count them.
+#[derive(Debug, Clone, Copy, Default, PartialEq)]
+pub struct Switches {
+    pub voluntary: u64,
+    pub involuntary: u64,
 }
 
 /// Off-CPU time of the tree, split by why its threads were switched out.
@@ -413,6 +436,23 @@ impl Kernel {
     pub fn has_offcpu(&self) -> bool {
         self.programs.has_offcpu()
     }
+
+    /// Put `pid`, found alive, into the live-process count of the tree of `root` (`attach`); false
+    /// when it was there already or the processes program is not loaded.
+    pub fn join_tree(&self, pid: u32, root: u32) -> bool {
+        self.programs.join_tree(pid, root)
+    }
+
+    /// The most processes of the tree of `root` alive at once, counted from 0 when it was named
+    /// (those `join_tree` put in come on top), and the tree forgotten; None without the processes
+    /// program, or when the tree never forked nor lost a process.
+    pub fn take_tree_peak(&self, root: u32) -> Option<i64> {
+        self.programs.take_tree_peak(root)
+    }
+
+    pub fn has_processes(&self) -> bool {
+        self.programs.has_processes()
+    }
 }
 
 #[cfg(not(all(feature = "ebpf", target_os = "linux")))]
@@ -438,6 +478,18 @@ impl Kernel {
     }
 
     pub fn has_offcpu(&self) -> bool {
+        match self._never {}
+    }
+
+    pub fn join_tree(&self, _pid: u32, _root: u32) -> bool {
+        match self._never {}
+    }
+
+    pub fn take_tree_peak(&self, _root: u32) -> Option<i64> {
+        match self._never {}
+    }
+
+    pub fn has_processes(&self) -> bool {
         match self._never {}
     }
 }
@@ -477,9 +529,10 @@ mod tests {
             let ebpf = metric.source() == crate::metrics::Source::Ebpf;
             assert_eq!(MetricGroup::giving(metric).is_some(), ebpf, "{}", metric.name());
         }
-        for m in MetricGroup::ALL {
+        for m in MetricGroup::ALL.into_iter().filter(|m| m.metric().is_ebpf()) {
             assert_eq!(MetricGroup::giving(m.metric()), Some(m));
         }
+        assert_eq!(MetricGroup::giving(Metric::ProcessesPeak), None, "sampled without eBPF: never dropped");
     }
 
     #[test]

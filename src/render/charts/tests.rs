@@ -62,6 +62,7 @@ fn bench(name: &str, mean: f64, runs: usize, seed: u64) -> BenchData {
         started,
         timeline,
         warnings: Vec::new(),
+        sampled: None,
     }
 }
 

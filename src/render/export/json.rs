@@ -71,6 +71,7 @@ fn benchmark<'a>(s: &'a Summarized, r: &'a Report) -> Benchmark<'a> {
         measurements: Measurements::Measured(s),
         summary: Some(summary(s)),
         comparison,
+        sampled: Some(s.sampled().into_iter().map(MetricKey::from).collect()),
         warnings: Some(Cow::Borrowed(&s.warnings)),
         complete: Some(s.result.complete),
         precision: s.result.precision,
@@ -86,8 +87,8 @@ fn summary(s: &Summarized) -> BTreeMap<MetricKey, MetricStats<'_>> {
             let summary = MetricStats {
                 unit: m.metric.json_unit(),
                 stats: &m.stats,
-                sampled: m.metric.source() == Source::Sampled,
-                source: m.metric.source(),
+                sampled: m.source == Source::Sampled,
+                source: m.source,
             };
             (m.metric.into(), summary)
         })

@@ -23,9 +23,9 @@ pub(super) fn timeline(data: &ReportData) -> anyhow::Result<Option<Chart>> {
     }
     legend.push(LegendItem::new(
         Swatch::None,
-        "each command's median run; CPU: 100% = one core busy, averaged over each sampling interval",
+        "each command's median run, sampled; CPU: 100% = one core busy, averaged over each sampling interval",
     ));
-    let title = "Resource use over the median run".to_string();
+    let title = "Resource use over the median run (sampled)".to_string();
     let svg = svg(WIDTH, TITLE_HEIGHT + timeline.height() + legend_height(&legend, WIDTH), |root| {
         let body = titled(root, &title)?;
         let (stack, legend_area) = body.split_vertically(timeline.height());
