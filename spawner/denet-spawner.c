@@ -233,8 +233,8 @@ static void read_io(pid_t pid, struct denet_done *d)
 }
 
 /* spawner/cgroup.h, included below */
-struct cg_run;
-static void cg_kill(const struct cg_run *cg);
+struct cg_batch;
+static void cg_kill(const struct cg_batch *cg);
 
 /* Read and discard what the run wrote; at end of file stop polling the pipe (the caller closes it). */
 static void drain(int fd, int *open_)
@@ -330,7 +330,7 @@ static int poll_timeout(int pidfd, uint64_t deadline)
 
 /* Wait for the run's exit (not reaping it), draining its output pipe and obeying Kill and the
  * deadline (then the run's groups, or without them its process group, are killed: `timed_out`). */
-static int wait_exit(pid_t pid, int pipe_fd, int *killed, uint64_t deadline, const struct cg_run *cg, int *timed_out)
+static int wait_exit(pid_t pid, int pipe_fd, int *killed, uint64_t deadline, const struct cg_batch *cg, int *timed_out)
 {
 	int pidfd = pidfd_open_(pid);
 	int pipe_open = pipe_fd >= 0;
@@ -597,7 +597,7 @@ static int spawn_run(const struct denet_request *b, char **env, struct stdio *s,
 
 /* Read the exited run's I/O, reap it, read its counters and its groups, and report its figures. 1: could not reap it; -1: lost denet. */
 static int report_done(pid_t pid, uint64_t wall_ns, int killed, int timed_out, const struct denet_request *b,
-		       const int counters[DENET_MAX_COUNTERS], struct cg_run *cg, struct denet_done *d)
+		       const int counters[DENET_MAX_COUNTERS], struct cg_batch *cg, struct denet_done *d)
 {
 	memset(d, 0, sizeof *d);
 	read_io(pid, d);
@@ -631,24 +631,21 @@ static int report_done(pid_t pid, uint64_t wall_ns, int killed, int timed_out, c
 }
 
 /* One run: spawn, report the pid, wait, read its I/O, reap, report. 1: stop the batch; -1: lost denet. */
-static int run_once(const struct denet_request *b, char **env, struct denet_done *d)
+static int run_once(const struct denet_request *b, char **env, struct cg_batch *cg, struct denet_done *d)
 {
 	struct stdio s = { -1, -1, -1, -1 };
 	pid_t pid;
 	uint64_t start = 0;
 	uint8_t part;
 	int counters[DENET_MAX_COUNTERS];
-	struct cg_run cg = { 0 };
 	/* Before the clock starts: opening them is the spawner's cost, not the run's. */
 	open_counters(b, counters, 1);
-	int err = cg_count(b->cg_dirs) ? cg_make(b, &cg) : 0;
-	part = DENET_FAILED_OTHER;
-	if (!err)
-		err = cg.n ? spawn_joined(b, env, &s, &cg, &pid, &start, &part) : spawn_run(b, env, &s, &pid, &start, &part);
-	cg_close(&cg);
+	if (cg->n)
+		cg_before_run(cg);
+	int err = cg->born >= 0 ? spawn_born(b, env, &s, cg, &pid, &start, &part)
+				: spawn_run(b, env, &s, &pid, &start, &part);
 	if (err) {
 		close_counters(b->head.n_counters, counters);
-		cg_remove(&cg);
 		return fail(part, err) < 0 ? -1 : 1;
 	}
 	struct denet_spawned spawned = { (uint32_t)pid, start };
@@ -662,10 +659,10 @@ static int run_once(const struct denet_request *b, char **env, struct denet_done
 	}
 	int killed = 0, timed_out = 0;
 	uint64_t deadline = b->head.timeout_ns ? start + b->head.timeout_ns : 0;
-	wait_exit(pid, s.pipe_r, &killed, deadline, &cg, &timed_out);
+	wait_exit(pid, s.pipe_r, &killed, deadline, cg, &timed_out);
 	uint64_t end = now_ns();
 	close_fd(&s.pipe_r);
-	int rc = report_done(pid, end - start, killed, timed_out, b, counters, &cg, d);
+	int rc = report_done(pid, end - start, killed, timed_out, b, counters, cg, d);
 	return rc ? rc : killed || !accepted(b, d);
 }
 
@@ -702,26 +699,32 @@ static int serve_batch(char *buf, uint32_t len)
 	int n_idle = env ? b.head.n_counters : 0;
 	if (n_idle)
 		open_counters(&b, idle, 0);
-	for (uint32_t i = 0; env && i < b.head.count; i++) {
+	/* The command's groups: a failure to make them fails the batch's first run. */
+	struct cg_batch cg;
+	int cg_err = env ? cg_open(&b, &cg) : 0;
+	int lost = cg_err && fail(DENET_FAILED_OTHER, cg_err) < 0;
+	for (uint32_t i = 0; env && !cg_err && !lost && i < b.head.count; i++) {
 		if (i > 0 && stop_requested())
 			break;
 		set_iteration(&b, b.head.first + i, iter_a, iter_b);
 		struct denet_done d;
 		d.wall_s = -1;
-		int rc = run_once(&b, env, &d);
+		int rc = run_once(&b, env, &cg, &d);
 		if (rc < 0) {
-			close_counters(n_idle, idle);
-			return -1;
+			lost = 1;
+			break;
 		}
 		if (d.wall_s >= 0)
 			end.runs++;
 		if (rc)
 			break;
 	}
+	if (env)
+		cg_close(&cg);
 	close_counters(n_idle, idle);
 	free(env);
 	denet_request_free(&b);
-	return reply(DENET_END, &end, sizeof end);
+	return lost ? -1 : reply(DENET_END, &end, sizeof end);
 }
 
 int main(void)

@@ -25,18 +25,24 @@
  *       two lists: argv (at least argv[0]), then the extra environment,
  *       each entry "NAME=VALUE", one per name;
  *       three lists for the runs' own cgroups (all empty: no cgroup): the
- *       session's directory in each hierarchy, in which every run gets a
- *       fresh leaf; "I:FILE=VALUE" entries written into leaf I after it is
- *       made (the memory limit); "I:FILE" entries read from leaf I after the
- *       run, returned in the 'C' reply.
+ *       session's directory in each hierarchy; "I:FILE=VALUE" entries written
+ *       into the command's leaf in directory I (the memory limit); "I:FILE"
+ *       entries read after each run, "I:FILE=RESET" ones also reset before
+ *       it by writing RESET (through the same descriptor), both returned in
+ *       the 'C' reply; then a string: the command's leaf, made in directory
+ *       cg_born - 1, in which each run is born (cgroup v2). The other
+ *       directories are cgroup v1 groups the spawner itself is in, so its
+ *       runs are too (docs/cgroups.md says why).
  *     A string is u32 byte count, then the bytes (no NUL); a list is u32
  *     count, then that many strings.
  *   'K' kill: no payload. Kill the running run's process group and stop the batch.
  *
  * Replies, spawner to denet. For each run: 'S' spawned (struct
- * denet_spawned), with cgroups 'C' (two lists: the contents of the files
- * read, in the batch's order; the processes left in the run's groups after
- * its main process exited, "PID NAME"), then 'D' done (struct denet_done); or 'F' failed (struct
+ * denet_spawned), with cgroups 'C' (three lists: the contents of the files
+ * read, in the batch's order; each as read just after its reset, empty for
+ * a file without a reset value or one that could not be reset; the
+ * processes left in the run's groups after its main process exited, "PID
+ * NAME"), then 'D' done (struct denet_done); or 'F' failed (struct
  * denet_failed) when the run could not be started. After the last run, or
  * the first run that failed or was not accepted: 'E' end (struct denet_end).
  */
@@ -88,6 +94,7 @@ struct __attribute__((packed)) denet_batch {
 	uint8_t n_counters; /* struct denet_counter that follow the codes, at most DENET_MAX_COUNTERS */
 	uint64_t timeout_ns; /* 0 or --timeout: then the run's group (or process group) is killed */
 	uint8_t keep_strays; /* 0 or 1: leave processes that outlive the run's main process running */
+	uint8_t cg_born; /* 0, or 1 + the index of the cgroup directory whose leaf (cg_leaf) the runs are born in */
 };
 
 /*
@@ -138,7 +145,7 @@ struct __attribute__((packed)) denet_end {
 };
 
 /* denet's mirror asserts the same sizes. */
-_Static_assert(sizeof(struct denet_batch) == 31, "denet_batch");
+_Static_assert(sizeof(struct denet_batch) == 32, "denet_batch");
 _Static_assert(sizeof(struct denet_counter) == 13, "denet_counter");
 _Static_assert(sizeof(struct denet_spawned) == 12, "denet_spawned");
 _Static_assert(sizeof(struct denet_failed) == 5, "denet_failed");
@@ -164,6 +171,7 @@ struct denet_request {
 	char **argv; /* NULL-terminated */
 	char **extra_env; /* "NAME=VALUE", NULL-terminated */
 	char **cg_dirs, **cg_sets, **cg_reads; /* the runs' cgroups, each NULL-terminated (empty: none) */
+	char *cg_leaf; /* the command's leaf in directory cg_born - 1 */
 };
 
 /* Cursor over a request's payload; `bad` once something did not fit. */
@@ -237,7 +245,8 @@ static inline int denet_decode_batch(char *payload, uint32_t len, struct denet_r
 	r->cg_dirs = denet_take_list(&c);
 	r->cg_sets = denet_take_list(&c);
 	r->cg_reads = denet_take_list(&c);
-	return c.bad || !r->argv || !r->argv[0] ? -1 : 0;
+	r->cg_leaf = denet_take_str(&c);
+	return c.bad || !r->argv || !r->argv[0] || strchr(r->cg_leaf, '/') ? -1 : 0;
 }
 
 static inline void denet_request_free(struct denet_request *r)

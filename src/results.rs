@@ -65,6 +65,18 @@ pub struct FileMetadata<'a> {
     /// With `--ebpf`: each part of the eBPF set-up and why a part does not work here.
     #[serde(default, skip_serializing_if = "<[PartStatus]>::is_empty", deserialize_with = "lenient")]
     pub ebpf: Cow<'a, [PartStatus]>,
+    /// Whether each run had cgroups of its own, and if not why (docs/cgroups.md).
+    #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "lenient")]
+    pub cgroup: Option<Cow<'a, CgroupStatus>>,
+}
+
+/// Whether a benchmark's runs had cgroups of their own (their cgroup metrics are absent without).
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CgroupStatus {
+    pub enabled: bool,
+    /// Why not: turned off, or what this machine lacks.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub reason: Option<String>,
 }
 
 /// Where the benchmarks ran, spelt as hyperfine spells it.

@@ -12,7 +12,7 @@ use std::io::{self, Read, Write};
 use zerocopy::{FromBytes, Immutable, IntoBytes};
 
 use super::runner::Invocation;
-use crate::monitor::cgroup::Plan;
+use crate::monitor::cgroup::{Plan, Reading};
 use crate::monitor::perf::{self, Event};
 use crate::profile::{Counter, ExitStatus, Rusage};
 use crate::vocab::{IgnoreFailure, Input, Output};
@@ -40,8 +40,10 @@ pub struct Batch {
     pub accept: IgnoreFailure,
     /// The perf_event counters to count over each run (at most `wire::MAX_COUNTERS`).
     pub counters: Vec<Counter>,
-    /// Each run in fresh cgroups of its own (empty: none).
+    /// Each run in its command's cgroups (empty: none; monitor/cgroup/session.rs).
     pub cgroup: Plan,
+    /// The command's leaf in the plan's v2 directory (`c0`, `c1`, ...).
+    pub cgroup_leaf: String,
     /// `--timeout`: each run's whole tree is killed after this long.
     pub timeout: Option<std::time::Duration>,
     /// `--keep-strays`.
@@ -59,6 +61,7 @@ impl Batch {
             accept: IgnoreFailure::AllNonZero,
             counters: Vec::new(),
             cgroup: Plan::default(),
+            cgroup_leaf: String::new(),
             timeout: None,
             keep_strays: false,
         }
@@ -125,13 +128,23 @@ pub enum FailedPart {
     Other,
 }
 
+/// A run's cgroup files as read after it, in the batch's order, and the processes left in its groups.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct CgroupFiles {
+    pub files: Vec<String>,
+    /// Each file as read just after its reset before the run ("" without one).
+    pub baselines: Vec<String>,
+    /// "PID NAME" of each.
+    pub strays: Vec<String>,
+}
+
 #[derive(Debug, Clone, PartialEq)]
 pub enum Reply {
     /// The run's pid, and when it was spawned (CLOCK_MONOTONIC, nanoseconds).
     Spawned(u32, u64),
     Failed(FailedPart, i32),
-    /// The run's cgroup files and strays (before its `Done`; only with cgroups).
-    Cgroup(Vec<String>, Vec<String>),
+    /// The run's cgroup files (before its `Done`; only with cgroups).
+    Cgroup(CgroupFiles),
     Done(RunDone),
     End(u32),
 }
@@ -371,6 +384,7 @@ pub fn encode_batch(b: &Batch) -> Vec<u8> {
         n_counters: b.counters.len().min(wire::MAX_COUNTERS) as u8,
         timeout_ns: b.timeout.map_or(0, |t| t.as_nanos().min(u128::from(u64::MAX)) as u64),
         keep_strays: b.keep_strays.into(),
+        cg_born: b.cgroup.born.map_or(0, |i| i as u8 + 1),
     });
     w.put(codes);
     for &c in b.counters.iter().take(wire::MAX_COUNTERS) {
@@ -387,20 +401,27 @@ pub fn encode_batch(b: &Batch) -> Vec<u8> {
     for list in [dirs, sets, reads] {
         w.list(list.iter().map(|s| s.as_bytes()));
     }
+    w.bytes(b.cgroup_leaf.as_bytes());
     w.frame()
 }
 
-/// A plan as the three lists of a batch: directories, "I:FILE=VALUE", "I:FILE".
+/// A plan as the three lists of a batch: directories, "I:FILE=VALUE", "I:FILE" or "I:FILE=RESET".
 fn plan_lists(p: &Plan) -> (Vec<String>, Vec<String>, Vec<String>) {
     (
         p.dirs.iter().map(|d| d.display().to_string()).collect(),
         p.sets.iter().map(|(i, f, v)| format!("{i}:{f}={v}")).collect(),
-        p.reads.iter().map(|(i, f)| format!("{i}:{f}")).collect(),
+        p.reads
+            .iter()
+            .map(|r| match &r.reset {
+                Some(v) => format!("{}:{}={v}", r.dir, r.file),
+                None => format!("{}:{}", r.dir, r.file),
+            })
+            .collect(),
     )
 }
 
 /// The lists back into a plan (the fork spawner's side).
-fn plan_of(dirs: Vec<String>, sets: Vec<String>, reads: Vec<String>) -> Plan {
+fn plan_of(dirs: Vec<String>, sets: Vec<String>, reads: Vec<String>, born: u8) -> Plan {
     let entry = |e: &str| e.split_once(':').and_then(|(i, rest)| Some((i.parse::<usize>().ok()?, rest.to_string())));
     Plan {
         dirs: dirs.into_iter().map(Into::into).collect(),
@@ -409,7 +430,15 @@ fn plan_of(dirs: Vec<String>, sets: Vec<String>, reads: Vec<String>) -> Plan {
             .filter_map(|e| entry(e))
             .filter_map(|(i, rest)| rest.split_once('=').map(|(f, v)| (i, f.to_string(), v.to_string())))
             .collect(),
-        reads: reads.iter().filter_map(|e| entry(e)).collect(),
+        reads: reads
+            .iter()
+            .filter_map(|e| entry(e))
+            .map(|(dir, rest)| match rest.split_once('=') {
+                Some((file, reset)) => Reading { dir, file: file.into(), reset: Some(reset.into()) },
+                None => Reading { dir, file: rest, reset: None },
+            })
+            .collect(),
+        born: born.checked_sub(1).map(usize::from),
     }
 }
 
@@ -458,6 +487,7 @@ fn decode_batch(r: &mut Reader) -> io::Result<Batch> {
         n_counters,
         timeout_ns,
         keep_strays,
+        cg_born,
     } = r.take()?;
     let codes: Vec<i32> = (0..n_accept).map(|_| r.take()).collect::<io::Result<_>>()?;
     if usize::from(n_counters) > wire::MAX_COUNTERS {
@@ -490,7 +520,11 @@ fn decode_batch(r: &mut Reader) -> io::Result<Batch> {
         contained: false,
     };
     let accept = accept_of(accept_mode, codes);
-    let cgroup = plan_of(r.list()?, r.list()?, r.list()?);
+    let cgroup = plan_of(r.list()?, r.list()?, r.list()?, cg_born);
+    let cgroup_leaf = r.string()?;
+    if cgroup_leaf.contains('/') {
+        return Err(io::Error::new(io::ErrorKind::InvalidData, format!("bad cgroup leaf {cgroup_leaf:?}")));
+    }
     let iteration = IterationVar::from_wire(iter_mode);
     Ok(Batch {
         inv,
@@ -500,6 +534,7 @@ fn decode_batch(r: &mut Reader) -> io::Result<Batch> {
         accept,
         counters,
         cgroup,
+        cgroup_leaf,
         timeout: (timeout_ns > 0).then(|| std::time::Duration::from_nanos(timeout_ns)),
         keep_strays: keep_strays != 0,
     })
@@ -551,7 +586,7 @@ pub fn read_reply(r: &mut impl Read) -> io::Result<Reply> {
             Ok(Reply::Failed(FailedPart::from_wire(part), err))
         }
         wire::DONE => Ok(Reply::Done(r.take::<DoneFrame>()?.into())),
-        wire::CGROUP => Ok(Reply::Cgroup(r.list()?, r.list()?)),
+        wire::CGROUP => Ok(Reply::Cgroup(CgroupFiles { files: r.list()?, baselines: r.list()?, strays: r.list()? })),
         wire::END => Ok(Reply::End(r.take::<EndFrame>()?.runs)),
         k => Err(io::Error::new(io::ErrorKind::InvalidData, format!("unknown spawner reply {k}"))),
     }
@@ -564,10 +599,11 @@ pub fn write_reply(w: &mut impl Write, reply: &Reply) -> io::Result<()> {
         Reply::Failed(part, err) => Writer::fixed(wire::FAILED, &FailedFrame { part: part.to_wire(), err: *err }),
         Reply::Done(d) => Writer::fixed(wire::DONE, &DoneFrame::from(d)),
         Reply::End(runs) => Writer::fixed(wire::END, &EndFrame { runs: *runs }),
-        Reply::Cgroup(files, strays) => {
+        Reply::Cgroup(c) => {
             let mut w = Writer::new(wire::CGROUP, 256);
-            w.list(files.iter().map(|s| s.as_bytes()));
-            w.list(strays.iter().map(|s| s.as_bytes()));
+            for list in [&c.files, &c.baselines, &c.strays] {
+                w.list(list.iter().map(|s| s.as_bytes()));
+            }
             w.frame()
         }
     };
@@ -599,9 +635,14 @@ mod tests {
             counters: vec![Counter::Instructions, Counter::TaskClock, Counter::ContextSwitches],
             cgroup: Plan {
                 dirs: vec!["/sys/fs/cgroup/memory/denet-1".into(), "/sys/fs/cgroup/unified/denet-1".into()],
-                sets: vec![(0, "memory.limit_in_bytes".into(), "52428800".into())],
-                reads: vec![(0, "memory.max_usage_in_bytes".into()), (1, "cpu.stat".into())],
+                sets: vec![(1, "memory.max".into(), "52428800".into())],
+                reads: vec![
+                    Reading { dir: 0, file: "memory.max_usage_in_bytes".into(), reset: Some("0".into()) },
+                    Reading { dir: 1, file: "cpu.stat".into(), reset: None },
+                ],
+                born: Some(1),
             },
+            cgroup_leaf: "c3".into(),
             timeout: Some(std::time::Duration::from_millis(500)),
             keep_strays: true,
         };
@@ -616,6 +657,7 @@ mod tests {
         assert_eq!(back.accept, b.accept);
         assert_eq!(back.counters, b.counters);
         assert_eq!((back.cgroup, back.timeout, back.keep_strays), (b.cgroup, b.timeout, true));
+        assert_eq!(back.cgroup_leaf, "c3");
     }
 
     #[test]
@@ -629,7 +671,11 @@ mod tests {
             counts: vec![Some(7), None, Some(u64::MAX)],
             timed_out: true,
         };
-        let cgroup = Reply::Cgroup(vec!["usage_usec 5\n".into(), String::new()], vec!["42 sleep".into()]);
+        let cgroup = Reply::Cgroup(CgroupFiles {
+            files: vec!["usage_usec 5\n".into(), String::new()],
+            baselines: vec![String::new(), "4096\n".into()],
+            strays: vec!["42 sleep".into()],
+        });
         for reply in
             [Reply::Spawned(42, 7), Reply::Failed(FailedPart::Input, 2), Reply::Done(done), cgroup, Reply::End(5)]
         {

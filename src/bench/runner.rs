@@ -196,7 +196,7 @@ mod unix {
     use std::os::unix::process::CommandExt;
 
     use super::*;
-    use crate::bench::protocol::{FailedPart, Reply, RunDone};
+    use crate::bench::protocol::{CgroupFiles, FailedPart, Reply, RunDone};
     use crate::bench::spawner::Spawner;
     use crate::bench::wait::{pollfd, ppoll};
     use crate::monitor::ebpf::Role;
@@ -227,8 +227,15 @@ mod unix {
         /// Each run of a command in its own cgroup, and its limits (empty plan: no cgroup).
         containment: Containment,
         /// The cgroup reply of the run whose `Done` comes next.
-        pending_cgroup: Option<(Vec<String>, Vec<String>)>,
+        pending_cgroup: Option<CgroupFiles>,
         strays_warned: bool,
+        /// Each command's leaf (`c0`, `c1`, ...), by its argv and program.
+        leaves: Vec<(Vec<String>, Option<PathBuf>)>,
+        /// The leaf of the batch under way.
+        leaf: String,
+        /// Each cgroup file as read after the previous run in the same group (`leaf/file` for a
+        /// command's leaf, `file` for a session group): a run's cumulative figures are the difference.
+        previous: std::collections::HashMap<String, String>,
     }
 
     /// What each run of a benchmarked command gets: its cgroup plan, `--timeout`, `--keep-strays`.
@@ -241,6 +248,8 @@ mod unix {
 
     impl Drop for ProcRunner {
         fn drop(&mut self) {
+            // The spawner first: it is in the session's v1 groups until it exits.
+            self.spawner.stop();
             self.containment.plan.remove();
         }
     }
@@ -256,15 +265,15 @@ mod unix {
     }
 
     impl ProcRunner {
-        /// Start the spawner (call early, while denet is single-threaded and small) and catch Ctrl-C.
+        /// Run through `spawner` (start it early, while denet is single-threaded and small) and catch Ctrl-C.
         pub fn new(
+            spawner: Spawner,
             schedule: Option<Schedule>,
             backend: Backend,
             kernel: Option<Kernel>,
             counters: Vec<Counter>,
             containment: Containment,
         ) -> anyhow::Result<ProcRunner> {
-            let spawner = Spawner::start()?;
             if let Some(k) = &kernel {
                 // Every process the spawner forks (the runs) becomes a target before its first syscall.
                 k.watch(spawner.pid(), Role::ParentOnly)?;
@@ -285,6 +294,9 @@ mod unix {
                 containment,
                 pending_cgroup: None,
                 strays_warned: false,
+                leaves: Vec::new(),
+                leaf: String::new(),
+                previous: Default::default(),
             })
         }
 
@@ -359,12 +371,11 @@ mod unix {
 
         /// The run's cgroup figures and limits, from the reply that came before its `Done`.
         fn limits(&mut self, timed_out: bool) -> (CgroupCounters, RunLimits) {
-            let Some((contents, strays)) = self.pending_cgroup.take() else {
+            let Some(reply) = self.pending_cgroup.take() else {
                 return (CgroupCounters::default(), RunLimits { timed_out, ..RunLimits::default() });
             };
-            let names = self.containment.plan.reads.iter().map(|(_, f)| f.clone());
-            let files: Vec<(String, String)> = names.zip(contents).collect();
-            let counters = crate::monitor::cgroup::parse::counters(&files);
+            let counters = self.run_counters(&reply);
+            let strays = reply.strays;
             if !strays.is_empty() && !self.strays_warned {
                 self.strays_warned = true;
                 let what = if self.containment.keep_strays { "left running (--keep-strays)" } else { "killed" };
@@ -372,6 +383,43 @@ mod unix {
             }
             let oom_killed = counters.oom_kills.is_some_and(|n| n > 0);
             (counters, RunLimits { timed_out, oom_killed, strays })
+        }
+
+        /// One run's counters from its files, against the readings after the previous run in the same group.
+        fn run_counters(&mut self, reply: &CgroupFiles) -> CgroupCounters {
+            use crate::monitor::cgroup::parse::{run_counters, Around};
+            let plan = &self.containment.plan;
+            let keys: Vec<String> = plan
+                .reads
+                .iter()
+                .map(|r| if Some(r.dir) == plan.born { format!("{}/{}", self.leaf, r.file) } else { r.file.clone() })
+                .collect();
+            fn text(list: &[String], i: usize) -> &str {
+                list.get(i).map_or("", String::as_str)
+            }
+            let around: Vec<Around> = (plan.reads.iter().zip(&keys).enumerate())
+                .map(|(i, (r, key))| Around {
+                    name: &r.file,
+                    before: self.previous.get(key).map_or("", String::as_str),
+                    after: text(&reply.files, i),
+                    baseline: text(&reply.baselines, i),
+                })
+                .collect();
+            let counters = run_counters(&around);
+            for (key, after) in keys.into_iter().zip(&reply.files) {
+                self.previous.insert(key, after.clone());
+            }
+            counters
+        }
+
+        /// The leaf of the command `inv` runs (its runs share it; each command has its own).
+        fn leaf_of(&mut self, inv: &Invocation) -> String {
+            let key = (inv.argv.clone(), inv.program.clone());
+            let i = self.leaves.iter().position(|k| *k == key).unwrap_or_else(|| {
+                self.leaves.push(key);
+                self.leaves.len() - 1
+            });
+            format!("c{i}")
         }
 
         fn profile(&mut self, done: RunDone, current: Option<Current>) -> RunProfile {
@@ -403,7 +451,7 @@ mod unix {
         }
 
         /// The batch as sent: timing runs counted; a command's runs in their cgroups, under the timeout.
-        fn prepared(&self, batch: &Batch, sample: bool) -> Batch {
+        fn prepared(&mut self, batch: &Batch, sample: bool) -> Batch {
             let mut batch = batch.clone();
             if sample {
                 batch.counters = self.counters.clone();
@@ -411,6 +459,10 @@ mod unix {
             if batch.inv.contained {
                 let c = &self.containment;
                 (batch.cgroup, batch.timeout, batch.keep_strays) = (c.plan.clone(), c.timeout, c.keep_strays);
+                if !c.plan.dirs.is_empty() {
+                    batch.cgroup_leaf = self.leaf_of(&batch.inv);
+                    self.leaf = batch.cgroup_leaf.clone();
+                }
             }
             batch
         }
@@ -464,7 +516,7 @@ mod unix {
                             }
                         }
                         Reply::Failed(part, errno) => failure = Some(spawn_failure(&batch.inv, part, errno)),
-                        Reply::Cgroup(files, strays) => self.pending_cgroup = Some((files, strays)),
+                        Reply::Cgroup(c) => self.pending_cgroup = Some(c),
                         Reply::End(_) => return failure.map_or(Ok(()), Err),
                     }
                 }

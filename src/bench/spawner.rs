@@ -23,10 +23,10 @@ use std::os::fd::AsRawFd;
 use std::os::unix::net::UnixStream;
 use std::time::Instant;
 
-use super::protocol::{self, Batch, FailedPart, FinalIo, Reply, Request, RunDone};
+use super::protocol::{self, Batch, CgroupFiles, FailedPart, FinalIo, Reply, Request, RunDone};
 use super::runner::{command, Invocation};
 use super::wait::{drain, pidfd_open, pollfd, ppoll};
-use crate::monitor::cgroup::Leaf;
+use crate::monitor::cgroup::session::CommandGroups;
 use crate::monitor::{child, perf};
 use crate::profile::Counter;
 
@@ -35,11 +35,16 @@ pub struct Spawner {
     writer: UnixStream,
     reader: BufReader<UnixStream>,
     pid: u32,
+    /// Moving the spawner into the session's v1 groups, under way (monitor/cgroup/session.rs):
+    /// done before its first batch.
+    joining: Option<std::thread::JoinHandle<io::Result<()>>>,
+    stopped: bool,
 }
 
 impl Spawner {
-    /// Start the tiny spawner, or denet's own binary as the fallback (`DENET_SPAWNER=fork` forces it).
-    pub fn start() -> anyhow::Result<Spawner> {
+    /// Start the tiny spawner, or denet's own binary as the fallback (`DENET_SPAWNER=fork` forces
+    /// it), and begin moving it into `groups`.
+    pub fn start(groups: Vec<std::path::PathBuf>) -> anyhow::Result<Spawner> {
         let (ours, theirs) = UnixStream::pair()?;
         let forced_fork = std::env::var_os("DENET_SPAWNER").is_some_and(|v| v == "fork");
         let tiny = if forced_fork { None } else { tiny::start(&theirs) };
@@ -60,10 +65,20 @@ impl Spawner {
             }
         };
         log::debug!("spawner: {kind}, pid {}", child.id());
-        Ok(Spawner { reader: BufReader::new(ours.try_clone()?), writer: ours, pid: child.id() })
+        let pid = child.id();
+        // The move waits for an RCU grace period (up to 17 ms here): on a thread of its own, it
+        // overlaps the rest of denet's start-up.
+        let joining = (!groups.is_empty())
+            .then(|| std::thread::spawn(move || crate::monitor::cgroup::session::join(pid, &groups)));
+        Ok(Spawner { reader: BufReader::new(ours.try_clone()?), writer: ours, pid, joining, stopped: false })
     }
 
     pub fn send_batch(&mut self, b: &Batch) -> io::Result<()> {
+        if let Some(joining) = self.joining.take() {
+            joining
+                .join()
+                .map_err(|_| io::Error::other("the thread moving the spawner into its cgroups panicked"))??;
+        }
         self.writer.write_all(&protocol::encode_batch(b))
     }
 
@@ -92,13 +107,26 @@ impl Spawner {
     }
 }
 
-impl Drop for Spawner {
-    fn drop(&mut self) {
+impl Spawner {
+    /// Stop the spawner and collect it (it then has left its cgroups, which can be removed).
+    pub fn stop(&mut self) {
+        if std::mem::replace(&mut self.stopped, true) {
+            return;
+        }
+        if let Some(joining) = self.joining.take() {
+            let _ = joining.join();
+        }
         // Closing the socket tells the spawner to stop; then collect it.
         let _ = self.writer.shutdown(std::net::Shutdown::Both);
         let mut status = 0;
         // SAFETY: waiting for our own child.
         unsafe { libc::waitpid(self.pid as libc::pid_t, &mut status, 0) };
+    }
+}
+
+impl Drop for Spawner {
+    fn drop(&mut self) {
+        self.stop();
     }
 }
 
@@ -184,12 +212,21 @@ fn serve_batch(b: &Batch, reader: &mut BufReader<UnixStream>, writer: &mut UnixS
     let mut done = 0;
     let mut killed = false;
     let _idle = perf::Group::idle(&b.counters);
+    let mut groups = match (!b.cgroup.dirs.is_empty()).then(|| CommandGroups::open(&b.cgroup, &b.cgroup_leaf)) {
+        Some(Err(e)) => {
+            // The command's groups cannot be made: its first run fails.
+            protocol::write_reply(writer, &Reply::Failed(FailedPart::Other, e.raw_os_error().unwrap_or(libc::EIO)))?;
+            protocol::write_reply(writer, &Reply::End(0))?;
+            return Ok(false);
+        }
+        made => made.and_then(Result::ok),
+    };
     for i in 0..b.count {
         if i > 0 && stop_requested(reader)? {
             break;
         }
         let inv = b.invocation(b.first + u64::from(i));
-        let Some(d) = run_one(&inv, b, reader, writer)? else { break };
+        let Some(d) = run_one(&inv, b, groups.as_mut(), reader, writer)? else { break };
         done += 1;
         killed |= d.killed;
         if d.killed || !b.accept.accepts(d.status.code) {
@@ -243,11 +280,13 @@ fn finish(killed: bool) {
 fn run_one(
     inv: &Invocation,
     b: &Batch,
+    mut groups: Option<&mut CommandGroups>,
     reader: &mut BufReader<UnixStream>,
     writer: &mut UnixStream,
 ) -> io::Result<Option<RunDone>> {
     let counters: &[Counter] = &b.counters;
-    let (mut cmd, pipe, leaf) = match command(inv).and_then(|(c, p)| contained(c, b).map(|(c, l)| (c, p, l))) {
+    let prepared = command(inv).and_then(|(c, p)| join_leaf(c, groups.as_deref()).map(|(c, j)| (c, p, j)));
+    let (mut cmd, pipe, join) = match prepared {
         Ok(c) => c,
         Err(e) => {
             let (part, errno) = setup_failure(&e);
@@ -257,6 +296,7 @@ fn run_one(
     };
     // Before the clock starts: opening them is the spawner's cost, not the run's (perf.rs says why this way).
     let group = perf::Group::open(counters);
+    let baselines = groups.as_mut().map(|g| g.before_run()).unwrap_or_default();
     let start = Instant::now();
     let start_ns = crate::monitor::schedule::monotonic_ns();
     let proc = match cmd.spawn() {
@@ -267,8 +307,9 @@ fn run_one(
         }
     };
     let pid = proc.id();
-    // Close our copies of the child's pipe ends.
+    // Close our copies of the child's pipe ends, and of the leaf's cgroup.procs.
     drop(cmd);
+    drop(join);
     if let Err(e) = protocol::write_reply(writer, &Reply::Spawned(pid, start_ns)) {
         // denet is gone: leave nothing behind.
         kill_group(pid);
@@ -277,14 +318,14 @@ fn run_one(
     }
     let deadline = b.timeout.map(|t| start + t);
     let (end, killed, timed_out) =
-        wait_exit(pid, pipe.as_ref().map(|p| p.as_raw_fd()), reader, deadline, leaf.as_ref().map(|l| &l.0))?;
+        wait_exit(pid, pipe.as_ref().map(|p| p.as_raw_fd()), reader, deadline, groups.as_deref())?;
     let wall_s = (end - start).as_secs_f64();
     // The child is a zombie until reaped: its final I/O counters are still readable.
     let io = final_io(pid);
     let (status, rusage) = child::reap(pid)?;
     let counts = group.read();
-    if let Some((leaf, _)) = &leaf {
-        protocol::write_reply(writer, &cgroup_reply(leaf, b))?;
+    if let Some(g) = groups.as_deref() {
+        protocol::write_reply(writer, &cgroup_reply(g, b, baselines))?;
     }
     // Orphans adopted from earlier runs are reaped so they do not linger as zombies, but their usage
     // is not this run's: it is dropped (as /usr/bin/time and hyperfine, which never see it, do).
@@ -294,39 +335,34 @@ fn run_one(
     Ok(Some(done))
 }
 
-/// A run's groups, with their `cgroup.procs` kept open until the spawn.
-type Joined = (Leaf, Vec<std::fs::File>);
-
-/// The run in fresh groups of its own (when the batch has a plan): made now, joined by the child before exec.
-/// The `cgroup.procs` descriptors stay open until the spawn, with the leaf.
-fn contained(mut cmd: std::process::Command, b: &Batch) -> anyhow::Result<(std::process::Command, Option<Joined>)> {
-    if b.cgroup.dirs.is_empty() {
-        return Ok((cmd, None));
+/// With a v2 leaf: the child joins it before exec (this spawner cannot clone3 into it); the
+/// leaf's `cgroup.procs` stays open until the spawn.
+fn join_leaf(
+    mut cmd: std::process::Command,
+    groups: Option<&CommandGroups>,
+) -> anyhow::Result<(std::process::Command, Option<std::fs::File>)> {
+    let procs = groups.map(CommandGroups::procs).transpose()?.flatten();
+    if let Some(f) = &procs {
+        child::join_cgroups(&mut cmd, vec![f.as_raw_fd()]);
     }
-    static SEQ: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
-    let name = format!("r{}", SEQ.fetch_add(1, std::sync::atomic::Ordering::Relaxed));
-    let leaf = Leaf::create(&b.cgroup, &name)?;
-    let procs = leaf.procs()?;
-    child::join_cgroups(&mut cmd, procs.iter().map(|f| f.as_raw_fd()).collect());
-    Ok((cmd, Some((leaf, procs))))
+    Ok((cmd, procs))
 }
 
-/// After the run was reaped: its files as read, and its strays, named and (unless kept) killed,
-/// reaped and its groups removed.
-fn cgroup_reply(leaf: &Leaf, b: &Batch) -> Reply {
-    let files = b.cgroup.reads.iter().map(|(i, f)| leaf.read_raw(*i, f)).collect();
-    let members = leaf.members();
+/// After the run was reaped: its files as read, and its strays, named and (unless kept) killed and
+/// reaped, or moved out of the command's groups.
+fn cgroup_reply(groups: &CommandGroups, b: &Batch, baselines: Vec<String>) -> Reply {
+    let files = groups.read();
+    let members = groups.members();
     let strays = crate::monitor::cgroup::names(&members);
-    if !members.is_empty() && !b.keep_strays {
-        leaf.kill();
+    if !members.is_empty() && b.keep_strays {
+        groups.keep(&members);
+    } else if !members.is_empty() {
+        groups.kill();
         for &pid in &members {
             let _ = child::reap(pid);
         }
     }
-    if members.is_empty() || !b.keep_strays {
-        leaf.remove();
-    }
-    Reply::Cgroup(files, strays)
+    Reply::Cgroup(CgroupFiles { files, baselines, strays })
 }
 
 /// What could not be set up for a run (its input or output file, or a pipe), and the OS error.
@@ -365,7 +401,7 @@ fn wait_exit(
     mut pipe: Option<i32>,
     reader: &mut BufReader<UnixStream>,
     deadline: Option<Instant>,
-    leaf: Option<&Leaf>,
+    groups: Option<&CommandGroups>,
 ) -> io::Result<(Instant, bool, bool)> {
     let pidfd = pidfd_open(pid).ok();
     let sock = reader.get_ref().as_raw_fd();
@@ -375,7 +411,7 @@ fn wait_exit(
         if !timed_out && deadline.is_some_and(|d| Instant::now() >= d) {
             timed_out = true;
             kill_group(pid);
-            leaf.inspect(|l| l.kill());
+            groups.inspect(|g| g.kill());
         }
         // A Kill that came in the same read as its batch is already buffered, where poll cannot see it.
         if !reader.buffer().is_empty() {

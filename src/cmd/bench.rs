@@ -24,21 +24,27 @@ use crate::stats::Summarized;
 
 pub fn bench(opts: &BenchOptions) -> anyhow::Result<ExitCode> {
     pin(opts)?;
+    // The spawner first: its move into the session's v1 cgroups waits for an RCU grace period,
+    // which the rest of the start-up overlaps (monitor/cgroup/session.rs).
+    let started = if opts.mock { None } else { Some(start_spawner(&opts.limits)?) };
     let baseline = Baseline::load(opts)?;
     let (kernel, mut setup) = ebpf_setup(opts);
+    setup.cgroup = started.as_ref().map(|s| s.cgroup.clone());
     setup.noise = crate::monitor::noise::warnings();
     let counters = counters_setup(opts, &mut setup.metrics)?;
     simulate_setup(opts, &mut setup)?;
-    let (done, mut printer) = if opts.mock {
-        let mut printer = Printer::new(opts, setup);
-        let (outcome, error) = Scheduler::new(opts, MockRunner).run(&mut printer);
-        (printer.finish(outcome, error)?, printer)
-    } else {
-        // First, so that the environment is read while the spawner starts.
-        let mut printer = Printer::new(opts, setup);
-        let runner = real_runner(opts.sampling, kernel, counters, &opts.limits)?;
-        let (outcome, error) = Scheduler::new(opts, runner).run(&mut printer);
-        (printer.finish(outcome, error)?, printer)
+    let (done, mut printer) = match started {
+        None => {
+            let mut printer = Printer::new(opts, setup);
+            let (outcome, error) = Scheduler::new(opts, MockRunner).run(&mut printer);
+            (printer.finish(outcome, error)?, printer)
+        }
+        Some(started) => {
+            let mut printer = Printer::new(opts, setup);
+            let runner = real_runner(started, opts.sampling, kernel, counters)?;
+            let (outcome, error) = Scheduler::new(opts, runner).run(&mut printer);
+            (printer.finish(outcome, error)?, printer)
+        }
     };
     let code = match &done {
         Done::Complete(results) => baseline.apply(&printer.report(results), opts, printer.out.to_stderr, true)?,
@@ -72,20 +78,26 @@ struct Setup {
     simulator: Option<Simulator>,
     /// What makes benchmarks noisy here, recorded in the environment and shown once.
     noise: Vec<NoiseFinding>,
+    /// Whether the runs have cgroups of their own (the results' metadata; None: the mock runner).
+    cgroup: Option<crate::results::CgroupStatus>,
 }
 
 /// Load the eBPF programs for `--ebpf`, and leave out of the selection the metrics this machine cannot
 /// give (the warning that says why has been printed).
 fn ebpf_setup(opts: &BenchOptions) -> (Option<Kernel>, Setup) {
     if !opts.ebpf || opts.mock {
-        return (None, Setup { metrics: opts.metrics.clone(), ebpf: Vec::new(), simulator: None, noise: Vec::new() });
+        return (
+            None,
+            Setup { metrics: opts.metrics.clone(), ebpf: Vec::new(), simulator: None, noise: Vec::new(), cgroup: None },
+        );
     }
     let opened = ebpf::open();
     let mut metrics: Vec<Selected> = opts.metrics.iter().filter(|s| !opened.lacks(s.metric)).cloned().collect();
     if metrics.is_empty() {
         metrics = crate::metrics::parse("default", false).expect("the default preset parses");
     }
-    (opened.kernel, Setup { metrics, ebpf: opened.checks, simulator: None, noise: Vec::new() })
+    let cgroup = None;
+    (opened.kernel, Setup { metrics, ebpf: opened.checks, simulator: None, noise: Vec::new(), cgroup })
 }
 
 /// The perf_event counters of the selection that this machine can count, each tried once now: one
@@ -131,51 +143,76 @@ fn simulate_setup(opts: &BenchOptions, setup: &mut Setup) -> anyhow::Result<()> 
     Ok(())
 }
 
+/// The spawner, started, and the runs' cgroups: what `real_runner` builds on.
+struct Started {
+    #[cfg(unix)]
+    spawner: crate::bench::spawner::Spawner,
+    #[cfg(unix)]
+    containment: crate::bench::runner::Containment,
+    /// Whether the runs have cgroups of their own, and if not why (the results' metadata).
+    cgroup: crate::results::CgroupStatus,
+}
+
+/// Make the runs' cgroups (or warn once why there are none) and start the spawner, which begins
+/// moving into the v1 ones.
+#[cfg(unix)]
+fn start_spawner(limits: &crate::options::limits::Limits) -> anyhow::Result<Started> {
+    use anyhow::Context;
+    let (containment, cgroup) = containment(limits)?;
+    let spawner = crate::bench::spawner::Spawner::start(containment.plan.joined()).with_context(|| {
+        // The spawner needs a few descriptors of its own; a tiny `ulimit -n` is the usual cause.
+        let mut limit = libc::rlimit { rlim_cur: 0, rlim_max: 0 };
+        // SAFETY: getrlimit fills the struct it is given.
+        let known = unsafe { libc::getrlimit(libc::RLIMIT_NOFILE, &mut limit) } == 0;
+        let open_files = if known { format!(" (open files limit: {})", limit.rlim_cur) } else { String::new() };
+        format!("cannot start the spawner that runs the benchmark{open_files}")
+    })?;
+    Ok(Started { spawner, containment, cgroup })
+}
+
 #[cfg(unix)]
 fn real_runner(
+    started: Started,
     schedule: Option<Schedule>,
     kernel: Option<Kernel>,
     counters: Vec<Counter>,
-    limits: &crate::options::limits::Limits,
 ) -> anyhow::Result<impl Runner> {
-    use anyhow::Context;
-    let containment = containment(limits)?;
-    crate::bench::runner::ProcRunner::new(schedule, Backend::native(), kernel, counters, containment).with_context(
-        || {
-            // The spawner needs a few descriptors of its own; a tiny `ulimit -n` is the usual cause.
-            let mut limit = libc::rlimit { rlim_cur: 0, rlim_max: 0 };
-            // SAFETY: getrlimit fills the struct it is given.
-            let known = unsafe { libc::getrlimit(libc::RLIMIT_NOFILE, &mut limit) } == 0;
-            let open_files = if known { format!(" (open files limit: {})", limit.rlim_cur) } else { String::new() };
-            format!("cannot start the spawner that runs the benchmark{open_files}")
-        },
-    )
+    let Started { spawner, containment, .. } = started;
+    crate::bench::runner::ProcRunner::new(spawner, schedule, Backend::native(), kernel, counters, containment)
 }
 
 /// The runs' cgroups (made now, removed with the runner), or one warning saying why there are none.
 #[cfg(unix)]
-fn containment(limits: &crate::options::limits::Limits) -> anyhow::Result<crate::bench::runner::Containment> {
-    let plan = if limits.cgroup {
-        match crate::monitor::cgroup::Plan::prepare(limits.memory_limit) {
-            Ok(p) => p,
+fn containment(
+    limits: &crate::options::limits::Limits,
+) -> anyhow::Result<(crate::bench::runner::Containment, crate::results::CgroupStatus)> {
+    let (plan, reason) = if limits.cgroup {
+        match crate::monitor::cgroup::Plan::session(limits.memory_limit) {
+            Ok(p) => (p, None),
             Err(why) if limits.memory_limit.is_some() => anyhow::bail!("--memory-limit: {why}"),
             Err(why) => {
                 note!("Warning: runs go without a cgroup of their own, so the cgroup metrics are absent and processes a run leaves behind are not killed: {why}");
-                Default::default()
+                (Default::default(), Some(why))
             }
         }
     } else {
-        Default::default()
+        (Default::default(), Some("turned off (--no-cgroup)".to_string()))
     };
-    Ok(crate::bench::runner::Containment { plan, timeout: limits.timeout, keep_strays: limits.keep_strays })
+    let status = crate::results::CgroupStatus { enabled: reason.is_none(), reason };
+    Ok((crate::bench::runner::Containment { plan, timeout: limits.timeout, keep_strays: limits.keep_strays }, status))
+}
+
+#[cfg(not(unix))]
+fn start_spawner(_limits: &crate::options::limits::Limits) -> anyhow::Result<Started> {
+    anyhow::bail!("denet bench needs a Unix system (it measures runs with wait4)")
 }
 
 #[cfg(not(unix))]
 fn real_runner(
+    _started: Started,
     _schedule: Option<Schedule>,
     _kernel: Option<Kernel>,
     _counters: Vec<Counter>,
-    _limits: &crate::options::limits::Limits,
 ) -> anyhow::Result<MockRunner> {
     anyhow::bail!("denet bench needs a Unix system (it measures runs with wait4)")
 }
@@ -371,6 +408,7 @@ impl<'a> Printer<'a> {
             start_time: &self.start_time,
             env: &self.env,
             ebpf: &self.setup.ebpf,
+            cgroup: self.setup.cgroup.as_ref(),
         }
     }
 

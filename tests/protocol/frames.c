@@ -57,10 +57,11 @@ static void emit_batch(struct denet_batch head, const int32_t *codes, const stru
 		put_str(&b, strings[i]);
 	put_list(&b, argv);
 	put_list(&b, env);
-	/* No cgroups: three empty lists (directories, settings, reads). */
+	/* No cgroups: three empty lists (directories, settings, reads) and no leaf. */
 	static const char *const none[] = { NULL };
 	for (int i = 0; i < 3; i++)
 		put_list(&b, none);
+	put_str(&b, "");
 	emit(DENET_BATCH, b.b, b.n);
 }
 

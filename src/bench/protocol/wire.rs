@@ -58,6 +58,7 @@ pub struct BatchHead {
     pub n_counters: u8,
     pub timeout_ns: u64,
     pub keep_strays: u8,
+    pub cg_born: u8,
 }
 
 /// `struct denet_counter`: a perf event to count over each run.
@@ -123,7 +124,7 @@ pub struct EndFrame {
 
 // The header's `_Static_assert`s, on this side.
 const _: () = {
-    assert!(size_of::<BatchHead>() == 31);
+    assert!(size_of::<BatchHead>() == 32);
     assert!(size_of::<CounterSpec>() == 13);
     assert!(size_of::<SpawnedFrame>() == 12);
     assert!(size_of::<FailedFrame>() == 5);

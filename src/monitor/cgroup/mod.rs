@@ -1,13 +1,13 @@
 //! Each run in a cgroup of its own: finding the hierarchies, creating the groups, reading them, killing what is left.
 //!
 //! denet makes one directory per hierarchy for the whole session (`denet-PID` under its own
-//! group) and, inside it, a fresh leaf for every run: the leaf's counters start at zero, so every
-//! figure is the run's alone (`pids.peak` and v1's `memory.max_usage_in_bytes` cannot be reset
-//! without write access to each file, and `pids.peak` not at all). The child joins its leaf
-//! before it execs. Works on cgroup v2, v1, and hybrids (memory and pids in v1, `cpu.stat`, PSI
+//! group). `denet run` makes a fresh leaf inside it for its command, which joins the leaf
+//! before it execs. `bench` cannot afford a migration per run (session.rs says why) and uses
+//! them otherwise. Works on cgroup v2, v1, and hybrids (memory and pids in v1, `cpu.stat`, PSI
 //! and `cgroup.kill` in the v2 mount).
 
 pub mod parse;
+pub mod session;
 
 use std::fs;
 use std::io;
@@ -23,8 +23,27 @@ pub struct Plan {
     pub dirs: Vec<PathBuf>,
     /// (directory index, file, value) written into each leaf after it is made (the memory limit).
     pub sets: Vec<(usize, String, String)>,
-    /// (directory index, file) read from each leaf after the run.
-    pub reads: Vec<(usize, String)>,
+    /// The files read from the groups after each run.
+    pub reads: Vec<Reading>,
+    /// `bench`: the v2 directory in which each command has a leaf its runs are born in; the other
+    /// directories are v1 groups the spawner itself is in (session.rs). `run`: None.
+    pub born: Option<usize>,
+}
+
+/// A file of a run's group, read after each run.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Reading {
+    /// The index of its directory in the plan.
+    pub dir: usize,
+    pub file: String,
+    /// `bench`: written into the file before each run, to reset a high-water mark.
+    pub reset: Option<String>,
+}
+
+impl Reading {
+    fn new(dir: usize, file: &str, reset: Option<&str>) -> Reading {
+        Reading { dir, file: file.to_string(), reset: reset.map(String::from) }
+    }
 }
 
 /// A cgroup hierarchy mounted here: where, v2 or v1 (with its controllers), and our group in it.
@@ -91,7 +110,7 @@ impl Plan {
                 }
             }
         }
-        plan.reads = reads.into_iter().map(|(i, f)| (i, f.to_string())).collect();
+        plan.reads = reads.into_iter().map(|(i, f)| Reading::new(i, f, None)).collect();
         plan.sets = sets;
         if plan.dirs.is_empty() {
             return Err("no cgroup hierarchy is mounted (/proc/self/mounts lists none)".into());
@@ -121,10 +140,15 @@ impl Plan {
         Ok(self.dirs.len() - 1)
     }
 
-    /// Remove the session's directories (each leaf is gone by now, but those a kept stray still holds).
+    /// Remove the session's directories and the groups left in them (bench's command leaves; not
+    /// those a kept stray still holds).
     pub fn remove(&self) {
         for d in &self.dirs {
-            let _ = fs::remove_dir(d);
+            let subdirs = fs::read_dir(d).into_iter().flatten().flatten().filter(|e| e.path().is_dir());
+            for sub in subdirs {
+                remove_group(&sub.path());
+            }
+            remove_group(d);
         }
     }
 }
@@ -214,14 +238,9 @@ impl Leaf {
         let files: Vec<(String, String)> = plan
             .reads
             .iter()
-            .map(|(i, f)| (f.clone(), fs::read_to_string(self.dirs[*i].join(f)).unwrap_or_default()))
+            .map(|r| (r.file.clone(), fs::read_to_string(self.dirs[r.dir].join(&r.file)).unwrap_or_default()))
             .collect();
         parse::counters(&files)
-    }
-
-    /// One of the plan's files of group `i`, as it reads now ("" when unreadable).
-    pub fn read_raw(&self, i: usize, file: &str) -> String {
-        self.dirs.get(i).and_then(|d| fs::read_to_string(d.join(file)).ok()).unwrap_or_default()
     }
 
     /// The processes in the groups now.
@@ -263,16 +282,16 @@ impl Leaf {
 
     /// Remove the groups; a group still holding a process (a kept stray) stays.
     pub fn remove(&self) {
-        for d in &self.dirs {
-            for _ in 0..50 {
-                // An exiting process leaves the group a moment after its SIGKILL.
-                match fs::remove_dir(d) {
-                    Err(e) if e.raw_os_error() == Some(libc::EBUSY) => {
-                        std::thread::sleep(std::time::Duration::from_millis(1))
-                    }
-                    _ => break,
-                }
-            }
+        self.dirs.iter().for_each(|d| remove_group(d));
+    }
+}
+
+/// Remove a group, waiting a little for a process that is leaving it (after its SIGKILL, or its exit).
+fn remove_group(dir: &Path) {
+    for _ in 0..50 {
+        match fs::remove_dir(dir) {
+            Err(e) if e.raw_os_error() == Some(libc::EBUSY) => std::thread::sleep(std::time::Duration::from_millis(1)),
+            _ => break,
         }
     }
 }

@@ -32,6 +32,7 @@ pub fn document<'a>(r: &'a Report) -> Document<'a> {
         environment: Some(Cow::Borrowed(r.env)),
         interleaved: r.results.iter().all(|s| s.result.interleaved) && !r.results.is_empty(),
         ebpf: Cow::Borrowed(r.ebpf),
+        cgroup: r.cgroup.map(Cow::Borrowed),
     };
     Document {
         schema_version: 2,

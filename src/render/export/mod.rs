@@ -25,6 +25,8 @@ pub struct Report<'a> {
     pub env: &'a EnvRecord,
     /// With `--ebpf`: each part of the eBPF set-up and why a part does not work here.
     pub ebpf: &'a [crate::monitor::ebpf::PartStatus],
+    /// Whether the runs had cgroups of their own (`None`: the mock runner, which runs nothing).
+    pub cgroup: Option<&'a crate::results::CgroupStatus>,
 }
 
 /// Renders a report as bytes in one format.

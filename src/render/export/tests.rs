@@ -83,7 +83,15 @@ fn with_report<T>(results: &[Summarized], f: impl FnOnce(&Report) -> T) -> T {
     // Named, not the default preset, so that a change of the default leaves the exports' snapshots alone.
     let selected = metrics::parse("time_wall_clock,time_user,time_system,memory_peak_resident", false).unwrap();
     let env = EnvRecord::default();
-    f(&Report { results, selected: &selected, alpha: 0.05, start_time: "2026-01-01T00:00:00Z", env: &env, ebpf: &[] })
+    f(&Report {
+        results,
+        selected: &selected,
+        alpha: 0.05,
+        start_time: "2026-01-01T00:00:00Z",
+        env: &env,
+        ebpf: &[],
+        cgroup: None,
+    })
 }
 
 fn export(results: &[Summarized], format: Format) -> String {
