@@ -361,7 +361,8 @@ static void cg_put_files(struct cg_out *o, const struct cg_batch *cg)
 		cg_put_str(o, cg->base[k], cg->fd[k] >= 0 ? cg->base_len[k] : 0);
 }
 
-/* After the run was reaped: read its files, name (and unless kept, kill and reap) the strays, reply 'C'. */
+/* After the run was reaped: read its files, name (and unless kept, kill and reap) the strays, and
+ * leave the 'C' frame in cg_frame, for report_done to send with the 'D' frame in one write. */
 static int cg_finish(const struct denet_request *b, struct cg_batch *cg)
 {
 	struct cg_out *o = &cg_frame;
@@ -384,7 +385,15 @@ static int cg_finish(const struct denet_request *b, struct cg_batch *cg)
 	uint32_t total = (uint32_t)o->n - 4;
 	memcpy(o->b, &total, 4);
 	o->b[4] = DENET_CGROUP;
-	return write_all(o->b, o->n);
+	return 0;
+}
+
+/* The 'C' frame cg_finish left, and the 'D' frame after it, in one write. */
+static int cg_reply_done(const struct denet_done *d)
+{
+	char frame[DENET_FRAME_HEAD + sizeof *d];
+	cg_put(&cg_frame, frame, denet_put_frame(frame, DENET_DONE, d, sizeof *d));
+	return write_all(cg_frame.b, cg_frame.n);
 }
 
 /* What the cloned child needs (it shares our memory until it execs). */
@@ -555,20 +564,29 @@ static pid_t cg_clone(struct cg_batch *cg, struct cg_child *c)
 	return clone(cg_child_main, cg_stack + sizeof cg_stack, CLONE_VM | CLONE_VFORK | SIGCHLD, c);
 }
 
+/* /dev/null for reading and for writing, opened once (the child dup2s its copies). */
+static int cg_null[2] = { -1, -1 };
+
+static int cg_null_fd(int writing)
+{
+	if (cg_null[writing] < 0)
+		cg_null[writing] = open("/dev/null", (writing ? O_WRONLY : O_RDONLY) | O_CLOEXEC);
+	return cg_null[writing];
+}
+
 /* The child's stdin and stdout/stderr (its copies are made in the child); the errno, `part` saying which. */
-static int cg_stdio(const struct denet_request *b, struct stdio *s, struct cg_child *c, int *null_out, uint8_t *part)
+static int cg_stdio(const struct denet_request *b, struct stdio *s, struct cg_child *c, uint8_t *part)
 {
 	if (b->head.has_input) {
 		if ((s->in = open(b->input, O_RDONLY | O_CLOEXEC)) < 0)
 			return *part = DENET_FAILED_INPUT, errno;
-	} else if ((s->in = open("/dev/null", O_RDONLY | O_CLOEXEC)) < 0) {
+		c->in = s->in;
+	} else if ((c->in = cg_null_fd(0)) < 0) {
 		return *part = DENET_FAILED_OTHER, errno;
 	}
-	c->in = s->in;
 	if (b->head.out_mode == DENET_OUT_NULL) {
-		if ((*null_out = open("/dev/null", O_WRONLY | O_CLOEXEC)) < 0)
+		if ((c->out = cg_null_fd(1)) < 0)
 			return *part = DENET_FAILED_OTHER, errno;
-		c->out = *null_out;
 	} else if (b->head.out_mode == DENET_OUT_PIPE) {
 		int fds[2];
 		if (pipe2(fds, O_CLOEXEC) < 0)
@@ -587,8 +605,7 @@ static int spawn_born(const struct denet_request *b, char **env, struct stdio *s
 {
 	*part = DENET_FAILED_EXEC;
 	struct cg_child c = { b, env, -1, -1, -1, 0 };
-	int null_out = -1;
-	int err = cg_stdio(b, s, &c, &null_out, part);
+	int err = cg_stdio(b, s, &c, part);
 	if (!err) {
 		/* Signals blocked across the clone, so that no handler runs on the child's borrowed stack. */
 		sigset_t all, old;
@@ -605,8 +622,6 @@ static int spawn_born(const struct denet_request *b, char **env, struct stdio *s
 			err = c.err;
 		}
 	}
-	if (null_out >= 0)
-		close(null_out);
 	close_fd(&s->in);
 	close_fd(&s->out);
 	close_fd(&s->pipe_w);

@@ -627,6 +627,8 @@ static int report_done(pid_t pid, uint64_t wall_ns, int killed, int timed_out, c
 	d->oublock = (uint64_t)ru.ru_oublock;
 	d->killed = (uint8_t)killed;
 	d->timed_out = (uint8_t)timed_out;
+	if (cg->n)
+		return cg_reply_done(d) < 0 ? -1 : 0;
 	return reply(DENET_DONE, d, sizeof *d) < 0 ? -1 : 0;
 }
 

@@ -86,11 +86,11 @@ pub enum Command {
 #[derive(Debug, Args, Default)]
 #[command(next_help_heading = "Limits")]
 pub struct LimitArgs {
-    /// Do not put runs in a cgroup of their own (no cgroup metrics, strays not killed); `run`'s default is on.
+    /// Do not put runs in cgroups of their own (no cgroup metrics, strays not killed); on by default.
     #[arg(long, help_heading = "Limits", conflicts_with = "cgroup")]
     pub no_cgroup: bool,
-    /// Put each run in a cgroup of its own (`bench`: off by default, because joining a cgroup before exec
-    /// costs each run 0.5 to 15 ms of wall time on kernels without favordynmods: docs/cgroups.md).
+    /// Put each run in cgroups of its own: the default (kept for scripts written when `bench` had none by
+    /// default; docs/cgroups.md).
     #[arg(long, help_heading = "Limits")]
     pub cgroup: bool,
     /// Kill the run's whole process tree after this long (seconds, or with a unit: 500ms, 2m); the run fails.

@@ -9,6 +9,8 @@
 #                   installed with `cargo install hyperfine --version 1.20.0 --root /tmp/peers` if missing)
 #   DENET_METRICS=  a --metrics value for denet in part a (e.g. task_clock,context_switches: the
 #                   cost of the per-run counters); hyperfine keeps its defaults
+#   DENET_FLAGS=    more flags for every denet bench here, split at spaces (e.g. --no-cgroup: the
+#                   cost of each run's cgroups, on by default)
 #   CARGO_TARGET_DIR  where denet is built (default: the repository's target/)
 #   DENET=...       another denet binary to measure (e.g. a build of an earlier commit)
 #
@@ -74,6 +76,8 @@ else
 fi
 METRICS=()
 [[ -n ${DENET_METRICS:-} ]] && METRICS=(--metrics "$DENET_METRICS")
+read -ra FLAGS <<<"${DENET_FLAGS:-}"
+METRICS+=("${FLAGS[@]}")
 command -v python3 >/dev/null || { echo "python3 is needed" >&2; exit 1; }
 [[ -x /usr/bin/time ]] || { echo "/usr/bin/time is needed (apt-get install time)" >&2; exit 1; }
 
@@ -119,7 +123,7 @@ echo "load average before: $(cut -d' ' -f1-3 /proc/loadavg)"
 # here noisy (the harness and its runs take turns on one CPU; part b mostly sleeps).
 cpu_counters() { awk '/^cpu /{print $2+$3+$4+$5+$6+$7+$8+$9, $5+$6}' /proc/stat; }
 read -r cpu_total0 cpu_idle0 < <(cpu_counters)
-echo "date: $(date -u +%Y-%m-%dT%H:%M:%SZ)   REPS=$REPS   denet metrics: ${DENET_METRICS:-default}   denet $(git -C "$ROOT" describe --always --dirty 2>/dev/null || echo '?'), $("$HYPERFINE" --version)"
+echo "date: $(date -u +%Y-%m-%dT%H:%M:%SZ)   REPS=$REPS   denet metrics: ${DENET_METRICS:-default}   denet flags: ${DENET_FLAGS:-none}   denet $(git -C "$ROOT" describe --always --dirty 2>/dev/null || echo '?'), $("$HYPERFINE" --version)"
 echo
 
 # ---- a. harness overhead -------------------------------------------------------------------
@@ -160,7 +164,7 @@ for ((i = 0; i < REPS; i++)); do
     if ((i % 2 == 0)); then order=(d h); else order=(h d); fi
     for c in "${order[@]}"; do
         if [[ $c == d ]]; then
-            "$DENET" bench -N --runs 30 --style none --export-json "$TMP/b-d.json" 'sleep 0.05' 2>/dev/null
+            "$DENET" bench -N --runs 30 --style none --export-json "$TMP/b-d.json" "${FLAGS[@]}" 'sleep 0.05' 2>/dev/null
             json 'd["results"][0]["summary"]["time_wall_clock"]["mean"]' "$TMP/b-d.json" >>"$TMP/b-d.txt"
         else
             "$HYPERFINE" -N --runs 30 --style none --export-json "$TMP/b-h.json" 'sleep 0.05' 2>/dev/null
@@ -208,7 +212,7 @@ echo
 
 # ---- c. peak RSS -----------------------------------------------------------------------------
 for ((i = 0; i < REPS; i++)); do
-    "$DENET" bench -N --runs 3 --style none --export-json "$TMP/c-d.json" "$WORKLOAD hold 200 0.2" true 2>/dev/null
+    "$DENET" bench -N --runs 3 --style none --export-json "$TMP/c-d.json" "${FLAGS[@]}" "$WORKLOAD hold 200 0.2" true 2>/dev/null
     json 'd["results"][1]["summary"]["memory_peak_resident"]["mean"]' "$TMP/c-d.json" >>"$TMP/c-d.txt"
     json 'd["results"][0]["summary"]["memory_peak_resident"]["mean"]' "$TMP/c-d.json" >>"$TMP/c-d-hold.txt"
     "$HYPERFINE" -N --runs 3 --style none --export-json "$TMP/c-h.json" "$WORKLOAD hold 200 0.2" true 2>/dev/null

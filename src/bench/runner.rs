@@ -231,11 +231,12 @@ mod unix {
         strays_warned: bool,
         /// Each command's leaf (`c0`, `c1`, ...), by its argv and program.
         leaves: Vec<(Vec<String>, Option<PathBuf>)>,
-        /// The leaf of the batch under way.
-        leaf: String,
-        /// Each cgroup file as read after the previous run in the same group (`leaf/file` for a
-        /// command's leaf, `file` for a session group): a run's cumulative figures are the difference.
-        previous: std::collections::HashMap<String, String>,
+        /// The leaf of the batch under way (its index in `leaves`).
+        leaf: usize,
+        /// Each cgroup file as read after the previous run in the same group, by (the leaf's index,
+        /// or `usize::MAX` for a session group; the file's index in the plan): a run's cumulative
+        /// figures are the difference.
+        previous: std::collections::HashMap<(usize, usize), String>,
     }
 
     /// What each run of a benchmarked command gets: its cgroup plan, `--timeout`, `--keep-strays`.
@@ -295,7 +296,7 @@ mod unix {
                 pending_cgroup: None,
                 strays_warned: false,
                 leaves: Vec::new(),
-                leaf: String::new(),
+                leaf: 0,
                 previous: Default::default(),
             })
         }
@@ -389,10 +390,8 @@ mod unix {
         fn run_counters(&mut self, reply: &CgroupFiles) -> CgroupCounters {
             use crate::monitor::cgroup::parse::{run_counters, Around};
             let plan = &self.containment.plan;
-            let keys: Vec<String> = plan
-                .reads
-                .iter()
-                .map(|r| if Some(r.dir) == plan.born { format!("{}/{}", self.leaf, r.file) } else { r.file.clone() })
+            let keys: Vec<(usize, usize)> = (plan.reads.iter().enumerate())
+                .map(|(i, r)| (if Some(r.dir) == plan.born { self.leaf } else { usize::MAX }, i))
                 .collect();
             fn text(list: &[String], i: usize) -> &str {
                 list.get(i).map_or("", String::as_str)
@@ -412,14 +411,13 @@ mod unix {
             counters
         }
 
-        /// The leaf of the command `inv` runs (its runs share it; each command has its own).
-        fn leaf_of(&mut self, inv: &Invocation) -> String {
+        /// The index of the leaf of the command `inv` runs (its runs share it; each command has its own).
+        fn leaf_of(&mut self, inv: &Invocation) -> usize {
             let key = (inv.argv.clone(), inv.program.clone());
-            let i = self.leaves.iter().position(|k| *k == key).unwrap_or_else(|| {
+            self.leaves.iter().position(|k| *k == key).unwrap_or_else(|| {
                 self.leaves.push(key);
                 self.leaves.len() - 1
-            });
-            format!("c{i}")
+            })
         }
 
         fn profile(&mut self, done: RunDone, current: Option<Current>) -> RunProfile {
@@ -460,8 +458,8 @@ mod unix {
                 let c = &self.containment;
                 (batch.cgroup, batch.timeout, batch.keep_strays) = (c.plan.clone(), c.timeout, c.keep_strays);
                 if !c.plan.dirs.is_empty() {
-                    batch.cgroup_leaf = self.leaf_of(&batch.inv);
-                    self.leaf = batch.cgroup_leaf.clone();
+                    self.leaf = self.leaf_of(&batch.inv);
+                    batch.cgroup_leaf = format!("c{}", self.leaf);
                 }
             }
             batch

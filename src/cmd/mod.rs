@@ -28,7 +28,7 @@ pub fn dispatch(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Run(args) => {
             let mut opts =
                 MonitorOptions::from_args(&args.sampling, &args.record, args.duration.as_deref(), args.ebpf)?;
-            opts.limits = crate::options::limits::Limits::from_args(&args.limits, true)?;
+            opts.limits = crate::options::limits::Limits::from_args(&args.limits)?;
             run::run(&opts, &args.command, args.silent)
         }
         Command::Attach(args) => {

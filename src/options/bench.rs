@@ -137,7 +137,7 @@ impl BenchOptions {
         let save_as = a.save_baseline.as_deref().map(save_baseline).transpose()?;
         refuse_collisions(a, save_as.as_deref())?;
         let opts = BenchOptions {
-            limits: super::limits::Limits::from_args(&a.limits, true)?,
+            limits: super::limits::Limits::from_args(&a.limits)?,
             bounds: bounds(a)?,
             warmup: a.warmup,
             shell_commands: shell.is_some(),

@@ -18,9 +18,8 @@ pub struct Limits {
 }
 
 impl Limits {
-    /// `by_default`: whether runs get a cgroup when neither `--cgroup` nor `--no-cgroup` is given (`run`
-    /// yes; `bench` no, as joining one costs each timed run a cgroup migration). A memory limit needs one.
-    pub fn from_args(a: &LimitArgs, by_default: bool) -> Result<Limits, UserError> {
+    /// Runs get cgroups unless `--no-cgroup` (`--cgroup` is the default); a memory limit needs them.
+    pub fn from_args(a: &LimitArgs) -> Result<Limits, UserError> {
         let memory_limit = a.memory_limit.as_deref().map(parse_size).transpose()?;
         if a.no_cgroup && memory_limit.is_some() {
             return Err(UserError::InvalidValue {
@@ -30,7 +29,7 @@ impl Limits {
             });
         }
         Ok(Limits {
-            cgroup: !a.no_cgroup && (a.cgroup || by_default || memory_limit.is_some()),
+            cgroup: !a.no_cgroup,
             timeout: a.timeout.as_deref().map(|t| parse_duration("--timeout", t, Unit::Seconds)).transpose()?,
             memory_limit,
             keep_strays: a.keep_strays,
@@ -79,8 +78,8 @@ mod tests {
     #[test]
     fn a_memory_limit_needs_the_cgroup() {
         let a = LimitArgs { no_cgroup: true, memory_limit: Some("50M".into()), ..LimitArgs::default() };
-        assert!(Limits::from_args(&a, true).is_err());
-        let ok = Limits::from_args(&LimitArgs { timeout: Some("0.5".into()), ..LimitArgs::default() }, true).unwrap();
+        assert!(Limits::from_args(&a).is_err());
+        let ok = Limits::from_args(&LimitArgs { timeout: Some("0.5".into()), ..LimitArgs::default() }).unwrap();
         assert_eq!((ok.cgroup, ok.timeout), (true, Some(Duration::from_millis(500))));
     }
 }

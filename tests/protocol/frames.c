@@ -46,8 +46,15 @@ static void emit(uint8_t kind, const void *payload, uint32_t len)
 	fwrite(frame, 1, denet_put_frame(frame, kind, payload, len), stdout);
 }
 
+/* A batch's cgroup part: directories, settings, reads, and the command's leaf. */
+struct cg_lists {
+	const char *const *lists[3];
+	const char *leaf;
+};
+
 static void emit_batch(struct denet_batch head, const int32_t *codes, const struct denet_counter *counters,
-		       const char *const strings[3], const char *const *argv, const char *const *env)
+		       const char *const strings[3], const char *const *argv, const char *const *env,
+		       const struct cg_lists *cg)
 {
 	struct buf b = { .n = 0 };
 	put(&b, &head, sizeof head);
@@ -57,16 +64,17 @@ static void emit_batch(struct denet_batch head, const int32_t *codes, const stru
 		put_str(&b, strings[i]);
 	put_list(&b, argv);
 	put_list(&b, env);
-	/* No cgroups: three empty lists (directories, settings, reads) and no leaf. */
-	static const char *const none[] = { NULL };
 	for (int i = 0; i < 3; i++)
-		put_list(&b, none);
-	put_str(&b, "");
+		put_list(&b, cg->lists[i]);
+	put_str(&b, cg->leaf);
 	emit(DENET_BATCH, b.b, b.n);
 }
 
 static void emit_all(void)
 {
+	/* No cgroups: three empty lists and no leaf. */
+	static const char *const none[] = { NULL };
+	static const struct cg_lists no_cg = { { none, none, none }, "" };
 	static const int32_t codes[] = { 1, 255, -2 };
 	/* denet's instructions (hardware, user space), task clock (software, user space), context switches (software). */
 	static const struct denet_counter counters[] = { { .type = 0, .config = 1, .user_only = 1 },
@@ -84,7 +92,7 @@ static void emit_all(void)
 				  .accept_mode = DENET_ACCEPT_LIST,
 				  .n_accept = 3,
 				  .n_counters = 3 };
-	emit_batch(b1, codes, counters, files1, argv1, env1);
+	emit_batch(b1, codes, counters, files1, argv1, env1, &no_cg);
 	static const char *const argv2[] = { "true", NULL };
 	static const char *const env2[] = { NULL };
 	static const char *const files2[] = { "", "", "" };
@@ -94,14 +102,26 @@ static void emit_all(void)
 				  .out_mode = DENET_OUT_PIPE,
 				  .search_path = 1,
 				  .accept_mode = DENET_ACCEPT_ANY };
-	emit_batch(b2, codes, counters, files2, argv2, env2);
+	emit_batch(b2, codes, counters, files2, argv2, env2, &no_cg);
 	struct denet_batch b3 = { .count = 2,
 				  .first = 9,
 				  .iter_mode = DENET_ITER_NONE,
 				  .out_mode = DENET_OUT_INHERIT,
 				  .search_path = 1,
 				  .accept_mode = DENET_ACCEPT_ZERO };
-	emit_batch(b3, codes, counters, files2, argv2, env2);
+	emit_batch(b3, codes, counters, files2, argv2, env2, &no_cg);
+	/* A command's runs in its cgroups: born in leaf c1 of the v2 directory, a v1 memory group. */
+	static const char *const dirs[] = { "/sys/fs/cgroup/unified/denet-7", "/sys/fs/cgroup/memory/denet-7", NULL };
+	static const char *const sets[] = { "0:memory.max=52428800", NULL };
+	static const char *const reads[] = { "0:cpu.stat", "1:memory.max_usage_in_bytes=0", NULL };
+	static const struct cg_lists cg = { { dirs, sets, reads }, "c1" };
+	struct denet_batch b4 = { .count = 3,
+				  .iter_mode = DENET_ITER_RUN,
+				  .out_mode = DENET_OUT_NULL,
+				  .search_path = 1,
+				  .accept_mode = DENET_ACCEPT_ZERO,
+				  .cg_born = 1 };
+	emit_batch(b4, codes, counters, files2, argv2, env2, &cg);
 	emit(DENET_KILL, "", 0);
 	struct denet_spawned s = { .pid = 4242, .at_ns = 0x0102030405060708ull };
 	emit(DENET_SPAWNED, &s, sizeof s);
@@ -174,7 +194,11 @@ static int print_batch(char *payload, uint32_t len)
 	printf(" program=%s input=%s output=%s", r.program, r.input, r.output);
 	print_list("argv", r.argv);
 	print_list("env", r.extra_env);
-	printf("\n");
+	printf(" cg_born=%d", h.cg_born);
+	print_list("cg_dirs", r.cg_dirs);
+	print_list("cg_sets", r.cg_sets);
+	print_list("cg_reads", r.cg_reads);
+	printf(" cg_leaf=%s\n", r.cg_leaf);
 	denet_request_free(&r);
 	return 0;
 }

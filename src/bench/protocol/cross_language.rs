@@ -8,6 +8,7 @@ use std::process::{Command, Stdio};
 use super::{Batch, FailedPart, FinalIo, IterationVar, Reply, Request, RunDone};
 use crate::bench::protocol;
 use crate::bench::runner::Invocation;
+use crate::monitor::cgroup::{Plan, Reading};
 use crate::profile::{Counter, ExitStatus, Rusage};
 use crate::vocab::{IgnoreFailure, Input, Output};
 
@@ -91,6 +92,26 @@ fn batches() -> Vec<Batch> {
             timeout: None,
             keep_strays: false,
         },
+        Batch {
+            inv: searched(Output::Null),
+            count: 3,
+            first: 0,
+            iteration: IterationVar::Run,
+            accept: IgnoreFailure::Never,
+            counters: Vec::new(),
+            cgroup: Plan {
+                dirs: vec!["/sys/fs/cgroup/unified/denet-7".into(), "/sys/fs/cgroup/memory/denet-7".into()],
+                sets: vec![(0, "memory.max".into(), "52428800".into())],
+                reads: vec![
+                    Reading { dir: 0, file: "cpu.stat".into(), reset: None },
+                    Reading { dir: 1, file: "memory.max_usage_in_bytes".into(), reset: Some("0".into()) },
+                ],
+                born: Some(0),
+            },
+            cgroup_leaf: "c1".into(),
+            timeout: None,
+            keep_strays: false,
+        },
     ]
 }
 
@@ -161,6 +182,7 @@ fn assert_same_batch(got: &Batch, want: &Batch) {
         (got.count, got.first, got.iteration, &got.accept, &got.counters),
         (want.count, want.first, want.iteration, &want.accept, &want.counters)
     );
+    assert_eq!((&got.cgroup, &got.cgroup_leaf), (&want.cgroup, &want.cgroup_leaf));
 }
 
 #[test]
@@ -184,9 +206,10 @@ fn frames_written_in_c_are_denets_bytes_and_decode_in_rust() {
 
 /// What frames.c prints for [`rust_frames`], a frame a line.
 const DECODED_IN_C: &str = "\
-B count=7 first=1099511627779 iter=2 out=3 input=1 search=0 accept=2 codes=1,255,-2 counters=0:1:1,1:1:1,1:3:0 program=/bin/sh input=/tmp/in output=/tmp/out argv=sh|-c|echo hé env=A=1=2|B=
-B count=1 first=0 iter=1 out=1 input=0 search=1 accept=1 codes= counters= program= input= output= argv=true env=
-B count=2 first=9 iter=0 out=2 input=0 search=1 accept=0 codes= counters= program= input= output= argv=true env=
+B count=7 first=1099511627779 iter=2 out=3 input=1 search=0 accept=2 codes=1,255,-2 counters=0:1:1,1:1:1,1:3:0 program=/bin/sh input=/tmp/in output=/tmp/out argv=sh|-c|echo hé env=A=1=2|B= cg_born=0 cg_dirs= cg_sets= cg_reads= cg_leaf=
+B count=1 first=0 iter=1 out=1 input=0 search=1 accept=1 codes= counters= program= input= output= argv=true env= cg_born=0 cg_dirs= cg_sets= cg_reads= cg_leaf=
+B count=2 first=9 iter=0 out=2 input=0 search=1 accept=0 codes= counters= program= input= output= argv=true env= cg_born=0 cg_dirs= cg_sets= cg_reads= cg_leaf=
+B count=3 first=0 iter=1 out=0 input=0 search=1 accept=0 codes= counters= program= input= output= argv=true env= cg_born=1 cg_dirs=/sys/fs/cgroup/unified/denet-7|/sys/fs/cgroup/memory/denet-7 cg_sets=0:memory.max=52428800 cg_reads=0:cpu.stat|1:memory.max_usage_in_bytes=0 cg_leaf=c1
 K
 S pid=4242 at_ns=72623859790382856
 F part=2 err=13
