@@ -498,14 +498,7 @@ fn decode_batch(r: &mut Reader) -> io::Result<Batch> {
     let input = r.string()?;
     let output = r.string()?;
     let argv = r.list()?;
-    let env = r
-        .list()?
-        .into_iter()
-        .map(|kv| match kv.split_once('=') {
-            Some((k, v)) => (k.to_string(), v.to_string()),
-            None => (kv, String::new()),
-        })
-        .collect();
+    let env = env_of(r.list()?);
     let inv = Invocation {
         argv,
         program: (search_path == 0).then(|| program.into()),
@@ -520,11 +513,7 @@ fn decode_batch(r: &mut Reader) -> io::Result<Batch> {
         contained: false,
     };
     let accept = accept_of(accept_mode, codes);
-    let cgroup = plan_of(r.list()?, r.list()?, r.list()?, cg_born);
-    let cgroup_leaf = r.string()?;
-    if cgroup_leaf.contains('/') {
-        return Err(io::Error::new(io::ErrorKind::InvalidData, format!("bad cgroup leaf {cgroup_leaf:?}")));
-    }
+    let (cgroup, cgroup_leaf) = decode_cgroup(r, cg_born)?;
     let iteration = IterationVar::from_wire(iter_mode);
     Ok(Batch {
         inv,
@@ -538,6 +527,26 @@ fn decode_batch(r: &mut Reader) -> io::Result<Batch> {
         timeout: (timeout_ns > 0).then(|| std::time::Duration::from_nanos(timeout_ns)),
         keep_strays: keep_strays != 0,
     })
+}
+
+/// "NAME=VALUE" entries as (name, value) pairs.
+fn env_of(list: Vec<String>) -> Vec<(String, String)> {
+    list.into_iter()
+        .map(|kv| match kv.split_once('=') {
+            Some((k, v)) => (k.to_string(), v.to_string()),
+            None => (kv, String::new()),
+        })
+        .collect()
+}
+
+/// A batch's cgroup part: the plan's three lists, then the command's leaf (a name, not a path).
+fn decode_cgroup(r: &mut Reader, born: u8) -> io::Result<(Plan, String)> {
+    let plan = plan_of(r.list()?, r.list()?, r.list()?, born);
+    let leaf = r.string()?;
+    if leaf.contains('/') {
+        return Err(io::Error::new(io::ErrorKind::InvalidData, format!("bad cgroup leaf {leaf:?}")));
+    }
+    Ok((plan, leaf))
 }
 
 fn accept_of(mode: u8, codes: Vec<i32>) -> IgnoreFailure {

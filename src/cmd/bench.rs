@@ -159,15 +159,19 @@ struct Started {
 fn start_spawner(limits: &crate::options::limits::Limits) -> anyhow::Result<Started> {
     use anyhow::Context;
     let (containment, cgroup) = containment(limits)?;
-    let spawner = crate::bench::spawner::Spawner::start(containment.plan.joined()).with_context(|| {
-        // The spawner needs a few descriptors of its own; a tiny `ulimit -n` is the usual cause.
-        let mut limit = libc::rlimit { rlim_cur: 0, rlim_max: 0 };
-        // SAFETY: getrlimit fills the struct it is given.
-        let known = unsafe { libc::getrlimit(libc::RLIMIT_NOFILE, &mut limit) } == 0;
-        let open_files = if known { format!(" (open files limit: {})", limit.rlim_cur) } else { String::new() };
-        format!("cannot start the spawner that runs the benchmark{open_files}")
-    })?;
+    let spawner = crate::bench::spawner::Spawner::start(containment.plan.joined()).with_context(cannot_start)?;
     Ok(Started { spawner, containment, cgroup })
+}
+
+/// The spawner needs a few descriptors of its own (and the runner one more): a tiny `ulimit -n` is
+/// the usual cause of a failure to start them.
+#[cfg(unix)]
+fn cannot_start() -> String {
+    let mut limit = libc::rlimit { rlim_cur: 0, rlim_max: 0 };
+    // SAFETY: getrlimit fills the struct it is given.
+    let known = unsafe { libc::getrlimit(libc::RLIMIT_NOFILE, &mut limit) } == 0;
+    let open_files = if known { format!(" (open files limit: {})", limit.rlim_cur) } else { String::new() };
+    format!("cannot start the spawner that runs the benchmark{open_files}")
 }
 
 #[cfg(unix)]
@@ -177,8 +181,10 @@ fn real_runner(
     kernel: Option<Kernel>,
     counters: Vec<Counter>,
 ) -> anyhow::Result<impl Runner> {
+    use anyhow::Context;
     let Started { spawner, containment, .. } = started;
     crate::bench::runner::ProcRunner::new(spawner, schedule, Backend::native(), kernel, counters, containment)
+        .with_context(cannot_start)
 }
 
 /// The runs' cgroups (made now, removed with the runner), or one warning saying why there are none.

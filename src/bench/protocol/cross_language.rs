@@ -92,27 +92,32 @@ fn batches() -> Vec<Batch> {
             timeout: None,
             keep_strays: false,
         },
-        Batch {
-            inv: searched(Output::Null),
-            count: 3,
-            first: 0,
-            iteration: IterationVar::Run,
-            accept: IgnoreFailure::Never,
-            counters: Vec::new(),
-            cgroup: Plan {
-                dirs: vec!["/sys/fs/cgroup/unified/denet-7".into(), "/sys/fs/cgroup/memory/denet-7".into()],
-                sets: vec![(0, "memory.max".into(), "52428800".into())],
-                reads: vec![
-                    Reading { dir: 0, file: "cpu.stat".into(), reset: None },
-                    Reading { dir: 1, file: "memory.max_usage_in_bytes".into(), reset: Some("0".into()) },
-                ],
-                born: Some(0),
-            },
-            cgroup_leaf: "c1".into(),
-            timeout: None,
-            keep_strays: false,
-        },
+        contained(searched(Output::Null)),
     ]
+}
+
+/// A command's runs in its cgroups: born in leaf c1 of the v2 directory, a v1 memory group.
+fn contained(inv: Invocation) -> Batch {
+    Batch {
+        inv,
+        count: 3,
+        first: 0,
+        iteration: IterationVar::Run,
+        accept: IgnoreFailure::Never,
+        counters: Vec::new(),
+        cgroup: Plan {
+            dirs: vec!["/sys/fs/cgroup/unified/denet-7".into(), "/sys/fs/cgroup/memory/denet-7".into()],
+            sets: vec![(0, "memory.max".into(), "52428800".into())],
+            reads: vec![
+                Reading { dir: 0, file: "cpu.stat".into(), reset: None },
+                Reading { dir: 1, file: "memory.max_usage_in_bytes".into(), reset: Some("0".into()) },
+            ],
+            born: Some(0),
+        },
+        cgroup_leaf: "c1".into(),
+        timeout: None,
+        keep_strays: false,
+    }
 }
 
 /// The replies frames.c writes after its batches and a kill, in its order; each field has its own value.
