@@ -28,24 +28,33 @@ impl Plan {
             Ok("v2") => hs.retain(|h| h.v2),
             _ => {}
         }
-        let v2 = hs.iter().find(|h| h.v2).cloned();
         let mut plan = Plan::default();
-        if let Some(h) = &v2 {
-            super::delegate(h);
-            plan.v2_session(h, memory_limit)?;
+        let made = plan.make_session(&hs, memory_limit);
+        if made.is_err() {
+            // A directory made before the failure is not left behind.
+            plan.remove();
         }
-        let v2_memory = v2.as_ref().is_some_and(|h| h.has("memory"));
+        made.map(|()| plan)
+    }
+
+    fn make_session(&mut self, hs: &[Hierarchy], memory_limit: Option<u64>) -> Result<(), String> {
+        let v2 = hs.iter().find(|h| h.v2);
+        if let Some(h) = v2 {
+            super::delegate(h);
+            self.v2_session(h, memory_limit)?;
+        }
+        let v2_memory = v2.is_some_and(|h| h.has("memory"));
         match hs.iter().find(|h| !h.v2 && h.has("memory")) {
-            Some(h) if !v2_memory => plan.v1_memory(h, memory_limit)?,
+            Some(h) if !v2_memory => self.v1_memory(h, memory_limit)?,
             None if !v2_memory && memory_limit.is_some() => {
                 return Err("--memory-limit needs the memory controller, and no cgroup hierarchy here has it".into())
             }
             _ => {}
         }
-        if plan.dirs.is_empty() {
+        if self.dirs.is_empty() {
             return Err("no cgroup hierarchy is mounted (/proc/self/mounts lists none)".into());
         }
-        Ok(plan)
+        Ok(())
     }
 
     /// The v2 directory: the commands' leaves, their CPU time and PSI, and their memory where v2 has it.
