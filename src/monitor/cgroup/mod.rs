@@ -267,17 +267,7 @@ impl Leaf {
         if let Some(k) = self.dirs.iter().map(|d| d.join("cgroup.kill")).find(|k| k.exists()) {
             let _ = fs::write(k, "1");
         }
-        for _ in 0..100 {
-            let members = self.members();
-            if members.is_empty() {
-                return;
-            }
-            for pid in members {
-                // SAFETY: kill has no memory effects.
-                unsafe { libc::kill(pid as libc::pid_t, libc::SIGKILL) };
-            }
-            std::thread::sleep(std::time::Duration::from_millis(1));
-        }
+        kill_until_empty(|| self.members());
     }
 
     /// Remove the groups; a group still holding a process (a kept stray) stays.
@@ -326,6 +316,22 @@ pub fn names(pids: &[u32]) -> Vec<String> {
 
 /// The longest command line a stray's name shows (the spawner's is as long).
 const NAME_MAX: usize = 100;
+
+/// SIGKILL to every member `members` lists, again until none is left (a member may fork meanwhile;
+/// bounded at 100 rounds of 1 ms).
+pub(crate) fn kill_until_empty(members: impl Fn() -> Vec<u32>) {
+    for _ in 0..100 {
+        let pids = members();
+        if pids.is_empty() {
+            return;
+        }
+        for pid in pids {
+            // SAFETY: kill has no memory effects.
+            unsafe { libc::kill(pid as libc::pid_t, libc::SIGKILL) };
+        }
+        std::thread::sleep(std::time::Duration::from_millis(1));
+    }
+}
 
 #[cfg(test)]
 mod tests {

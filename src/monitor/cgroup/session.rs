@@ -194,17 +194,7 @@ impl CommandGroups {
     /// SIGKILL to each of the run's processes until none is left (one by one: after a
     /// `cgroup.kill`, Linux 6.18 refused later clone3 calls into the same leaf).
     pub fn kill(&self) {
-        for _ in 0..100 {
-            let members = self.members();
-            if members.is_empty() {
-                return;
-            }
-            for pid in members {
-                // SAFETY: kill has no memory effects.
-                unsafe { libc::kill(pid as libc::pid_t, libc::SIGKILL) };
-            }
-            std::thread::sleep(std::time::Duration::from_millis(1));
-        }
+        super::kill_until_empty(|| self.members());
     }
 
     /// `--keep-strays`: move them to the session's `kept` group in each hierarchy, out of the next
