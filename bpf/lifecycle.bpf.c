@@ -7,28 +7,9 @@
  * that the harness's own code before the exec is not the command's. Counts
  * forks and execs.
  */
-#include "denet.h"
+#include "lifecycle.h"
 
 DENET_COUNTERS(struct denet_lifecycle_counts);
-
-#define CLONE_THREAD 0x00010000
-
-/* Offset of `group_dead` in sched_process_exit (6.x); 0 when the kernel lacks it (set before load). */
-const volatile __u32 exit_group_dead_offset = 0;
-
-/* task/task_newtask: fires in the parent, after the child exists and before it first runs. */
-struct task_newtask_record {
-	struct denet_tp_common common;
-	__s32 pid;
-	char comm[16];
-	__u64 clone_flags;
-};
-
-struct sched_process_exit_record {
-	struct denet_tp_common common;
-	char comm[16];
-	__s32 pid;
-};
 
 SEC("tracepoint/task/task_newtask")
 int denet_task_newtask(struct task_newtask_record *r)
@@ -86,16 +67,6 @@ int denet_exec(void *r)
 	if (c && (t->flags & DENET_COUNT))
 		c->execs++;
 	return 0;
-}
-
-/* True when the exiting thread is the last of its group. */
-static __always_inline int group_dead(struct sched_process_exit_record *r, __u32 tgid)
-{
-	__u8 dead = 0;
-	if (exit_group_dead_offset == 0)
-		return (__u32)r->pid == tgid; /* older kernels: the main thread's exit */
-	bpf_probe_read_kernel(&dead, 1, (void *)r + (exit_group_dead_offset & 0xff));
-	return dead;
 }
 
 SEC("tracepoint/sched/sched_process_exit")

@@ -9,25 +9,7 @@
  * compare-and-swap, Linux 5.12): on an older kernel this part alone fails and
  * the peak stays sampled.
  */
-#include "denet.h"
-
-#define CLONE_THREAD 0x00010000
-
-/* Offset of `group_dead` in sched_process_exit (6.x); 0 when the kernel lacks it (set before load). */
-const volatile __u32 exit_group_dead_offset = 0;
-
-struct task_newtask_record {
-	struct denet_tp_common common;
-	__s32 pid;
-	char comm[16];
-	__u64 clone_flags;
-};
-
-struct sched_process_exit_record {
-	struct denet_tp_common common;
-	char comm[16];
-	__s32 pid;
-};
+#include "lifecycle.h"
 
 /* The tree of each live process of a followed tree (key: tgid; value: the tree's root). */
 struct {
@@ -90,15 +72,6 @@ int denet_tree_fork(struct task_newtask_record *r)
 	if (bpf_map_update_elem(&members, &child, &tree, BPF_NOEXIST) == 0)
 		enter(tree);
 	return 0;
-}
-
-static __always_inline int group_dead(struct sched_process_exit_record *r, __u32 tgid)
-{
-	__u8 dead = 0;
-	if (exit_group_dead_offset == 0)
-		return (__u32)r->pid == tgid;
-	bpf_probe_read_kernel(&dead, 1, (void *)r + (exit_group_dead_offset & 0xff));
-	return dead;
 }
 
 SEC("tracepoint/sched/sched_process_exit")
