@@ -23,8 +23,9 @@ struct Tracked {
 // /proc/PID/stat has the same total only in clock ticks: the kernel scales utime + stime to the
 // nanosecond runtime and then truncates to 10 ms, so a 14 ms process reads 10 ms or 0, and CPU %
 // over a 100 ms interval moves in steps of 10 points. A single-threaded process's own schedstat
-// is its total. Once a process has had several threads, every live thread's is read, and every
-// thread ever seen keeps its last reading: one missing from a listing (exited, or a read that failed
+// is its total (read anyway for the idle check below). Once a process has had several threads,
+// its process CPU clock is read (every thread, exited ones exact); where the kernel refuses it,
+// every live thread's schedstat is, and every thread ever seen keeps its last reading: one missing from a listing (exited, or a read that failed
 // for a moment) still counts once, never twice when it shows again (its time since then, at most one
 // interval, is only in `stat`'s ticks, which stay a floor under the total).
 #[derive(Default)]
@@ -43,6 +44,9 @@ impl ThreadClock {
             return main.map(|s| s.run_ns).filter(|&ns| ns > 0);
         }
         self.threaded = true;
+        if let Some(ns) = process_clock_ns(pid) {
+            return Some(ns);
+        }
         for tid in procfile::thread_ids(pid) {
             let (Ok(id), Some(ns)) = (tid.parse::<u32>(), procfile::thread_run_ns(pid, &tid)) else { continue };
             let last = self.seen.entry(id).or_insert(0);
@@ -66,12 +70,11 @@ impl ThreadClock {
 // the schedstat sum it keeps exited threads' time exactly. None where the kernel refuses the
 // clock (sandboxes): the schedstat sum (ThreadClock) is the fallback.
 fn process_clock_ns(pid: u32) -> Option<u64> {
-    let mut clock: libc::clockid_t = 0;
-    // SAFETY: both calls write only into the locals passed by pointer.
-    if unsafe { libc::clock_getcpuclockid(pid as libc::pid_t, &mut clock) } != 0 {
-        return None;
-    }
+    // The kernel's MAKE_PROCESS_CPUCLOCK(pid, CPUCLOCK_SCHED), as glibc's clock_getcpuclockid makes
+    // it, without the clock_getres call it adds to check the pid: clock_gettime fails alike.
+    let clock = ((!(pid as libc::clockid_t)) << 3) | 2;
     let mut ts = libc::timespec { tv_sec: 0, tv_nsec: 0 };
+    // SAFETY: clock_gettime writes only into the local passed by pointer.
     if unsafe { libc::clock_gettime(clock, &mut ts) } != 0 {
         return None;
     }
@@ -248,8 +251,8 @@ impl ProcfsSource {
         let (status, io) = t.status_and_io(pid, &stat, schedstat);
         let tck = self.ticks_per_s;
         let ticks_s = (stat.utime + stat.stime) as f64 / tck;
-        let ns = process_clock_ns(pid).or_else(|| t.clock.read(pid, schedstat, stat.num_threads));
-        let self_cpu_s = ns.map_or(ticks_s, |ns| (ns as f64 * 1e-9).max(ticks_s));
+        let self_cpu_s =
+            t.clock.read(pid, schedstat, stat.num_threads).map_or(ticks_s, |ns| (ns as f64 * 1e-9).max(ticks_s));
         if t.io_refusals >= 2 && self.io_denied.is_none() {
             self.io_denied = Some(format!(
                 "/proc/{pid}/io is not readable (permission denied): monitor as the process owner or root"
