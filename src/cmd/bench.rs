@@ -322,7 +322,7 @@ struct Printer<'a> {
     /// The live line, on a terminal only.
     bar: Option<progress::Progress>,
     /// Per benchmark: the running sums for the progress line (each command's own, also when interleaved).
-    progress: std::collections::HashMap<usize, Progress>,
+    progress: std::collections::HashMap<usize, SoFar>,
     /// The benchmark whose run is in flight, and what its line says while no run has ended.
     current: Option<usize>,
     paint: Paint,
@@ -513,7 +513,7 @@ impl<'a> Printer<'a> {
 
 /// One benchmark's runs so far, for the progress line.
 #[derive(Default)]
-struct Progress {
+struct SoFar {
     /// "Benchmark 2/3: name".
     label: String,
     /// What it is doing while no run has ended ("Initial run", warmups).
@@ -524,7 +524,7 @@ struct Progress {
     target: u64,
 }
 
-impl Progress {
+impl SoFar {
     /// The wall time its remaining runs will take at its mean so far.
     fn remaining_s(&self) -> f64 {
         match self.runs {
@@ -546,7 +546,7 @@ impl Printer<'_> {
                 let sel = self.primary();
                 let unit = sel.unit.unwrap_or_else(|| crate::metrics::table_unit(sel.metric.dimension(), mean));
                 let known = self.opts.precision.is_none() && p.target != u64::MAX;
-                let eta: f64 = self.progress.values().map(Progress::remaining_s).sum();
+                let eta: f64 = self.progress.values().map(SoFar::remaining_s).sum();
                 What::Estimate {
                     mean: fmt_in(mean, unit),
                     done: n,
